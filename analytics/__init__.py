@@ -1,0 +1,31 @@
+"""devops-analytics: evidence for DevOps improvement programs from exported data.
+
+Typical use::
+
+    import analytics
+    ds = analytics.load("data/sample")
+    ds.summary()
+"""
+
+from analytics.catalog import HEADLINE_METRICS, METRIC_NAMES, METRICS
+from analytics.config import ProgramConfig, load_config
+from analytics.dataset import Dataset
+from analytics.exceptions import AnalyticsError, ConfigError, DataValidationError, RenderError
+from analytics.load import load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnalyticsError",
+    "ConfigError",
+    "DataValidationError",
+    "Dataset",
+    "HEADLINE_METRICS",
+    "METRICS",
+    "METRIC_NAMES",
+    "ProgramConfig",
+    "RenderError",
+    "__version__",
+    "load",
+    "load_config",
+]

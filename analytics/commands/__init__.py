@@ -1,0 +1,1 @@
+"""Sub-commands of ``devops-analytics``, one module each (see analytics/cli.py)."""

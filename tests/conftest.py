@@ -1,0 +1,43 @@
+"""Shared fixtures: small canonical data folders written on the fly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO / "data" / "sample"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+MINIMAL_DEPLOYMENTS = (
+    "deployment_id,service,environment,finished_at,status\n"
+    "d1,api,production,2021-03-01T10:00:00+08:00,success\n"
+    "d2,api,staging,2021-03-01T11:00:00+08:00,failed\n"
+)
+
+
+@pytest.fixture
+def write_folder(tmp_path):
+    """Write {filename: text} into a fresh folder and return its path."""
+
+    def _write(files: dict[str, str | bytes]) -> Path:
+        folder = tmp_path / "data"
+        folder.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = folder / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return folder
+
+    return _write
+
+
+def browser_required() -> bool:
+    return os.environ.get("REQUIRE_BROWSER") == "1"

@@ -1,0 +1,93 @@
+"""program.yml parsing and validation."""
+
+import datetime as dt
+
+import pytest
+
+from analytics.config import ProgramConfig, load_config, parse_config
+from analytics.exceptions import ConfigError
+
+FULL = """
+name: Loan platform continuous-delivery program
+timezone: Asia/Shanghai
+week_start: monday
+production_environments: [Production, prod-eu]
+phases:
+  baseline: {start: 2020-10-01, end: 2020-12-31}
+  program:  {start: 2021-01-01, end: 2021-08-31}
+  after:    {start: 2021-09-01, end: 2021-12-31}
+milestones:
+  - {date: 2021-03-15, label: Automated test gate}
+  - {date: 2021-01-18, label: Unified CI pipeline}
+targets:
+  delivery_throughput_per_day: 6
+  production_releases: 18
+  time_to_restore_hours: {severity: critical, max: 1}
+  unit_test_pass_rate: 1.0
+  test_coverage: 0.95
+definitions: fourkeys
+benchmark_year: 2023
+severity_map: {P1: critical, SEV2: high}
+"""
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    cfg = load_config(tmp_path / "program.yml")
+    assert cfg == ProgramConfig()
+    assert (cfg.timezone, cfg.week_start, cfg.production_environments, cfg.phases) == ("UTC", "monday", ("production",), ())
+
+
+def test_full_file_is_read(tmp_path):
+    path = tmp_path / "program.yml"
+    path.write_text(FULL)
+    cfg = load_config(path)
+    assert cfg.timezone == "Asia/Shanghai"
+    assert cfg.production_environments == ("production", "prod-eu")
+    assert [p.name for p in cfg.phases] == ["baseline", "program", "after"]
+    assert cfg.phase("program").end == dt.date(2021, 8, 31)
+    assert [m.label for m in cfg.milestones] == ["Unified CI pipeline", "Automated test gate"]  # sorted by date
+    ttr = cfg.target("time_to_restore_hours")
+    assert (ttr.threshold, ttr.op, ttr.severity) == (1.0, "<=", "critical")
+    assert cfg.target("production_releases").op == ">="
+    assert cfg.definitions == "fourkeys" and cfg.benchmark_year == 2023
+    assert cfg.severity_map == {"p1": "critical", "sev2": "high"}
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"week_start": "friday"}, "week_start"),
+        ({"definitions": "jira"}, "definitions"),
+        ({"benchmark_year": 2020}, "benchmark_year"),
+        ({"severity_map": {"P1": "urgent"}}, "severity_map"),
+        ({"targets": {"happiness": 1}}, "targets.happiness"),
+        ({"targets": {"production_releases": {"min": 1, "max": 2}}}, "targets.production_releases"),
+        ({"phases": {"a": {"start": "2021-02-01", "end": "2021-01-01"}}}, "phases.a"),
+        ({"phases": {"a": {"start": "2021-01-01", "end": "2021-02-01"},
+                     "b": {"start": "2021-01-15", "end": "2021-03-01"}}}, "phases.b"),
+        ({"milestones": [{"date": "soon", "label": "x"}]}, "milestones[0].date"),
+        ({"timezon": "UTC"}, "timezon"),
+        ({"link_window_hours": 0}, "link_window_hours"),
+    ],
+)
+def test_bad_values_name_the_key(raw, key):
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw, source="data/program.yml")
+    assert f"key '{key}'" in str(err.value)
+    assert "data/program.yml" in str(err.value)
+
+
+def test_invalid_yaml(tmp_path):
+    path = tmp_path / "program.yml"
+    path.write_text("phases: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_target_met():
+    cfg = parse_config({"targets": {"production_releases": 18, "lead_time_hours": 24}})
+    assert cfg.target("production_releases").met(18.0) is True
+    assert cfg.target("production_releases").met(17.9) is False
+    assert cfg.target("lead_time_hours").met(30.0) is False
+    assert cfg.target("lead_time_hours").met(float("nan")) is None
