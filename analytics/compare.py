@@ -1,0 +1,351 @@
+"""Before/after effect sizes with confidence intervals, tests and plain-English verdicts.
+
+Three kinds of headline metric, three estimators (docs/METRICS.md, "Before/after statistics"):
+
+* durations (lead time, time to restore) -> :func:`duration_effect`
+* counts over an exposure (releases per month) -> :func:`rate_effect`
+* proportions (change failure rate, pass rate) -> :func:`proportion_effect`
+
+Each returns a frozen :class:`Effect` (subclass) carrying ``n`` on both sides. Empty sides give
+NaN, never a crash and never a fake 0. :func:`holm` adjusts a family of p-values and
+:func:`verdict_sentence` renders one effect as a sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics._effects import (
+    bootstrap_medians,
+    clean_values,
+    garwood_interval,
+    hodges_lehmann,
+    holm,
+    newcombe_difference_ci,
+    poisson_ratio_exact,
+    verdict_sentence,
+    wilson_interval,
+)
+
+__all__ = [
+    "Effect",
+    "DurationEffect",
+    "RateEffect",
+    "ProportionEffect",
+    "duration_effect",
+    "rate_effect",
+    "proportion_effect",
+    "holm",
+    "verdict_sentence",
+    "wilson_interval",
+    "hodges_lehmann",
+]
+
+NAN = math.nan
+DEFAULT_SEED = 20210101
+MIN_BOOTSTRAP_N = 3  # fewer values on a side: medians are shown, the bootstrap CI is NaN
+
+
+@dataclass(frozen=True, kw_only=True)
+class Effect:
+    """A before/after comparison of one metric.
+
+    ``before``/``after`` are the per-side estimates (median, rate or proportion) with their own
+    intervals; ``effect`` is after/before (``effect_kind == "ratio"``) or after - before
+    (``"difference"``, in the metric's units, proportions as fractions) with ``ci_low`` and
+    ``ci_high``. ``p_value`` is two-sided from ``test``. NaN marks what the data cannot support.
+    """
+
+    kind: str
+    before: float
+    after: float
+    before_ci_low: float
+    before_ci_high: float
+    after_ci_low: float
+    after_ci_high: float
+    effect: float
+    effect_kind: str
+    ci_low: float
+    ci_high: float
+    ci_method: str
+    p_value: float
+    test: str
+    n_before: int
+    n_after: int
+    confidence: float = 0.95
+
+    def as_dict(self) -> dict[str, object]:
+        """All fields as a plain dict (one row of an effects table)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DurationEffect(Effect):
+    """Durations: medians (``before``/``after``), P90s, median ratio, Hodges-Lehmann on logs.
+
+    ``hl_log_shift`` is the median of pairwise ``log(after_i) - log(before_j)`` over positive
+    values; ``hl_ratio = exp(hl_log_shift)`` with its CI (``hl_ci_method`` "exact"/"normal").
+    """
+
+    p90_before: float
+    p90_after: float
+    u_statistic: float
+    hl_log_shift: float
+    hl_log_ci_low: float
+    hl_log_ci_high: float
+    hl_ratio: float
+    hl_ratio_ci_low: float
+    hl_ratio_ci_high: float
+    hl_ci_method: str
+    n_boot: int
+    seed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateEffect(Effect):
+    """Event rates: ``before``/``after`` are events per unit of exposure; ``n_*`` are events."""
+
+    events_before: float
+    exposure_before: float
+    events_after: float
+    exposure_after: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProportionEffect(Effect):
+    """Proportions ``k/n``; ``n_*`` are the denominators. Wilson intervals per side.
+
+    ``upper_bound_only_*`` is True for 0 of n: report the Wilson upper limit, not "0%".
+    ``lower_bound_only_*`` is True for n of n.
+    """
+
+    k_before: int
+    k_after: int
+    upper_bound_only_before: bool
+    upper_bound_only_after: bool
+    lower_bound_only_before: bool
+    lower_bound_only_after: bool
+
+
+def _ratio(num: float, den: float) -> float:
+    if math.isnan(num) or math.isnan(den):
+        return NAN
+    if den == 0:
+        return NAN if num == 0 else math.inf
+    return num / den
+
+
+def duration_effect(
+    before: Sequence[float] | np.ndarray | pd.Series,
+    after: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> DurationEffect:
+    """Compare two samples of durations (same unit, e.g. hours).
+
+    Parameters
+    ----------
+    before, after : array-like of float
+        Durations >= 0; NaN values are dropped. Negative values raise ``ValueError``.
+    confidence : float
+        Level of every interval.
+    n_boot : int
+        Bootstrap resamples per side for the CI of the median ratio (percentile method).
+    seed : int
+        Seed of the bootstrap: the same inputs always give the same interval.
+
+    Returns
+    -------
+    DurationEffect
+        ``effect`` = median(after) / median(before). Mann-Whitney U two-sided p (scipy,
+        exact for small samples without ties). A side with fewer than 3 values gets NaN
+        bootstrap CIs but keeps its median; an empty side gives NaN throughout with n=0.
+        Zero durations count in medians and the U test but not in the log-scale HL shift.
+
+    Examples
+    --------
+    >>> e = duration_effect([5.0, 6.0, 4.0, 8.0], [0.5, 0.7, 0.6, 0.4], n_boot=200)
+    >>> round(e.effect, 3)
+    0.1
+    """
+    b = clean_values(before, name="before")
+    a = clean_values(after, name="after")
+    med_b = float(np.median(b)) if b.size else NAN
+    med_a = float(np.median(a)) if a.size else NAN
+    p90_b = float(np.quantile(b, 0.9)) if b.size else NAN
+    p90_a = float(np.quantile(a, 0.9)) if a.size else NAN
+    tail = (1 - confidence) / 2
+    side_ci = {"before": (NAN, NAN), "after": (NAN, NAN)}
+    ci = (NAN, NAN)
+    if b.size >= MIN_BOOTSTRAP_N and a.size >= MIN_BOOTSTRAP_N:
+        rng = np.random.default_rng(seed)
+        boot_b = bootstrap_medians(b, n_boot, rng)
+        boot_a = bootstrap_medians(a, n_boot, rng)
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
+            ratios = boot_a / boot_b
+            ci = tuple(float(v) for v in np.quantile(ratios, [tail, 1 - tail]))
+        for side, boot in (("before", boot_b), ("after", boot_a)):
+            side_ci[side] = tuple(float(v) for v in np.quantile(boot, [tail, 1 - tail]))
+    u_stat, p_value = NAN, NAN
+    if a.size and b.size:
+        res = stats.mannwhitneyu(a, b, alternative="two-sided", method="auto")
+        u_stat, p_value = float(res.statistic), float(res.pvalue)
+        if math.isnan(p_value) and np.ptp(np.concatenate([a, b])) == 0:
+            p_value = 1.0  # every value tied: no evidence of a difference
+    log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
+    shift, hl_low, hl_high, hl_method = hodges_lehmann(log_a, log_b, confidence)
+    return DurationEffect(
+        kind="duration",
+        before=med_b,
+        after=med_a,
+        before_ci_low=side_ci["before"][0],
+        before_ci_high=side_ci["before"][1],
+        after_ci_low=side_ci["after"][0],
+        after_ci_high=side_ci["after"][1],
+        effect=_ratio(med_a, med_b),
+        effect_kind="ratio",
+        ci_low=ci[0],
+        ci_high=ci[1],
+        ci_method="percentile bootstrap of the median ratio",
+        p_value=p_value,
+        test="Mann-Whitney U",
+        n_before=int(b.size),
+        n_after=int(a.size),
+        confidence=confidence,
+        p90_before=p90_b,
+        p90_after=p90_a,
+        u_statistic=u_stat,
+        hl_log_shift=shift,
+        hl_log_ci_low=hl_low,
+        hl_log_ci_high=hl_high,
+        hl_ratio=math.exp(shift),
+        hl_ratio_ci_low=math.exp(hl_low),
+        hl_ratio_ci_high=math.exp(hl_high),
+        hl_ci_method=hl_method,
+        n_boot=n_boot,
+        seed=seed,
+    )
+
+
+def rate_effect(
+    events_before: float,
+    exposure_before: float,
+    events_after: float,
+    exposure_after: float,
+    *,
+    confidence: float = 0.95,
+) -> RateEffect:
+    """Compare two event rates (events per unit of exposure, e.g. releases per month).
+
+    The effect is the rate ratio after/before with the exact conditional (binomial) CI and
+    two-sided exact conditional p-value (Gu et al. 2008; R ``poisson.test``). Per-side rates
+    carry exact Garwood intervals. A side with no exposure (0 or NaN) has NaN rate and n=0.
+    No events on both sides gives rates 0 and NaN ratio, CI and p (nothing to compare).
+
+    Examples
+    --------
+    >>> round(rate_effect(30, 54308.7, 60, 51477.5).effect, 4)
+    2.11
+    """
+    counts = (events_before, events_after)
+    if any(not math.isnan(c) and (c < 0 or c != int(c)) for c in counts):
+        raise ValueError(f"event counts must be non-negative integers, got {counts!r}")
+    valid_b = exposure_before > 0 and not math.isnan(events_before)
+    valid_a = exposure_after > 0 and not math.isnan(events_after)
+    kb = int(events_before) if valid_b else 0
+    ka = int(events_after) if valid_a else 0
+    rate_b = kb / exposure_before if valid_b else NAN
+    rate_a = ka / exposure_after if valid_a else NAN
+    ci_b = garwood_interval(kb, exposure_before if valid_b else NAN, confidence)
+    ci_a = garwood_interval(ka, exposure_after if valid_a else NAN, confidence)
+    low, high, p_value = NAN, NAN, NAN
+    if valid_a and valid_b:
+        low, high, p_value = poisson_ratio_exact(
+            kb, exposure_before, ka, exposure_after, confidence
+        )
+    return RateEffect(
+        kind="rate",
+        before=rate_b,
+        after=rate_a,
+        before_ci_low=ci_b[0],
+        before_ci_high=ci_b[1],
+        after_ci_low=ci_a[0],
+        after_ci_high=ci_a[1],
+        effect=_ratio(rate_a, rate_b),
+        effect_kind="ratio",
+        ci_low=low,
+        ci_high=high,
+        ci_method="exact conditional (Clopper-Pearson on the binomial split)",
+        p_value=p_value,
+        test="exact conditional Poisson rate test",
+        n_before=kb,
+        n_after=ka,
+        confidence=confidence,
+        events_before=events_before,
+        exposure_before=exposure_before,
+        events_after=events_after,
+        exposure_after=exposure_after,
+    )
+
+
+def proportion_effect(
+    k_before: int, n_before: int, k_after: int, n_after: int, *, confidence: float = 0.95
+) -> ProportionEffect:
+    """Compare two proportions ``k/n`` (e.g. failed / production deployments).
+
+    The effect is the difference after - before (as a fraction) with Newcombe's hybrid score
+    CI (1998, method 10); the test is Fisher's exact two-sided. An empty side (n=0) gives NaN.
+    0 of n is flagged ``upper_bound_only_*`` (the Wilson upper limit is what can be said).
+
+    Examples
+    --------
+    >>> e = proportion_effect(0, 20, 0, 20)
+    >>> e.upper_bound_only_before, round(e.before_ci_high, 4), e.p_value
+    (True, 0.1611, 1.0)
+    """
+    for k, n in ((k_before, n_before), (k_after, n_after)):
+        if not 0 <= k <= n:
+            raise ValueError(f"need 0 <= k <= n, got k={k!r}, n={n!r}")
+    p_b = k_before / n_before if n_before else NAN
+    p_a = k_after / n_after if n_after else NAN
+    ci_b = wilson_interval(k_before, n_before, confidence)
+    ci_a = wilson_interval(k_after, n_after, confidence)
+    low, high = newcombe_difference_ci(k_after, n_after, k_before, n_before, confidence)
+    p_value = NAN
+    if n_before and n_after:
+        table = [[k_after, n_after - k_after], [k_before, n_before - k_before]]
+        p_value = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    return ProportionEffect(
+        kind="proportion",
+        before=p_b,
+        after=p_a,
+        before_ci_low=ci_b[0],
+        before_ci_high=ci_b[1],
+        after_ci_low=ci_a[0],
+        after_ci_high=ci_a[1],
+        effect=p_a - p_b,
+        effect_kind="difference",
+        ci_low=low,
+        ci_high=high,
+        ci_method="Newcombe hybrid score (method 10)",
+        p_value=p_value,
+        test="Fisher exact",
+        n_before=int(n_before),
+        n_after=int(n_after),
+        confidence=confidence,
+        k_before=int(k_before),
+        k_after=int(k_after),
+        upper_bound_only_before=bool(n_before and k_before == 0),
+        upper_bound_only_after=bool(n_after and k_after == 0),
+        lower_bound_only_before=bool(n_before and k_before == n_before),
+        lower_bound_only_after=bool(n_after and k_after == n_after),
+    )

@@ -1,0 +1,437 @@
+"""Trend evidence on weekly series: interrupted time series, XmR control charts, change points.
+
+Series are pandas Series indexed by period start (a DatetimeIndex, one row per week). A period
+belongs to the phase in which it starts: with ``start`` = program start, periods whose start is
+``>= start`` are "program"; with ``end`` = last day of the program, periods starting ``> end``
+are "after". Nothing here reads files or prints; inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import ruptures as rpt
+import statsmodels.api as sm
+
+__all__ = [
+    "SegmentedFit",
+    "ChangePoints",
+    "segmented_regression",
+    "xmr_chart",
+    "change_points",
+    "D2",
+    "E2_WHEELER",
+    "D4",
+]
+
+D2 = 1.128  # bias constant d2 for moving ranges of two values
+E2_WHEELER = 2.66  # Wheeler's rounded 3 / d2
+D4 = 3.268  # upper range limit factor for two-point moving ranges
+COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+RATIO_COLUMNS = ["ratio", "ratio_ci_low", "ratio_ci_high"]
+
+
+@dataclass(frozen=True)
+class SegmentedFit:
+    """Result of :func:`segmented_regression`.
+
+    ``coefficients``: one row per term (columns ``term, estimate, std_error, ci_low, ci_high,
+    p_value, ratio, ratio_ci_low, ratio_ci_high``). Terms: ``level`` (fitted value at the first
+    week), ``slope`` (baseline change per week), ``level_change`` and ``slope_change`` (per week)
+    at program start, and with ``end`` given ``level_change_end`` / ``slope_change_end``
+    (relative to the program segment). For ``kind="count"`` estimates are on the log scale
+    and ``ratio`` = exp(estimate) (rate ratios); for ``"gaussian"`` the ratio columns are NaN.
+    ``fitted``: indexed like the input, columns ``observed, fitted, counterfactual`` (baseline
+    trend continued) and ``phase``. ``notes`` says what was not estimated and why.
+    """
+
+    coefficients: pd.DataFrame
+    fitted: pd.DataFrame
+    kind: str
+    n: int
+    notes: tuple[str, ...]
+
+
+def _weekly(series: pd.Series, name: str = "series") -> pd.Series:
+    if not isinstance(series, pd.Series) or not isinstance(series.index, pd.DatetimeIndex):
+        raise TypeError(f"{name} must be a pandas Series with a DatetimeIndex")
+    out = series.astype(float)  # a new object: the caller's series is never touched
+    return out if out.index.is_monotonic_increasing else out.sort_index()
+
+
+def _stamp(value: object, index: pd.DatetimeIndex) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if index.tz is not None and ts.tz is None:
+        return ts.tz_localize(index.tz)
+    if index.tz is None and ts.tz is not None:
+        return ts.tz_localize(None)
+    return ts
+
+
+def _nan_result(series: pd.Series, terms: list[str], kind: str, phase: np.ndarray, notes: list):
+    coefs = pd.DataFrame({"term": terms})
+    for col in COEF_COLUMNS[1:] + RATIO_COLUMNS:
+        coefs[col] = np.nan
+    fitted = pd.DataFrame(
+        {"observed": series, "fitted": np.nan, "counterfactual": np.nan, "phase": phase},
+        index=series.index,
+    )
+    return SegmentedFit(coefs, fitted, kind, 0, tuple(notes))
+
+
+def segmented_regression(
+    series: pd.Series,
+    start: object,
+    end: object | None = None,
+    *,
+    kind: str = "gaussian",
+    exposure: pd.Series | np.ndarray | None = None,
+    min_weeks: int = 4,
+    maxlags: int | None = None,
+    confidence: float = 0.95,
+) -> SegmentedFit:
+    """Interrupted time series: level and slope change at program start (and end).
+
+    Parameters
+    ----------
+    series : pd.Series
+        Weekly values indexed by period start (DatetimeIndex). NaN weeks are left out.
+    start, end : date-like
+        Program start, and optionally the program's last day (see module docstring).
+    kind : {"gaussian", "count"}
+        ``"gaussian"``: OLS with Newey-West (HAC) standard errors, t inference.
+        ``"count"``: quasi-Poisson GLM (Poisson family, Pearson chi2 scale) with
+        ``log(exposure)`` as offset.
+    exposure : pd.Series or array, optional
+        Counts only: exposure per period (e.g. days observed); default 1. Periods with
+        exposure <= 0 or NaN are left out.
+    min_weeks : int
+        Fewest observed weeks a phase needs. Baseline or program shorter: every coefficient
+        NaN. After-phase shorter: its terms are NaN and its weeks are not fitted.
+    maxlags : int, optional
+        HAC lags; default ``floor(4 (n/100)^(2/9))``.
+
+    Returns
+    -------
+    SegmentedFit
+        Warnings raised by statsmodels during the fit are recorded in ``notes``.
+    """
+    if kind not in ("gaussian", "count"):
+        raise ValueError(f"kind must be 'gaussian' or 'count', got {kind!r}")
+    y_all = _weekly(series)
+    idx = y_all.index
+    start_ts = _stamp(start, idx)
+    end_ts = None if end is None else _stamp(end, idx)
+    post = np.asarray(idx >= start_ts)
+    after = np.zeros(len(idx), bool) if end_ts is None else np.asarray(idx > end_ts)
+    phase = np.where(after, "after", np.where(post, "program", "baseline"))
+    terms = ["level", "slope", "level_change", "slope_change"]
+    terms += [] if end_ts is None else ["level_change_end", "slope_change_end"]
+    expo = np.ones(len(idx))
+    if exposure is not None:
+        expo = (
+            exposure.reindex(idx).to_numpy(dtype=float, na_value=np.nan)
+            if isinstance(exposure, pd.Series)
+            else np.asarray(exposure, dtype=float).copy()
+        )
+        if expo.shape != (len(idx),):
+            raise ValueError("exposure must have one value per period of the series")
+    valid = ~np.isnan(y_all.to_numpy()) & (expo > 0)
+    notes: list[str] = []
+    counts = {p: int((valid & (phase == p)).sum()) for p in ("baseline", "program", "after")}
+    if counts["baseline"] < min_weeks or counts["program"] < min_weeks:
+        notes.append(
+            f"baseline has {counts['baseline']} and program {counts['program']} observed weeks;"
+            f" segmented regression needs at least {min_weeks} in each"
+        )
+        return _nan_result(y_all, terms, kind, phase, notes)
+    use_end = end_ts is not None and counts["after"] >= min_weeks
+    if end_ts is not None and not use_end:
+        notes.append(
+            f"after-program phase has {counts['after']} observed weeks (< {min_weeks}):"
+            " its terms are not estimated and its weeks are not fitted"
+        )
+        valid &= ~after
+    y = y_all.to_numpy()
+    if kind == "count" and (y[valid] < 0).any():
+        raise ValueError("count series must be non-negative")
+    if kind == "count" and y[valid].sum() == 0:
+        notes.append("all counts are zero: no rate to model")
+        return _nan_result(y_all, terms, kind, phase, notes)
+    t = np.asarray((idx - idx[0]) / pd.Timedelta(weeks=1), dtype=float)
+    cols = [np.ones(len(idx)), t, post * 1.0, np.where(post, t - t[post.argmax()], 0.0)]
+    if use_end:
+        cols += [after * 1.0, np.where(after, t - t[after.argmax()], 0.0)]
+    X = np.column_stack(cols)
+    n = int(valid.sum())
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        if kind == "gaussian":
+            lags = maxlags if maxlags is not None else int(4 * (n / 100) ** (2 / 9))
+            res = sm.OLS(y[valid], X[valid]).fit(
+                cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
+            )
+        else:
+            model = sm.GLM(
+                y[valid], X[valid], family=sm.families.Poisson(), offset=np.log(expo[valid])
+            )
+            res = model.fit(scale="X2", use_t=True)
+    notes += sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    ci = np.asarray(res.conf_int(alpha=1 - confidence))
+    bse, pvalues = np.asarray(res.bse, float), np.asarray(res.pvalues, float)
+    if kind == "gaussian" and res.ssr <= 1e-20 * (1.0 + float(np.sum(y[valid] ** 2))):
+        notes.append("the model fits every week exactly: no uncertainty can be estimated")
+        ci, bse, pvalues = np.full(ci.shape, np.nan), bse * np.nan, pvalues * np.nan
+    coefs = pd.DataFrame({"term": terms})
+    k = X.shape[1]
+    for col, values in zip(
+        COEF_COLUMNS[1:], (res.params, bse, ci[:, 0], ci[:, 1], pvalues), strict=True
+    ):
+        coefs[col] = np.concatenate([np.asarray(values, float), np.full(len(terms) - k, np.nan)])
+    for col, src in zip(RATIO_COLUMNS, ("estimate", "ci_low", "ci_high"), strict=True):
+        coefs[col] = np.exp(coefs[src]) if kind == "count" else np.nan
+    X_cf = X.copy()
+    X_cf[:, 2:] = 0.0
+    with np.errstate(all="ignore"):
+        link = (lambda z: z) if kind == "gaussian" else (lambda z: np.exp(z) * expo)
+        fitted = link(X @ res.params)
+        counterfactual = link(X_cf @ res.params)
+    if end_ts is not None and not use_end:
+        fitted = np.where(after, np.nan, fitted)
+    frame = pd.DataFrame(
+        {"observed": y, "fitted": fitted, "counterfactual": counterfactual, "phase": phase},
+        index=idx,
+    )
+    return SegmentedFit(coefs, frame, kind, n, tuple(notes))
+
+
+# --- XmR (individuals and moving range) chart ------------------------------------------------
+
+
+def _limits(x: np.ndarray, use: np.ndarray, factor: float) -> tuple[float, float, float, float]:
+    """Centre, lower, upper natural process limits and mean moving range from ``x[use]``."""
+    pos = np.flatnonzero(use)
+    if pos.size < 2:
+        return (math.nan,) * 4
+    consecutive = np.diff(pos) == 1  # moving ranges only between neighbouring values
+    mr = np.abs(np.diff(x[pos]))[consecutive]
+    if mr.size == 0:
+        return (math.nan,) * 4
+    centre, mr_bar = float(x[pos].mean()), float(mr.mean())
+    return (centre, centre - factor * mr_bar, centre + factor * mr_bar, mr_bar)
+
+
+def _first_run(side: np.ndarray, begin: int, length: int) -> int | None:
+    """First position >= begin where ``length`` successive values share a non-zero side."""
+    run = 0
+    for i in range(begin, side.size):
+        run = (
+            run + 1 if i > begin and side[i] != 0 and side[i] == side[i - 1] else int(side[i] != 0)
+        )
+        if run == length:
+            return i - length + 1
+    return None
+
+
+def _rules(x: np.ndarray, c: float, lo: float, hi: float, run_length: int) -> np.ndarray:
+    """Boolean matrix (n, 3) of Wheeler's detection rules within one segment."""
+    out = np.zeros((x.size, 3), bool)
+    if math.isnan(c):
+        return out
+    out[:, 0] = (x > hi) | (x < lo)
+    for near in (x > c + (hi - c) / 2, x < c - (c - lo) / 2):  # closer to a limit than to c
+        for i in range(max(x.size - 3, 0)):
+            if near[i : i + 4].sum() >= 3:
+                out[i : i + 4, 1] |= near[i : i + 4]
+    side = np.sign(x - c)
+    i = 0
+    while i < x.size:
+        j = i
+        while j + 1 < x.size and side[j + 1] == side[i]:
+            j += 1
+        if side[i] != 0 and j - i + 1 >= run_length:
+            out[i : j + 1, 2] = True
+        i = j + 1
+    return out
+
+
+def xmr_chart(
+    values: pd.Series | np.ndarray,
+    baseline_end: object | None = None,
+    *,
+    baseline_mask: np.ndarray | pd.Series | None = None,
+    scaling: str = "d2",
+    recompute_on_shift: bool = True,
+    run_length: int = 8,
+    limit_points: int = 20,
+) -> pd.DataFrame:
+    """XmR (individuals) chart with limits from a baseline and Wheeler's detection rules.
+
+    Parameters
+    ----------
+    values : pd.Series or array
+        The individual values in time order; NaN values are skipped (no signal, no range).
+    baseline_end : int or date-like, optional
+        Limits come from the first ``baseline_end`` values (int) or, for a DatetimeIndex,
+        from values up to and including that date. Default: every value.
+    baseline_mask : boolean array, optional
+        Alternative to ``baseline_end``: exactly which values set the limits.
+    scaling : {"d2", "wheeler"}
+        Natural process limits at ``centre +/- 3/d2 * mR`` (d2 = 1.128, as NIST) or
+        ``+/- 2.66 * mR`` (Wheeler). Upper range limit ``3.268 * mR`` either way.
+    recompute_on_shift : bool
+        When a run of ``run_length`` values on one side of the centre starts after the
+        values that set the current limits, a new segment begins at the run's first value
+        and its limits are recomputed from its first ``limit_points`` values.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed like ``values``: ``value, moving_range, centre, lower, upper, mr_centre,
+        mr_upper, rule1, rule2, rule3, signal, segment, sets_limits``. Rules: 1 a value beyond
+        a limit; 2 three of four successive values closer to the same limit than to the centre
+        line; 3 ``run_length`` successive values on the same side of the centre line.
+        ``signal`` joins the names of the rules a value breaks ("rule1,rule3") or is "".
+        The run that starts a new segment keeps its rule3 flag (judged on the old limits).
+        Fewer than two baseline values give NaN limits and no signals.
+    """
+    if scaling not in ("d2", "wheeler"):
+        raise ValueError(f"scaling must be 'd2' or 'wheeler', got {scaling!r}")
+    factor = 3 / D2 if scaling == "d2" else E2_WHEELER
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    x_all = series.to_numpy(dtype=float, na_value=np.nan)  # to_numpy(dtype=...) copies
+    n_all = x_all.size
+    if baseline_mask is not None:
+        base_all = np.asarray(baseline_mask, dtype=bool)
+    elif baseline_end is None:
+        base_all = np.ones(n_all, bool)
+    elif isinstance(baseline_end, int | np.integer):
+        base_all = np.arange(n_all) < baseline_end
+    elif isinstance(series.index, pd.DatetimeIndex):
+        base_all = np.asarray(series.index <= _stamp(baseline_end, series.index))
+    else:
+        raise TypeError("a date as baseline_end needs values indexed by a DatetimeIndex")
+    if base_all.size != n_all:
+        raise ValueError("baseline_mask must have one entry per value")
+    keep = np.flatnonzero(~np.isnan(x_all))
+    x, base = x_all[keep], base_all[keep]
+    n = x.size
+    seg = np.zeros(n, int)
+    sets = base.copy()
+    lims = np.full((n, 4), np.nan)
+    seg_start, use, seg_id = 0, base, 0
+    confirmed = np.zeros(n, bool)  # the runs that started a new segment (against old limits)
+    while True:
+        lims[seg_start:] = _limits(x, use, factor)
+        seg[seg_start:] = seg_id
+        used = np.flatnonzero(use)
+        if not recompute_on_shift or used.size == 0 or math.isnan(lims[seg_start, 0]):
+            break
+        side = np.sign(x - lims[seg_start, 0])
+        shift = _first_run(side, max(seg_start, used[-1] + 1), run_length)
+        if shift is None:
+            break
+        seg_start, seg_id = shift, seg_id + 1
+        confirmed[shift : shift + run_length] = True
+        use = np.zeros(n, bool)
+        use[shift : shift + limit_points] = True
+        sets[shift : shift + limit_points] = True
+    flags = np.zeros((n, 3), bool)
+    for s in range(seg_id + 1):
+        part = seg == s
+        c, lo, hi, _ = lims[part][0]
+        flags[part] = _rules(x[part], c, lo, hi, run_length)
+    flags[:, 2] |= confirmed
+    core = pd.DataFrame(lims, columns=["centre", "lower", "upper", "mr_centre"], index=keep)
+    core["moving_range"] = np.r_[np.nan, np.abs(np.diff(x))]
+    core[["rule1", "rule2", "rule3"]] = flags
+    core["segment"], core["sets_limits"] = seg, sets
+    out = core.reindex(range(n_all))
+    lines = ["centre", "lower", "upper", "mr_centre", "segment"]
+    out[lines] = out[lines].ffill().bfill()
+    for col in ["rule1", "rule2", "rule3", "sets_limits"]:
+        out[col] = out[col].fillna(False).astype(bool)
+    out.insert(0, "value", x_all)
+    out.insert(5, "mr_upper", D4 * out["mr_centre"])
+    out["segment"] = out["segment"].fillna(0).astype(int)
+    names = np.array(["rule1", "rule2", "rule3"])
+    out["signal"] = [",".join(names[r]) for r in out[["rule1", "rule2", "rule3"]].to_numpy()]
+    out.index = series.index
+    return out[
+        [
+            "value",
+            "moving_range",
+            *lines[:4],
+            "mr_upper",
+            *names,
+            "signal",
+            *lines[4:],
+            "sets_limits",
+        ]
+    ]
+
+
+# --- change points (corroboration only) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangePoints:
+    """Result of :func:`change_points`.
+
+    ``positions``: 0-based position of the first value of each new regime (ruptures'
+    breakpoints without the final ``n``); ``labels``: the index labels there (period starts);
+    ``segment_means``: mean of each regime; ``penalty``: the PELT penalty (NaN with n_bkps).
+    """
+
+    positions: tuple[int, ...]
+    labels: tuple[object, ...]
+    segment_means: tuple[float, ...]
+    method: str
+    penalty: float
+
+
+def change_points(
+    series: pd.Series,
+    n_bkps: int | None = None,
+    pen: float | None = None,
+    *,
+    model: str = "l2",
+    min_size: int = 2,
+) -> ChangePoints:
+    """Shifts in the mean of a series, with ruptures (``jump=1``: every position is a candidate).
+
+    With ``n_bkps`` the exact dynamic programme (``Dynp``) places that many breaks; otherwise
+    PELT with penalty ``pen``, by default ``2 sigma^2 log(n)`` where ``sigma`` is the noise
+    estimated from first differences, ``MAD(diff) / 0.6745 / sqrt(2)``. NaN values are skipped
+    (positions refer to the input). A series shorter than ``2 * min_size`` has none.
+    Corroboration only: it does not test anything.
+    """
+    if not isinstance(series, pd.Series):
+        series = pd.Series(np.asarray(series, dtype=float))
+    y_all = series.to_numpy(dtype=float, na_value=np.nan)
+    keep = np.flatnonzero(~np.isnan(y_all))
+    y = y_all[keep]
+    penalty, method, bkps = math.nan, "", [y.size]
+    if n_bkps is not None:
+        method = f"Dynp(model={model!r}, min_size={min_size}, jump=1), n_bkps={n_bkps}"
+        if n_bkps > 0 and y.size >= (n_bkps + 1) * min_size:
+            algo = rpt.Dynp(model=model, min_size=min_size, jump=1).fit(y.reshape(-1, 1))
+            bkps = algo.predict(n_bkps=n_bkps)
+    else:
+        diffs = np.diff(y)
+        mad = np.median(np.abs(diffs - np.median(diffs))) if diffs.size else 0.0
+        sigma = mad / 0.6745 / math.sqrt(2) or (diffs.std() / math.sqrt(2) if diffs.size else 0)
+        penalty = float(pen) if pen is not None else 2 * sigma**2 * math.log(max(y.size, 1))
+        method = f"Pelt(model={model!r}, min_size={min_size}, jump=1), pen={penalty:.6g}"
+        if y.size >= 2 * min_size and penalty > 0:
+            algo = rpt.Pelt(model=model, min_size=min_size, jump=1).fit(y.reshape(-1, 1))
+            bkps = algo.predict(pen=penalty)
+    edges = [0, *bkps] if y.size else []
+    means = tuple(float(y[a:b].mean()) for a, b in zip(edges[:-1], edges[1:], strict=True))
+    positions = tuple(int(keep[b]) for b in bkps[:-1])
+    labels = tuple(series.index[p] for p in positions)
+    return ChangePoints(positions, labels, means, method, float(penalty))

@@ -1,0 +1,385 @@
+"""Tests for analytics.compare: published numbers, hand calculations, calibration, edge cases.
+
+Published values come from tests/fixtures/stats/expected.json (sources in SOURCE.txt).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import _effects
+from analytics.compare import (
+    duration_effect,
+    hodges_lehmann,
+    holm,
+    proportion_effect,
+    rate_effect,
+    verdict_sentence,
+    wilson_interval,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stats"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+
+
+# --- published numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", EXPECTED["wilson_newcombe1998"]["cases"], ids=lambda c: str(c))
+def test_wilson_matches_newcombe_1998_table_1(case):
+    low, high = wilson_interval(case["k"], case["n"])
+    assert low == pytest.approx(case["wilson"][0], abs=5e-5)
+    assert high == pytest.approx(case["wilson"][1], abs=5e-5)
+
+
+# Newcombe (1998) Stat Med 17:873-890, Table II, method 10 (see fixtures/stats/SOURCE.txt).
+NEWCOMBE_DIFFERENCE = [((56, 70, 48, 80), (0.0524, 0.3339)), ((9, 10, 3, 10), (0.1705, 0.8090))]
+
+
+@pytest.mark.parametrize(("counts", "ci"), NEWCOMBE_DIFFERENCE)
+def test_newcombe_difference_matches_published_method_10(counts, ci):
+    k1, n1, k2, n2 = counts
+    e = proportion_effect(k2, n2, k1, n1)  # effect = after - before = k1/n1 - k2/n2
+    assert e.effect == pytest.approx(k1 / n1 - k2 / n2)
+    assert (e.ci_low, e.ci_high) == pytest.approx(ci, abs=5e-5)
+
+
+def test_fisher_exact_lady_tasting_tea():
+    ref = EXPECTED["fisher_lady_tasting_tea"]
+    (a, b), (c, d) = ref["table"]
+    e = proportion_effect(c, c + d, a, a + b)
+    assert e.p_value == pytest.approx(ref["p_two_sided"], abs=1e-6)
+    assert e.test == "Fisher exact"
+
+
+def test_poisson_rate_ratio_gu_2008():
+    ref = EXPECTED["poisson_rate_ratio_gu2008"]
+    e = rate_effect(ref["k2"], ref["t2"], ref["k1"], ref["t1"])
+    assert e.effect == pytest.approx(ref["rate_ratio"], abs=1e-6)
+    assert e.p_value == pytest.approx(ref["exact_cond_p_two_sided"], abs=1e-6)
+    assert (e.ci_low, e.ci_high) == pytest.approx(
+        ref["exact_cond_ci95_ratio_clopper_pearson"], abs=1e-6
+    )
+    assert (e.n_before, e.n_after) == (ref["k2"], ref["k1"])
+    flipped = rate_effect(ref["k1"], ref["t1"], ref["k2"], ref["t2"])
+    assert flipped.effect == pytest.approx(1 / e.effect)
+    assert flipped.p_value == pytest.approx(e.p_value)
+    assert (flipped.ci_low, flipped.ci_high) == pytest.approx((1 / e.ci_high, 1 / e.ci_low))
+
+
+def test_mann_whitney_and_hodges_lehmann_hollander_wolfe():
+    ref = EXPECTED["mann_whitney_hodges_lehmann"]
+    x, y = np.array(ref["x"]), np.array(ref["y"])
+    shift, low, high, method = hodges_lehmann(x, y)
+    assert method == "exact"
+    assert shift == pytest.approx(ref["hodges_lehmann_shift"], abs=1e-9)
+    assert (low, high) == pytest.approx(ref["hl_exact_ci95"], abs=1e-9)
+    e = duration_effect(y, x)  # after = x
+    assert e.u_statistic == ref["U_or_W"]
+    assert e.p_value == pytest.approx(ref["p_exact_two_sided"], abs=1e-6)
+    assert e.effect == pytest.approx(np.median(x) / np.median(y))
+    ratios = np.sort(np.divide.outer(x, y).ravel())  # 50 pairs: HL ratio = geometric mid-pair
+    assert e.hl_ratio == pytest.approx(math.sqrt(ratios[24] * ratios[25]))
+
+
+def test_mann_whitney_scipy_docstring_example():
+    ref = EXPECTED["mann_whitney_scipy_doc"]
+    e = duration_effect(ref["females"], ref["males"])
+    assert e.u_statistic == ref["U1"]
+    assert e.p_value == pytest.approx(ref["p_exact"], abs=1e-6)
+
+
+# --- hand calculations -----------------------------------------------------------------------
+
+
+def test_hodges_lehmann_normal_approximation_uses_hollander_wolfe_c_alpha():
+    ref = EXPECTED["mann_whitney_hodges_lehmann"]
+    x, y = np.array(ref["x"]), np.array(ref["y"] + [1.15])  # a tie forces the normal route
+    m, n = x.size, y.size
+    c = round(m * n / 2 - 1.959964 * math.sqrt(m * n * (m + n + 1) / 12))
+    d = np.sort(np.subtract.outer(x, y).ravel())
+    shift, low, high, method = hodges_lehmann(x, y)
+    assert method == "normal"
+    assert shift == pytest.approx(np.median(d))
+    assert (low, high) == (d[c - 1], d[m * n - c])
+
+
+def test_exact_null_distribution_matches_enumeration():
+    m, n = 4, 3
+    us = [
+        sum(1 for i in xs for j in set(range(m + n)) - set(xs) if i > j)
+        for xs in itertools.combinations(range(m + n), m)
+    ]
+    counts = np.bincount(us, minlength=m * n + 1)
+    assert np.allclose(_effects._mwu_null_cdf(m, n), np.cumsum(counts) / counts.sum())
+
+
+def test_order_statistics_without_forming_all_pairs_match_brute_force():
+    rng = np.random.default_rng(7)
+    a = np.sort(np.round(rng.normal(size=600), 2))  # rounding makes many ties
+    b = np.sort(np.round(rng.lognormal(size=500), 1))
+    brute = np.sort(np.subtract.outer(a, b).ravel())
+    for k in (1, 2, 1000, 150_000, 150_001, 299_999, 300_000):
+        assert _effects._kth_difference(a, b, k) == brute[k - 1]
+    shift, low, high, method = hodges_lehmann(a, b)  # 300,000 pairs: the selection route
+    assert shift == pytest.approx((brute[149_999] + brute[150_000]) / 2)
+    assert method == "normal" and low <= shift <= high
+
+
+def test_holm_hand_calculation_and_nan():
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> running max
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    out = holm(pd.Series([0.01, np.nan, 0.04], index=["a", "b", "c"], name="p"))
+    assert list(out.index) == ["a", "b", "c"] and out.name == "p"
+    assert math.isnan(out["b"]) and out["a"] == pytest.approx(0.02)  # m = 2, not 3
+    assert holm([0.6, 0.9]) == pytest.approx([1.0, 1.0])
+    assert holm([]).size == 0
+    with pytest.raises(ValueError):
+        holm([1.5])
+
+
+def test_duration_effect_medians_and_p90_by_hand():
+    e = duration_effect([1, 2, 3, 4, 100], [1, 1, 2, 2], n_boot=200)
+    assert (e.before, e.after) == (3.0, 1.5)
+    assert e.effect == 0.5 and e.effect_kind == "ratio"
+    assert e.p90_before == pytest.approx(4 + 0.6 * 96)  # linear between 4th and 5th values
+    assert (e.n_before, e.n_after) == (5, 4)
+
+
+# --- edge cases (STYLE #4) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("before, after", [([], [1.0, 2.0, 3.0]), ([1.0, 2.0, 3.0], []), ([], [])])
+def test_duration_empty_side_is_nan_with_n_zero(before, after):
+    e = duration_effect(before, after)
+    assert math.isnan(e.effect) and math.isnan(e.p_value) and math.isnan(e.ci_low)
+    assert e.n_before == len(before) and e.n_after == len(after)
+    assert "no data" in verdict_sentence(e, "Lead time", unit="h")
+
+
+def test_duration_fewer_than_three_values_keeps_medians_but_no_bootstrap_ci():
+    e = duration_effect([2.0, 4.0], [1.0, 2.0, 3.0, 4.0])
+    assert e.before == 3.0 and e.effect == pytest.approx(2.5 / 3.0)
+    assert math.isnan(e.ci_low) and math.isnan(e.ci_high) and math.isnan(e.before_ci_low)
+    assert not math.isnan(e.p_value)
+
+
+def test_duration_identical_samples_give_ratio_one_and_p_one():
+    e = duration_effect([3.0, 1.0, 2.0, 5.0], [3.0, 1.0, 2.0, 5.0], n_boot=300)
+    assert e.effect == 1.0 and e.p_value == pytest.approx(1.0) and e.hl_ratio == 1.0
+    flat = duration_effect([2.0] * 5, [2.0] * 6, n_boot=300)
+    assert flat.effect == 1.0 and flat.p_value == 1.0 and flat.ci_low == flat.ci_high == 1.0
+
+
+def test_duration_drops_nan_and_rejects_negative():
+    e = duration_effect([1.0, np.nan, 3.0, 5.0], [np.nan])
+    assert e.n_before == 3 and e.n_after == 0
+    with pytest.raises(ValueError, match="before"):
+        duration_effect([-1.0, 2.0], [1.0])
+
+
+def test_duration_zeros_count_in_medians_but_not_in_log_shift():
+    e = duration_effect([0.0, 0.0, 0.0, 4.0, 8.0], [2.0, 2.0, 2.0], n_boot=100)
+    assert e.before == 0.0 and math.isinf(e.effect)
+    assert e.hl_ratio == pytest.approx(2.0 / math.sqrt(32))  # median of 2/4 and 2/8
+
+
+def test_bootstrap_is_seeded():
+    rng = np.random.default_rng(3)
+    b, a = rng.lognormal(size=30), rng.lognormal(size=30)
+    one, two = duration_effect(b, a, seed=1), duration_effect(b, a, seed=1)
+    assert (one.ci_low, one.ci_high) == (two.ci_low, two.ci_high)
+    assert duration_effect(b, a, seed=2).ci_low != one.ci_low
+
+
+def test_rates_all_zero_and_no_exposure():
+    zero = rate_effect(0, 3.0, 0, 4.0)
+    assert (zero.before, zero.after) == (0.0, 0.0)
+    assert math.isnan(zero.effect) and math.isnan(zero.p_value)
+    assert zero.before_ci_low == 0.0 and zero.before_ci_high > 0  # Garwood upper limit
+    empty = rate_effect(5, 0.0, 7, 2.0)
+    assert math.isnan(empty.before) and empty.n_before == 0 and math.isnan(empty.p_value)
+    none_after = rate_effect(6, 2.0, 0, 2.0)
+    assert none_after.effect == 0.0 and none_after.ci_low == 0.0 and none_after.ci_high < 1
+    with pytest.raises(ValueError):
+        rate_effect(2.5, 1.0, 3, 1.0)
+
+
+def test_rates_identical_give_ratio_one_and_p_one():
+    e = rate_effect(12, 3.0, 12, 3.0)
+    assert e.effect == 1.0 and e.p_value == pytest.approx(1.0)
+    assert e.ci_low < 1 < e.ci_high
+
+
+def test_proportions_zero_failures_are_an_upper_bound():
+    e = proportion_effect(0, 20, 0, 20)
+    assert e.upper_bound_only_before and e.upper_bound_only_after
+    assert e.before_ci_high == pytest.approx(0.1611, abs=5e-5)  # Newcombe 1998 Table I
+    assert e.effect == 0.0 and e.p_value == 1.0 and e.ci_low < 0 < e.ci_high
+    assert "at most 16.1%" in verdict_sentence(e, "Change failure rate")
+    full = proportion_effect(20, 20, 5, 10)
+    assert full.lower_bound_only_before and not full.upper_bound_only_before
+
+
+def test_proportions_empty_side_and_identical():
+    e = proportion_effect(0, 0, 3, 10)
+    assert math.isnan(e.before) and math.isnan(e.effect) and math.isnan(e.p_value)
+    assert e.n_before == 0 and not e.upper_bound_only_before
+    same = proportion_effect(4, 10, 4, 10)
+    assert same.effect == 0.0 and same.p_value == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        proportion_effect(5, 4, 1, 2)
+
+
+def test_inputs_are_not_mutated():
+    before = pd.Series([5.0, np.nan, 2.0, 9.0, 4.0])
+    after = np.array([1.0, 0.5, np.nan, 2.0])
+    b_copy, a_copy = before.copy(), after.copy()
+    duration_effect(before, after, n_boot=50)
+    pd.testing.assert_series_equal(before, b_copy)
+    np.testing.assert_array_equal(after, a_copy)
+    p = np.array([0.2, np.nan, 0.01])
+    holm(p)
+    np.testing.assert_array_equal(p, np.array([0.2, np.nan, 0.01]))
+
+
+def test_results_are_frozen_and_tabular():
+    e = rate_effect(3, 1.0, 9, 1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.effect = 2.0  # type: ignore[misc]
+    row = e.as_dict()
+    assert row["effect"] == 3.0 and row["n_before"] == 3 and row["kind"] == "rate"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
+def test_proportion_intervals_are_ordered_and_bounded(before, after):
+    e = proportion_effect(*before, *after)
+    if before[1] == 0:
+        assert math.isnan(e.before_ci_low) and math.isnan(e.ci_low)
+        return
+    assert 0 <= e.before_ci_low <= e.before <= e.before_ci_high <= 1
+    assert -1 <= e.ci_low <= e.effect <= e.ci_high <= 1
+    assert 0 <= e.p_value <= 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 1e3), min_size=3, max_size=30),
+    st.lists(st.floats(0.01, 1e3), min_size=3, max_size=30),
+    st.sampled_from([1 / 60, 24.0, 3600.0]),
+)
+def test_duration_effect_does_not_depend_on_the_unit(before, after, scale):
+    e = duration_effect(before, after, n_boot=50)
+    scaled = duration_effect(np.array(before) * scale, np.array(after) * scale, n_boot=50)
+    assert scaled.effect == pytest.approx(e.effect, rel=1e-9)
+    assert scaled.p_value == pytest.approx(e.p_value, rel=1e-9)
+    assert scaled.hl_ratio == pytest.approx(e.hl_ratio, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.just(math.nan)), max_size=12))
+def test_holm_never_lowers_a_p_value(p_values):
+    adjusted = holm(p_values)
+    raw = np.array(p_values, dtype=float)
+    ok = ~np.isnan(raw)
+    assert np.array_equal(np.isnan(adjusted), ~ok)
+    assert (adjusted[ok] >= raw[ok] - 1e-15).all() and (adjusted[ok] <= 1).all()
+
+
+def test_durations_as_timedeltas_are_refused():
+    with pytest.raises(TypeError, match="hours"):
+        duration_effect(pd.Series(pd.to_timedelta([1, 2], unit="h")), [1.0])
+
+
+# --- verdict sentences -----------------------------------------------------------------------
+
+
+def _with(result, **values):
+    return dataclasses.replace(result, **values)
+
+
+def test_verdict_rate_and_duration_wording():
+    rate = _with(
+        rate_effect(11, 3.0, 73, 4.0), before=3.7, after=18.2, effect=4.92, ci_low=4.1, ci_high=5.94
+    )
+    assert verdict_sentence(rate, "Production releases", per="a month") == (
+        "Production releases rose from 3.7 to 18.2 a month: 4.9x (95% CI 4.1-5.9x)."
+    )
+    dur = _with(
+        duration_effect([5, 6, 4], [1, 0.5, 0.6]),
+        before=5.2,
+        after=0.62,
+        effect=0.119,
+        ci_low=0.081,
+        ci_high=0.19,
+    )
+    assert verdict_sentence(dur, "Median time to restore", unit="h") == (
+        "Median time to restore fell from 5.2 h to 0.6 h: 0.12x (95% CI 0.081-0.19x)."
+    )
+
+
+def test_verdict_proportion_no_change_and_empty():
+    e = proportion_effect(23, 100, 20, 100)
+    text = verdict_sentence(e, "Change failure rate", show_n=True)
+    assert text.startswith("Change failure rate fell from 23.0% to 20.0%: -3.0 percentage points")
+    assert "consistent with no change" in text and "n = 100 before, 100 after" in text
+    empty = rate_effect(4, 0.0, 9, 3.0)
+    assert verdict_sentence(empty, "Releases", per="a month") == (
+        "Releases: no data before; 3.0 a month after."
+    )
+    short = duration_effect([1.0, 2.0], [3.0, 4.0])
+    assert "too few values" in verdict_sentence(short, "Lead time", unit="h")
+
+
+# --- calibration by simulation (fixed seeds) -------------------------------------------------
+
+
+def test_duration_ci_covers_known_ratio_and_null_is_rarely_rejected():
+    rng = np.random.default_rng(2024)
+    true_ratio, covered, hl_covered, rejected = 0.5, 0, 0, 0
+    for run in range(100):
+        before = rng.lognormal(np.log(10), 0.8, 40)
+        after = rng.lognormal(np.log(10 * true_ratio), 0.8, 40)
+        e = duration_effect(before, after, n_boot=300, seed=run)
+        covered += e.ci_low <= true_ratio <= e.ci_high
+        hl_covered += e.hl_ratio_ci_low <= true_ratio <= e.hl_ratio_ci_high
+        null = duration_effect(before, rng.lognormal(np.log(10), 0.8, 40), n_boot=10, seed=run)
+        rejected += null.p_value < 0.05
+    assert covered >= 90 and hl_covered >= 90
+    assert rejected <= 10
+
+
+def test_rate_ci_covers_known_ratio_and_null_is_rarely_rejected():
+    rng = np.random.default_rng(11)
+    covered = rejected = 0
+    for _ in range(100):
+        e = rate_effect(rng.poisson(4 * 3), 3.0, rng.poisson(18 * 4), 4.0)
+        covered += e.ci_low <= 18 / 4 <= e.ci_high
+        rejected += rate_effect(rng.poisson(30), 3.0, rng.poisson(40), 4.0).p_value < 0.05
+    assert covered >= 90 and rejected <= 10
+
+
+def test_proportion_ci_covers_known_difference_and_null_is_rarely_rejected():
+    rng = np.random.default_rng(5)
+    covered = rejected = 0
+    for _ in range(100):
+        e = proportion_effect(rng.binomial(60, 0.25), 60, rng.binomial(80, 0.10), 80)
+        covered += e.ci_low <= -0.15 <= e.ci_high
+        rejected += (
+            proportion_effect(rng.binomial(60, 0.2), 60, rng.binomial(80, 0.2), 80).p_value < 0.05
+        )
+    assert covered >= 90 and rejected <= 10
