@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.trend import change_points, segmented_regression, xmr_chart
+from analytics.control import xmr_chart
+from analytics.trend import change_points, segmented_regression
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stats"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
