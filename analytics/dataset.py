@@ -70,9 +70,13 @@ class Dataset:
         return len(self.table(name)) > 0
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        """First and last local date over every table's main timestamp, or None when empty."""
+        """First and last local date of the events (deployments, incidents, test runs), or None.
+
+        Changes are left out: a change is counted in the period of the deployment that shipped
+        it, and commits made long before the first deployment must not stretch the range.
+        """
         days = []
-        for t in TABLE_NAMES:
+        for t in ("deployments", "incidents", "test_runs"):
             col = self.table(t)[TABLES[t].time_column].dropna()
             if len(col):
                 days.append(local_day(col, self.config.timezone))
