@@ -297,18 +297,28 @@ def _times(r: float) -> str:
 
 
 def _pct(p: float) -> str:
-    return "0%" if p == 0 else "100%" if p == 1 else f"{100 * p:.1f}%"
+    """A share for prose; never rounds a value below 100% up to "100.0%" (nor above 0 to 0)."""
+    if p == 0 or p == 1:
+        return "0%" if p == 0 else "100%"
+    text = f"{100 * p:.1f}"
+    decimals = 1
+    while text in ("100.0", "0.0") + ("100." + "0" * decimals, "0." + "0" * decimals) and decimals < 6:
+        decimals += 1
+        text = f"{100 * p:.{decimals}f}"
+    return f"{text}%"
 
 
 def _side_text(effect: Effect, side: str, unit: str) -> str:
     value = getattr(effect, side)
+    if effect.kind == "level" and effect.effect_kind == "difference" and 0 <= value <= 1:
+        return _pct(value)
     if effect.kind != "proportion":
         return _level(value) + (f" {unit}" if unit else "")
     n = getattr(effect, f"n_{side}")
     if getattr(effect, f"upper_bound_only_{side}"):
-        return f"0% (0 of {n}; at most {_pct(getattr(effect, f'{side}_ci_high'))})"
+        return f"0% (0 of {n:,}; at most {_pct(getattr(effect, f'{side}_ci_high'))})"
     if getattr(effect, f"lower_bound_only_{side}"):
-        return f"100% ({n} of {n}; at least {_pct(getattr(effect, f'{side}_ci_low'))})"
+        return f"100% ({n:,} of {n:,}; at least {_pct(getattr(effect, f'{side}_ci_low'))})"
     return _pct(value)
 
 
@@ -337,7 +347,7 @@ def verdict_sentence(
     an empty side reads "... no data before; 18.2 a month after.".
     """
     suffix = f" {per}" if per else ""
-    n_text = f"; n = {effect.n_before} before, {effect.n_after} after" if show_n else ""
+    n_text = f"; n = {effect.n_before:,} before, {effect.n_after:,} after" if show_n else ""
     missing = [side for side in ("before", "after") if math.isnan(getattr(effect, side))]
     if len(missing) == 2:
         return f"{label}: no data before or after{n_text}."

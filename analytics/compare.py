@@ -42,6 +42,7 @@ __all__ = [
     "duration_effect",
     "rate_effect",
     "proportion_effect",
+    "paired_effect",
     "holm",
     "verdict_sentence",
     "wilson_interval",
@@ -348,4 +349,53 @@ def proportion_effect(
         upper_bound_only_after=bool(n_after and k_after == 0),
         lower_bound_only_before=bool(n_before and k_before == n_before),
         lower_bound_only_after=bool(n_after and k_after == n_after),
+    )
+
+
+def paired_effect(
+    before: Sequence[float] | np.ndarray | pd.Series,
+    after: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    confidence: float = 0.95,
+) -> Effect:
+    """Paired levels (e.g. coverage per service, before vs after): mean difference after - before.
+
+    Pairs with a missing side are left out. The CI is Student's t on the paired differences;
+    the p-value is the Wilcoxon signed-rank test (exact for small n, zero differences dropped
+    by the Wilcoxon convention). Fewer than 2 pairs: NaN CI; no pairs: NaN everywhere, n = 0.
+
+    Examples
+    --------
+    >>> e = paired_effect([0.5, 0.6, 0.4], [0.9, 0.95, 0.97])
+    >>> round(e.effect, 3), e.effect_kind, e.n_before
+    (0.44, 'difference', 3)
+    """
+    b = np.asarray(before, dtype=float)
+    a = np.asarray(after, dtype=float)
+    if b.shape != a.shape:
+        raise ValueError("paired_effect needs before and after of the same length")
+    keep = ~(np.isnan(b) | np.isnan(a))
+    b, a = b[keep], a[keep]
+    n = int(b.size)
+    diff = a - b
+    mean_b = float(b.mean()) if n else NAN
+    mean_a = float(a.mean()) if n else NAN
+    est = float(diff.mean()) if n else NAN
+    lo = hi = p = NAN
+    if n >= 2:
+        sd = float(diff.std(ddof=1))
+        if sd == 0.0:
+            lo = hi = est
+        else:
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+            lo, hi = est - half, est + half
+    if n >= 1 and np.any(diff != 0):
+        p = float(stats.wilcoxon(a, b, zero_method="wilcox").pvalue)
+    elif n >= 1:
+        p = 1.0
+    return Effect(
+        kind="level", before=mean_b, after=mean_a,
+        before_ci_low=NAN, before_ci_high=NAN, after_ci_low=NAN, after_ci_high=NAN,
+        effect=est, effect_kind="difference", ci_low=lo, ci_high=hi, ci_method="paired t",
+        p_value=p, test="Wilcoxon signed-rank (paired)", n_before=n, n_after=n, confidence=confidence,
     )

@@ -573,12 +573,16 @@ def _incidents(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
             n_total = max(8, round(30 - 18 * p_mid + rng.normal(0.0, 2.0)))
             n_p1 = int(rng.integers(2, 4))
         month_prod = [d for d in prod if first <= d["date"] <= last]
+        # a share of production releases is bad (about 45% in the baseline, 10% at the end);
+        # each bad release causes one incident, the rest of the month's incidents are unrelated
+        bad_share = 0.45 + (0.10 - 0.45) * p_mid
+        bad = [d for d in month_prod if rng.random() < bad_share]
         lo, hi = _midnight(first), min(_midnight(last + timedelta(days=1)), _EXPORT_TS - 86400)
         for i in range(n_total):
             sev = "P1" if i < n_p1 else str(rng.choice(["P2", "P3", "P4"], p=[0.2, 0.4, 0.4]))
             caused = None
-            if month_prod and rng.random() < (0.5 if sev == "P1" else 0.3):
-                dep = month_prod[int(rng.integers(0, len(month_prod)))]
+            if bad and rng.random() < (0.5 if sev == "P1" else 0.3):
+                dep = bad.pop(int(rng.integers(0, len(bad))))
                 lag = min(max(45 * 60 * math.exp(rng.normal(0.0, 0.8)), 300), 10 * 3600)
                 opened = dep["finished_at"] + int(lag)
                 service = dep["service"]

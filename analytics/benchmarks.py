@@ -1,0 +1,560 @@
+"""DORA performance bands by report year, and the program's targets scorecard.
+
+Public functions, all pure (no I/O, inputs never modified):
+
+* :func:`dora_bands` - the published elite/high/medium/low bands of the State of DevOps reports
+  2019, 2021, 2023 and 2024 as numeric intervals, the published wording beside them;
+* :func:`band_for` - the band of one value;
+* :func:`classify` - a band per (period, service) for the four DORA metrics of a metric table;
+* :func:`scorecard` - the targets of program.yml: value, target, met, baseline, trend, band,
+  on track.
+
+How ambiguous published wording became numbers (gaps, overlaps, single-number change failure
+rates) is documented in docs/benchmarks.md and, row by row, in the ``interpretation`` column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import DAYS_PER_WEEK, HOURS_PER_DAY, METRICS
+from analytics.config import BENCHMARK_YEARS, ProgramConfig, Target
+from analytics.exceptions import DataValidationError
+
+__all__ = [
+    "BANDS",
+    "CLASSIFY_COLUMNS",
+    "DORA_METRICS",
+    "NO_DATA",
+    "SCORECARD_COLUMNS",
+    "band_for",
+    "classify",
+    "dora_bands",
+    "scorecard",
+]
+
+BANDS: tuple[str, ...] = ("elite", "high", "medium", "low")
+NO_DATA = "no data"
+#: metric-table metric banded for each DORA key (the key is the report's metric name).
+DORA_METRICS: dict[str, str] = {
+    "deployment_frequency": "deployment_frequency_per_day",
+    "lead_time_for_changes": "lead_time_hours",
+    "time_to_restore_service": "time_to_restore_hours",
+    "change_failure_rate": "change_failure_rate",
+}
+_KEY_OF = {m: k for k, m in DORA_METRICS.items()}
+
+# Durations in hours (a month is 30 days, six months 180 days, as in Apache DevLake).
+HOUR, DAY, WEEK = 1.0, float(HOURS_PER_DAY), float(HOURS_PER_DAY * DAYS_PER_WEEK)
+MONTH, SIX_MONTHS = 30 * DAY, 180 * DAY
+# Deployment rates in deployments per calendar day; calendar-robust so that a month with 1
+# deployment is "once per month" and one with 4 is "once per week" whatever its length.
+PER_DAY, PER_WEEK, PER_MONTH, PER_SIX_MONTHS = 1.0, 4 / 31, 1 / 31, 1 / 184
+INF = math.inf
+_REL_TOL = 1e-9  # a value this close to a boundary counts as on it
+
+_LABELS = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time_for_changes": "Lead time for changes",
+    "time_to_restore_service": "Time to restore service",
+    "change_failure_rate": "Change failure rate",
+}
+_SHARES = {  # share of respondents per cluster (elite, high, medium, low)
+    2019: (0.20, 0.23, 0.44, 0.12),
+    2021: (0.26, 0.40, 0.28, 0.07),
+    2023: (0.18, 0.31, 0.33, 0.17),
+    2024: (0.19, 0.22, 0.35, 0.25),
+}
+_SOURCES = {
+    2019: "Accelerate State of DevOps 2019 (DORA / Google Cloud), report PDF",
+    2021: "Accelerate State of DevOps 2021 (DORA / Google Cloud), report PDF "
+    "(tests/fixtures/benchmarks/dora_2021_clusters.csv)",
+    2023: "Accelerate State of DevOps 2023 (DORA / Google Cloud), via secondary summaries "
+    "(Apache DevLake metric docs, Octopus Deploy blog)",
+    2024: "Accelerate State of DevOps 2024 (DORA / Google Cloud), via secondary summaries",
+}
+
+_ON_DEMAND = "On-demand (multiple deploys per day)"
+_DAY_WEEK = "Between once per day and once per week"
+_WEEK_MONTH = "Between once per week and once per month"
+_MONTH_6M = "Between once per month and once every six months"
+_LT1D, _LT1H = "Less than one day", "Less than one hour"
+_D_W, _W_M = "Between one day and one week", "Between one week and one month"
+_M_6M = "Between one month and six months"
+_BELOW_LOW = "also beyond the published low range (no worse band)"
+_NO_RANGE = "no range of its own"
+
+# (band, lower, upper, published wording, interpretation) per year and DORA key, elite first.
+# Deployment frequency: [lower, upper); durations: [lower, upper); failure rate: (lower, upper].
+_DF_4 = [
+    ("elite", PER_DAY, INF, _ON_DEMAND, "'multiple deploys per day' read as at least 1 a day"),
+    ("high", PER_WEEK, PER_DAY, _DAY_WEEK, ""),
+    ("medium", PER_MONTH, PER_WEEK, _WEEK_MONTH, ""),
+    ("low", 0.0, PER_MONTH, _MONTH_6M, _BELOW_LOW),
+]
+_LT_4 = [
+    ("elite", 0.0, DAY, _LT1D, ""),
+    ("high", DAY, WEEK, _D_W, ""),
+    ("medium", WEEK, MONTH, _W_M, ""),
+    ("low", MONTH, INF, _M_6M, _BELOW_LOW),
+]
+_RESTORE_DUP = [
+    ("elite", 0.0, HOUR, _LT1H, ""),
+    ("high", HOUR, DAY, _LT1D, "shares 'less than one day' with medium: the better band keeps it"),
+    ("medium", DAY, WEEK, _LT1D, "published range taken by high; takes the gap 1 day - 1 week"),
+    ("low", WEEK, INF, "Between one week and one month", _BELOW_LOW),
+]
+_RESTORE_GAP = [
+    ("elite", 0.0, HOUR, _LT1H, ""),
+    ("high", HOUR, DAY, _LT1D, ""),
+    ("medium", DAY, WEEK, "Between one day and one week", ""),
+]
+_SPEC: dict[int, dict[str, list[tuple]]] = {
+    2019: {
+        "deployment_frequency": _DF_4,
+        "lead_time_for_changes": _LT_4,
+        "time_to_restore_service": _RESTORE_DUP,
+        "change_failure_rate": [
+            ("elite", 0.0, 0.15, "0-15%", ""),
+            ("high", 0.15, 0.30, "0-15%", "elite/high/medium all published 0-15%; 15-46% gap split"
+             " in 15-point steps (the common 0-15/16-30/31-45/46-60 rendering)"),
+            ("medium", 0.30, 0.45, "0-15%", "see high"),
+            ("low", 0.45, INF, "46-60%", "gap 45-46% and above 60% assigned to low"),
+        ],
+    },
+    2021: {
+        "deployment_frequency": [
+            ("elite", PER_DAY, INF, _ON_DEMAND, _DF_4[0][4]),
+            ("high", PER_MONTH, PER_DAY, "Between once per week and once per month",
+             "gap between once per day and once per week assigned to high (worse neighbour)"),
+            ("medium", PER_SIX_MONTHS, PER_MONTH,
+             "Between once per month and once every 6 months", ""),
+            ("low", 0.0, PER_SIX_MONTHS, "Fewer than once per six months", ""),
+        ],
+        "lead_time_for_changes": [
+            ("elite", 0.0, HOUR, _LT1H, ""),
+            ("high", HOUR, WEEK, _D_W, "gap 1 hour - 1 day assigned to high (worse neighbour)"),
+            ("medium", WEEK, SIX_MONTHS, _M_6M,
+             "gap 1 week - 1 month assigned to medium (worse neighbour)"),
+            ("low", SIX_MONTHS, INF, "More than six months", ""),
+        ],
+        "time_to_restore_service": [
+            *_RESTORE_GAP[:3],
+            ("low", WEEK, INF, "More than six months",
+             "gap 1 week - 6 months assigned to low (worse neighbour)"),
+        ],
+        "change_failure_rate": [
+            ("elite", 0.0, 0.15, "0%-15%", "15-16% gap assigned to high"),
+            ("high", 0.15, 0.20, "16%-30%", "high/medium/low all published 16%-30%; split at 20%"
+             " and 30% as Apache DevLake does"),
+            ("medium", 0.20, 0.30, "16%-30%", "see high"),
+            ("low", 0.30, INF, "16%-30%", "see high"),
+        ],
+    },
+    2023: {
+        "deployment_frequency": [
+            *_DF_4[:3],
+            ("low", 0.0, PER_MONTH, _WEEK_MONTH,
+             "same published range as medium: medium keeps it, low is below once per month"),
+        ],
+        "lead_time_for_changes": [
+            *_LT_4[:3],
+            ("low", MONTH, INF, _W_M, "same published range as medium: low is one month or more"),
+        ],
+        "time_to_restore_service": [
+            *_RESTORE_GAP[:3],
+            ("low", WEEK, INF, _M_6M, "gap 1 week - 1 month assigned to low (worse neighbour)"),
+        ],
+        "change_failure_rate": [
+            ("elite", 0.0, 0.05, "5%", "single cluster value read as an upper limit (DevLake)"),
+            ("high", 0.05, 0.10, "10%", "upper limit"),
+            ("medium", 0.10, 0.15, "15%", "upper limit"),
+            ("low", 0.15, INF, "64%", "everything above 15%"),
+        ],
+    },
+    2024: {
+        "deployment_frequency": _DF_4,
+        "lead_time_for_changes": _LT_4,
+        "time_to_restore_service": _RESTORE_DUP,
+        "change_failure_rate": [
+            ("elite", 0.0, 0.05, "5%", "single cluster value read as an upper limit"),
+            ("high", 0.05, 0.20, "20%", "upper limit"),
+            ("medium", math.nan, math.nan, "10%",
+             f"{_NO_RANGE}: medium's 10% lies below high's 20%; no rate bands medium"),
+            ("low", 0.20, INF, "40%", "everything above 20%"),
+        ],
+    },
+}
+_WORDING_2023 = {"time_to_restore_service": "Failed deployment recovery time"}
+
+
+def _closed(key: str, band: str) -> str:
+    if key == "change_failure_rate":
+        return "both" if band == "elite" else "right"
+    return "left"
+
+
+_RATE_NAMES = {PER_DAY: "1/day", PER_WEEK: "4/31 per day", PER_MONTH: "1/31 per day",
+               PER_SIX_MONTHS: "1/184 per day"}
+
+
+def _fmt(key: str, x: float) -> str:
+    if key == "deployment_frequency":
+        return _RATE_NAMES.get(x, f"{x:.4g}/day")
+    if key == "change_failure_rate":
+        return f"{x * 100:g}%"
+    return f"{x:g} h"
+
+
+def _rule(key: str, lower: float, upper: float, closed: str) -> str:
+    if math.isnan(lower):
+        return _NO_RANGE
+    low_in = closed in ("left", "both")
+    hi_op = "<=" if closed in ("right", "both") else "<"
+    if upper == INF:
+        return f"x {'>=' if low_in else '>'} {_fmt(key, lower)}"
+    if lower == 0 and low_in:
+        return f"x {hi_op} {_fmt(key, upper)}"
+    return f"{_fmt(key, lower)} {'<=' if low_in else '<'} x {hi_op} {_fmt(key, upper)}"
+
+
+def dora_bands(year: int | None = None) -> pd.DataFrame:
+    """The published DORA bands of one report year as numeric intervals.
+
+    Parameters
+    ----------
+    year
+        2019, 2021, 2023 or 2024; None gives every year.
+
+    Returns
+    -------
+    DataFrame
+        One row per (year, DORA metric, band): ``year``, ``dora_metric`` (deployment_frequency,
+        lead_time_for_changes, time_to_restore_service, change_failure_rate), ``label`` (the
+        report's name that year), ``metric`` (the metric-table metric it bands), ``unit``,
+        ``band``, ``rank`` (1 = elite), ``lower``, ``upper``, ``closed`` ("left": lower <= x <
+        upper; "right": lower < x <= upper; "both"), ``published`` (the report's wording),
+        ``rule`` (the numeric rule as text), ``interpretation`` (how the wording was made
+        numeric, "" when literal), ``share_of_respondents`` and ``source``. A band without a
+        range of its own has NaN bounds.
+
+    Examples
+    --------
+    >>> b = dora_bands(2021)
+    >>> b[(b.dora_metric == "lead_time_for_changes") & (b.band == "elite")].upper.item()
+    1.0
+    """
+    years = BENCHMARK_YEARS if year is None else (_check_year(year),)
+    rows = []
+    for y in years:
+        for key, bands in _SPEC[y].items():
+            metric = DORA_METRICS[key]
+            label = _WORDING_2023.get(key, _LABELS[key]) if y >= 2023 else _LABELS[key]
+            for rank, (band, lower, upper, published, interp) in enumerate(bands, start=1):
+                closed = _closed(key, band)
+                rows.append({
+                    "year": y, "dora_metric": key, "label": label, "metric": metric,
+                    "unit": METRICS[metric].unit, "band": band, "rank": rank,
+                    "lower": float(lower), "upper": float(upper), "closed": closed,
+                    "published": published,
+                    "rule": _rule(key, lower, upper, closed), "interpretation": interp,
+                    "share_of_respondents": _SHARES[y][rank - 1], "source": _SOURCES[y],
+                })
+    return pd.DataFrame(rows)
+
+
+def _check_year(year: int) -> int:
+    if year not in BENCHMARK_YEARS:
+        years = ", ".join(map(str, BENCHMARK_YEARS))
+        raise ValueError(f"year must be one of {years}, got {year!r}")
+    return int(year)
+
+
+def _bands_of(metric: str, values: np.ndarray, year: int) -> np.ndarray:
+    """Band of each value of one metric-table metric (NO_DATA for NaN or out of range)."""
+    key = _KEY_OF[metric]
+    v = np.asarray(values, dtype="float64").copy()
+    out = np.full(v.shape, NO_DATA, dtype=object)
+    spec = _SPEC[year][key]
+    for _, lower, upper, _, _ in spec:  # snap values within rounding of a boundary onto it
+        for b in (lower, upper):
+            if np.isfinite(b):
+                v[np.isclose(v, b, rtol=_REL_TOL, atol=0.0)] = b
+    for band, lower, upper, _, _ in reversed(spec):
+        if math.isnan(lower):
+            continue
+        closed = _closed(key, band)
+        lo = v >= lower if closed in ("left", "both") else v > lower
+        hi = v <= upper if closed in ("right", "both") else v < upper
+        out[lo & hi] = band
+    return out
+
+
+def band_for(metric: str, value: float, year: int) -> str:
+    """The DORA band of one value of a metric-table metric (see :data:`DORA_METRICS`).
+
+    Returns ``"no data"`` for NaN (or a negative value, which no band covers).
+
+    Examples
+    --------
+    >>> band_for("time_to_restore_hours", 0.9, 2021), band_for("change_failure_rate", 0.2, 2021)
+    ('elite', 'high')
+    """
+    if metric not in _KEY_OF:
+        raise ValueError(f"no DORA band for {metric!r}; banded metrics: {', '.join(_KEY_OF)}")
+    return str(_bands_of(metric, np.array([value]), _check_year(year))[0])
+
+
+def _require(frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"missing column(s) {', '.join(missing)} (needs {', '.join(columns)})",
+            file="metric_table", column=missing[0],
+        )
+
+
+def _is_empty(frame: pd.DataFrame | None) -> bool:
+    return frame is None or len(frame) == 0
+
+
+CLASSIFY_COLUMNS = ["period_start", "service", "metric", "value", "band", "year"]
+
+
+def classify(
+    metric_table: pd.DataFrame, year: int | None = None, config: ProgramConfig | None = None
+) -> pd.DataFrame:
+    """A DORA band per (period_start, service) for each of the four DORA metrics.
+
+    Banded values (severity ``"all"`` rows only): deployment frequency from
+    ``deployment_frequency_per_day`` (production deployments per calendar day, not deployment
+    days per week, which cannot express "multiple deploys per day"); lead time from
+    ``lead_time_hours`` (its value is the median); time to restore from the **median** column of
+    ``time_to_restore_hours`` (DORA and DevLake band the typical incident; the value column is
+    the mean, which one long outage dominates); change failure rate from ``change_failure_rate``.
+    Definitions: docs/METRICS.md; bands: docs/benchmarks.md.
+
+    Parameters
+    ----------
+    metric_table
+        Long-form table of ``analytics.metrics.metric_table``; needs the columns period_start,
+        service, severity, metric, value (and median for time_to_restore_hours rows).
+    year
+        Report year; None takes ``config.benchmark_year`` (2021 without a config).
+    config
+        The program configuration (only its benchmark_year is read).
+
+    Returns
+    -------
+    DataFrame
+        period_start, service, metric, value (the banded number), band ("elite", "high",
+        "medium", "low", or "no data" when the value is NaN), year. Empty input gives an empty
+        frame with these columns.
+
+    Raises
+    ------
+    DataValidationError
+        naming a missing column.
+    """
+    year = _check_year(year if year is not None else (config or ProgramConfig()).benchmark_year)
+    if _is_empty(metric_table):
+        return pd.DataFrame({
+            "period_start": pd.Series(dtype="datetime64[ns]"), "service": pd.Series(dtype="str"),
+            "metric": pd.Series(dtype="str"), "value": pd.Series(dtype="float64"),
+            "band": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+        })
+    _require(metric_table, ["period_start", "service", "severity", "metric", "value"])
+    rows = metric_table[metric_table["metric"].isin(list(_KEY_OF))
+                        & (metric_table["severity"] == "all")]
+    restore = rows["metric"] == "time_to_restore_hours"
+    if restore.any():
+        _require(metric_table, ["median"])
+    value = rows["value"].astype("float64")
+    if restore.any():
+        value = value.where(~restore, rows["median"].astype("float64"))
+    out = pd.DataFrame({
+        "period_start": rows["period_start"], "service": rows["service"],
+        "metric": rows["metric"], "value": value.astype("float64"),
+    })
+    band = pd.Series(NO_DATA, index=out.index, dtype="object")
+    for metric in _KEY_OF:
+        mask = out["metric"] == metric
+        if mask.any():
+            band[mask] = _bands_of(metric, out.loc[mask, "value"].to_numpy(), year)
+    out["band"] = band.astype("str")
+    out["year"] = year
+    order = out["metric"].map({m: i for i, m in enumerate(_KEY_OF)})
+    out = out.assign(_o=order).sort_values(["period_start", "service", "_o"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+SCORECARD_COLUMNS = [
+    "metric", "label", "severity", "unit", "scope", "value", "n", "target", "op", "met",
+    "baseline", "trend", "good_direction", "band", "on_track", "note",
+]
+
+
+def scorecard(
+    metric_table: pd.DataFrame,
+    config: ProgramConfig,
+    period_start: str | dt.date | pd.Timestamp | None = None,
+    phase: str = "after",
+    *,
+    window: int = 6,
+    horizon: int = 3,
+    flat_tolerance: float = 0.02,
+) -> pd.DataFrame:
+    """The program's targets (program.yml ``targets``), one row per target in config order.
+
+    Each target reads the rows of its metric with service ``"all"`` and severity
+    ``Target.severity`` (``"all"`` when unset), e.g. critical incidents for a time-to-restore
+    target. The value is that of month ``period_start`` or, when None, pooled over ``phase``:
+    the **mean of the monthly values** for rates and levels (counts, deployment days,
+    coverage), the n-weighted mean of the monthly values for proportions (= the pooled
+    proportion) and durations (= the pooled mean restore time; for lead time an average of
+    monthly medians - compare.py has exact pooled medians). The baseline is pooled the same way
+    over the ``baseline`` phase (NaN when there is no such phase or no data).
+
+    Trend: the sign of the least-squares slope over the last ``window`` periods up to the
+    current one (the month, or the phase's last period), "flat" when the fitted change across
+    the window is within ``flat_tolerance`` of the window's mean level, "no data" with fewer
+    than 3 values. On track: met now, or the line's projection meets the target within
+    ``horizon`` periods (None when unknown). Band: :func:`classify`'s band of the same month or
+    the band of the phase-pooled banded value (severity "all", ``config.benchmark_year``) for
+    the DORA metrics, "" for the others.
+
+    Parameters
+    ----------
+    metric_table
+        As for :func:`classify` (period_start, service, severity, metric, value; n and median
+        are used when present). One row per period is expected (NaN value when no data).
+    config
+        Targets, phases and benchmark year.
+    period_start
+        A period start (e.g. "2021-12-01"); None pools over ``phase``.
+    phase
+        The phase pooled when ``period_start`` is None.
+
+    Returns
+    -------
+    DataFrame
+        metric, label, severity, unit, scope (the month or phase), value, n, target, op, met
+        (True/False/None), baseline, trend ("up"/"down"/"flat"/"no data"), good_direction
+        ("up"/"down"), band, on_track (True/False/None), note (why something is missing).
+    """
+    targets = list(config.targets)
+    if _is_empty(metric_table):
+        table = pd.DataFrame(columns=["period_start", "service", "severity", "metric", "value"])
+    else:
+        _require(metric_table, ["period_start", "service", "severity", "metric", "value"])
+        table = metric_table
+    when = None if period_start is None else pd.Timestamp(period_start).normalize()
+    rows = [_score(t, table, config, when, phase, window, horizon, flat_tolerance) for t in targets]
+    out = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+    for col in ("met", "on_track"):  # keep True/False/None, never numpy bools
+        out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype="object")
+    return out
+
+
+def _series(table: pd.DataFrame, metric: str, severity: str) -> pd.DataFrame:
+    rows = table[(table["metric"] == metric) & (table["service"] == "all")
+                 & (table["severity"] == severity)]
+    cols = {"period_start": pd.to_datetime(rows["period_start"]),
+            "value": rows["value"].astype("float64")}
+    for c in ("n", "median"):
+        cols[c] = rows[c].astype("float64") if c in rows else pd.Series(np.nan, index=rows.index)
+    out = pd.DataFrame(cols).sort_values("period_start", kind="stable")
+    return out.drop_duplicates("period_start", keep="last").reset_index(drop=True)
+
+
+def _pool(frame: pd.DataFrame, column: str, kind: str) -> float:
+    ok = frame[frame[column].notna()]
+    if ok.empty:
+        return math.nan
+    weights = ok["n"].fillna(0.0)
+    if kind in ("proportion", "duration") and weights.sum() > 0:
+        return float(np.average(ok[column], weights=weights))
+    return float(ok[column].mean())
+
+
+def _in_phase(frame: pd.DataFrame, config: ProgramConfig, name: str) -> pd.DataFrame | None:
+    p = config.phase(name)
+    if p is None:
+        return None
+    ps = frame["period_start"]
+    return frame[(ps >= pd.Timestamp(p.start)) & (ps <= pd.Timestamp(p.end))]
+
+
+def _fit(series: pd.DataFrame, now: pd.Timestamp | None, window: int):
+    """(x, y, x_now) of the last ``window`` periods up to ``now``; x = position in the series."""
+    upto = series.index[series["period_start"] <= now] if now is not None else series.index
+    last = upto[-window:]
+    y = series.loc[last, "value"].to_numpy()
+    ok = ~np.isnan(y)
+    x_now = float(last[-1]) if len(last) else math.nan
+    return np.asarray(last, dtype="float64")[ok], y[ok], x_now
+
+
+def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
+    info = METRICS[t.metric]
+    severity = t.severity or "all"
+    series = _series(table, t.metric, severity)
+    notes: list[str] = []
+    band_col = "median" if t.metric == "time_to_restore_hours" else "value"
+    band_rows = _series(table, t.metric, "all") if t.metric in _KEY_OF else None
+    if when is not None:
+        scope, now = f"{when:%Y-%m-%d}", when
+        cur = series[series["period_start"] == when]
+        band_cur = band_rows[band_rows["period_start"] == when] if band_rows is not None else None
+        if cur.empty:
+            notes.append(f"no row for {scope}")
+    else:
+        scope = phase
+        cur = _in_phase(series, config, phase)
+        band_cur = _in_phase(band_rows, config, phase) if band_rows is not None else None
+        if cur is None:
+            notes.append(f"no '{phase}' phase in program.yml")
+            cur, now = series.iloc[0:0], (series["period_start"].max() if len(series) else None)
+        else:
+            end = pd.Timestamp(config.phase(phase).end)
+            now = cur["period_start"].max() if len(cur) else end
+    value = _pool(cur, "value", info.kind) if len(cur) else math.nan
+    if math.isnan(value) and not notes:
+        notes.append(f"no data in {scope}")
+    base_rows = _in_phase(series, config, "baseline")
+    if base_rows is None:
+        notes.append("no 'baseline' phase in program.yml")
+    baseline = _pool(base_rows, "value", info.kind) if base_rows is not None else math.nan
+    x, y, x_now = _fit(series, now, window) if now is not None else ([], [], math.nan)
+    trend, slope, intercept = NO_DATA, math.nan, math.nan
+    if len(x) >= 3:
+        slope, intercept = np.polyfit(x, y, 1)
+        change, level = abs(slope * (x[-1] - x[0])), abs(float(np.mean(y)))
+        flat = change <= tol * level if level > 0 else change <= 1e-12
+        trend = "flat" if flat else ("up" if slope > 0 else "down")
+    else:
+        notes.append(f"fewer than 3 values in the last {window} periods: no trend")
+    met = t.met(value)
+    on_track = met
+    if met is False:
+        on_track = None
+        if not math.isnan(slope):
+            proj = [intercept + slope * (x_now + k) for k in range(1, horizon + 1)]
+            on_track = any(t.met(p) for p in proj)
+    band = ""
+    if band_rows is not None:  # a DORA metric: "no data" when nothing to band
+        has = band_cur is not None and len(band_cur) > 0
+        band_value = _pool(band_cur, band_col, info.kind) if has else math.nan
+        band = band_for(t.metric, band_value, config.benchmark_year)
+    n = int(np.nansum(cur["n"].to_numpy())) if len(cur) else 0
+    return {
+        "metric": t.metric, "label": info.label, "severity": severity, "unit": info.unit,
+        "scope": scope, "value": value, "n": n, "target": t.threshold, "op": t.op, "met": met,
+        "baseline": baseline, "trend": trend,
+        "good_direction": "up" if info.higher_is_better else "down", "band": band,
+        "on_track": on_track, "note": "; ".join(notes),
+    }

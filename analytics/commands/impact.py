@@ -1,0 +1,36 @@
+"""``devops-analytics impact DATA_DIR``: did the program work? One row per headline metric."""
+
+from __future__ import annotations
+
+from analytics.commands._output import add_format_argument, emit
+from analytics.load import load
+
+HELP = "Before/after effect of the program on each headline metric, with CI, adjusted p and a sentence."
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with deployments.csv etc.")
+    parser.add_argument("--program", metavar="FILE", default=None,
+                        help="program.yml to use (default: DATA_DIR/program.yml); needs phases baseline and after")
+    parser.add_argument("--preset", choices=("default", "fourkeys", "devlake"), default=None,
+                        help="metric definitions (default: the program's)")
+    add_format_argument(parser)
+
+
+def run(args) -> int:
+    from analytics.impact import program_impact
+
+    table = program_impact(load(args.data_dir, args.program), preset=args.preset)
+    if args.format != "table":
+        emit(table, args.format)
+        return 0
+    shown = table.drop(columns=["sentence", "label", "test"]).copy()
+    for col in ("baseline", "after", "effect", "ci_low", "ci_high"):
+        shown[col] = shown[col].map(lambda v: f"{v:.4g}")
+    for col in ("p_value", "p_adjusted"):
+        shown[col] = shown[col].map(lambda v: f"{v:.2g}")
+    emit(shown, "table")
+    print()
+    for sentence, improved in zip(table["sentence"], table["improved"], strict=True):
+        print(("[improved] " if improved else "[not shown] ") + sentence)
+    return 0

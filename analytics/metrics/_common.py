@@ -1,0 +1,210 @@
+"""Shared plumbing of the metric modules: calendars, column guards, quantiles, Kaplan-Meier.
+
+Nothing here is a metric; see docs/METRICS.md for those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import MINUTES_PER_HOUR, SECONDS_PER_HOUR
+from analytics.dataset import Dataset
+from analytics.exceptions import DataValidationError
+from analytics.metrics.presets import Preset, get_preset
+from analytics.periods import days_in_period, local_day, period_range, period_start
+from analytics.schema import TABLE_NAMES
+
+ALL = "all"
+KEYS = ["period_start", "service"]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Where days begin and weeks start for one computation (program config + preset)."""
+
+    timezone: str
+    week_start: str
+
+    def day(self, ts: pd.Series) -> pd.Series:
+        """Local calendar day (tz-naive midnight) of each UTC timestamp."""
+        return local_day(ts, self.timezone)
+
+    def period(self, ts: pd.Series, freq: str) -> pd.Series:
+        return period_start(ts, freq, self.timezone, self.week_start)
+
+
+def resolve(dataset: Dataset, preset: str | Preset | None) -> tuple[Preset, Calendar]:
+    """The preset (None: the program's ``definitions``) and its calendar."""
+    p = get_preset(preset, dataset.config)
+    tz, week_start = p.calendar(dataset.config)
+    return p, Calendar(tz, week_start)
+
+
+def date_span(dataset: Dataset, cal: Calendar) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """``Dataset.date_range`` (first and last local date of the events) in ``cal``'s time zone."""
+    return replace(dataset, config=replace(dataset.config, timezone=cal.timezone)).date_range()
+
+
+def periods(dataset: Dataset, freq: str, cal: Calendar) -> pd.DatetimeIndex:
+    """Every period start over the dataset's date range in ``cal`` (empty when no data)."""
+    span = date_span(dataset, cal)
+    if span is None:
+        return pd.DatetimeIndex([], name="period_start", dtype="datetime64[ns]")
+    return period_range(span[0], span[1], freq, cal.week_start)
+
+
+def latest_timestamp(dataset: Dataset) -> pd.Timestamp | None:
+    """The latest timestamp in any timestamp column of any table (None when there is none)."""
+    found = []
+    for t in TABLE_NAMES:
+        frame = dataset.table(t)
+        for c in frame.columns:
+            if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and frame[c].notna().any():
+                found.append(frame[c].max())
+    return max(found) if found else None
+
+
+def require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    """Raise DataValidationError naming the first column of ``columns`` missing from ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataValidationError(f"missing column '{missing[0]}' needed for this metric",
+                                  file=table, column=missing[0])
+
+
+def hours(delta: pd.Series, rounding: str = "exact") -> pd.Series:
+    """Timedeltas as float hours, rounded per a preset (``exact``, ``trunc_minutes``,
+    ``ceil_minutes`` or ``trunc_hours``); NaT gives NaN."""
+    seconds = delta.dt.total_seconds().astype("float64")
+    if rounding == "exact":
+        return seconds / SECONDS_PER_HOUR
+    if rounding == "trunc_minutes":
+        return np.trunc(seconds / 60) / MINUTES_PER_HOUR
+    if rounding == "ceil_minutes":
+        return np.ceil(seconds / 60) / MINUTES_PER_HOUR
+    if rounding == "trunc_hours":
+        return np.trunc(seconds / SECONDS_PER_HOUR)
+    raise ValueError(f"unknown rounding {rounding!r}")
+
+
+def scoped(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """``frame`` with its ``service`` column replaced by ``"all"`` unless ``by == "service"``."""
+    if by is None:
+        return frame.assign(service=ALL)
+    if by != "service":
+        raise ValueError(f"by must be None or 'service', got {by!r}")
+    return frame
+
+
+def quantiles(values: pd.Series, method: str = "linear") -> tuple[float, float]:
+    """Median and 90th percentile of ``values`` (NaN, NaN when empty)."""
+    v = values.dropna()
+    if v.empty:
+        return np.nan, np.nan
+    q = v.quantile([0.5, 0.9], interpolation=method)
+    return float(q.iloc[0]), float(q.iloc[1])
+
+
+def km_quantiles(durations: np.ndarray, observed: np.ndarray, probs=(0.5, 0.9)) -> list[float]:
+    """Kaplan-Meier quantiles: the smallest time t with S(t) <= 1 - p (NaN if never reached).
+
+    ``observed`` is False for censored durations. At tied times, events come before censorings.
+    """
+    order = np.lexsort((~observed, durations))
+    t, d = durations[order], observed[order].astype(float)
+    at_risk = len(t) - np.arange(len(t))
+    surv = np.cumprod(1.0 - d / at_risk)
+    out = []
+    for p in probs:
+        hit = np.nonzero((surv <= 1.0 - p + 1e-12) & (d > 0))[0]
+        out.append(float(t[hit[0]]) if len(hit) else np.nan)
+    return out
+
+
+def duration_stats(frame: pd.DataFrame, value: str, keys: list[str], method: str = "linear",
+                   censored: str | None = None) -> pd.DataFrame:
+    """Per group of ``keys``: n, median, p90, mean and n_censored of the durations ``value``.
+
+    Groups with censored rows take median/p90 from Kaplan-Meier and the mean over durations
+    as recorded (censored ones up to their censoring time, a lower bound).
+    """
+    cols = ["n", "median", "p90", "mean", "n_censored"]
+    if frame.empty:
+        return pd.DataFrame(columns=keys + cols).set_index(keys)
+    g = frame.groupby(keys, sort=True)[value]
+    out = pd.DataFrame({"n": g.size(), "mean": g.mean(),
+                        "median": g.quantile(0.5, interpolation=method),
+                        "p90": g.quantile(0.9, interpolation=method)})
+    out["n_censored"] = frame.groupby(keys)[censored].sum().astype("int64") if censored else 0
+    with_censored = out.index[out["n_censored"] > 0]
+    if len(with_censored):  # Kaplan-Meier per group; few groups (periods x services x severities)
+        rows = pd.MultiIndex.from_frame(frame[keys]).isin(with_censored)
+        for key, sub in frame[rows].groupby(keys, sort=False):
+            out.loc[key, ["median", "p90"]] = km_quantiles(sub[value].to_numpy(float),
+                                                           ~sub[censored].to_numpy(bool))
+    return out[cols]
+
+
+UNASSIGNED = "(unassigned)"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The rows every metric must fill: each period start x each service (or ``"all"``)."""
+
+    freq: str
+    periods: pd.DatetimeIndex
+    services: tuple[str, ...]
+
+    @cached_property
+    def index(self) -> pd.MultiIndex:
+        return pd.MultiIndex.from_product([self.periods, list(self.services)], names=KEYS)
+
+    @cached_property
+    def days(self) -> pd.Series:
+        """Calendar days of each grid row's period, aligned with ``index``."""
+        per_period = days_in_period(self.periods, self.freq).to_numpy()
+        return pd.Series(np.repeat(per_period, len(self.services)), index=self.index, dtype="int64")
+
+
+STAT_COLUMNS = ["value", "n", "median", "p90", "mean", "n_censored"]
+ROW_COLUMNS = ["period_start", "service", "severity", "metric", "value", "unit", "n",
+               "median", "p90", "mean", "n_censored"]
+
+
+def to_rows(grid: Grid, stats: pd.DataFrame, metric: str, unit: str,
+            severity: str = ALL) -> pd.DataFrame:
+    """Long-form rows for every grid cell from ``stats`` (indexed by period_start, service).
+
+    Cells absent from ``stats`` get value NaN, n 0 (no data).
+    """
+    full = stats.reindex(index=grid.index, columns=STAT_COLUMNS)
+    size = len(full)
+    return pd.DataFrame({
+        "period_start": grid.index.get_level_values(0),
+        "service": grid.index.get_level_values(1),
+        "severity": np.full(size, severity, dtype=object),
+        "metric": np.full(size, metric, dtype=object),
+        "value": full["value"].to_numpy("float64", na_value=np.nan),
+        "unit": np.full(size, unit, dtype=object),
+        "n": full["n"].fillna(0).to_numpy("int64"),
+        "median": full["median"].to_numpy("float64", na_value=np.nan),
+        "p90": full["p90"].to_numpy("float64", na_value=np.nan),
+        "mean": full["mean"].to_numpy("float64", na_value=np.nan),
+        "n_censored": full["n_censored"].fillna(0).to_numpy("int64"),
+    })
+
+
+def tag_scope(frame: pd.DataFrame, by: str | None, cal: Calendar, freq: str,
+              time_column: str) -> pd.DataFrame:
+    """A copy of ``frame`` with ``period_start`` (in ``cal``) and the scope in ``service``."""
+    out = scoped(frame, by).copy()
+    if by == "service":
+        out["service"] = out["service"].fillna(UNASSIGNED)
+    out["period_start"] = cal.period(out[time_column], freq)
+    return out

@@ -1,0 +1,187 @@
+"""Stability metrics: change failure rate, rework rate, time to restore (MTTR).
+
+Every definition is in docs/METRICS.md; the functions here say which columns they read.
+All functions are pure: they never modify the dataset's frames.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.catalog import METRICS, SEVERITIES
+from analytics.dataset import Dataset
+from analytics.metrics._common import (
+    ALL,
+    KEYS,
+    Calendar,
+    Grid,
+    duration_stats,
+    hours,
+    latest_timestamp,
+    require,
+    resolve,
+    tag_scope,
+    to_rows,
+)
+from analytics.metrics.delivery import deployments_base
+from analytics.metrics.linking import link_incidents
+from analytics.metrics.presets import Preset
+
+FAILED_STATUSES = ("failed", "rolled_back")
+REWORK_KINDS = ("hotfix", "rollback")
+INCIDENT_COLUMNS = ["incident_id", "severity", "opened_at"]
+
+
+def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataFrame:
+    """One row per deployment with its outcome under ``preset``.
+
+    Parameters
+    ----------
+    dataset
+        needs ``deployments`` (deployment_id, service, environment, finished_at, status; kind
+        optional) and reads ``incidents`` for incident links.
+    preset
+        definitions preset (None: the program's ``definitions``).
+
+    Returns
+    -------
+    DataFrame
+        deployment_id, service, environment, finished_at, status, kind, is_production,
+        success, day (local date in the preset's calendar), incident_count (linked incidents),
+        followed_by_fix (next production deployment of the service is a hotfix/rollback within
+        the preset's window; default preset only), in_cfr (counted in the change-failure-rate
+        denominator), failures (its numerator contribution: 0/1, or incident rows under
+        fourkeys), failed_change (failures > 0) and rework (a production hotfix/rollback, in
+        the rework-rate denominator when in_rework). See docs/METRICS.md ("Change failure rate").
+    """
+    p, cal = resolve(dataset, preset)
+    out = deployments_base(dataset, cal)
+    attempt = out["is_production"] & out["status"].ne("cancelled")
+    links = link_incidents(dataset.incidents, dataset.deployments,
+                           production_environments=dataset.config.production_environments,
+                           window_hours=p.link_window_hours(dataset.config))
+    per_dep = links.dropna(subset=["deployment_id"]).groupby("deployment_id").size()
+    out["incident_count"] = out["deployment_id"].map(per_dep).fillna(0).astype("int64")
+    out["followed_by_fix"] = _followed_by_fix(out, attempt, p)
+    good = out["is_production"] & out["success"]
+    if p.cfr == "failed_deployments":
+        in_cfr = attempt
+        failed = out["status"].isin(FAILED_STATUSES) | out["followed_by_fix"] | out["incident_count"].gt(0)
+        failures = (failed & in_cfr).astype("int64")
+    elif p.cfr == "incident_rows":
+        in_cfr = good
+        failures = out["incident_count"].where(in_cfr, 0)
+    elif p.cfr == "deployments_with_incident":
+        in_cfr = good
+        failures = (out["incident_count"].gt(0) & in_cfr).astype("int64")
+    else:
+        raise ValueError(f"unknown change-failure definition {p.cfr!r}")
+    out["in_cfr"] = in_cfr.astype(bool)
+    out["failures"] = failures.astype("int64")
+    out["failed_change"] = out["failures"].gt(0)
+    out["in_rework"] = attempt.astype(bool)
+    out["rework"] = (attempt & out["kind"].isin(REWORK_KINDS)).astype(bool)
+    return out
+
+
+def _followed_by_fix(facts: pd.DataFrame, attempt: pd.Series, p: Preset) -> pd.Series:
+    """True where the next production attempt of the same service is a fix within the window."""
+    flag = pd.Series(False, index=facts.index)
+    if not p.followup_kinds:
+        return flag
+    seq = facts.loc[attempt, ["service", "finished_at", "kind", "deployment_id"]]
+    seq = seq.sort_values(["service", "finished_at", "deployment_id"], kind="stable")
+    nxt = seq.groupby("service", sort=False)[["kind", "finished_at"]].shift(-1)
+    gap = nxt["finished_at"] - seq["finished_at"]
+    hit = nxt["kind"].isin(p.followup_kinds) & (gap <= pd.Timedelta(hours=p.followup_window_hours))
+    flag[seq.index[hit.to_numpy()]] = True
+    return flag
+
+
+def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=None) -> pd.DataFrame:
+    """Time to restore of every incident, with still-open ones censored (default preset).
+
+    Parameters
+    ----------
+    dataset
+        needs ``incidents`` (incident_id, severity, opened_at; resolved_at,
+        impact_started_at, service optional).
+    preset
+        definitions preset (None: the program's ``definitions``).
+    as_of
+        the moment of observation (tz-aware, or naive in the program's time zone); default:
+        the latest timestamp anywhere in the dataset. Incidents opened after it are left out;
+        incidents unresolved at ``as_of`` are censored there (default preset) or left out
+        (fourkeys, devlake, which ignore open incidents).
+
+    Returns
+    -------
+    DataFrame
+        incident_id, severity, service, opened_at, started_at (impact start or opened_at per
+        preset), resolved_at, restore_hours (float, rounded per preset; for censored rows the
+        time open so far), censored (bool), day (local date of opened_at in the preset's
+        calendar). See docs/METRICS.md ("Time to restore").
+    """
+    p, cal = resolve(dataset, preset)
+    inc = dataset.incidents
+    require(inc, INCIDENT_COLUMNS, "incidents")
+    opened = inc["opened_at"]
+    resolved = inc["resolved_at"] if "resolved_at" in inc.columns else pd.Series(pd.NaT, index=inc.index, dtype=opened.dtype)
+    start = opened
+    if p.restore_start == "impact_or_opened" and "impact_started_at" in inc.columns:
+        start = inc["impact_started_at"].fillna(opened)
+    cut = _as_of(dataset, as_of)
+    out = pd.DataFrame({
+        "incident_id": inc["incident_id"], "severity": inc["severity"],
+        "service": inc["service"] if "service" in inc.columns else pd.Series(pd.NA, index=inc.index, dtype="str"),
+        "opened_at": opened, "started_at": start, "resolved_at": resolved,
+    })
+    if cut is None:
+        out["censored"] = resolved.isna()
+        end = resolved
+    else:
+        out = out[opened <= cut]
+        out["censored"] = out["resolved_at"].isna() | (out["resolved_at"] > cut)
+        end = out["resolved_at"].where(~out["censored"], cut)
+    out["restore_hours"] = hours(end - out["started_at"], p.restore_rounding)
+    if not p.censor_open:
+        out = out[~out["censored"]]
+    out = out[out["restore_hours"].notna()]
+    out["day"] = cal.day(out["opened_at"])
+    cols = ["incident_id", "severity", "service", "opened_at", "started_at", "resolved_at",
+            "restore_hours", "censored", "day"]
+    return out[cols].reset_index(drop=True)
+
+
+def _as_of(dataset: Dataset, as_of) -> pd.Timestamp | None:
+    if as_of is None:
+        return latest_timestamp(dataset)
+    ts = pd.Timestamp(as_of)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(dataset.config.timezone)
+    return ts.tz_convert("UTC")
+
+
+def stability_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
+                   by: str | None) -> pd.DataFrame:
+    """Long-form rows of change failure rate, rework rate and time to restore for ``grid``."""
+    freq = grid.freq
+    facts = tag_scope(deployment_facts(dataset, p), by, cal, freq, "finished_at")
+    g_cfr = facts[facts["in_cfr"]].groupby(KEYS)
+    cfr = pd.DataFrame({"n": g_cfr.size(), "failures": g_cfr["failures"].sum()})
+    cfr["value"] = cfr["failures"] / cfr["n"]
+    g_rw = facts[facts["in_rework"]].groupby(KEYS)
+    rw = pd.DataFrame({"n": g_rw.size(), "value": g_rw["rework"].mean()})
+    rows = [to_rows(grid, cfr, "change_failure_rate", METRICS["change_failure_rate"].unit),
+            to_rows(grid, rw, "rework_rate", METRICS["rework_rate"].unit)]
+
+    rt = tag_scope(restore_times(dataset, p), by, cal, freq, "opened_at")
+    rt = pd.concat([rt.assign(severity=ALL), rt], ignore_index=True)
+    stats = duration_stats(rt, "restore_hours", [*KEYS, "severity"], p.quantile, censored="censored")
+    stats["value"] = stats["mean"]
+    present = [s for s in SEVERITIES if s in set(dataset.incidents["severity"].dropna())]
+    unit = METRICS["time_to_restore_hours"].unit
+    for severity in [ALL, *present]:
+        sub = stats[stats.index.get_level_values("severity") == severity].droplevel("severity")
+        rows.append(to_rows(grid, sub, "time_to_restore_hours", unit, severity=severity))
+    return pd.concat(rows, ignore_index=True)

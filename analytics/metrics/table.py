@@ -1,0 +1,84 @@
+"""``metric_table``: every metric for every period, in one long-form table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.catalog import FREQUENCIES, METRIC_NAMES, SEVERITIES
+from analytics.dataset import Dataset
+from analytics.metrics._common import ALL, ROW_COLUMNS, UNASSIGNED, Grid, periods, resolve
+from analytics.metrics.delivery import delivery_rows
+from analytics.metrics.presets import Preset
+from analytics.metrics.quality import quality_rows
+from analytics.metrics.stability import stability_rows
+from analytics.schema import TABLE_NAMES
+
+DTYPES = {"period_start": "datetime64[ns]", "service": "str", "severity": "str", "metric": "str",
+          "value": "float64", "unit": "str", "n": "int64", "median": "float64", "p90": "float64",
+          "mean": "float64", "n_censored": "int64"}
+_SEVERITY_ORDER = {s: i for i, s in enumerate((ALL, *SEVERITIES))}
+_METRIC_ORDER = {m: i for i, m in enumerate(METRIC_NAMES)}
+
+
+def metric_table(dataset: Dataset, freq: str = "month", by: str | None = None,
+                 preset: str | Preset | None = None, services: list[str] | None = None) -> pd.DataFrame:
+    """Every metric of analytics.catalog for every period of the data, long form.
+
+    Parameters
+    ----------
+    dataset
+        a loaded Dataset (absent tables are empty and give "no data" rows).
+    freq
+        ``"day"``, ``"week"`` or ``"month"``, bucketed in the preset's calendar (default: the
+        program's time zone and week start).
+    by
+        None (service ``"all"``) or ``"service"`` (one block of rows per service; incidents
+        without a service appear as ``"(unassigned)"``).
+    preset
+        ``"default"``, ``"fourkeys"``, ``"devlake"`` or a Preset; None = program.yml
+        ``definitions``.
+    services
+        keep only these services (None: all).
+
+    Returns
+    -------
+    DataFrame
+        period_start (tz-naive local date), service, severity, metric, value, unit, n, median,
+        p90, mean, n_censored; one row per (period, service, severity, metric) for every period
+        between the dataset's first and last local date. ``severity`` is ``"all"`` except for
+        time_to_restore_hours, which also has a row per severity present. A period without
+        data has value NaN and n = 0; deployment counts are a real 0 inside the deployments
+        table's date span. Definitions: docs/METRICS.md.
+
+    Examples
+    --------
+    >>> import analytics
+    >>> ds = analytics.Dataset.from_tables({})
+    >>> metric_table(ds).empty
+    True
+    """
+    if freq not in FREQUENCIES:
+        raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)}, got {freq!r}")
+    if by not in (None, "service"):
+        raise ValueError(f"by must be None or 'service', got {by!r}")
+    ds = dataset.filter_services(services)
+    p, cal = resolve(ds, preset)
+    starts = periods(ds, freq, cal)
+    if len(starts) == 0:
+        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in DTYPES.items()})
+    grid = Grid(freq, starts, _services(ds) if by == "service" else (ALL,))
+    rows = pd.concat([fn(ds, grid, p, cal, by) for fn in (delivery_rows, stability_rows, quality_rows)],
+                     ignore_index=True)
+    rows = rows.assign(_m=rows["metric"].map(_METRIC_ORDER), _s=rows["severity"].map(_SEVERITY_ORDER))
+    rows = rows.sort_values(["period_start", "service", "_m", "_s"], kind="stable")
+    return rows[ROW_COLUMNS].astype(DTYPES).reset_index(drop=True)
+
+
+def _services(ds: Dataset) -> tuple[str, ...]:
+    names: set[str] = set()
+    for t in TABLE_NAMES:
+        col = ds.table(t)["service"]
+        names |= set(col.dropna())
+        if t == "incidents" and col.isna().any():
+            names.add(UNASSIGNED)
+    return tuple(sorted(names))

@@ -1,0 +1,38 @@
+"""Charts with one visual language: phases shaded, milestones marked, target lines, findings as
+titles, Okabe-Ito colours. Plots take results (metric tables, impact tables, scorecards), never
+raw data, and return :class:`~matplotlib.figure.Figure` objects that are not registered with
+pyplot: return one from a notebook cell (or ``display`` it) to show it; ``fig.savefig`` to save.
+
+Typical use::
+
+    from analytics.plots import run_chart, small_multiples
+    small_multiples(metric_table(ds, freq="month"), config)
+"""
+
+from analytics.plots.decorations import mark_milestones, shade_phases, target_line
+from analytics.plots.distributions import (
+    distribution_before_after,
+    kaplan_meier,
+    survival_at,
+    survival_curve,
+)
+from analytics.plots.effects import effect_forest
+from analytics.plots.process import control_chart, its_chart
+from analytics.plots.runs import run_chart, small_multiples, trend_finding
+from analytics.plots.style import (
+    NO_DATA,
+    OKABE_ITO,
+    ChartFigure,
+    apply_style,
+    no_data_figure,
+    plot_style,
+)
+from analytics.plots.tiles import HtmlFragment, kpi_tiles, kpi_tiles_html
+from analytics.plots.words import format_value
+
+__all__ = [
+    "NO_DATA", "OKABE_ITO", "ChartFigure", "HtmlFragment", "apply_style", "control_chart",
+    "distribution_before_after", "effect_forest", "format_value", "its_chart", "kaplan_meier",
+    "kpi_tiles", "kpi_tiles_html", "mark_milestones", "no_data_figure", "plot_style", "run_chart",
+    "shade_phases", "small_multiples", "survival_at", "survival_curve", "target_line", "trend_finding",
+]

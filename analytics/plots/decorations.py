@@ -1,0 +1,151 @@
+"""Decorations every time chart shares: program phases, milestones, target lines."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
+
+from analytics.config import Phase, ProgramConfig, Target
+from analytics.plots.style import INK, MUTED, phase_color
+from analytics.plots.words import format_value, phase_title
+
+_LABEL_LEVELS = 4  # milestone labels stack at most this deep before reusing the top row
+
+
+def phase_bounds(phase: Phase) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Start and (exclusive) end of a phase as local timestamps: the end date is inclusive."""
+    return pd.Timestamp(phase.start), pd.Timestamp(phase.end) + pd.Timedelta(days=1)
+
+
+def comparison_phases(config: ProgramConfig) -> tuple[Phase | None, Phase | None]:
+    """The phases compared in findings: ``baseline`` and ``after`` (by name), else the first
+    and the last phase when there are at least two; missing ones are None."""
+    before, after = config.phase("baseline"), config.phase("after")
+    if len(config.phases) >= 2:
+        before = before or config.phases[0]
+        after = after or config.phases[-1]
+    return before, after
+
+
+def shade_phases(ax: Axes, config: ProgramConfig, *, labels: bool = True, alpha: float = 0.11) -> list[Patch]:
+    """Shade each program phase across a date axis, with its name above the plot area.
+
+    Parameters
+    ----------
+    ax
+        Axes whose x axis holds dates (local, tz-naive).
+    config
+        Its ``phases`` (inclusive local dates) are drawn; none gives no shading.
+    labels
+        Write each phase's name centred above its band.
+
+    Returns
+    -------
+    list of Patch
+        One per phase, in order, with ``gid`` ``"phase:<name>"``.
+    """
+    patches = []
+    on_top = blended_transform_factory(ax.transData, ax.transAxes)
+    for i, phase in enumerate(config.phases):
+        start, end = phase_bounds(phase)
+        patch = ax.axvspan(start, end, color=phase_color(phase.name, i), alpha=alpha, lw=0,
+                           zorder=0, gid=f"phase:{phase.name}")
+        patches.append(patch)
+        if labels:
+            ax.text(start + (end - start) / 2, 1.01, phase_title(phase.name), transform=on_top,
+                    ha="center", va="bottom", fontsize=8.5, color=MUTED, clip_on=False, gid="phase-label")
+    return patches
+
+
+def mark_milestones(ax: Axes, config: ProgramConfig, *, labels: bool = True, fontsize: float = 8.5) -> list[Line2D]:
+    """Draw a dotted vertical line at each milestone, labels staggered so they do not overlap.
+
+    Call it after the data are drawn: labels are placed against the final x limits. A label
+    that would run past the right edge is written to the left of its line.
+
+    Returns
+    -------
+    list of Line2D
+        One per milestone, with ``gid`` ``"milestone"``.
+    """
+    lines = [ax.axvline(pd.Timestamp(m.date), color=MUTED, lw=1.0, ls=(0, (2, 2)), zorder=1.5, gid="milestone")
+             for m in config.milestones]
+    if not labels or not lines:
+        return lines
+    x0, x1 = ax.get_xlim()
+    fig = ax.figure
+    axes_width_in = max(ax.get_position().width * fig.get_figwidth() * 0.8, 0.5)  # 0.8: layout shrinks axes
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(_LABEL_LEVELS)]
+    for m in config.milestones:
+        xf = (mdates.date2num(pd.Timestamp(m.date)) - x0) / (x1 - x0)
+        if not 0 <= xf <= 1:
+            continue
+        width = (len(m.label) * 0.58 * fontsize / 72 + 0.08) / axes_width_in
+        left_side = xf + width > 1.0
+        span = (xf - width, xf) if left_side else (xf, xf + width)
+        level = next((k for k, row in enumerate(taken)
+                      if all(span[1] < a or span[0] > b for a, b in row)), 0)
+        taken[level].append(span)
+        ax.annotate(
+            m.label, xy=(pd.Timestamp(m.date), 0.98 - 0.085 * level), xycoords=("data", "axes fraction"),
+            xytext=(-3 if left_side else 3, 0), textcoords="offset points", ha="right" if left_side else "left",
+            va="top", fontsize=fontsize, color=INK, gid="milestone-label",
+            bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+    return lines
+
+
+def target_line(ax: Axes, target: Target | float, *, unit: str = "", label: str | None = None) -> Line2D:
+    """A dashed horizontal line at the target, labelled at its left end ("Target ≥ 18").
+
+    Parameters
+    ----------
+    target
+        A :class:`~analytics.config.Target` (its threshold and direction are used) or a number.
+    unit
+        Catalogue unit used to write the value (``"share"`` gives per cent).
+
+    Returns
+    -------
+    Line2D
+        With ``gid`` ``"target"``.
+    """
+    if isinstance(target, Target):
+        threshold, op = target.threshold, "≥" if target.op == ">=" else "≤"
+    else:
+        threshold, op = float(target), ""
+    text = label or f"Target {op} {format_value(threshold, unit)}".replace("  ", " ")
+    line = ax.axhline(threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=2, gid="target", label=text)
+    ax.annotate(text, xy=(0.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 3),
+                textcoords="offset points", ha="left", va="bottom", fontsize=8.5, color=INK, gid="target-label")
+    return line
+
+
+def keep_target_label_inside(ax: Axes) -> None:
+    """Move target labels below their line when the line runs along the top of the axes.
+
+    Call once the y limits are final.
+    """
+    lo, hi = ax.get_ylim()
+    for text in ax.texts:
+        if text.get_gid() == "target-label" and hi > lo and (text.xy[1] - lo) / (hi - lo) > 0.9:
+            text.set_position((3, -3))
+            text.set_va("top")
+
+
+def phase_handles(config: ProgramConfig) -> list[Patch]:
+    """Legend entries for the phases: 'Baseline (Oct 2020 - Dec 2020)'."""
+    return [Patch(color=phase_color(p.name, i), alpha=0.3,
+                  label=f"{phase_title(p.name)} ({p.start:%b %Y} – {p.end:%b %Y})")
+            for i, p in enumerate(config.phases)]
+
+
+def date_axis(ax: Axes) -> None:
+    """Concise date ticks on the x axis."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -1,0 +1,284 @@
+"""Distributions of per-item durations by phase, and the time-to-restore survival curve."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
+
+from analytics.config import ProgramConfig
+from analytics.plots.decorations import comparison_phases
+from analytics.plots.style import (
+    INK,
+    MUTED,
+    as_float_array,
+    duration_log_axis,
+    is_empty,
+    new_figure,
+    no_data_figure,
+    phase_color,
+    require_columns,
+    styled,
+)
+from analytics.plots.words import (
+    change_sentence,
+    format_hours,
+    format_percent,
+    format_value,
+    phase_title,
+    unit_from_column,
+)
+
+_WORDS = {"lead_time_hours": "lead time for changes", "restore_hours": "time to restore",
+          "time_to_restore_hours": "time to restore"}
+_MAX_POINTS = 1500  # per phase in a strip; the box and median always use every item
+
+
+def kaplan_meier(durations: object, observed: object = None) -> pd.DataFrame:
+    """Kaplan–Meier estimate of the share of items still 'alive' (e.g. incidents unresolved).
+
+    Parameters
+    ----------
+    durations
+        Durations (any unit); NaN entries are ignored.
+    observed
+        True where the end was seen (resolved), False where the item is censored (still open:
+        the duration is the time so far). Default: every end observed.
+
+    Returns
+    -------
+    DataFrame
+        One row per distinct duration, ascending: time, n_at_risk, n_events, n_censored,
+        survival (S just after ``time``; events come before censorings at the same time).
+        Empty when there are no durations.
+
+    Examples
+    --------
+    >>> kaplan_meier([1, 2, 2, 3], [True, True, False, True])["survival"].round(3).tolist()
+    [0.75, 0.5, 0.0]
+    """
+    t = as_float_array(durations)
+    obs = np.ones_like(t, dtype=bool) if observed is None else pd.Series(observed).fillna(True).to_numpy(dtype=bool)
+    if obs.shape != t.shape:
+        raise ValueError(f"durations ({t.size}) and observed ({obs.size}) differ in length")
+    keep = ~np.isnan(t)
+    t, obs = t[keep], obs[keep]
+    times = np.unique(t)
+    events = np.array([int(np.sum(obs & (t == x))) for x in times], dtype=int)
+    censored = np.array([int(np.sum(~obs & (t == x))) for x in times], dtype=int)
+    at_risk = np.array([int(np.sum(t >= x)) for x in times], dtype=int)
+    survival = np.cumprod(1.0 - events / np.maximum(at_risk, 1)) if times.size else np.array([], dtype=float)
+    return pd.DataFrame({"time": times, "n_at_risk": at_risk, "n_events": events,
+                         "n_censored": censored, "survival": survival})
+
+
+def survival_at(km: pd.DataFrame, time: float) -> float:
+    """S(time) from :func:`kaplan_meier` (1.0 before the first event; NaN when ``km`` is empty)."""
+    if km.empty:
+        return math.nan
+    before = km.loc[km["time"] <= time, "survival"]
+    return float(before.iloc[-1]) if len(before) else 1.0
+
+
+def _groups(items: pd.DataFrame, value_col: str, phase_col: str, config: ProgramConfig,
+            censored_col: str) -> dict[str, pd.DataFrame]:
+    """Rows with a value and a phase, split by phase in program order (unknown phases last).
+
+    Each group has the columns value (float), phase and censored (bool, False when absent).
+    """
+    phases = items[phase_col]
+    frame = pd.DataFrame({
+        "value": as_float_array(items[value_col]),
+        "phase": phases.astype("object").where(phases.notna(), None).to_numpy(),
+        "censored": (items[censored_col].fillna(False).astype(bool).to_numpy()
+                     if censored_col in items.columns else np.zeros(len(items), dtype=bool)),
+    })
+    frame = frame[frame["value"].notna() & frame["phase"].notna()]
+    frame["phase"] = frame["phase"].astype(str)
+    known = [p.name for p in config.phases]
+    order = [p for p in known if (frame["phase"] == p).any()]
+    order += sorted(set(frame["phase"]) - set(known))
+    return {name: frame[frame["phase"] == name] for name in order}
+
+
+def _finding_pair(groups: dict, config: ProgramConfig) -> tuple[str, str] | None:
+    before, after = comparison_phases(config)
+    if before is None or after is None or before.name not in groups or after.name not in groups:
+        return None
+    return before.name, after.name
+
+
+def _phase_index(config: ProgramConfig, name: str) -> int:
+    return next((i for i, p in enumerate(config.phases) if p.name == name), len(config.phases))
+
+
+@styled
+def distribution_before_after(items: pd.DataFrame, value_col: str, phase_col: str, config: ProgramConfig,
+                              log: bool = True, threshold: float | None = None, *, title: str | None = None,
+                              label: str | None = None, unit: str | None = None,
+                              censored_col: str = "censored") -> Figure:
+    """Each phase's distribution of per-item durations: every item as a point, a box for the
+    quartiles, whiskers for the 10th–90th percentiles and the median written out.
+
+    Parameters
+    ----------
+    items
+        One row per item; needs ``value_col`` (float, NaN ignored) and ``phase_col`` (phase
+        name; rows without a phase are left out). A bool ``censored_col``, when present, draws
+        still-open items hollow (their value is the time so far).
+    log
+        Log scale for the values (durations); values <= 0 are drawn at a floor (1 minute for
+        hours) and counted in a note.
+    threshold
+        A vertical reference line (e.g. 1 hour).
+    label, unit
+        Words for the value ("lead time for changes") and its catalogue unit; by default from
+        ``value_col`` ("..._hours" gives hours).
+
+    Returns
+    -------
+    Figure
+        Titled with the change of the median between the baseline and after phases.
+    """
+    label = label or _WORDS.get(value_col, str(value_col).replace("_", " "))
+    unit = unit_from_column(value_col) if unit is None else unit
+    fallback = f"{label[:1].upper()}{label[1:]} by phase"
+    if is_empty(items):
+        return no_data_figure(title or fallback)
+    require_columns(items, [value_col, phase_col], "items")
+    groups = _groups(items, value_col, phase_col, config, censored_col)
+    if not groups:
+        return no_data_figure(title or fallback)
+    medians = {name: float(np.median(g["value"])) for name, g in groups.items()}
+    pair = _finding_pair(groups, config)
+    if title is None:
+        title = change_sentence(f"Median {label}", medians[pair[0]], medians[pair[1]], unit) if pair else fallback
+    fig, ax = new_figure(height=1.2 + 1.05 * len(groups))
+    positive = np.concatenate([g["value"].to_numpy() for g in groups.values()])
+    positive = positive[positive > 0]
+    floor = (1 / 60 if unit == "hours" else positive.min() / 2 if positive.size else 1e-3) if log else None
+    rng = np.random.default_rng(0)
+    n_floored, any_censored = 0, False
+    for i, (name, g) in enumerate(groups.items()):
+        colour = phase_color(name, _phase_index(config, name))
+        v = g["value"].to_numpy()
+        if log:
+            n_floored += int(np.sum(v < floor))
+            v = np.maximum(v, floor)
+        cens = g["censored"].to_numpy()
+        any_censored |= bool(cens.any())
+        shown = rng.choice(v.size, _MAX_POINTS, replace=False) if v.size > _MAX_POINTS else np.arange(v.size)
+        jitter = rng.uniform(-0.3, 0.3, shown.size)
+        for mask, face in ((~cens[shown], colour), (cens[shown], "none")):
+            ax.scatter(v[shown][mask], i + jitter[mask], s=12, facecolors=face, edgecolors=colour,
+                       alpha=0.45, linewidths=0.8, zorder=3, gid=f"points:{name}")
+        q10, q25, q50, q75, q90 = np.percentile(v, [10, 25, 50, 75, 90])
+        ax.add_patch(Rectangle((q25, i - 0.22), q75 - q25, 0.44, facecolor=colour, alpha=0.18,
+                               edgecolor=colour, lw=1.2, zorder=2, gid=f"box:{name}"))
+        ax.plot([q10, q25], [i, i], color=colour, lw=1.2, zorder=2)
+        ax.plot([q75, q90], [i, i], color=colour, lw=1.2, zorder=2)
+        ax.plot([q50, q50], [i - 0.3, i + 0.3], color=INK, lw=2.5, zorder=4, gid="median")
+        ax.annotate(f"median {format_value(medians[name], unit)}", xy=(q50, i - 0.32), xytext=(0, 1),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold",
+                    color=INK, zorder=5, gid="median-label")
+    ax.set_yticks(range(len(groups)), [f"{phase_title(n)}\nn={len(g):,}" for n, g in groups.items()])
+    ax.set_ylim(len(groups) - 0.5, -0.6)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    if threshold is not None:
+        ax.axvline(threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=1, gid="threshold")
+        ax.annotate(format_value(threshold, unit), xy=(threshold, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -2), textcoords="offset points", va="top", fontsize=8.5, color=INK)
+    if log:
+        ax.set_xscale("log")
+        if unit == "hours":
+            duration_log_axis(ax.xaxis)
+    notes = ["box: middle half of items, whiskers: 10th to 90th percentile"]
+    if n_floored:
+        notes.append(f"{n_floored} value(s) below {format_value(floor, unit)} drawn at {format_value(floor, unit)}")
+    if any_censored:
+        notes.append("hollow points: still open (time so far)")
+    ax.set_xlabel(f"{label[:1].upper()}{label[1:]}" + (" (log scale)" if log else f" ({unit})" if unit else "")
+                  + "\n" + "; ".join(notes))
+    ax.set_title(title)
+    return fig
+
+
+def _threshold_words(hours: float) -> str:
+    return f"{hours * 60:.0f} min" if hours <= 2 else format_hours(hours)
+
+
+@styled
+def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold_hours: float = 1.0, *,
+                   duration_col: str = "restore_hours", phase_col: str = "phase",
+                   censored_col: str = "censored", severity: str | None = None, log: bool = True,
+                   title: str | None = None) -> Figure:
+    """Share of incidents still unresolved against hours since they opened (Kaplan–Meier), one
+    curve per phase, still-open incidents marked '+', a vertical line at ``threshold_hours``.
+
+    Parameters
+    ----------
+    restore_items
+        One row per incident: ``duration_col`` (hours), ``phase_col`` and, optionally, a bool
+        ``censored_col`` (True = still open; its duration is the time so far) and ``severity``.
+    severity
+        Keep only incidents of this severity (needs a ``severity`` column).
+
+    Returns
+    -------
+    Figure
+        Titled with the share resolved within the threshold, after against baseline.
+    """
+    subject = f"{severity} incidents" if severity else "incidents"
+    fallback = f"Share of {subject} still unresolved over time"
+    if is_empty(restore_items):
+        return no_data_figure(title or fallback)
+    require_columns(restore_items, [duration_col, phase_col] + (["severity"] if severity else []), "restore_items")
+    items = restore_items[restore_items["severity"] == severity] if severity else restore_items
+    groups = _groups(items, duration_col, phase_col, config, censored_col)
+    if not groups:
+        return no_data_figure(title or fallback)
+    curves = {name: kaplan_meier(g["value"], ~g["censored"]) for name, g in groups.items()}
+    pair = _finding_pair(groups, config)
+    limit = _threshold_words(threshold_hours)
+    if title is None and pair:
+        before, after = (1 - survival_at(curves[p], threshold_hours) for p in pair)
+        title = (f"{format_percent(after)} of {subject} were resolved within {limit} in the {pair[1]} phase, "
+                 f"against {format_percent(before)} in the {pair[0]} phase")
+    fig, ax = new_figure()
+    every = np.concatenate([km["time"].to_numpy() for km in curves.values()])
+    floor = max(min(every[every > 0].min() if (every > 0).any() else 1 / 60, threshold_hours) / 2, 1 / 3600) if log else 0.0
+    handles = []
+    for name, km in curves.items():
+        colour = phase_color(name, _phase_index(config, name))
+        times = np.maximum(km["time"].to_numpy(), floor)
+        xs, ys = np.r_[floor, times], np.r_[1.0, km["survival"].to_numpy()]
+        (line,) = ax.step(xs, ys, where="post", color=colour, lw=2.0, gid=f"km:{name}",
+                          label=f"{phase_title(name)} (n={int(km['n_events'].sum() + km['n_censored'].sum())})")
+        handles.append(line)
+        cens = km[km["n_censored"] > 0]
+        if len(cens):
+            ax.plot(np.maximum(cens["time"], floor), cens["survival"], ls="none", marker="+", markersize=9,
+                    mew=1.5, color=colour, zorder=4, gid="censored")
+    ax.axvline(threshold_hours, color=INK, lw=1.2, ls=(0, (5, 3)), gid="threshold")
+    ax.annotate(limit, xy=(threshold_hours, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
+                textcoords="offset points", va="top", fontsize=9, color=INK)
+    if any(len(km[km["n_censored"] > 0]) for km in curves.values()):
+        handles.append(Line2D([], [], ls="none", marker="+", markersize=9, mew=1.5, color=MUTED,
+                              label="Still open (censored)"))
+    ax.legend(handles=handles, loc="upper right")
+    ax.set_ylim(0, 1.03)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:g}%"))
+    ax.set_ylabel(f"{subject[:1].upper()}{subject[1:]} still unresolved")
+    if log:
+        ax.set_xscale("log")
+        duration_log_axis(ax.xaxis)
+    ax.set_xlabel("Time since the incident opened" + (" (log scale)" if log else " (hours)"))
+    ax.grid(axis="x", visible=True)
+    ax.set_title(title or fallback)
+    return fig

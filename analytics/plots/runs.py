@@ -1,0 +1,233 @@
+"""Run charts of the metric table: one metric over time, and small multiples of the headlines."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from analytics.catalog import HEADLINE_METRICS, MetricInfo
+from analytics.config import ProgramConfig, Target
+from analytics.plots.decorations import (
+    comparison_phases,
+    date_axis,
+    keep_target_label_inside,
+    mark_milestones,
+    phase_bounds,
+    phase_handles,
+    shade_phases,
+    target_line,
+)
+from analytics.plots.style import (
+    INK,
+    MUTED,
+    SERIES,
+    draw_no_data,
+    format_y_axis,
+    is_empty,
+    metric_info,
+    new_figure,
+    no_data_figure,
+    require_columns,
+    styled,
+)
+from analytics.plots.words import change_sentence
+
+METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
+
+
+def metric_series(metric_table: pd.DataFrame, metric: str, severity: str = "all", service: str = "all") -> pd.Series:
+    """The values of one metric for one (service, severity), indexed by period_start, sorted.
+
+    Empty (not an error) when the table has no such rows.
+    """
+    if is_empty(metric_table):
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="period_start"), name=metric)
+    require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
+    rows = metric_table[(metric_table["metric"] == metric) & (metric_table["service"] == service)
+                        & (metric_table["severity"] == severity)]
+    values = pd.to_numeric(rows["value"], errors="coerce").astype(float)
+    index = pd.DatetimeIndex(pd.to_datetime(rows["period_start"]), name="period_start")
+    if index.tz is not None:  # the contract says local tz-naive dates; accept aware ones as local
+        index = index.tz_localize(None)
+    return pd.Series(values.to_numpy(), index=index, name=metric).sort_index()
+
+
+def series_label(metric: str, severity: str = "all", service: str = "all") -> str:
+    """'Time to restore for critical incidents (payments)'."""
+    label = metric_info(metric).label
+    if severity != "all":
+        label += f" for {severity} incidents"
+    if service != "all":
+        label += f" ({service})"
+    return label
+
+
+def _phase_mean(series: pd.Series, phase) -> float:
+    start, end = phase_bounds(phase)
+    inside = series[(series.index >= start) & (series.index < end)].dropna()
+    return float(inside.mean()) if len(inside) else math.nan
+
+
+def _before_after(series: pd.Series, config: ProgramConfig) -> tuple[float, float]:
+    before, after = comparison_phases(config)
+    if before is None or after is None:
+        return math.nan, math.nan
+    return _phase_mean(series, before), _phase_mean(series, after)
+
+
+def trend_finding(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
+                  severity: str = "all", service: str = "all") -> str:
+    """The sentence a run chart's title states: the mean of the period values in the baseline
+    phase against the mean in the after phase ("Production releases rose from 3.7 to 19.8 a
+    month"). Falls back to the metric's label when either phase is missing or has no values.
+    """
+    info = metric_info(metric)
+    label = series_label(metric, severity, service)
+    before, after = _before_after(metric_series(metric_table, metric, severity, service), config)
+    if math.isnan(before) or math.isnan(after):
+        return label
+    return change_sentence(label, before, after, info.unit)
+
+
+def _target_for(config: ProgramConfig, metric: str, severity: str) -> Target | None:
+    target = config.target(metric)
+    if target is None or (target.severity is not None and target.severity != severity):
+        return None
+    return target
+
+
+def _draw_run(ax: Axes, series: pd.Series, info: MetricInfo, config: ProgramConfig, target: Target | None,
+              *, labels: bool) -> None:
+    shade_phases(ax, config, labels=labels)
+    ax.plot(series.index, series.to_numpy(), color=SERIES, marker="o", markersize=4.5, lw=2.0, zorder=3,
+            gid="series", label=info.label)
+    if target is not None:
+        target_line(ax, target, unit=info.unit)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(0 if info.kind in ("count", "duration") or lo < 0 else lo,
+                min(hi, 1.05) if info.unit == "share" and lo >= 0 else hi)
+    keep_target_label_inside(ax)
+    format_y_axis(ax, info.unit)
+    date_axis(ax)
+    mark_milestones(ax, config, labels=labels)
+
+
+@styled
+def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, severity: str = "all",
+              service: str = "all", title: str | None = None, *, ax: Axes | None = None) -> Figure:
+    """One metric over time with phases shaded, milestones, the target line and units.
+
+    Parameters
+    ----------
+    metric_table
+        Long-form metric table (``analytics.metrics.metric_table``); needs the columns
+        period_start (local dates), service, severity, metric, value (float, NaN = no data).
+    metric
+        A name from ``analytics.catalog.METRICS``.
+    config
+        Phases, milestones and targets. The target is drawn when it applies to ``severity``.
+    severity, service
+        Which rows to draw (``"all"`` for the totals).
+    title
+        Default: the finding, see :func:`trend_finding`.
+    ax
+        Draw into these axes instead of a new figure.
+
+    Returns
+    -------
+    Figure
+        Not registered with pyplot; a clear "No data for this period" figure when there are
+        no values.
+    """
+    info = metric_info(metric)
+    series = metric_series(metric_table, metric, severity, service)
+    if title is None:
+        title = trend_finding(metric_table, metric, config, severity, service)
+    if series.dropna().empty:
+        if ax is None:
+            return no_data_figure(title)
+        draw_no_data(ax)
+        ax.set_title(title)
+        return ax.figure
+    fig, ax = new_figure() if ax is None else (ax.figure, ax)
+    _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=True)
+    ax.set_title(title)
+    return fig
+
+
+def _headline_sentence(improved: int, compared: int) -> str:
+    if compared == 0:
+        return "Headline metrics over time"
+    if improved == compared:
+        return f"All {compared} headline metrics improved from baseline to after" if compared > 1 \
+            else "The headline metric improved from baseline to after"
+    return f"{improved} of {compared} headline metrics improved from baseline to after"
+
+
+@styled
+def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
+                    metrics: Sequence[str] = HEADLINE_METRICS, *, service: str = "all",
+                    title: str | None = None, ncols: int = 3) -> Figure:
+    """A grid of run charts, one per metric, each titled with its finding.
+
+    Time to restore is drawn for the severity its target names (e.g. critical) when the table
+    has those rows. The figure title counts the metrics that moved the right way between the
+    baseline and after phases. Phases and milestones are explained once, in the spare panel
+    (or a legend below the grid). Columns needed: as :func:`run_chart`.
+    """
+    metrics = list(metrics)
+    if is_empty(metric_table) or not metrics:
+        return no_data_figure(title or "Headline metrics")
+    require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
+    ncols = max(1, min(ncols, len(metrics)))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig, axes = new_figure(nrows, ncols, height=3.1 * nrows + 0.7, squeeze=False)
+    flat = list(axes.ravel())
+    wrap = max(20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66)))  # characters per title line
+    improved = compared = drawn = 0
+    for metric, ax in zip(metrics, flat, strict=False):
+        info = metric_info(metric)
+        target = config.target(metric)
+        severity = "all"
+        if target is not None and target.severity is not None and \
+                not metric_series(metric_table, metric, target.severity, service).dropna().empty:
+            severity = target.severity
+        series = metric_series(metric_table, metric, severity, service)
+        finding = trend_finding(metric_table, metric, config, severity, service)
+        if series.dropna().empty:
+            draw_no_data(ax)
+        else:
+            _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=False)
+            drawn += 1
+            before, after = _before_after(series, config)
+            if not (math.isnan(before) or math.isnan(after)):
+                compared += 1
+                improved += (after > before) == info.higher_is_better and after != before
+        ax.set_title(textwrap.fill(finding, wrap), fontsize=10.5, pad=6)
+    handles = [Line2D([], [], color=SERIES, marker="o", markersize=4.5, label="Value per period"),
+               *phase_handles(config)]
+    if config.targets:
+        handles.append(Line2D([], [], color=INK, lw=1.2, ls=(0, (5, 3)), label="Target"))
+    if config.milestones:
+        handles.append(Line2D([], [], color=MUTED, lw=1.0, ls=(0, (2, 2)), label="Milestone"))
+    spare = flat[len(metrics):]
+    for ax in spare:
+        ax.set_axis_off()
+    if spare:
+        spare[0].legend(handles=handles, loc="upper left", fontsize=9)
+        if config.milestones:
+            text = "\n".join(textwrap.shorten(f"{m.date:%d %b %Y}  {m.label}", 48) for m in config.milestones[:8])
+            spare[0].text(0.02, 0.35, "Milestones\n" + text, transform=spare[0].transAxes, va="top",
+                          fontsize=8.5, color=MUTED, linespacing=1.5)
+    else:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=9)
+    if not drawn:
+        return no_data_figure(title or "Headline metrics")
+    fig.suptitle(title if title is not None else _headline_sentence(improved, compared), x=0.01, ha="left")
+    return fig

@@ -1,0 +1,205 @@
+"""KPI tiles for the executive summary: value, target, baseline, trend arrow, met or not, DORA band.
+
+Two renderings of the same facts: :func:`kpi_tiles_html` (preferred in reports: crisp text,
+inline CSS, no external resources, every value escaped) and :func:`kpi_tiles` (a Figure).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import textwrap
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from analytics.catalog import METRICS
+from analytics.plots.effects import tri_state
+from analytics.plots.style import (
+    BAD,
+    GOOD,
+    INK,
+    MUTED,
+    is_empty,
+    metric_info,
+    new_figure,
+    no_data_figure,
+    require_columns,
+    styled,
+)
+from analytics.plots.words import format_value, rate_suffix
+
+SCORECARD_COLUMNS = ("metric", "value")
+_ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
+class HtmlFragment(str):
+    """A string of HTML that Jupyter renders as HTML (``_repr_html_``)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """The words of one KPI tile (plain text, not yet escaped)."""
+
+    label: str
+    value: str
+    suffix: str
+    target: str
+    baseline: str
+    arrow: str
+    trend: str
+    trend_good: bool | None
+    met: bool | None
+    band: str
+
+    @property
+    def met_text(self) -> str:
+        return {True: "✓ Target met", False: "✗ Target not met", None: "No target" if not self.target else "No data"}[self.met]
+
+
+def _get(row: pd.Series, col: str) -> object:
+    value = row.get(col)
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def tile_facts(row: pd.Series) -> Tile:
+    """The words shown on the tile of one scorecard row."""
+    metric = str(row["metric"])
+    info = metric_info(metric, strict=False)
+    label = str(_get(row, "label") or info.label)
+    severity, service = _get(row, "severity"), _get(row, "service")
+    if severity not in (None, "", "all"):
+        label += f" ({severity})"
+    if service not in (None, "", "all"):
+        label += f" · {service}"
+    unit = str(_get(row, "unit") or info.unit)
+    value, target, baseline = _num(row["value"]), _num(_get(row, "target")), _num(_get(row, "baseline"))
+    op = str(_get(row, "op") or (">=" if info.higher_is_better else "<="))
+    met = tri_state(row["met"]) if "met" in row.index else (
+        None if math.isnan(value) or math.isnan(target) else (value >= target if ">" in op else value <= target))
+    trend = str(_get(row, "trend") or "").lower()
+    good = None if trend not in ("up", "down") or metric not in METRICS else (trend == "up") == info.higher_is_better
+    words = {True: "improving", False: "worsening"}.get(good) if good is not None else \
+        {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
+    return Tile(
+        label=label, value=format_value(value, unit), suffix=rate_suffix(unit).strip(),
+        target=f"Target {_OPS.get(op, op)} {format_value(target, unit)}" if math.isfinite(target) else "",
+        baseline=f"Baseline {format_value(baseline, unit)}" if math.isfinite(baseline) else "",
+        arrow=_ARROWS.get(trend, ""), trend=words, trend_good=good, met=met,
+        band=str(_get(row, "band") or ""),
+    )
+
+
+def _summary(tiles: list[Tile]) -> str:
+    judged = [t for t in tiles if t.met is not None]
+    if not judged:
+        return "Key indicators"
+    met = sum(t.met for t in judged)
+    return f"All {met} targets met" if met == len(judged) and met > 1 else f"{met} of {len(judged)} targets met"
+
+
+def _tiles(scorecard: pd.DataFrame) -> list[Tile]:
+    require_columns(scorecard, SCORECARD_COLUMNS, "scorecard")
+    return [tile_facts(row) for _, row in scorecard.iterrows()]
+
+
+_COLOUR = {True: GOOD, False: BAD, None: MUTED}
+
+
+def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
+    """KPI tiles as an HTML fragment with inline CSS (no classes to clash, no URLs).
+
+    Parameters
+    ----------
+    scorecard
+        One row per KPI. Needs metric and value; uses target, op (">=" / "<="), met (bool;
+        missing = no data), baseline, trend ("up" / "down" / "flat"), band (DORA band or ""),
+        and optionally label, unit, severity, service. Every text taken from the data is
+        HTML-escaped.
+
+    Returns
+    -------
+    HtmlFragment
+        A ``str`` that Jupyter displays as HTML when it is a cell's result.
+    """
+    if is_empty(scorecard):
+        return HtmlFragment('<p style="color:#595959;font-style:italic;">No data for this period</p>')
+    tiles = _tiles(scorecard)
+    e = html.escape
+    parts = [
+        '<section aria-label="Key performance indicators" style="font-family:\'DejaVu Sans\',\'Segoe UI\',Arial,'
+        'sans-serif;color:#222;margin:8px 0 16px;">',
+        f'<p style="margin:0 0 8px;font-size:15px;font-weight:bold;">{e(_summary(tiles))}</p>',
+        '<div role="list" style="display:flex;flex-wrap:wrap;gap:12px;">',
+    ]
+    for t in tiles:
+        colour = _COLOUR[t.met]
+        arrow_colour = _COLOUR[t.trend_good]
+        facts = " · ".join(e(x) for x in (t.target, t.baseline) if x)
+        band = (f'<span style="border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;">'
+                f'DORA {e(t.band)}</span>') if t.band else ""
+        parts.append(
+            f'<div role="listitem" style="flex:1 1 190px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;'
+            f'border-top:5px solid {colour};border-radius:6px;padding:10px 12px;background:#fff;'
+            f'break-inside:avoid;page-break-inside:avoid;">'
+            f'<div style="font-size:13px;font-weight:bold;color:#444;min-height:2.4em;">{e(t.label)}</div>'
+            f'<div style="font-size:28px;font-weight:bold;line-height:1.25;">{e(t.value)}'
+            + (f' <span style="font-size:13px;font-weight:normal;color:#595959;">{e(t.suffix)}</span>' if t.suffix else "")
+            + '</div>'
+            + (f'<div style="font-size:13px;color:{arrow_colour};font-weight:bold;">'
+               f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>' if t.trend else "")
+            + (f'<div style="font-size:12px;color:#444;margin-top:4px;">{facts}</div>' if facts else "")
+            + f'<div style="margin-top:6px;display:flex;gap:8px;align-items:center;flex-wrap:wrap;">'
+            f'<span style="font-size:12px;font-weight:bold;color:{colour};">{e(t.met_text)}</span>{band}</div>'
+            '</div>'
+        )
+    parts.append("</div></section>")
+    # character references for every non-ASCII glyph: right whatever encoding the page declares
+    return HtmlFragment("".join(parts).encode("ascii", "xmlcharrefreplace").decode("ascii"))
+
+
+@styled
+def kpi_tiles(scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = None) -> Figure:
+    """KPI tiles drawn as a Figure (same facts and columns as :func:`kpi_tiles_html`)."""
+    if is_empty(scorecard):
+        return no_data_figure(title or "Key indicators")
+    tiles = _tiles(scorecard)
+    per_row = max(1, min(per_row, len(tiles)))
+    nrows = math.ceil(len(tiles) / per_row)
+    height = 2.4 * nrows + 0.5
+    fig, axes = new_figure(nrows, per_row, height=height, squeeze=False, layout=None)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / height, wspace=0.06, hspace=0.08)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for t, ax in zip(tiles, axes.ravel(), strict=False):
+        colour = _COLOUR[t.met]
+        ax.add_patch(FancyBboxPatch((0.02, 0.02), 0.96, 0.96, boxstyle="round,pad=0,rounding_size=0.04",
+                                    transform=ax.transAxes, facecolor="#FAFAFA", edgecolor=colour, lw=1.6,
+                                    gid="tile"))
+        put = functools.partial(ax.text, 0.08, transform=ax.transAxes, va="center", clip_on=True)
+        put(0.86, textwrap.fill(t.label, 24), fontsize=9.5, fontweight="bold", color=MUTED)
+        put(0.65, t.value, fontsize=19, fontweight="bold", color=INK, gid="tile-value")
+        put(0.51, t.suffix, fontsize=8.5, color=MUTED)
+        if t.trend:
+            put(0.39, f"{t.arrow} {t.trend}".strip(), fontsize=9.5, fontweight="bold", color=_COLOUR[t.trend_good])
+        put(0.23, "\n".join(x for x in (t.target, t.baseline) if x), fontsize=8.5, color=INK, linespacing=1.4)
+        put(0.08, t.met_text, fontsize=9, fontweight="bold", color=colour)
+        if t.band:
+            ax.text(0.92, 0.08, f"DORA {t.band}", transform=ax.transAxes, ha="right", va="center", fontsize=8.5,
+                    color=INK)
+    fig.suptitle(title if title is not None else _summary(tiles), x=0.01, ha="left")
+    return fig

@@ -1,0 +1,362 @@
+"""Report-ready views: what a report notebook shows, computed once per month.
+
+A notebook opens a :class:`MonthReport` with :func:`open_month` and then makes one call per
+section, so the notebooks hold no logic (STYLE #9). Everything is computed lazily and cached
+on the object. Text that comes from data is left as data: pandas escapes it when a table is
+displayed, and :func:`verdict_markdown` escapes what it writes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from analytics.benchmarks import classify, scorecard
+from analytics.catalog import HEADLINE_METRICS, METRICS
+from analytics.config import ProgramConfig
+from analytics.control import xmr_chart
+from analytics.dataset import Dataset
+from analytics.exceptions import AnalyticsError, ConfigError
+from analytics.impact import IMPACT_COLUMNS, program_impact, require_phases
+from analytics.load import load
+from analytics.metrics import coverage_by_service, lead_times, metric_table, restore_times
+from analytics.metrics.linking import link_changes, link_coverage, link_incidents
+from analytics.periods import local_day, phase_of_dates
+from analytics.trend import change_points, segmented_regression
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class MonthReport:
+    """The data and results behind one month's report set."""
+
+    dataset: Dataset
+    month: str
+    preset: str
+    data_dir: str = ""
+
+    @property
+    def config(self) -> ProgramConfig:
+        return self.dataset.config
+
+    @property
+    def month_start(self) -> pd.Timestamp:
+        return pd.Timestamp(f"{self.month}-01")
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """metric_table by month, for every month of the data."""
+        return metric_table(self.dataset, freq="month", preset=self.preset)
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        return metric_table(self.dataset, freq="week", preset=self.preset)
+
+    @cached_property
+    def has_phases(self) -> bool:
+        try:
+            require_phases(self.config, "baseline", "after")
+        except ConfigError:
+            return False
+        return True
+
+    @cached_property
+    def impact(self) -> pd.DataFrame:
+        """program_impact; an empty table when program.yml has no baseline/after phases."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=IMPACT_COLUMNS)
+        return program_impact(self.dataset, preset=self.preset)
+
+    @cached_property
+    def scorecard(self) -> pd.DataFrame:
+        """The targets for this month (value, target, met, baseline, trend, band)."""
+        return scorecard(self.monthly, self.config, period_start=self.month_start)
+
+    @cached_property
+    def bands(self) -> pd.DataFrame:
+        return classify(self.monthly, config=self.config)
+
+
+def open_month(data_dir: str, month: str, program_file: str | None = None,
+               services: list[str] | None = None, preset: str | None = None) -> MonthReport:
+    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
+
+    ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
+    """
+    if not _MONTH.match(str(month)):
+        raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
+    ds = load(data_dir, program_file).filter_services(services)
+    return MonthReport(ds, str(month), preset or ds.config.definitions, str(data_dir))
+
+
+# --- executive summary -------------------------------------------------------------------------
+
+
+def verdict_markdown(report: MonthReport) -> str:
+    """A few sentences an executive can repeat: targets met this month, and the program's effect."""
+    card = report.scorecard
+    lines = []
+    if len(card):
+        met = int((card["met"] == True).sum())  # noqa: E712 - met holds True/False/None
+        lines.append(f"**In {_month_name(report.month)}, {met} of {len(card)} targets were met.**")
+        for row in card.itertuples():
+            if row.met is False:
+                lines.append(f"- Not met: {html.escape(str(row.label))} (target {row.op} {row.target:g}).")
+    if not report.has_phases:
+        lines.append("\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
+                     "cannot be estimated.")
+        return "\n".join(lines)
+    imp = report.impact
+    headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
+    shown = int(headline["improved"].sum())
+    lines.append(f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
+                 "improvements are shown by the data** (95% confidence, Holm-adjusted):\n")
+    for row in imp.itertuples():
+        mark = "Shown" if row.improved else "Not shown"
+        lines.append(f"- {mark}: {html.escape(row.sentence)}")
+    return "\n".join(lines)
+
+
+def kpi_table(report: MonthReport) -> pd.DataFrame:
+    """The month's targets as a readable table (strings with units)."""
+    card = report.scorecard
+    return pd.DataFrame({
+        "KPI": card["label"] + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
+        "This month": [_fmt(m, v) for m, v in zip(card["metric"], card["value"], strict=True)],
+        "Target": [f"{op} {_fmt(m, t)}" for m, op, t in zip(card["metric"], card["op"], card["target"], strict=True)],
+        "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
+        "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
+        "Trend": card["trend"],
+        "DORA band": card["band"].replace("", "-"),
+    })
+
+
+# --- per-topic tables --------------------------------------------------------------------------
+
+
+def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """This month's value of each metric next to the baseline mean, with units and n."""
+    table = report.monthly[report.monthly["severity"] == "all"]
+    rows = []
+    for metric in metrics:
+        series = table[table["metric"] == metric].set_index("period_start")
+        now = series["value"].get(report.month_start, float("nan"))
+        n = series["n"].get(report.month_start, 0)
+        base = _phase_mean(series, report.config, "baseline")
+        rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
+                     "Baseline (mean)": _fmt(metric, base), "n": int(n)})
+    return pd.DataFrame(rows)
+
+
+def restore_by_severity(report: MonthReport) -> pd.DataFrame:
+    """Time to restore this month per severity: mean, median, P90, n, still open."""
+    t = report.monthly
+    t = t[(t["metric"] == "time_to_restore_hours") & (t["period_start"] == report.month_start)]
+    order = {s: i for i, s in enumerate(["critical", "high", "medium", "low", "all"])}
+    t = t.sort_values("severity", key=lambda s: s.map(order))
+    return pd.DataFrame({
+        "Severity": t["severity"], "Mean": t["mean"].map(_hours), "Median": t["median"].map(_hours),
+        "P90": t["p90"].map(_hours), "Incidents": t["n"].astype(int), "Still open": t["n_censored"].astype(int),
+    })
+
+
+def incidents_of_month(report: MonthReport) -> pd.DataFrame:
+    """Every incident opened in the month, newest first (titles as data: escaped on display)."""
+    items = restore_times(report.dataset, report.preset)
+    inc = report.dataset.incidents.set_index("incident_id")
+    items = items[_in_month(items["opened_at"], report)]
+    links = link_incidents(report.dataset.incidents, report.dataset.deployments,
+                           report.config.production_environments, report.config.link_window_hours)
+    linked = links.set_index("incident_id")["deployment_id"]
+    out = pd.DataFrame({
+        "Opened (local)": items["opened_at"].dt.tz_convert(report.config.timezone).dt.strftime("%Y-%m-%d %H:%M"),
+        "Severity": items["severity"],
+        "Service": items["service"].fillna("-"),
+        "Restored in": items["restore_hours"].map(_hours).where(~items["censored"], "still open"),
+        "Caused by": items["incident_id"].map(linked).fillna("-"),
+        "Title": items["incident_id"].map(inc["title"]).fillna(""),
+        "Incident": items["incident_id"],
+    })
+    return out.sort_values("Opened (local)", ascending=False).reset_index(drop=True)
+
+
+def phase_items(report: MonthReport, kind: str) -> pd.DataFrame:
+    """Per-item durations with their phase: ``kind`` is "restore" or "lead"."""
+    items = (restore_times(report.dataset, report.preset) if kind == "restore"
+             else lead_times(report.dataset, report.preset))
+    return items.assign(phase=phase_of_dates(items["day"], report.config))
+
+
+def weekly_series(report: MonthReport, metric: str) -> pd.Series:
+    """The weekly values of one metric (severity "all"), indexed by week start, gaps dropped."""
+    t = report.weekly
+    rows = t[(t["metric"] == metric) & (t["severity"] == "all")]
+    return rows.set_index("period_start")["value"].dropna()
+
+
+def control_frame(report: MonthReport, metric: str) -> pd.DataFrame:
+    """XmR chart of a weekly metric, limits from the baseline weeks."""
+    series = weekly_series(report, metric)
+    base = report.config.phase("baseline")
+    end = pd.Timestamp(base.end) if base else series.index[min(len(series), 20) - 1]
+    frame = xmr_chart(series, baseline_end=end)
+    return frame.reset_index(drop=True).assign(period_start=series.index)
+
+
+def its_frame(report: MonthReport, metric: str) -> pd.DataFrame:
+    """Observed, fitted and counterfactual weekly values around the program (segmented fit)."""
+    (program,) = require_phases(report.config, "program")
+    series = weekly_series(report, metric)
+    start, end = pd.Timestamp(program.start), pd.Timestamp(program.end)
+    if METRICS[metric].kind == "count":  # weekly counts: quasi-Poisson, a week of exposure
+        if METRICS[metric].unit.endswith("/day"):
+            series = series * 7
+        fit = segmented_regression(series, start, end, kind="count", exposure=pd.Series(7.0, index=series.index))
+    else:
+        fit = segmented_regression(series, start, end)
+    return fit.fitted
+
+
+def change_point_table(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """The two largest level shifts of each weekly series (corroboration only: not a test)."""
+    rows = []
+    for metric in metrics:
+        series = weekly_series(report, metric)
+        if len(series) < 8:
+            continue
+        found = change_points(series, n_bkps=2)
+        weeks = [series.index[p].date().isoformat() for p in found.positions]
+        rows.append({"Metric": METRICS[metric].label, "Level changed in weeks starting": ", ".join(weeks) or "none"})
+    return pd.DataFrame(rows)
+
+
+def coverage_table(report: MonthReport) -> pd.DataFrame:
+    """Each service's coverage this month (last run) next to its last baseline value."""
+    cov = coverage_by_service(report.dataset, freq="month", preset=report.preset)
+    now = cov[cov["period_start"] == report.month_start].set_index("service")["coverage"]
+    base = report.config.phase("baseline")
+    before = pd.Series(dtype=float)
+    if base is not None:
+        inside = cov[(cov["period_start"] >= pd.Timestamp(base.start)) & (cov["period_start"] <= pd.Timestamp(base.end))]
+        before = inside.sort_values("finished_at").groupby("service")["coverage"].last()
+    services = sorted(set(now.index) | set(before.index))
+    target = report.config.target("test_coverage")
+    return pd.DataFrame({
+        "Service": services,
+        "This month": [_fmt("test_coverage", now.get(s, float("nan"))) for s in services],
+        "End of baseline": [_fmt("test_coverage", before.get(s, float("nan"))) for s in services],
+        "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
+                         for s in services],
+    })
+
+
+def impact_display(report: MonthReport) -> pd.DataFrame:
+    """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
+    imp = report.impact
+    if imp.empty:
+        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]})
+
+    def effect(row) -> str:
+        if pd.isna(row.effect):
+            return "-"
+        if row.effect_kind == "ratio":
+            return f"{row.effect:.2g}x ({row.ci_low:.2g}-{row.ci_high:.2g}x)"
+        return f"{100 * row.effect:+.1f} pts ({100 * row.ci_low:+.1f} to {100 * row.ci_high:+.1f})"
+
+    return pd.DataFrame({
+        "Metric": imp["label"],
+        "Baseline": [_fmt(m, v) if METRICS[m].kind != "count" else f"{v:.2f}" for m, v in zip(imp["metric"], imp["baseline"], strict=True)],
+        "After": [_fmt(m, v) if METRICS[m].kind != "count" else f"{v:.2f}" for m, v in zip(imp["metric"], imp["after"], strict=True)],
+        "Effect (95% CI)": [effect(r) for r in imp.itertuples()],
+        "Adjusted p": imp["p_adjusted"].map(lambda p: "-" if pd.isna(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")),
+        "Test": imp["test"],
+        "n before / after": [f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)],
+        "Shown": imp["improved"].map({True: "yes", False: "no"}),
+    })
+
+
+def definitions_table(report: MonthReport) -> pd.DataFrame:
+    """The settings every number in the report depends on."""
+    cfg = report.config
+    phases = "; ".join(f"{p.name} {p.start}..{p.end}" for p in cfg.phases) or "none"
+    return pd.DataFrame({"Setting": [
+        "Definitions preset", "Time zone (days begin at local midnight)", "Weeks start on",
+        "Production environments", "Incident -> deployment window", "Phases", "DORA benchmark year",
+        "Services shown",
+    ], "Value": [
+        report.preset, cfg.timezone, cfg.week_start, ", ".join(cfg.production_environments),
+        f"{cfg.link_window_hours:g} h", phases, str(cfg.benchmark_year),
+        ", ".join(sorted(set(report.dataset.deployments["service"]))) or "none",
+    ]})
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+
+def load_summary(report: MonthReport) -> pd.DataFrame:
+    return report.dataset.summary()
+
+
+def quality_log(report: MonthReport) -> pd.DataFrame:
+    q = report.dataset.quality
+    return q if len(q) else pd.DataFrame({"note": ["Nothing was repaired or dropped."]})
+
+
+def link_coverage_table(report: MonthReport) -> pd.DataFrame:
+    """How many changes and incidents could be linked to a deployment, and how."""
+    ds, cfg = report.dataset, report.config
+    changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
+    incidents = link_incidents(ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours)
+    return link_coverage(ds.changes, ds.incidents, changes, incidents)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:
+    day = local_day(ts, report.config.timezone)
+    return (day >= report.month_start) & (day < report.month_start + pd.offsets.MonthBegin(1))
+
+
+def _phase_mean(series: pd.DataFrame, config: ProgramConfig, name: str) -> float:
+    phase = config.phase(name)
+    if phase is None:
+        return float("nan")
+    inside = (series.index >= pd.Timestamp(phase.start)) & (series.index <= pd.Timestamp(phase.end))
+    return float(series.loc[inside, "value"].mean())
+
+
+def _hours(h: float) -> str:
+    if pd.isna(h):
+        return "-"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
+
+
+def _fmt(metric: str, value: float) -> str:
+    if pd.isna(value):
+        return "no data"
+    unit = METRICS[metric].unit
+    if unit == "share":
+        return f"{100 * value:.1f}%" if value < 1 else "100%"
+    if unit == "hours":
+        return _hours(value)
+    return f"{value:.1f} {unit}"
+
+
+def _month_name(month: str) -> str:
+    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+
+
+__all__ = [
+    "MonthReport", "change_point_table", "control_frame", "coverage_table", "definitions_table",
+    "impact_display", "incidents_of_month", "its_frame",
+    "kpi_table", "link_coverage_table", "load_summary", "month_values", "open_month", "phase_items",
+    "quality_log", "restore_by_severity", "verdict_markdown", "weekly_series",
+]

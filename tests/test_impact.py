@@ -1,0 +1,120 @@
+"""program_impact: before/after per headline metric, on hand-made data and on the sample."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from analytics import load
+from analytics.catalog import HEADLINE_METRICS
+from analytics.cli import main
+from analytics.config import parse_config
+from analytics.dataset import Dataset
+from analytics.exceptions import ConfigError
+from analytics.impact import IMPACT_COLUMNS, program_impact, program_trends
+from tests.conftest import SAMPLE_DIR
+
+PHASES = {"baseline": {"start": "2021-01-01", "end": "2021-01-31"},
+          "after": {"start": "2021-03-01", "end": "2021-03-31"}}
+
+
+def _deployments(rows):
+    frame = pd.DataFrame(rows, columns=["deployment_id", "service", "environment", "finished_at", "status"])
+    frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype("datetime64[ns, UTC]")
+    frame["kind"] = "regular"
+    return frame
+
+
+@pytest.fixture(scope="module")
+def sample_impact():
+    return program_impact(load(SAMPLE_DIR))
+
+
+def test_columns_and_one_row_per_headline_metric(sample_impact):
+    assert list(sample_impact.columns) == IMPACT_COLUMNS
+    assert set(HEADLINE_METRICS) <= set(sample_impact["metric"])
+    assert sample_impact["metric"].is_unique
+
+
+def test_sample_claims_improve_with_adjusted_p_below_001(sample_impact):
+    rows = sample_impact.set_index("metric")
+    for metric in HEADLINE_METRICS:
+        assert rows.loc[metric, "improved"], rows.loc[metric, "sentence"]
+        assert rows.loc[metric, "p_adjusted"] < 0.01
+    assert rows.loc["time_to_restore_hours", "severity"] == "critical"
+    assert rows.loc["production_releases", "effect"] > 1 and rows.loc["time_to_restore_hours", "effect"] < 1
+    assert rows.loc["unit_test_pass_rate", "after"] == 1.0
+
+
+def test_holm_adjusted_is_never_below_raw(sample_impact):
+    valid = sample_impact.dropna(subset=["p_value"])
+    assert (valid["p_adjusted"] >= valid["p_value"] - 1e-15).all()
+    assert (valid["p_adjusted"] <= 1).all()
+
+
+def test_rates_by_hand():
+    """4 successful deployments in January's 31 days vs 31 in March's 31 days."""
+    cfg = parse_config({"phases": PHASES})
+    jan = [(f"a{i}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for i, d in enumerate([1, 9, 17, 25])]
+    mar = [(f"b{i}", "api", "production", f"2021-03-{i + 1:02d}T10:00:00Z", "success") for i in range(31)]
+    ds = Dataset.from_tables({"deployments": _deployments(jan + mar)}, config=cfg)
+    row = program_impact(ds).set_index("metric").loc["delivery_throughput_per_day"]
+    assert row["baseline"] == pytest.approx(4 / 31)
+    assert row["after"] == pytest.approx(31 / 31)
+    assert row["effect"] == pytest.approx(31 / 4)
+    assert (row["n_before"], row["n_after"]) == (4, 31)
+    releases = program_impact(ds).set_index("metric").loc["production_releases"]
+    assert releases["baseline"] == pytest.approx(4 / (31 / (365.25 / 12)))
+
+
+def test_exposure_is_clipped_to_the_days_the_data_covers():
+    """An export that starts on 11 January covers 21 days of the baseline, not 31."""
+    cfg = parse_config({"phases": PHASES})
+    rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in (11, 20, 31)]
+    rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)]
+    row = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric").loc["delivery_throughput_per_day"]
+    assert row["baseline"] == pytest.approx(3 / 21)
+    assert row["after"] == pytest.approx(2 / 31)
+
+
+def test_metric_without_data_gives_nan_and_says_so():
+    cfg = parse_config({"phases": PHASES})
+    rows = [("a1", "api", "production", "2021-01-05T10:00:00Z", "success"),
+            ("b1", "api", "production", "2021-03-05T10:00:00Z", "success")]
+    table = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric")
+    lead = table.loc["lead_time_hours"]
+    assert math.isnan(lead["baseline"]) and math.isnan(lead["effect"]) and lead["n_before"] == 0
+    assert "no data" in lead["sentence"]
+    assert not lead["improved"]
+
+
+def test_identical_phases_show_no_improvement():
+    cfg = parse_config({"phases": PHASES})
+    days = [1, 4, 7, 10, 13, 16, 19, 22, 25, 31]  # both phases covered from first to last day
+    rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in days]
+    rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in days]
+    row = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric").loc["delivery_throughput_per_day"]
+    assert row["effect"] == pytest.approx(1.0)
+    assert row["p_value"] == pytest.approx(1.0)
+    assert not row["improved"]
+
+
+def test_missing_phase_is_a_config_error():
+    ds = Dataset.from_tables({"deployments": _deployments([])}, config=parse_config({}))
+    with pytest.raises(ConfigError, match="phase named 'baseline'"):
+        program_impact(ds)
+
+
+def test_program_trends_on_sample():
+    trends = program_trends(load(SAMPLE_DIR))
+    slope = trends[(trends["metric"] == "production_releases")]
+    assert {"level_change", "slope_change", "level_change_end", "slope_change_end"} <= set(slope["term"])
+    # the program is a ramp: releases grow during the program (slope change > 0 as a rate ratio > 1)
+    lead = trends[(trends["metric"] == "lead_time_hours") & (trends["term"] == "slope_change")]
+    assert lead["estimate"].iloc[0] < 0
+
+
+def test_cli_impact(capsys):
+    assert main(["impact", str(SAMPLE_DIR)]) == 0
+    out = capsys.readouterr().out
+    assert "[improved] Production releases rose from" in out

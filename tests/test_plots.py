@@ -1,0 +1,483 @@
+"""Tests for analytics.plots: the right artists, titles that state hand-computed findings,
+empty states, escaping, and inputs left untouched."""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from analytics.catalog import METRICS  # noqa: E402
+from analytics.config import parse_config  # noqa: E402
+from analytics.plots import (  # noqa: E402
+    NO_DATA,
+    ChartFigure,
+    HtmlFragment,
+    control_chart,
+    distribution_before_after,
+    effect_forest,
+    its_chart,
+    kaplan_meier,
+    kpi_tiles,
+    kpi_tiles_html,
+    plot_style,
+    run_chart,
+    small_multiples,
+    survival_at,
+    survival_curve,
+    trend_finding,
+)
+from analytics.plots.style import BAD, GOOD  # noqa: E402
+from analytics.plots.words import format_hours, format_number, format_percent, format_value  # noqa: E402
+
+MONTHS = pd.date_range("2020-10-01", "2021-12-01", freq="MS")  # 3 baseline, 8 program, 4 after
+# hand-picked monthly values: baseline (Oct-Dec 2020), program (8 months), after (Sep-Dec 2021)
+VALUES = {
+    "production_releases": ([3, 4, 4], [5, 7, 9, 11, 13, 15, 17, 18], [19, 20, 20, 20.2]),  # 3.667 -> 19.8
+    "delivery_throughput_per_day": ([1, 1.2, 1.4], [2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5], [6, 6, 6.2, 6.2]),  # 1.2 -> 6.1
+    "unit_test_pass_rate": ([0.9, 0.92, 0.94], [0.95] * 8, [1.0] * 4),  # 92% -> 100%
+    "test_coverage": ([0.5, 0.55, 0.6], [0.7] * 8, [0.99, 1.0, 1.0, 1.0]),  # 55% -> 99.75%, "99.8%"
+}
+RESTORE = {"critical": ([6, 5, 4], [3] * 8, [0.5, 0.5, 0.6, 0.6]),  # 5 h -> 33 min
+           "all": ([8, 7, 6], [4] * 8, [1.5, 1.5, 2, 2])}
+
+
+def _config(**overrides):
+    raw = {
+        "phases": {"baseline": {"start": "2020-10-01", "end": "2020-12-31"},
+                   "program": {"start": "2021-01-01", "end": "2021-08-31"},
+                   "after": {"start": "2021-09-01", "end": "2021-12-31"}},
+        "milestones": [{"date": "2021-01-18", "label": "Unified CI pipeline"},
+                       {"date": "2021-02-01", "label": "Trunk-based development"}],
+        "targets": {"production_releases": 18, "delivery_throughput_per_day": 6,
+                    "time_to_restore_hours": {"severity": "critical", "max": 1},
+                    "unit_test_pass_rate": 1.0, "test_coverage": 1.0},
+    }
+    raw.update(overrides)
+    return parse_config(raw)
+
+
+def _metric_table() -> pd.DataFrame:
+    """The metric table's long form, with hand-picked values (see VALUES and RESTORE)."""
+    rows = []
+
+    def add(metric, severity, parts):
+        for month, value in zip(MONTHS, [v for part in parts for v in part], strict=True):
+            rows.append({"period_start": month, "service": "all", "severity": severity, "metric": metric,
+                         "value": float(value), "unit": METRICS[metric].unit, "n": 10,
+                         "median": np.nan, "p90": np.nan, "mean": np.nan, "n_censored": 0})
+
+    for metric, parts in VALUES.items():
+        add(metric, "all", parts)
+    for severity, parts in RESTORE.items():
+        add("time_to_restore_hours", severity, parts)
+    return pd.DataFrame(rows)
+
+
+def _durations() -> pd.DataFrame:
+    """Per-change lead times: baseline median 20 h, after median 2 h; one row without a phase."""
+    return pd.DataFrame({
+        "lead_time_hours": [10.0, 20.0, 30.0, 4.0, 5.0, 6.0, 0.0, 2.0, 2.0, 3.0, 99.0],
+        "phase": ["baseline"] * 3 + ["program"] * 3 + ["after"] * 4 + [None],
+    })
+
+
+def _restore_items() -> pd.DataFrame:
+    """Baseline: 1 of 4 resolved within 1 h; after: 3 of 4 (the fourth still open at 2 h)."""
+    return pd.DataFrame({
+        "restore_hours": [0.5, 2.0, 3.0, 4.0, 0.25, 0.5, 0.75, 2.0],
+        "phase": ["baseline"] * 4 + ["after"] * 4,
+        "severity": ["critical"] * 8,
+        "censored": [False] * 7 + [True],
+    })
+
+
+def _xmr() -> pd.DataFrame:
+    weeks = pd.date_range("2021-01-04", periods=12, freq="7D")
+    return pd.DataFrame({
+        "period_start": weeks,
+        "value": [4, 5, 4, 5, 4, 5, 9, 8, 9, 8, 15, 9.0],
+        "centre": [4.5] * 6 + [8.5] * 6, "lower": [2.0] * 6 + [6.0] * 6, "upper": [7.0] * 6 + [11.0] * 6,
+        "signal": [""] * 6 + ["shift", "", "", "", "beyond limits", ""],
+        "segment": [0] * 6 + [1] * 6,
+    })
+
+
+def _its() -> tuple[pd.Series, pd.Series, pd.Series]:
+    weeks = pd.date_range("2020-10-05", "2021-12-27", freq="7D")
+    observed = pd.Series(np.linspace(1, 5, len(weeks)), index=weeks)
+    fitted = observed.copy()
+    counterfactual = pd.Series(np.where(weeks >= pd.Timestamp("2021-01-01"), 1.5, np.nan), index=weeks)
+    fitted.iloc[-1] = 4.6
+    return observed, fitted, counterfactual
+
+
+def _impact() -> pd.DataFrame:
+    return pd.DataFrame({
+        "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
+        "baseline": [3.7, 5.0, 0.92], "after": [19.8, 0.55, 0.90],
+        "effect": [5.35, 0.11, -0.02], "effect_kind": ["ratio", "ratio", "difference"],
+        "ci_low": [4.1, 0.05, -0.05], "ci_high": [6.9, 0.25, 0.01],
+        "p_value": [1e-6, 1e-3, 0.2], "p_adjusted": [3e-6, 2e-3, 0.2], "test": ["poisson", "mwu", "fisher"],
+        "n_before": [11, 14, 300], "n_after": [79, 12, 400], "improved": [True, True, False],
+        "sentence": ["", "", ""],
+    })
+
+
+def _scorecard(label: str = "Production releases", service: str = "all") -> pd.DataFrame:
+    return pd.DataFrame({
+        "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
+        "label": [label, None, None],
+        "service": [service, "all", "all"],
+        "value": [19.8, 0.55, 0.999], "target": [18.0, 1.0, 1.0], "op": [">=", "<=", ">="],
+        "met": [True, True, False], "baseline": [3.7, 5.0, 0.92], "trend": ["up", "down", "flat"],
+        "band": ["Elite", "", None],
+    })
+
+
+def _gids(ax, gid: str) -> list:
+    """Artists of ``ax`` with this gid (or, for a gid ending in ':', with gids starting so)."""
+    return [a for a in ax.get_children()
+            if (str(a.get_gid() or "").startswith(gid) if gid.endswith(":") else a.get_gid() == gid)]
+
+
+def _title(ax) -> str:
+    return ax.get_title(loc="left")
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+
+
+def _is_no_data(fig) -> bool:
+    return any(t.get_gid() == "no-data" and t.get_text() == NO_DATA for t in fig.findobj(matplotlib.text.Text))
+
+
+def _render(fig) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. a glyph missing from DejaVu Sans
+        return fig.to_png(dpi=50)
+
+
+# ------------------------------------------------------------------------------------ words
+@pytest.mark.parametrize(("value", "unit", "expected"), [
+    (3.6667, "releases/month", "3.7"), (18.0, "releases/month", "18"), (1240.4, "", "1,240"),
+    (0.355, "", "0.35"), (0.92, "share", "92%"), (1.0, "share", "100%"), (0.9996, "share", "99.96%"),
+    (0.0004, "share", "0.04%"), (0.7504, "share", "75.0%"), (0.55, "hours", "33 min"), (5.0, "hours", "5 h"),
+    (0.999, "hours", "1 h"), (72.0, "hours", "3 d"), (float("nan"), "hours", "n/a"),
+])
+def test_format_value(value, unit, expected):
+    assert format_value(value, unit) == expected
+
+
+def test_format_helpers_edge_cases():
+    assert format_number(None) == "n/a" and format_percent(float("inf")) == "n/a"
+    assert format_hours(10 / 3600) == "10 s"
+
+
+# ---------------------------------------------------------------------------------- run chart
+def test_run_chart_draws_series_phases_milestones_target_and_states_the_finding():
+    fig = run_chart(_metric_table(), "production_releases", _config())
+    ax = fig.axes[0]
+    assert isinstance(fig, ChartFigure)
+    assert ax.get_title(loc="left") == "Production releases rose from 3.7 to 19.8 a month"
+    (series,) = _gids(ax, "series")
+    assert len(series.get_xdata()) == len(MONTHS)
+    assert [p.get_gid() for p in _gids(ax, "phase:")] == ["phase:baseline", "phase:program", "phase:after"]
+    assert len(_gids(ax, "milestone")) == 2
+    assert [t.get_text() for t in _gids(ax, "milestone-label")] == ["Unified CI pipeline", "Trunk-based development"]
+    (target,) = _gids(ax, "target")
+    assert list(target.get_ydata()) == [18.0, 18.0]
+    assert ax.get_ylabel() == "Releases per month"
+    assert ax.get_ylim()[0] == 0
+    assert "Target ≥ 18" in _texts(fig)
+    _render(fig)
+
+
+def test_run_chart_severity_target_and_custom_title():
+    table, config = _metric_table(), _config()
+    critical = run_chart(table, "time_to_restore_hours", config, severity="critical")
+    assert critical.axes[0].get_title(loc="left") == "Time to restore for critical incidents fell from 5 h to 33 min"
+    assert list(_gids(critical.axes[0], "target")[0].get_ydata()) == [1.0, 1.0]
+    every = run_chart(table, "time_to_restore_hours", config)  # the critical target does not apply
+    assert _gids(every.axes[0], "target") == []
+    titled = run_chart(table, "unit_test_pass_rate", config, title="Pass rate")
+    assert titled.axes[0].get_title(loc="left") == "Pass rate"
+    assert trend_finding(table, "unit_test_pass_rate", config) == "Unit-test pass rate rose from 92% to 100%"
+
+
+def test_run_chart_falls_back_to_the_label_without_phases():
+    only_baseline = _config(phases={"baseline": {"start": "2020-10-01", "end": "2020-12-31"}})
+    fig = run_chart(_metric_table(), "production_releases", only_baseline)
+    assert fig.axes[0].get_title(loc="left") == "Production releases"
+    no_phases = run_chart(_metric_table(), "production_releases", parse_config({}))
+    assert no_phases.axes[0].get_title(loc="left") == "Production releases"
+    assert _gids(no_phases.axes[0], "phase:") == [] and _gids(no_phases.axes[0], "target") == []
+
+
+def test_run_chart_into_given_axes_returns_its_figure():
+    with plot_style():
+        fig = ChartFigure()
+        ax = fig.subplots()
+    assert run_chart(_metric_table(), "test_coverage", _config(), ax=ax) is fig
+    assert ax.get_title(loc="left") == "Test coverage rose from 55% to 99.8%"
+
+
+@pytest.mark.parametrize("table", [
+    None,
+    pd.DataFrame(),
+    _metric_table().iloc[:0],
+    _metric_table().assign(value=np.nan),
+    _metric_table().query("metric != 'production_releases'"),
+])
+def test_run_chart_without_data_says_so(table):
+    fig = run_chart(table, "production_releases", _config())
+    assert _is_no_data(fig)
+    assert fig.axes[0].get_title(loc="left").startswith("Production releases")
+    _render(fig)
+
+
+def test_run_chart_rejects_unknown_metric_and_missing_columns():
+    with pytest.raises(ValueError, match="unknown metric"):
+        run_chart(_metric_table(), "velocity", _config())
+    with pytest.raises(ValueError, match="severity"):
+        run_chart(_metric_table().drop(columns="severity"), "production_releases", _config())
+
+
+# ------------------------------------------------------------------------------ small multiples
+def test_small_multiples_one_panel_per_headline_metric(tmp_path):
+    fig = small_multiples(_metric_table(), _config())
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 5
+    assert fig.get_suptitle() == "All 5 headline metrics improved from baseline to after"
+    titles = [" ".join(ax.get_title(loc="left").split()) for ax in panels]
+    assert "Production releases rose from 3.7 to 19.8 a month" in titles
+    assert "Time to restore for critical incidents fell from 5 h to 33 min" in titles
+    for ax in panels:
+        assert len(_gids(ax, "phase:")) == 3
+        assert len(_gids(ax, "milestone")) == 2 and _gids(ax, "milestone-label") == []
+        assert len(_gids(ax, "target")) == 1  # every headline metric has a target here
+    assert fig.axes[5].get_legend() is not None  # the spare panel explains phases and lines
+    (tmp_path / "small_multiples.png").write_bytes(_render(fig))
+
+
+def test_small_multiples_counts_a_metric_that_got_worse_and_marks_empty_panels():
+    table = _metric_table()
+    worse = table["metric"].eq("test_coverage") & table["period_start"].ge("2021-09-01")
+    table.loc[worse, "value"] = 0.4
+    table = table[table["metric"] != "unit_test_pass_rate"]
+    fig = small_multiples(table, _config())
+    assert fig.get_suptitle() == "3 of 4 headline metrics improved from baseline to after"
+    assert _is_no_data(fig)  # the pass-rate panel
+
+
+def test_small_multiples_without_data():
+    assert _is_no_data(small_multiples(_metric_table().iloc[:0], _config()))
+    assert _is_no_data(small_multiples(_metric_table().assign(value=np.nan), _config()))
+
+
+# -------------------------------------------------------------------------------- distributions
+def test_distribution_before_after_log_axis_medians_and_threshold():
+    items = _durations()
+    fig = distribution_before_after(items, "lead_time_hours", "phase", _config(), threshold=1.0)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert ax.get_title(loc="left") == "Median lead time for changes fell from 20 h to 2 h"
+    assert [p.get_gid() for p in _gids(ax, "box:")] == ["box:baseline", "box:program", "box:after"]
+    assert sorted(t.get_text() for t in _gids(ax, "median-label")) == ["median 2 h", "median 20 h", "median 5 h"]
+    assert len(_gids(ax, "threshold")) == 1
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Baseline\nn=3", "Program\nn=3", "After\nn=4"]
+    assert "1 value(s) below 1 min drawn at 1 min" in ax.get_xlabel()  # the zero, on a log axis
+    _render(fig)
+
+
+def test_distribution_linear_and_empty():
+    fig = distribution_before_after(_durations(), "lead_time_hours", "phase", _config(), log=False)
+    assert fig.axes[0].get_xscale() == "linear"
+    assert _is_no_data(distribution_before_after(_durations().iloc[:0], "lead_time_hours", "phase", _config()))
+    nan_only = _durations().assign(lead_time_hours=np.nan)
+    assert _is_no_data(distribution_before_after(nan_only, "lead_time_hours", "phase", _config()))
+    with pytest.raises(ValueError, match="missing column.*stage"):
+        distribution_before_after(_durations(), "lead_time_hours", "stage", _config())
+
+
+def test_kaplan_meier_by_hand():
+    km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+    assert km["time"].tolist() == [1, 2, 3, 4]
+    assert km["n_at_risk"].tolist() == [5, 4, 2, 1]
+    assert km["n_censored"].tolist() == [0, 1, 0, 1]
+    assert np.allclose(km["survival"], [0.8, 0.6, 0.3, 0.3])
+    assert survival_at(km, 0.5) == 1.0 and survival_at(km, 2.5) == pytest.approx(0.6)
+    assert math.isnan(survival_at(kaplan_meier([]), 1.0))
+    assert kaplan_meier([np.nan, 2.0])["n_at_risk"].tolist() == [1]
+
+
+def test_survival_curve_per_phase_with_censored_marks_and_60_minute_line():
+    fig = survival_curve(_restore_items(), _config(), severity="critical")
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == ("75% of critical incidents were resolved within 60 min in the after phase, "
+                              "against 25% in the baseline phase")
+    assert [line.get_gid() for line in _gids(ax, "km:")] == ["km:baseline", "km:after"]
+    (threshold,) = _gids(ax, "threshold")
+    assert list(threshold.get_xdata()) == [1.0, 1.0]
+    (censored,) = _gids(ax, "censored")
+    assert list(censored.get_xdata()) == [2.0]
+    assert ax.get_xscale() == "log"
+    _render(fig)
+
+
+def test_survival_curve_without_data():
+    assert _is_no_data(survival_curve(_restore_items().iloc[:0], _config()))
+    assert _is_no_data(survival_curve(_restore_items(), _config(), severity="low"))
+
+
+# ----------------------------------------------------------------------------- process charts
+def test_control_chart_limits_per_segment_and_signals():
+    fig = control_chart(_xmr(), metric="production_releases", unit="releases/week", config=_config())
+    ax = fig.axes[0]
+    assert len(_gids(ax, "centre")) == 2 and len(_gids(ax, "limit")) == 4
+    (signals,) = _gids(ax, "signal")
+    assert len(signals.get_offsets()) == 2
+    assert ax.get_title(loc="left") == "Production releases: 2 point(s) signal a real change, the first in Feb 2021"
+    assert ax.get_ylabel() == "Releases per week"
+    _render(fig)
+
+
+def test_control_chart_without_signals_or_data():
+    quiet = _xmr().assign(signal="")
+    assert control_chart(quiet).axes[0].get_title(loc="left") == "Process behaviour: routine variation only, no signals"
+    assert _is_no_data(control_chart(_xmr().iloc[:0]))
+    assert _is_no_data(control_chart(_xmr().assign(value=np.nan)))
+
+
+def test_its_chart_breaks_the_fit_at_phases_and_projects_the_counterfactual():
+    observed, fitted, counterfactual = _its()
+    fig = its_chart(observed, fitted, counterfactual, _config(), metric="production_releases", unit="releases/week")
+    ax = fig.axes[0]
+    assert len(_gids(ax, "fitted")) == 3  # baseline, program, after
+    assert len(_gids(ax, "counterfactual")) == 1 and len(_gids(ax, "observed")) == 1
+    assert len(_gids(ax, "phase:")) == 3
+    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021, against 1.5 projected from the baseline trend"
+    frame = pd.DataFrame({"observed": observed, "fitted": fitted, "counterfactual": counterfactual})
+    assert its_chart(frame, config=_config(), metric="production_releases", unit="releases/week") \
+        .axes[0].get_title(loc="left") == ax.get_title(loc="left")
+    assert _is_no_data(its_chart(observed.iloc[:0], fitted.iloc[:0], counterfactual.iloc[:0], _config()))
+
+
+# -------------------------------------------------------------------------------------- forest
+def test_effect_forest_log_ratio_axis_and_colours():
+    fig = effect_forest(_impact())
+    ratio_ax, diff_ax = fig.axes
+    assert ratio_ax.get_xscale() == "log" and diff_ax.get_xscale() == "linear"
+    assert ratio_ax.get_title(loc="left") == "2 of 3 headline metrics improved, 2 of them clearly (Holm-adjusted p < 0.05)"
+    assert [to_hex(m.get_color()).upper() for m in _gids(ratio_ax, "effect")] == [GOOD, GOOD]
+    assert [to_hex(m.get_color()).upper() for m in _gids(diff_ax, "effect")] == [BAD]
+    assert len(_gids(ratio_ax, "ci")) == 2
+    assert list(_gids(ratio_ax, "no-effect")[0].get_xdata()) == [1.0, 1.0]
+    assert "5.3x  (95% CI 4.1–6.9x); adj. p < 0.001" in _texts(fig)
+    assert "-2.0 pp  (95% CI -5.0 to +1.0 pp); adj. p = 0.20" in _texts(fig)
+    _render(fig)
+
+
+def test_effect_forest_edge_cases():
+    assert _is_no_data(effect_forest(_impact().iloc[:0]))
+    missing = _impact().assign(ci_low=np.nan, effect=[5.35, np.nan, -0.02], improved=[True, None, False])
+    fig = effect_forest(missing)
+    assert _gids(fig.axes[0], "ci") == [] and len(_gids(fig.axes[0], "effect")) == 1
+    with pytest.raises(ValueError, match="effect_kind"):
+        effect_forest(_impact().assign(effect_kind="odds"))
+
+
+# -------------------------------------------------------------------------------------- tiles
+def test_kpi_tiles_figure():
+    fig = kpi_tiles(_scorecard())
+    tiles = [p for ax in fig.axes for p in _gids(ax, "tile")]
+    assert len(tiles) == 3
+    assert fig.get_suptitle() == "2 of 3 targets met"
+    texts = _texts(fig)
+    for expected in ("19.8", "a month", "33 min", "99.9%", "↑ improving", "↓ improving", "→ steady",
+                     "✓ Target met", "✗ Target not met", "DORA Elite", "Target ≥ 18\nBaseline 3.7"):
+        assert expected in texts
+    _render(fig)
+    assert _is_no_data(kpi_tiles(_scorecard().iloc[:0]))
+
+
+def test_kpi_tiles_html_escapes_and_has_no_urls():
+    evil = "<script>alert(1)</script>"
+    html = kpi_tiles_html(_scorecard(label=evil, service=evil).assign(metric=[evil, "time_to_restore_hours",
+                                                                               "unit_test_pass_rate"]))
+    assert isinstance(html, HtmlFragment) and html._repr_html_() == str(html)
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "http://" not in html and "https://" not in html and "url(" not in html
+    assert html.count('role="listitem"') == 3
+    assert html.isascii()  # arrows and ticks as character references
+    assert "&#8593;" in html and "&#10003; Target met" in html and "DORA Elite" in html
+    assert "2 of 3 targets met" in html
+
+
+def test_kpi_tiles_html_missing_values_and_empty():
+    card = pd.DataFrame({"metric": ["production_releases"], "value": [np.nan]})
+    html = kpi_tiles_html(card)
+    assert "n/a" in html and "No target" in html
+    computed = kpi_tiles_html(pd.DataFrame({"metric": ["production_releases"], "value": [20.0], "target": [18.0]}))
+    assert "Target met" in computed
+    assert "No data for this period" in kpi_tiles_html(card.iloc[:0])
+    with pytest.raises(ValueError, match="value"):
+        kpi_tiles_html(card.drop(columns="value"))
+
+
+# ------------------------------------------------------------------------- shared behaviour
+def _every_chart(table, items, restore, xmr, its, impact, card):
+    config = _config()
+    return [
+        run_chart(table, "production_releases", config),
+        small_multiples(table, config),
+        distribution_before_after(items, "lead_time_hours", "phase", config, threshold=1.0),
+        survival_curve(restore, config),
+        control_chart(xmr, config=config),
+        its_chart(*its, config),
+        effect_forest(impact),
+        kpi_tiles(card),
+    ]
+
+
+def test_inputs_are_not_mutated_and_pyplot_holds_no_figures():
+    inputs = (_metric_table(), _durations(), _restore_items(), _xmr(), _its(), _impact(), _scorecard())
+    before = copy.deepcopy(inputs)
+    plt.close("all")
+    figures = _every_chart(*inputs)
+    kpi_tiles_html(inputs[-1])
+    for got, expected in zip(inputs, before, strict=True):
+        if isinstance(got, tuple):
+            for g, e in zip(got, expected, strict=True):
+                pd.testing.assert_series_equal(g, e)
+        else:
+            pd.testing.assert_frame_equal(got, expected)
+    assert all(isinstance(f, ChartFigure) and f.axes[0].get_title(loc="left") + (f.get_suptitle() or "") for f in figures)
+    assert plt.get_fignums() == []  # nothing registered with pyplot, so nothing for callers to close
+
+
+def test_figures_show_once_in_jupyter_with_alt_text():
+    fig = run_chart(_metric_table(), "production_releases", _config())
+    data, meta = fig._repr_mimebundle_()
+    assert set(data) == {"image/png", "text/plain"}
+    assert meta["image/png"]["alt"] == "Production releases rose from 3.7 to 19.8 a month"
+    assert meta["image/png"]["width"] <= 1280
+
+
+def test_plot_style_restores_settings():
+    before = matplotlib.rcParams["axes.spines.top"]
+    with plot_style():
+        assert matplotlib.rcParams["axes.spines.top"] is False
+        assert matplotlib.rcParams["font.sans-serif"][0] == "DejaVu Sans"
+    assert matplotlib.rcParams["axes.spines.top"] == before
