@@ -13,11 +13,13 @@ import pandas as pd
 
 from analytics.trend import _stamp
 
-__all__ = ["xmr_chart", "D2", "E2_WHEELER", "D4"]
+__all__ = ["xmr_chart", "D2", "E2_WHEELER", "D4", "XMR_COLUMNS"]
 
 D2 = 1.128  # bias constant d2 for moving ranges of two values
 E2_WHEELER = 2.66  # Wheeler's rounded 3 / d2
 D4 = 3.268  # upper range limit factor for two-point moving ranges
+XMR_COLUMNS = ["value", "moving_range", "centre", "lower", "upper", "mr_centre", "mr_upper",
+               "rule1", "rule2", "rule3", "signal", "segment", "sets_limits"]
 
 # --- XmR (individuals and moving range) chart ------------------------------------------------
 
@@ -115,6 +117,11 @@ def xmr_chart(
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     x_all = series.to_numpy(dtype=float, na_value=np.nan)  # to_numpy(dtype=...) copies
     n_all = x_all.size
+    if n_all == 0 or np.isnan(x_all).all():  # nothing to chart: NaN limits, no signals
+        empty = pd.DataFrame({c: np.nan for c in XMR_COLUMNS}, index=series.index)
+        empty["value"] = x_all
+        empty[["rule1", "rule2", "rule3", "sets_limits"]] = False
+        return empty.assign(signal="", segment=0)[XMR_COLUMNS]
     if baseline_mask is not None:
         base_all = np.asarray(baseline_mask, dtype=bool)
     elif baseline_end is None:

@@ -246,3 +246,14 @@ def test_its_count_calibration_with_overdispersion():
         p = segmented_regression(null, WEEKS[30], kind="count").coefficients.set_index("term")
         rejected += p.loc["level_change", "p_value"] < 0.05
     assert covered >= 90 and rejected <= 10
+
+
+def test_xmr_chart_of_nothing_is_an_empty_chart_not_a_crash():
+    from analytics.control import XMR_COLUMNS
+
+    empty = xmr_chart(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), baseline_end=pd.Timestamp("2021-01-01"))
+    assert list(empty.columns) == XMR_COLUMNS and len(empty) == 0
+    all_nan = xmr_chart([np.nan, np.nan, np.nan])
+    assert len(all_nan) == 3 and all_nan["centre"].isna().all() and (all_nan["signal"] == "").all()
+    full = xmr_chart([1.0, 2.0, 3.0, 2.0])
+    assert list(full.columns) == XMR_COLUMNS
