@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its dev extra
 
-report: $(STAMP) ## Validate the bundled sample data and print its summary
-	$(BIN)/devops-analytics validate $(DATA)
+report: $(STAMP) ## Render the latest complete month of data/sample into reports/ and print its KPIs
+	$(BIN)/devops-analytics render --data $(DATA) --latest --out $(OUT)
+	@echo
+	$(BIN)/devops-analytics summary $(DATA)
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest
@@ -42,6 +44,9 @@ sample: $(STAMP) ## Regenerate data/sample from analytics/sample.py
 lint: $(STAMP) ## Lint with ruff and check notebooks carry no outputs
 	$(BIN)/ruff check analytics tests
 	$(BIN)/nbstripout --verify notebooks/reports/*.ipynb notebooks/explore/*.ipynb
+
+bench-render: $(STAMP) ## Time the month render against the naive papermill + nbconvert CLI loop
+	$(BIN)/python benchmarks/bench_render.py --data $(DATA)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

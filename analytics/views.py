@@ -25,7 +25,8 @@ from analytics.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.load import load
 from analytics.metrics import coverage_by_service, lead_times, metric_table, restore_times
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
-from analytics.periods import local_day, phase_of_dates
+from analytics.periods import local_day, period_range, period_start, phase_of_dates
+from analytics.schema import TABLES
 from analytics.trend import change_points, segmented_regression
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -133,7 +134,7 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
         "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
         "Trend": card["trend"],
         "DORA band": card["band"].replace("", "-"),
-    })
+    }).set_index("KPI")
 
 
 # --- per-topic tables --------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         base = _phase_mean(series, report.config, "baseline")
         rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
                      "Baseline (mean)": _fmt(metric, base), "n": int(n)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("Metric")
 
 
 def restore_by_severity(report: MonthReport) -> pd.DataFrame:
@@ -162,7 +163,7 @@ def restore_by_severity(report: MonthReport) -> pd.DataFrame:
     return pd.DataFrame({
         "Severity": t["severity"], "Mean": t["mean"].map(_hours), "Median": t["median"].map(_hours),
         "P90": t["p90"].map(_hours), "Incidents": t["n"].astype(int), "Still open": t["n_censored"].astype(int),
-    })
+    }).set_index("Severity")
 
 
 def incidents_of_month(report: MonthReport) -> pd.DataFrame:
@@ -174,15 +175,15 @@ def incidents_of_month(report: MonthReport) -> pd.DataFrame:
                            report.config.production_environments, report.config.link_window_hours)
     linked = links.set_index("incident_id")["deployment_id"]
     out = pd.DataFrame({
+        "Incident": items["incident_id"],
         "Opened (local)": items["opened_at"].dt.tz_convert(report.config.timezone).dt.strftime("%Y-%m-%d %H:%M"),
         "Severity": items["severity"],
         "Service": items["service"].fillna("-"),
         "Restored in": items["restore_hours"].map(_hours).where(~items["censored"], "still open"),
         "Caused by": items["incident_id"].map(linked).fillna("-"),
         "Title": items["incident_id"].map(inc["title"]).fillna(""),
-        "Incident": items["incident_id"],
     })
-    return out.sort_values("Opened (local)", ascending=False).reset_index(drop=True)
+    return out.sort_values("Opened (local)", ascending=False).set_index("Incident")
 
 
 def phase_items(report: MonthReport, kind: str) -> pd.DataFrame:
@@ -209,17 +210,29 @@ def control_frame(report: MonthReport, metric: str) -> pd.DataFrame:
 
 
 def its_frame(report: MonthReport, metric: str) -> pd.DataFrame:
-    """Observed, fitted and counterfactual weekly values around the program (segmented fit)."""
+    """Observed, fitted and counterfactual weekly values around the program (segmented fit).
+
+    The counterfactual continues the baseline *trend* only when the baseline slope is
+    distinguishable from zero (p < 0.05); otherwise it is the baseline *level*. A short, noisy
+    baseline would otherwise be extrapolated into an absurd projection (a Poisson trend
+    compounds), which readers would take as what "would have happened".
+    """
     (program,) = require_phases(report.config, "program")
     series = weekly_series(report, metric)
     start, end = pd.Timestamp(program.start), pd.Timestamp(program.end)
-    if METRICS[metric].kind == "count":  # weekly counts: quasi-Poisson, a week of exposure
+    count = METRICS[metric].kind == "count"
+    if count:  # weekly counts: quasi-Poisson, a week of exposure
         if METRICS[metric].unit.endswith("/day"):
             series = series * 7
         fit = segmented_regression(series, start, end, kind="count", exposure=pd.Series(7.0, index=series.index))
     else:
         fit = segmented_regression(series, start, end)
-    return fit.fitted
+    frame = fit.fitted.copy()
+    slope = fit.coefficients.set_index("term")["p_value"].get("slope", float("nan"))
+    if not slope < 0.05:
+        baseline = frame.loc[frame["phase"] == "baseline", "observed"].mean()
+        frame["counterfactual"] = frame["counterfactual"].where(frame["phase"] == "baseline", baseline)
+    return frame
 
 
 def change_point_table(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
@@ -232,7 +245,7 @@ def change_point_table(report: MonthReport, metrics: tuple[str, ...]) -> pd.Data
         found = change_points(series, n_bkps=2)
         weeks = [series.index[p].date().isoformat() for p in found.positions]
         rows.append({"Metric": METRICS[metric].label, "Level changed in weeks starting": ", ".join(weeks) or "none"})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["Metric", "Level changed in weeks starting"]).set_index("Metric")
 
 
 def coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -252,14 +265,14 @@ def coverage_table(report: MonthReport) -> pd.DataFrame:
         "End of baseline": [_fmt("test_coverage", before.get(s, float("nan"))) for s in services],
         "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
                          for s in services],
-    })
+    }).set_index("Service")
 
 
 def impact_display(report: MonthReport) -> pd.DataFrame:
     """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
     imp = report.impact
     if imp.empty:
-        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]})
+        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]}).set_index("note")
 
     def effect(row) -> str:
         if pd.isna(row.effect):
@@ -277,7 +290,7 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
         "Test": imp["test"],
         "n before / after": [f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)],
         "Shown": imp["improved"].map({True: "yes", False: "no"}),
-    })
+    }).set_index("Metric")
 
 
 def definitions_table(report: MonthReport) -> pd.DataFrame:
@@ -292,19 +305,44 @@ def definitions_table(report: MonthReport) -> pd.DataFrame:
         report.preset, cfg.timezone, cfg.week_start, ", ".join(cfg.production_environments),
         f"{cfg.link_window_hours:g} h", phases, str(cfg.benchmark_year),
         ", ".join(sorted(set(report.dataset.deployments["service"]))) or "none",
-    ]})
+    ]}).set_index("Setting")
 
 
 # --- data quality ------------------------------------------------------------------------------
 
 
 def load_summary(report: MonthReport) -> pd.DataFrame:
-    return report.dataset.summary()
+    """Per table: the file read, rows read and loaded, first and last local date."""
+    return report.dataset.summary().set_index("table")
+
+
+def rows_per_month(report: MonthReport) -> pd.DataFrame:
+    """Loaded rows per local month and table (period_start, table, rows), months without rows as 0."""
+    frames = []
+    for table in ("deployments", "changes", "incidents", "test_runs"):
+        frame = report.dataset.table(table)
+        if not len(frame):
+            continue
+        col = TABLES[table].time_column
+        months = period_start(frame[col].dropna(), "month", report.config.timezone)
+        frames.append(months.value_counts().rename("rows").rename_axis("period_start").reset_index().assign(table=table))
+    if not frames:
+        return pd.DataFrame(columns=["period_start", "table", "rows"])
+    out = pd.concat(frames, ignore_index=True)
+    span = report.dataset.date_range()
+    if span is not None:  # complete the grid so an empty month shows as 0, not as a gap in the line
+        grid = pd.MultiIndex.from_product([period_range(span[0], span[1], "month"), out["table"].unique()],
+                                          names=["period_start", "table"])
+        out = out.set_index(["period_start", "table"])["rows"].reindex(grid, fill_value=0).reset_index()
+        out = out[out["period_start"] >= period_range(span[0], span[1], "month")[0]]
+    return out[["period_start", "table", "rows"]]
 
 
 def quality_log(report: MonthReport) -> pd.DataFrame:
     q = report.dataset.quality
-    return q if len(q) else pd.DataFrame({"note": ["Nothing was repaired or dropped."]})
+    if not len(q):
+        return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note")
+    return q.set_index("table")
 
 
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -312,7 +350,7 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
     ds, cfg = report.dataset, report.config
     changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
     incidents = link_incidents(ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours)
-    return link_coverage(ds.changes, ds.incidents, changes, incidents)
+    return link_coverage(ds.changes, ds.incidents, changes, incidents).set_index("table")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -358,5 +396,5 @@ __all__ = [
     "MonthReport", "change_point_table", "control_frame", "coverage_table", "definitions_table",
     "impact_display", "incidents_of_month", "its_frame",
     "kpi_table", "link_coverage_table", "load_summary", "month_values", "open_month", "phase_items",
-    "quality_log", "restore_by_severity", "verdict_markdown", "weekly_series",
+    "quality_log", "restore_by_severity", "rows_per_month", "verdict_markdown", "weekly_series",
 ]

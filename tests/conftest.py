@@ -41,3 +41,23 @@ def write_folder(tmp_path):
 
 def browser_required() -> bool:
     return os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def _render(tmp_path_factory, name: str, data: Path, month: str):
+    from analytics.report import render_months
+
+    out = tmp_path_factory.mktemp(name) / "reports"
+    [result] = render_months(data, month, out=out, notebook_dir=REPO / "notebooks" / "reports", jobs=2, cwd=REPO)
+    return result
+
+
+@pytest.fixture(scope="session")
+def rendered_sample(tmp_path_factory):
+    """The six report notebooks rendered on data/sample for its latest complete month (once)."""
+    return _render(tmp_path_factory, "sample", SAMPLE_DIR, "latest")
+
+
+@pytest.fixture(scope="session")
+def rendered_tiny(tmp_path_factory):
+    """The six report notebooks rendered on the tiny hand-made fixture, March 2021 (once)."""
+    return _render(tmp_path_factory, "tiny", FIXTURES / "tiny", "2021-03")

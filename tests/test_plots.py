@@ -36,7 +36,7 @@ from analytics.plots import (  # noqa: E402
     survival_curve,
     trend_finding,
 )
-from analytics.plots.style import BAD, GOOD  # noqa: E402
+from analytics.plots.style import BAD, GOOD, NEUTRAL  # noqa: E402
 from analytics.plots.words import format_hours, format_number, format_percent, format_value  # noqa: E402
 
 MONTHS = pd.date_range("2020-10-01", "2021-12-01", freq="MS")  # 3 baseline, 8 program, 4 after
@@ -366,7 +366,7 @@ def test_its_chart_breaks_the_fit_at_phases_and_projects_the_counterfactual():
     assert len(_gids(ax, "fitted")) == 3  # baseline, program, after
     assert len(_gids(ax, "counterfactual")) == 1 and len(_gids(ax, "observed")) == 1
     assert len(_gids(ax, "phase:")) == 3
-    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021, against 1.5 projected from the baseline trend"
+    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021, against 1.5 projected without the program"
     frame = pd.DataFrame({"observed": observed, "fitted": fitted, "counterfactual": counterfactual})
     assert its_chart(frame, config=_config(), metric="production_releases", unit="releases/week") \
         .axes[0].get_title(loc="left") == ax.get_title(loc="left")
@@ -378,14 +378,22 @@ def test_effect_forest_log_ratio_axis_and_colours():
     fig = effect_forest(_impact())
     ratio_ax, diff_ax = fig.axes
     assert ratio_ax.get_xscale() == "log" and diff_ax.get_xscale() == "linear"
-    assert ratio_ax.get_title(loc="left") == "2 of 3 headline metrics improved, 2 of them clearly (Holm-adjusted p < 0.05)"
+    assert ratio_ax.get_title(loc="left") == "2 of 3 metrics improved, 1 without a clear change (Holm-adjusted p < 0.05)"
     assert [to_hex(m.get_color()).upper() for m in _gids(ratio_ax, "effect")] == [GOOD, GOOD]
-    assert [to_hex(m.get_color()).upper() for m in _gids(diff_ax, "effect")] == [BAD]
+    # -2 pp with adjusted p = 0.20 is no clear change, not a worsening
+    assert [to_hex(m.get_color()).upper() for m in _gids(diff_ax, "effect")] == [to_hex(NEUTRAL).upper()]
     assert len(_gids(ratio_ax, "ci")) == 2
     assert list(_gids(ratio_ax, "no-effect")[0].get_xdata()) == [1.0, 1.0]
     assert "5.3x  (95% CI 4.1–6.9x); adj. p < 0.001" in _texts(fig)
     assert "-2.0 pp  (95% CI -5.0 to +1.0 pp); adj. p = 0.20" in _texts(fig)
     _render(fig)
+
+
+def test_effect_forest_marks_a_clear_worsening():
+    worse = _impact().assign(p_adjusted=[3e-6, 2e-3, 0.001], ci_high=[6.9, 0.25, -0.01])
+    fig = effect_forest(worse)
+    assert [to_hex(m.get_color()).upper() for m in _gids(fig.axes[1], "effect")] == [BAD]
+    assert fig.axes[0].get_title(loc="left") == "2 of 3 metrics improved, 1 worsened (Holm-adjusted p < 0.05)"
 
 
 def test_effect_forest_edge_cases():
@@ -481,3 +489,19 @@ def test_plot_style_restores_settings():
         assert matplotlib.rcParams["axes.spines.top"] is False
         assert matplotlib.rcParams["font.sans-serif"][0] == "DejaVu Sans"
     assert matplotlib.rcParams["axes.spines.top"] == before
+
+
+def test_volume_chart_names_the_first_empty_month():
+    from analytics.plots import volume_chart
+
+    config = parse_config({})
+    months = pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01"])
+    counts = pd.DataFrame({"period_start": list(months) * 2, "table": ["deployments"] * 3 + ["incidents"] * 3,
+                           "rows": [5, 6, 7, 2, 0, 1]})
+    fig = volume_chart(counts, config)
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "incidents has no rows in Feb 2021: check the export"
+    assert len(_gids(ax, "table:")) == 2
+    full = volume_chart(counts.assign(rows=[5, 6, 7, 2, 3, 1]), config)
+    assert full.axes[0].get_title(loc="left") == "Every table has rows in every month of the data"
+    assert _is_no_data(volume_chart(counts.iloc[:0], config))

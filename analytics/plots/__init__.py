@@ -28,6 +28,7 @@ from analytics.plots.style import (
     plot_style,
 )
 from analytics.plots.tiles import HtmlFragment, kpi_tiles, kpi_tiles_html
+from analytics.plots.volume import volume_chart
 from analytics.plots.words import format_value
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "distribution_before_after", "effect_forest", "format_value", "its_chart", "kaplan_meier",
     "kpi_tiles", "kpi_tiles_html", "mark_milestones", "no_data_figure", "plot_style", "run_chart",
     "shade_phases", "small_multiples", "survival_at", "survival_curve", "target_line", "trend_finding",
+    "volume_chart",
 ]

@@ -61,15 +61,32 @@ def _effect_text(kind: str, eff: float, lo: float, hi: float, pp: bool) -> str:
     return text + (f"  (95% CI {ci})" if math.isfinite(lo) and math.isfinite(hi) else "")
 
 
-def _title(table: pd.DataFrame) -> str:
-    improved = table["improved"].map(tri_state)
-    n, k = len(table), int((improved == True).sum())  # noqa: E712 (object column of True/False/None)
-    head = f"All {n} headline metrics improved" if k == n and n > 1 else f"{k} of {n} headline metrics improved"
+def _states(table: pd.DataFrame) -> pd.Series:
+    """True improved, False worsened, None no clear change.
+
+    ``improved`` False with an adjusted p-value of 0.05 or more is not a worsening: the data
+    cannot tell a change from noise, so it is "no clear change" (None).
+    """
+    state = table["improved"].map(tri_state)
     if "p_adjusted" in table.columns:
         p = pd.to_numeric(table["p_adjusted"], errors="coerce")
-        sig = int(((improved == True) & (p < 0.05)).sum())  # noqa: E712
-        head += f", {sig} of them clearly (Holm-adjusted p < 0.05)"
-    return head
+        unclear = (state == False) & ~(p < 0.05)  # noqa: E712 (object column of True/False/None)
+        state = state.astype(object).where(~unclear, None)
+    return state
+
+
+def _title(table: pd.DataFrame) -> str:
+    state = _states(table)
+    n = len(table)
+    up = int((state == True).sum())  # noqa: E712
+    down = int((state == False).sum())  # noqa: E712
+    head = f"All {n} metrics improved" if up == n and n > 1 else f"{up} of {n} metrics improved"
+    parts = [head]
+    if down:
+        parts.append(f"{down} worsened")
+    if n - up - down:
+        parts.append(f"{n - up - down} without a clear change")
+    return ", ".join(parts) + (" (Holm-adjusted p < 0.05)" if "p_adjusted" in table.columns else "")
 
 
 @styled
@@ -116,8 +133,9 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
             pad = (hi_lim - lo_lim) * 0.1 or 0.05
             lo_lim, hi_lim = lo_lim - pad, hi_lim + pad
         labels = []
+        states = _states(rows)
         for j, (_, row) in enumerate(rows.iterrows()):
-            state = tri_state(row["improved"])
+            state = states.iloc[j]
             colour, marker = {True: (GOOD, "o"), False: (BAD, "D"), None: (NEUTRAL, "s")}[state]
             eff, lo, hi = _num(row["effect"]), _num(row["ci_low"]), _num(row["ci_high"])
             if not (math.isnan(lo) or math.isnan(hi)):  # open-ended limits run to the axis edge
@@ -151,8 +169,8 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
         ax.set_xlabel(_KINDS[kind])
     handles = [Line2D([], [], color=GOOD, marker="o", lw=2.4, label="Improved"),
                Line2D([], [], color=BAD, marker="D", lw=2.4, label="Worsened")]
-    if table["improved"].map(tri_state).isna().any():
-        handles.append(Line2D([], [], color=NEUTRAL, marker="s", lw=2.4, label="Undecided"))
+    if _states(table).isna().any():
+        handles.append(Line2D([], [], color=NEUTRAL, marker="s", lw=2.4, label="No clear change"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9)
     axes[0, 0].set_title(title if title is not None else _title(table))
     return fig

@@ -102,7 +102,7 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
             ax.plot(ext, [v[0], *v, v[-1]], drawstyle="steps-mid", color=SERIES if gid == "centre" else MUTED,
                     lw=1.4 if gid == "centre" else 1.1, ls=style, zorder=2, gid=gid)
     last = len(xs) - 1
-    for col, name in (("upper", "Upper limit"), ("centre", "Centre"), ("lower", "Lower limit")):
+    for col, name in (("centre", "Centre"),):  # limits are in the legend; labels would collide
         v = as_float_array(xmr_frame[col])[last]
         if np.isfinite(v):
             ax.annotate(f"{name} {format_value(v, unit)}", xy=(1.0, v), xycoords=("axes fraction", "data"),
@@ -112,8 +112,7 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
                Line2D([], [], color=MUTED, lw=1.1, ls=(0, (4, 3)), label="Natural process limits")]
     if flagged.any():
         ax.scatter(xs[flagged], values[flagged], s=60, marker="D", color=BAD, zorder=4, gid="signal")
-        rules = ", ".join(dict.fromkeys(signal[flagged]))
-        handles.append(Line2D([], [], ls="none", marker="D", color=BAD, label=f"Signal ({rules})"))
+        handles.append(Line2D([], [], ls="none", marker="D", color=BAD, label="Signal (Wheeler's rules)"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9)
     format_y_axis(ax, unit)
     if dates:
@@ -175,7 +174,7 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
         if len(both):
             when, row = both.index[-1], both.iloc[-1]
             title = (f"{label}: {format_value(row['fitted'], unit)}{rate_suffix(unit)} by {when:%b %Y}, against "
-                     f"{format_value(row['counterfactual'], unit)} projected from the baseline trend")
+                     f"{format_value(row['counterfactual'], unit)} projected without the program")
         else:
             title = f"{label}: interrupted time series"
     fig, ax = new_figure()

@@ -1,0 +1,211 @@
+"""Executed notebook -> one self-contained, code-free HTML page (nbconvert, in-process).
+
+The page uses the ``devops_report`` template (``templates/devops_report``): JupyterLab's cell
+markup with an offline shell (no require.js, MathJax, web fonts or any script), one inline
+stylesheet, a header and a provenance footer. ``ReportPreprocessor`` drops what a reader should
+not see (parameter cells, stderr, empty code cells, the notebook's own title cell) and gives
+every image an alt text. ``offline_problems`` checks the result: a page that would load anything
+from the network, or carries a script, is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from traitlets.config import Config
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "devops_report"
+CSS_FILE = TEMPLATE_DIR / TEMPLATE_NAME / "static" / "report.css"
+
+#: Cells with any of these tags are left out of the page (papermill tags the first two).
+REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_TITLE_LINE = re.compile(r"\A\s*#\s+[^\n]*\n?")
+#: The reprs a cell ending in ``ax.set_title(...)`` or ``plt.bar(...)`` leaves behind.
+_PLOT_REPR = re.compile(r"^\[?(Text\(|<matplotlib\.|<Axes|<Figure|<BarContainer|<ErrorbarContainer)")
+_EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:[a-z][a-z0-9+.-]*:)?//[^'")\s]+)""", re.IGNORECASE)
+#: Attributes through which a browser fetches something without a click.
+_FETCHING = {"src", "srcset", "poster", "data", "background", "xlink:href", "formaction"}
+
+
+@lru_cache(maxsize=1)
+def report_css() -> str:
+    """The stylesheet every page (and the index) inlines."""
+    return CSS_FILE.read_text(encoding="utf-8")
+
+
+class ReportPreprocessor(Preprocessor):
+    """Prepare an executed report notebook for readers.
+
+    - drops stderr streams (warnings belong in the render log, not the executive page) and
+      the leftover text reprs of plotting calls (``Text(0.5, 1.0, '...')``),
+    - drops code cells left without output, and the ``# Title`` line that opens the first
+      Markdown cell (the page header shows the title),
+    - sets ``output.metadata["alt"]`` on every image: the alt the notebook gave
+      (``metadata={"alt": ...}`` or ``{"image/png": {"alt": ...}}``), else the chart's title (the render kernels
+      print a figure as its title), else the nearest heading above it, else the page title.
+    """
+
+    def preprocess(self, nb, resources):
+        page_title = (resources.get("report") or {}).get("title", "Chart")
+        cells = list(nb.cells)
+        first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), None)
+        if first_md is not None and all(c.cell_type == "code" and not c.get("outputs")
+                                        for c in cells[:first_md]):
+            rest, n = _TITLE_LINE.subn("", cells[first_md].source or "", count=1)
+            if n and rest.strip():
+                cells[first_md].source = rest
+            elif n:
+                del cells[first_md]
+        heading = None
+        kept = []
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                heading = _last_heading(cell.source) or heading
+                kept.append(cell)
+                continue
+            if cell.cell_type != "code":
+                kept.append(cell)
+                continue
+            outputs = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    continue
+                data = out.get("data", {})
+                if set(data) == {"text/plain"} and _PLOT_REPR.match(str(data["text/plain"])):
+                    continue
+                if "text/markdown" in data:
+                    heading = _last_heading(data["text/markdown"]) or heading
+                if any(t in data for t in IMAGE_TYPES):
+                    out.setdefault("metadata", {})["alt"] = _alt_text(out, heading or page_title)
+                outputs.append(out)
+            cell.outputs = outputs
+            if outputs:
+                kept.append(cell)
+        nb.cells = kept
+        return nb, resources
+
+
+def _last_heading(text: str) -> str | None:
+    found = _HEADING.findall(text or "")
+    return _plain(found[-1]) if found else None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[*_`]|<[^>]+>", "", text).strip()
+
+
+def _alt_text(output: Any, fallback: str) -> str:
+    meta = output.get("metadata", {})
+    given = meta.get("alt") or next(
+        (meta[t].get("alt") for t in IMAGE_TYPES if isinstance(meta.get(t), dict) and meta[t].get("alt")), None)
+    if given:
+        return str(given)
+    plain = str(output.get("data", {}).get("text/plain", "")).strip()
+    if plain and not plain.startswith("<") and len(plain) < 300:
+        return plain
+    return f"Chart: {fallback}"
+
+
+def make_exporter() -> HTMLExporter:
+    """An HTMLExporter for report pages: offline template, no input, parameter cells removed."""
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    c.CSSHTMLHeaderPreprocessor.enabled = False
+    exporter = HTMLExporter(
+        config=c,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=False,
+    )
+    exporter.register_preprocessor(ReportPreprocessor(), enabled=True)
+    return exporter
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
+    """Convert an executed notebook into a report page.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook (it is not modified).
+    page
+        What the shell shows: ``title``, ``page_title``, ``program``, ``month_label``,
+        ``nav`` (list of dicts with ``title``, ``href``, ``current``), ``provenance``
+        (list of ``(label, value)``) and ``version``.
+    """
+    report = {**page, "css": report_css()}
+    body, _ = make_exporter().from_notebook_node(nbformat.from_dict(nb), resources={"report": report})
+    return body
+
+
+def offline_problems(html: str) -> list[str]:
+    """What in ``html`` would run a script or fetch something from another host.
+
+    Flags ``<script>`` elements, ``on*`` event attributes, ``<link>``/``<iframe>``/``<object>``
+    elements with an external address, and any fetching attribute (``src``, ``srcset``,
+    ``poster``, ``data``, ``xlink:href`` ...) or CSS ``url()``/``@import`` pointing to
+    ``http:``, ``https:`` or ``//``. Plain links (``<a href>``) to other sites are not fetched
+    and are allowed. Returns an empty list for a clean page.
+    """
+    checker = _OfflineChecker()
+    checker.feed(html)
+    checker.close()
+    return checker.problems
+
+
+class _OfflineChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.problems.append("a <script> element")
+        if tag == "style":
+            self._in_style = True
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.problems.append(f"an inline event handler ({name}) on <{tag}>")
+            elif name in _FETCHING or (name == "href" and tag in {"link", "image", "use", "base"}):
+                urls = [p.strip() for p in value.split(",")] if name == "srcset" else [value.strip()]
+                for url in urls:
+                    if _EXTERNAL.match(url):
+                        self.problems.append(f"<{tag} {name}> loads {url[:80]}")
+            elif name == "style":
+                self._check_css(value, tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._check_css(data, "style")
+
+    def _check_css(self, css: str, tag: str) -> None:
+        for url in _CSS_URL.findall(css):
+            self.problems.append(f"CSS in <{tag}> loads {url[:80]}")

@@ -1,0 +1,110 @@
+"""Benchmark: the full month render against the naive loop a user would write.
+
+    python benchmarks/bench_render.py [--data data/sample] [--month YYYY-MM] [--jobs N] [--runs 3]
+
+Times, end to end from the shell and side by side:
+
+- engine: ``devops-analytics render --data DIR --month M --jobs N`` (one process, a pool of
+  kernels, nbconvert in-process);
+- naive:  for each notebook, ``papermill NB OUT -p data_dir DIR -p month M`` then
+  ``jupyter nbconvert --to html --no-input OUT`` (two processes and one kernel per notebook,
+  one notebook after the other);
+
+and prints the median of ``--runs`` runs of each and the ratio. When notebooks/reports has no
+numbered notebooks yet, it times the render-engine test fixtures instead (and says so).
+Not a test: run it with ``make bench-render``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
+BIN = Path(sys.executable).parent
+
+
+def numbered(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
+
+
+def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -> float:
+    out = work / "engine"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    run([str(BIN / "devops-analytics"), "render", "--data", data, "--month", month, "--out", str(out),
+         "--jobs", str(jobs), "--notebooks", str(notebooks)], cwd=REPO)
+    return time.perf_counter() - start
+
+
+def time_naive(notebooks: Path, data: str, month: str, work: Path) -> float:
+    out = work / "naive"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    start = time.perf_counter()
+    for nb in numbered(notebooks):
+        executed = out / nb.name
+        run([str(BIN / "papermill"), str(nb), str(executed), "-p", "data_dir", data, "-p", "month", month,
+             "-k", "python3", "--no-progress-bar"], cwd=REPO)
+        run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], cwd=REPO)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="data/sample")
+    parser.add_argument("--month", default=None, help="default: the latest complete month")
+    parser.add_argument("--notebooks", default="notebooks/reports")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    notebooks, data, month = REPO / args.notebooks, args.data, args.month
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        work = Path(tmp)
+        if not numbered(notebooks):
+            print(f"note: {args.notebooks} has no numbered notebooks yet; timing the test fixtures")
+            notebooks = work / "notebooks"
+            notebooks.mkdir()
+            for name in ("01-chart.ipynb", "02-table.ipynb"):
+                shutil.copy(FIXTURES / name, notebooks / name)
+            data, month = str(FIXTURES / "data"), month or "2021-11"
+        if month is None:
+            from analytics.load import load
+            from analytics.report.plan import latest_complete_month
+
+            ds = load(REPO / data)
+            first, last = (d.date() for d in ds.date_range())
+            month = latest_complete_month(first, last, max((p.end for p in ds.config.phases), default=None))
+        count = len(numbered(notebooks))
+        print(f"{count} notebooks, data {data}, month {month}, {args.jobs} jobs, "
+              f"{os.cpu_count()} CPUs, median of {args.runs} runs")
+        engine, naive = [], []
+        for i in range(args.runs):
+            engine.append(time_engine(notebooks, data, month, args.jobs, work))
+            naive.append(time_naive(notebooks, data, month, work))
+            print(f"  run {i + 1}: engine {engine[-1]:.1f} s, naive {naive[-1]:.1f} s", flush=True)
+    e, n = statistics.median(engine), statistics.median(naive)
+    print(f"\n{'':34}{'median':>9}")
+    print(f"{'engine  (devops-analytics render)':34}{e:8.1f} s")
+    print(f"{'naive   (papermill + nbconvert CLI)':34}{n:8.1f} s")
+    print(f"{'ratio   (naive / engine)':34}{n / e:8.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

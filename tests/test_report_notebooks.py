@@ -1,0 +1,56 @@
+"""The six report notebooks, executed through papermill (the render engine) on real and tiny data."""
+
+import re
+
+import pytest
+
+from analytics.report import REPORTS
+
+pytestmark = pytest.mark.slow
+
+
+def _pages(result):
+    assert result.ok, [str(f) for f in result.failures]
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(result.folder.glob("*.html"))}
+
+
+@pytest.mark.parametrize("which", ["rendered_sample", "rendered_tiny"])
+def test_every_notebook_runs_without_errors_and_draws(which, request):
+    pages = _pages(request.getfixturevalue(which))
+    assert list(pages) == [r.slug for r in REPORTS]
+    for slug, html in pages.items():
+        images = re.findall(r"<img [^>]*>", html)
+        assert images, f"{slug}: no figure rendered"
+        assert all('alt="' in img and 'alt=""' not in img for img in images), slug
+        assert all('src="data:image/png;base64,' in img for img in images), slug
+        for marker in ("Traceback", "Error", "<pre>Text(", "Warning:"):
+            assert marker not in html, f"{slug}: {marker!r} on the page"
+        assert "No data for this period" not in html or which == "rendered_tiny", slug
+
+
+def test_parameters_are_injected_and_shown_as_provenance(rendered_tiny):
+    pages = _pages(rendered_tiny)
+    summary = pages["01-executive-summary"]
+    assert "March 2021" in summary and "tests/fixtures/tiny" in summary
+    assert "Tiny test program" in summary
+    # the tiny program's targets, computed from the hand-made rows: 5 releases in March >= 4
+    assert "2 of 2 targets were met" in summary
+
+
+def test_data_text_is_escaped_on_the_pages(rendered_tiny):
+    pages = _pages(rendered_tiny)
+    stability = pages["03-stability"]
+    assert "Rollback of web, 40 minutes" in stability  # an incident of March
+    january = [p for p in pages.values() if "alert(1)" in p]
+    for html in january:
+        assert "<script>alert(1)</script>" not in html
+    for html in pages.values():
+        assert "<script" not in html.lower()  # no script at all: offline and code-free
+        assert "&lt;pipeline&gt;" in html or "New <pipeline>" not in html  # the milestone label
+
+
+def test_sample_summary_states_the_verdict(rendered_sample):
+    summary = _pages(rendered_sample)["01-executive-summary"]
+    assert "December 2021" in summary
+    assert "5 of 5 targets were met" in summary
+    assert "5 of 5 claimed improvements are shown by the data" in summary
