@@ -57,6 +57,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics.schema import TABLES
+
 __all__ = ["DEFAULT_SEED", "SERVICES", "generate", "program_yaml", "write_sample"]
 
 DEFAULT_SEED = 20211231
@@ -695,56 +697,9 @@ def _test_runs(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # assembly
 
-COLUMNS = {
-    "deployments": [
-        "deployment_id",
-        "service",
-        "environment",
-        "started_at",
-        "finished_at",
-        "status",
-        "commit_sha",
-        "version",
-        "kind",
-    ],
-    "changes": [
-        "change_id",
-        "service",
-        "authored_at",
-        "committed_at",
-        "pr_opened_at",
-        "merged_at",
-        "deployment_id",
-        "commit_sha",
-    ],
-    "incidents": [
-        "incident_id",
-        "severity",
-        "opened_at",
-        "resolved_at",
-        "impact_started_at",
-        "service",
-        "caused_by_deployment_id",
-        "title",
-    ],
-    "test_runs": [
-        "run_id",
-        "service",
-        "finished_at",
-        "suite",
-        "tests_passed",
-        "tests_failed",
-        "tests_skipped",
-        "coverage",
-        "environment",
-    ],
-}
-_TIME_COLUMNS = {
-    "deployments": ["started_at", "finished_at"],
-    "changes": ["authored_at", "committed_at", "pr_opened_at", "merged_at"],
-    "incidents": ["opened_at", "resolved_at", "impact_started_at"],
-    "test_runs": ["finished_at"],
-}
+#: the canonical columns, in the contract's order (analytics/schema.py is the one source)
+COLUMNS = {name: table.names for name, table in TABLES.items()}
+_TIME_COLUMNS = {name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()}
 
 
 def _format_times(values: list[int | None], utc: list[bool]) -> list[str | None]:

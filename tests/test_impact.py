@@ -118,3 +118,16 @@ def test_cli_impact(capsys):
     assert main(["impact", str(SAMPLE_DIR)]) == 0
     out = capsys.readouterr().out
     assert "[improved] Production releases rose from" in out
+
+
+def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
+    from analytics.benchmarks import scorecard
+    from analytics.metrics import metric_table
+
+    ds = load(SAMPLE_DIR)
+    monthly = metric_table(ds, freq="month")
+    after = scorecard(monthly, ds.config, phase="after").set_index("metric")
+    assert list(after.index) == list(HEADLINE_METRICS)
+    assert after["met"].tolist() == [True] * 5
+    baseline = scorecard(monthly, ds.config, phase="baseline")
+    assert baseline["met"].tolist() == [False] * 5

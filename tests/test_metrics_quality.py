@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import textwrap
-
 import pandas as pd
 import pytest
 
-from analytics.coerce import coerce_table
-from analytics.config import ProgramConfig
-from analytics.dataset import Dataset, QualityLog
+from analytics.dataset import Dataset
 from analytics.metrics import coverage_by_service, metric_table, unit_test_runs, unit_test_totals
-
-
-def make_dataset(tz: str = "UTC", **csv: str) -> Dataset:
-    """A Dataset from CSV texts (one keyword per table), coerced like the loader does."""
-    cfg = ProgramConfig(timezone=tz)
-    frames = {}
-    for table, text in csv.items():
-        raw = pd.read_csv(io.StringIO(textwrap.dedent(text).strip() + "\n"), dtype=str,
-                          keep_default_na=False, na_values=[""])
-        raw.index = pd.RangeIndex(1, len(raw) + 1)
-        frames[table] = coerce_table(raw, table, cfg, QualityLog(), table)
-    return Dataset.from_tables(frames, config=cfg)
-
-
-def cell(table: pd.DataFrame, metric: str, period: str, service: str = "all") -> pd.Series:
-    hit = table[(table["metric"] == metric) & (table["period_start"] == pd.Timestamp(period))
-                & (table["service"] == service)]
-    assert len(hit) == 1
-    return hit.iloc[0]
-
+from tests.helpers import cell, make_dataset
 
 # r2 has an empty suite (= unit); r3 is an integration run (not in the pass rate); r4 has no
 # coverage (api's last covered run in March stays r2); r6 is web's earlier run; r7 only skipped.
@@ -77,8 +53,8 @@ def test_coverage_is_the_last_covered_run_per_service_averaged(table):
 
 def test_quality_by_service(runs):
     by = metric_table(runs, by="service")
-    assert cell(by, "unit_test_pass_rate", "2021-03-01", "api")["value"] == pytest.approx(240 / 250)
-    assert cell(by, "test_coverage", "2021-03-01", "web")["value"] == pytest.approx(0.90)
+    assert cell(by, "unit_test_pass_rate", "2021-03-01", service="api")["value"] == pytest.approx(240 / 250)
+    assert cell(by, "test_coverage", "2021-03-01", service="web")["value"] == pytest.approx(0.90)
 
 
 def test_per_run_and_per_period_helpers(runs):

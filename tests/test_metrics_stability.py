@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import textwrap
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.coerce import coerce_table
-from analytics.config import ProgramConfig
-from analytics.dataset import Dataset, QualityLog
+from analytics.dataset import Dataset
 from analytics.metrics import deployment_facts, metric_table, restore_times
 from analytics.metrics._common import km_quantiles
-
-
-def make_dataset(tz: str = "UTC", **csv: str) -> Dataset:
-    """A Dataset from CSV texts (one keyword per table), coerced like the loader does."""
-    cfg = ProgramConfig(timezone=tz)
-    frames = {}
-    for table, text in csv.items():
-        raw = pd.read_csv(io.StringIO(textwrap.dedent(text).strip() + "\n"), dtype=str,
-                          keep_default_na=False, na_values=[""])
-        raw.index = pd.RangeIndex(1, len(raw) + 1)
-        frames[table] = coerce_table(raw, table, cfg, QualityLog(), table)
-    return Dataset.from_tables(frames, config=cfg)
-
-
-def cell(table: pd.DataFrame, metric: str, period: str, severity: str = "all",
-         service: str = "all") -> pd.Series:
-    hit = table[(table["metric"] == metric) & (table["period_start"] == pd.Timestamp(period))
-                & (table["severity"] == severity) & (table["service"] == service)]
-    assert len(hit) == 1, f"{len(hit)} rows for {metric} {period} {severity} {service}"
-    return hit.iloc[0]
-
+from tests.helpers import cell, make_dataset
 
 # p1 is followed by a hotfix within 24 h, p3 failed, p4 was rolled back (p5 is the rollback),
 # p6 has two incidents (one by window, one explicit), p7's hotfix comes 30 h later (not a

@@ -14,61 +14,15 @@ import pytest
 import yaml
 
 from analytics import sample
+from analytics.schema import TABLES
 
 TZ = "Asia/Shanghai"
 AFTER_MONTHS = ["2021-09", "2021-10", "2021-11", "2021-12"]
 BASELINE_MONTHS = ["2020-10", "2020-11", "2020-12"]
 
-COLUMNS = {
-    "deployments": [
-        "deployment_id",
-        "service",
-        "environment",
-        "started_at",
-        "finished_at",
-        "status",
-        "commit_sha",
-        "version",
-        "kind",
-    ],
-    "changes": [
-        "change_id",
-        "service",
-        "authored_at",
-        "committed_at",
-        "pr_opened_at",
-        "merged_at",
-        "deployment_id",
-        "commit_sha",
-    ],
-    "incidents": [
-        "incident_id",
-        "severity",
-        "opened_at",
-        "resolved_at",
-        "impact_started_at",
-        "service",
-        "caused_by_deployment_id",
-        "title",
-    ],
-    "test_runs": [
-        "run_id",
-        "service",
-        "finished_at",
-        "suite",
-        "tests_passed",
-        "tests_failed",
-        "tests_skipped",
-        "coverage",
-        "environment",
-    ],
-}
-TIME_COLUMNS = {
-    "deployments": ["started_at", "finished_at"],
-    "changes": ["authored_at", "committed_at", "pr_opened_at", "merged_at"],
-    "incidents": ["opened_at", "resolved_at", "impact_started_at"],
-    "test_runs": ["finished_at"],
-}
+COLUMNS = {name: table.names for name, table in TABLES.items()}  # the contract
+TIME_COLUMNS = {name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()}
+
 
 
 def ts(s: pd.Series) -> pd.Series:
