@@ -114,13 +114,23 @@ def verdict_markdown(report: MonthReport) -> str:
         return "\n".join(lines)
     imp = report.impact
     headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
+    others = imp[~imp["metric"].isin(HEADLINE_METRICS)]
     shown = int(headline["improved"].sum())
     lines.append(f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
                  "improvements are shown by the data** (95% confidence, Holm-adjusted):\n")
-    for row in imp.itertuples():
-        mark = "Shown" if row.improved else "Not shown"
-        lines.append(f"- {mark}: {html.escape(row.sentence)}")
+    lines += [_verdict_line(row) for row in headline.itertuples()]
+    if len(others):
+        lines.append("\nAlso compared:\n")
+        lines += [_verdict_line(row) for row in others.itertuples()]
     return "\n".join(lines)
+
+
+def _verdict_line(row) -> str:
+    if row.n_before == 0 or row.n_after == 0:
+        mark = "No data"
+    else:
+        mark = "Shown" if row.improved else "Not shown"
+    return f"- {mark}: {html.escape(row.sentence)}"
 
 
 def kpi_table(report: MonthReport) -> pd.DataFrame:
@@ -134,7 +144,7 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
         "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
         "Trend": card["trend"],
         "DORA band": card["band"].replace("", "-"),
-    }).set_index("KPI")
+    }).set_index("KPI").rename_axis(None)
 
 
 # --- per-topic tables --------------------------------------------------------------------------
@@ -151,7 +161,7 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         base = _phase_mean(series, report.config, "baseline")
         rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
                      "Baseline (mean)": _fmt(metric, base), "n": int(n)})
-    return pd.DataFrame(rows).set_index("Metric")
+    return pd.DataFrame(rows).set_index("Metric").rename_axis(None)
 
 
 def restore_by_severity(report: MonthReport) -> pd.DataFrame:
@@ -163,7 +173,7 @@ def restore_by_severity(report: MonthReport) -> pd.DataFrame:
     return pd.DataFrame({
         "Severity": t["severity"], "Mean": t["mean"].map(_hours), "Median": t["median"].map(_hours),
         "P90": t["p90"].map(_hours), "Incidents": t["n"].astype(int), "Still open": t["n_censored"].astype(int),
-    }).set_index("Severity")
+    }).set_index("Severity").rename_axis(None)
 
 
 def incidents_of_month(report: MonthReport) -> pd.DataFrame:
@@ -183,7 +193,7 @@ def incidents_of_month(report: MonthReport) -> pd.DataFrame:
         "Caused by": items["incident_id"].map(linked).fillna("-"),
         "Title": items["incident_id"].map(inc["title"]).fillna(""),
     })
-    return out.sort_values("Opened (local)", ascending=False).set_index("Incident")
+    return out.sort_values("Opened (local)", ascending=False).set_index("Incident").rename_axis(None)
 
 
 def phase_items(report: MonthReport, kind: str) -> pd.DataFrame:
@@ -245,7 +255,7 @@ def change_point_table(report: MonthReport, metrics: tuple[str, ...]) -> pd.Data
         found = change_points(series, n_bkps=2)
         weeks = [series.index[p].date().isoformat() for p in found.positions]
         rows.append({"Metric": METRICS[metric].label, "Level changed in weeks starting": ", ".join(weeks) or "none"})
-    return pd.DataFrame(rows, columns=["Metric", "Level changed in weeks starting"]).set_index("Metric")
+    return pd.DataFrame(rows, columns=["Metric", "Level changed in weeks starting"]).set_index("Metric").rename_axis(None)
 
 
 def coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -265,14 +275,14 @@ def coverage_table(report: MonthReport) -> pd.DataFrame:
         "End of baseline": [_fmt("test_coverage", before.get(s, float("nan"))) for s in services],
         "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
                          for s in services],
-    }).set_index("Service")
+    }).set_index("Service").rename_axis(None)
 
 
 def impact_display(report: MonthReport) -> pd.DataFrame:
     """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
     imp = report.impact
     if imp.empty:
-        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]}).set_index("note")
+        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]}).set_index("note").rename_axis(None)
 
     def effect(row) -> str:
         if pd.isna(row.effect):
@@ -290,7 +300,7 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
         "Test": imp["test"],
         "n before / after": [f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)],
         "Shown": imp["improved"].map({True: "yes", False: "no"}),
-    }).set_index("Metric")
+    }).set_index("Metric").rename_axis(None)
 
 
 def definitions_table(report: MonthReport) -> pd.DataFrame:
@@ -305,7 +315,7 @@ def definitions_table(report: MonthReport) -> pd.DataFrame:
         report.preset, cfg.timezone, cfg.week_start, ", ".join(cfg.production_environments),
         f"{cfg.link_window_hours:g} h", phases, str(cfg.benchmark_year),
         ", ".join(sorted(set(report.dataset.deployments["service"]))) or "none",
-    ]}).set_index("Setting")
+    ]}).set_index("Setting").rename_axis(None)
 
 
 # --- data quality ------------------------------------------------------------------------------
@@ -313,7 +323,7 @@ def definitions_table(report: MonthReport) -> pd.DataFrame:
 
 def load_summary(report: MonthReport) -> pd.DataFrame:
     """Per table: the file read, rows read and loaded, first and last local date."""
-    return report.dataset.summary().set_index("table")
+    return report.dataset.summary().set_index("table").rename_axis(None)
 
 
 def rows_per_month(report: MonthReport) -> pd.DataFrame:
@@ -341,8 +351,8 @@ def rows_per_month(report: MonthReport) -> pd.DataFrame:
 def quality_log(report: MonthReport) -> pd.DataFrame:
     q = report.dataset.quality
     if not len(q):
-        return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note")
-    return q.set_index("table")
+        return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note").rename_axis(None)
+    return q.set_index("table").rename_axis(None)
 
 
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -350,7 +360,7 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
     ds, cfg = report.dataset, report.config
     changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
     incidents = link_incidents(ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours)
-    return link_coverage(ds.changes, ds.incidents, changes, incidents).set_index("table")
+    return link_coverage(ds.changes, ds.incidents, changes, incidents).set_index("table").rename_axis(None)
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def test_small_multiples_one_panel_per_headline_metric(tmp_path):
     fig = small_multiples(_metric_table(), _config())
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 5
-    assert fig.get_suptitle() == "All 5 headline metrics improved from baseline to after"
+    assert fig.get_suptitle() == "All 5 headline metrics moved in the right direction from baseline to after"
     titles = [" ".join(ax.get_title(loc="left").split()) for ax in panels]
     assert "Production releases rose from 3.7 to 19.8 a month" in titles
     assert "Time to restore for critical incidents fell from 5 h to 33 min" in titles
@@ -276,7 +276,7 @@ def test_small_multiples_counts_a_metric_that_got_worse_and_marks_empty_panels()
     table.loc[worse, "value"] = 0.4
     table = table[table["metric"] != "unit_test_pass_rate"]
     fig = small_multiples(table, _config())
-    assert fig.get_suptitle() == "3 of 4 headline metrics improved from baseline to after"
+    assert fig.get_suptitle() == "3 of 4 headline metrics moved in the right direction from baseline to after"
     assert _is_no_data(fig)  # the pass-rate panel
 
 

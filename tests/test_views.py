@@ -31,6 +31,14 @@ def test_incidents_of_month_keeps_titles_as_data_and_html_escapes_them(tiny):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
+def test_verdict_separates_claims_from_other_comparisons_and_says_no_data(tiny):
+    text = views.verdict_markdown(tiny)
+    claims, others = text.split("Also compared:")
+    assert claims.count("\n- ") == 5 and others.count("\n- ") == 3
+    assert "- No data: Unit-test pass rate: no data before or after" in claims  # tiny has no test runs
+    assert "- Not shown: Production releases rose from" in claims  # 2 vs 5 releases: too few to tell
+
+
 def test_kpi_table_and_verdict_by_hand(tiny):
     kpis = views.kpi_table(tiny)
     # March: d07 d08 d09 d10 d12 succeeded in production (d11 rolled back) = 5 >= 4
@@ -49,14 +57,14 @@ def test_no_phases_means_no_impact_but_a_clear_sentence(tmp_path):
     report = views.open_month(str(folder), "2021-03")
     assert report.impact.empty
     assert "cannot be estimated" in views.verdict_markdown(report)
-    assert views.impact_display(report).index.name == "note"
+    assert "nothing to compare" in views.impact_display(report).index[0]
 
 
 def test_services_filter_keeps_only_those_services():
     report = views.open_month(str(TINY), "2021-03", services=["web"])
     assert set(report.dataset.deployments["service"]) == {"web"}
     assert set(views.incidents_of_month(report)["Service"]) <= {"web"}
-    assert views.kpi_table(report).index.name == "KPI"
+    assert list(views.kpi_table(report).index) == ["Production releases", "Time to restore (critical)"]
 
 
 def test_its_counterfactual_is_the_baseline_level_when_the_baseline_has_no_clear_trend():

@@ -34,7 +34,7 @@ def run(args) -> int:
         month = latest_complete_month(span[0].date(), span[1].date(), last_phase)
     report = views.open_month(args.data_dir, month, args.program, None, args.preset)
     print(f"{report.config.name}: {month} (definitions {report.preset})\n")
-    emit(views.kpi_table(report).reset_index())
+    emit(views.kpi_table(report).rename_axis("KPI").reset_index())
     print()
     text = views.verdict_markdown(report)
     print(re.sub(r"\*\*(.+?)\*\*", r"\1", text))  # plain text on a terminal

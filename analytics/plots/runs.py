@@ -162,12 +162,13 @@ def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, se
 
 
 def _headline_sentence(improved: int, compared: int) -> str:
+    """Direction only: whether the phase means moved the right way (tests are in program impact)."""
     if compared == 0:
         return "Headline metrics over time"
     if improved == compared:
-        return f"All {compared} headline metrics improved from baseline to after" if compared > 1 \
-            else "The headline metric improved from baseline to after"
-    return f"{improved} of {compared} headline metrics improved from baseline to after"
+        return (f"All {compared} headline metrics moved in the right direction from baseline to after"
+                if compared > 1 else "The headline metric moved in the right direction from baseline to after")
+    return f"{improved} of {compared} headline metrics moved in the right direction from baseline to after"
 
 
 @styled
