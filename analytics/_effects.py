@@ -373,7 +373,7 @@ def verdict_sentence(
         ci_txt = f"{conf} {100 * lo:.1f} to {100 * hi:.1f}"
     else:
         if math.isnan(est) or math.isinf(est):
-            return f"{label} {move} (no ratio: zero before{n_text})."
+            return f"{label} {move} (no ratio: a median of zero{n_text})."
         null = 1.0
         est_txt = f"{_times(est)}x"
         ci_txt = (

@@ -33,6 +33,7 @@ __all__ = [
     "SCORECARD_COLUMNS",
     "band_for",
     "classify",
+    "phase_value",
     "dora_bands",
     "scorecard",
 ]
@@ -465,7 +466,7 @@ def _series(table: pd.DataFrame, metric: str, severity: str) -> pd.DataFrame:
                  & (table["severity"] == severity)]
     cols = {"period_start": pd.to_datetime(rows["period_start"]),
             "value": rows["value"].astype("float64")}
-    for c in ("n", "median"):
+    for c in ("n", "median", "n_censored"):
         cols[c] = rows[c].astype("float64") if c in rows else pd.Series(np.nan, index=rows.index)
     out = pd.DataFrame(cols).sort_values("period_start", kind="stable")
     return out.drop_duplicates("period_start", keep="last").reset_index(drop=True)
@@ -479,6 +480,20 @@ def _pool(frame: pd.DataFrame, column: str, kind: str) -> float:
     if kind in ("proportion", "duration") and weights.sum() > 0:
         return float(np.average(ok[column], weights=weights))
     return float(ok[column].mean())
+
+
+def phase_value(metric_table: pd.DataFrame, config: ProgramConfig, metric: str, phase: str,
+                severity: str = "all") -> float:
+    """One metric over a phase: n-weighted for shares and durations, else the mean of the months.
+
+    The one definition of a phase's level used by the scorecard (baseline column) and by the
+    report tables, so a KPI shows the same baseline on every page. NaN when the phase is
+    missing or has no data.
+    """
+    rows = _in_phase(_series(metric_table, metric, severity), config, phase)
+    if rows is None or rows.empty:
+        return math.nan
+    return _pool(rows, "value", METRICS[metric].kind)
 
 
 def _in_phase(frame: pd.DataFrame, config: ProgramConfig, name: str) -> pd.DataFrame | None:
@@ -504,18 +519,14 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
     severity = t.severity or "all"
     series = _series(table, t.metric, severity)
     notes: list[str] = []
-    band_col = "median" if t.metric == "time_to_restore_hours" else "value"
-    band_rows = _series(table, t.metric, "all") if t.metric in _KEY_OF else None
     if when is not None:
         scope, now = f"{when:%Y-%m-%d}", when
         cur = series[series["period_start"] == when]
-        band_cur = band_rows[band_rows["period_start"] == when] if band_rows is not None else None
         if cur.empty:
             notes.append(f"no row for {scope}")
     else:
         scope = phase
         cur = _in_phase(series, config, phase)
-        band_cur = _in_phase(band_rows, config, phase) if band_rows is not None else None
         if cur is None:
             notes.append(f"no '{phase}' phase in program.yml")
             cur, now = series.iloc[0:0], (series["period_start"].max() if len(series) else None)
@@ -539,6 +550,12 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
     else:
         notes.append(f"fewer than 3 values in the last {window} periods: no trend")
     met = t.met(value)
+    still_open = int(np.nansum(cur["n_censored"].to_numpy())) if len(cur) else 0
+    if still_open and t.op == "<=" and met:
+        # open incidents count only up to the end of the data: the value is a lower bound, so
+        # it cannot show an upper-limit target met (it can show one missed)
+        met = None
+        notes.append(f"{still_open} incident(s) still open: the value is a lower bound")
     on_track = met
     if met is False:
         on_track = None
@@ -546,10 +563,8 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
             proj = [intercept + slope * (x_now + k) for k in range(1, horizon + 1)]
             on_track = any(t.met(p) for p in proj)
     band = ""
-    if band_rows is not None:  # a DORA metric: "no data" when nothing to band
-        has = band_cur is not None and len(band_cur) > 0
-        band_value = _pool(band_cur, band_col, info.kind) if has else math.nan
-        band = band_for(t.metric, band_value, config.benchmark_year)
+    if t.metric in _KEY_OF:  # a DORA metric: the band of the value shown (same rows, same statistic)
+        band = band_for(t.metric, value, config.benchmark_year)
     n = int(np.nansum(cur["n"].to_numpy())) if len(cur) else 0
     return {
         "metric": t.metric, "label": info.label, "severity": severity, "unit": info.unit,

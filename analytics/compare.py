@@ -204,6 +204,9 @@ def duration_effect(
             p_value = 1.0  # every value tied: no evidence of a difference
     log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
     shift, hl_low, hl_high, hl_method = hodges_lehmann(log_a, log_b, confidence)
+    ratio, ci_method = _ratio(med_a, med_b), "percentile bootstrap of the median ratio"
+    if med_a == 0 or med_b == 0:  # e.g. whole-hour truncation: a ratio of 0 or inf says nothing
+        ratio, ci, ci_method = NAN, (NAN, NAN), "no ratio: a median of zero"
     return DurationEffect(
         kind="duration",
         before=med_b,
@@ -212,11 +215,11 @@ def duration_effect(
         before_ci_high=side_ci["before"][1],
         after_ci_low=side_ci["after"][0],
         after_ci_high=side_ci["after"][1],
-        effect=_ratio(med_a, med_b),
+        effect=ratio,
         effect_kind="ratio",
         ci_low=ci[0],
         ci_high=ci[1],
-        ci_method="percentile bootstrap of the median ratio",
+        ci_method=ci_method,
         p_value=p_value,
         test="Mann-Whitney U",
         n_before=int(b.size),

@@ -4,8 +4,8 @@ One row per headline metric, each compared with the method that fits its kind of
 (docs/METRICS.md, "Before/after statistics"):
 
 * counts (deployments, releases): rate ratio, exact Poisson CI and conditional test; the
-  exposure is the phase's days that the data covers (an export starting mid-phase does not
-  count the days before it as days without deployments);
+  exposure is the phase's days that the deployments export covers (an export starting
+  mid-phase does not count the days before it as days without deployments);
 * durations (lead time, time to restore): ratio of medians with a seeded bootstrap CI,
   Mann-Whitney U; still-open incidents count as the slowest of all (worst case), not dropped;
 * proportions (change failure rate, rework rate, unit-test pass rate): Wilson intervals,
@@ -46,7 +46,7 @@ from analytics.metrics import (
     restore_times,
     unit_test_runs,
 )
-from analytics.periods import phase_of_dates
+from analytics.periods import local_day, phase_of_dates
 from analytics.trend import segmented_regression
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -95,6 +95,15 @@ def _tag(frame: pd.DataFrame, config: ProgramConfig) -> pd.DataFrame:
     return frame.assign(phase=phase_of_dates(frame["day"], config))
 
 
+def _table_span(dataset: Dataset, table: str, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last local day of one table's rows (None when it has none)."""
+    times = dataset.table(table)[column].dropna()
+    if not len(times):
+        return None
+    days = local_day(times, dataset.config.timezone)
+    return days.min(), days.max()
+
+
 def _exposure_days(phase: Phase, span: tuple[pd.Timestamp, pd.Timestamp] | None) -> float:
     """Days of the phase that the data covers (0 when none)."""
     if span is None:
@@ -125,7 +134,7 @@ def _coverage_pairs(dataset: Dataset, config: ProgramConfig, preset) -> tuple[np
 def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
              seed: int, n_boot: int) -> dict[str, Effect]:
     baseline, after = require_phases(config, "baseline", "after")
-    span = dataset.date_range()
+    span = _table_span(dataset, "deployments", "finished_at")  # rates are of deployments
     days = {"baseline": _exposure_days(baseline, span), "after": _exposure_days(after, span)}
     facts = _tag(deployment_facts(dataset, preset), config)
     out: dict[str, Effect] = {}
@@ -169,6 +178,10 @@ def _improved(effect: Effect, metric: str, p_adjusted: float, alpha: float) -> b
     if not p_adjusted < alpha:
         return False
     null = 1.0 if effect.effect_kind == "ratio" else 0.0
+    if np.isnan(effect.effect):  # no ratio (a median of zero): judge the direction on the levels
+        if np.isnan(effect.before) or np.isnan(effect.after) or effect.before == effect.after:
+            return False
+        return bool((effect.after > effect.before) == METRICS[metric].higher_is_better)
     up = effect.effect > null
     return bool(up == METRICS[metric].higher_is_better and effect.effect != null)
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from analytics.benchmarks import classify, scorecard
+from analytics.benchmarks import classify, phase_value, scorecard
 from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.config import ProgramConfig
 from analytics.control import xmr_chart
@@ -26,6 +26,7 @@ from analytics.load import load
 from analytics.metrics import coverage_by_service, lead_times, metric_table, restore_times
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
+from analytics.plots.words import format_hours, format_value
 from analytics.schema import TABLES
 from analytics.trend import change_points, segmented_regression
 
@@ -91,8 +92,26 @@ def open_month(data_dir: str, month: str, program_file: str | None = None,
     """
     if not _MONTH.match(str(month)):
         raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
-    ds = load(data_dir, program_file).filter_services(services)
-    return MonthReport(ds, str(month), preset or ds.config.definitions, str(data_dir))
+    ds = load(data_dir, program_file)
+    check_services(ds, services)
+    span = ds.date_range()
+    first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)
+    if span is None or not first <= str(month) <= last:
+        where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
+        raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
+    return MonthReport(ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir))
+
+
+def check_services(dataset: Dataset, services: list[str] | None) -> None:
+    """Raise a one-line error naming any service that is in no table of the dataset."""
+    if not services:
+        return
+    known = set()
+    for table in ("deployments", "changes", "incidents", "test_runs"):
+        known |= set(dataset.table(table)["service"].dropna())
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise AnalyticsError(f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})")
 
 
 # --- executive summary -------------------------------------------------------------------------
@@ -158,9 +177,9 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         series = table[table["metric"] == metric].set_index("period_start")
         now = series["value"].get(report.month_start, float("nan"))
         n = series["n"].get(report.month_start, 0)
-        base = _phase_mean(series, report.config, "baseline")
+        base = phase_value(report.monthly, report.config, metric, "baseline")
         rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
-                     "Baseline (mean)": _fmt(metric, base), "n": int(n)})
+                     "Baseline": _fmt(metric, base), "n": int(n)})
     return pd.DataFrame(rows).set_index("Metric").rename_axis(None)
 
 
@@ -214,7 +233,10 @@ def control_frame(report: MonthReport, metric: str) -> pd.DataFrame:
     """XmR chart of a weekly metric, limits from the baseline weeks."""
     series = weekly_series(report, metric)
     base = report.config.phase("baseline")
-    end = pd.Timestamp(base.end) if base else series.index[min(len(series), 20) - 1]
+    if base is not None:
+        end = pd.Timestamp(base.end)
+    else:  # no baseline phase: limits from the first 20 points (Wheeler's usual minimum)
+        end = series.index[min(len(series), 20) - 1] if len(series) else None
     frame = xmr_chart(series, baseline_end=end)
     return frame.reset_index(drop=True).assign(period_start=series.index)
 
@@ -227,7 +249,10 @@ def its_frame(report: MonthReport, metric: str) -> pd.DataFrame:
     baseline would otherwise be extrapolated into an absurd projection (a Poisson trend
     compounds), which readers would take as what "would have happened".
     """
-    (program,) = require_phases(report.config, "program")
+    program = report.config.phase("program")
+    if program is None:  # nothing to break the series at: an empty fit, drawn as "no data"
+        return pd.DataFrame(columns=["observed", "fitted", "counterfactual", "phase"],
+                            index=pd.DatetimeIndex([], name="period_start"), dtype=float)
     series = weekly_series(report, metric)
     start, end = pd.Timestamp(program.start), pd.Timestamp(program.end)
     count = METRICS[metric].kind == "count"
@@ -371,31 +396,17 @@ def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:
     return (day >= report.month_start) & (day < report.month_start + pd.offsets.MonthBegin(1))
 
 
-def _phase_mean(series: pd.DataFrame, config: ProgramConfig, name: str) -> float:
-    phase = config.phase(name)
-    if phase is None:
-        return float("nan")
-    inside = (series.index >= pd.Timestamp(phase.start)) & (series.index <= pd.Timestamp(phase.end))
-    return float(series.loc[inside, "value"].mean())
-
-
 def _hours(h: float) -> str:
-    if pd.isna(h):
-        return "-"
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
+    return "-" if pd.isna(h) else format_hours(h)
 
 
 def _fmt(metric: str, value: float) -> str:
+    """A value in words, one formatter for charts and tables (never rounds 99.96% up to 100%)."""
     if pd.isna(value):
         return "no data"
     unit = METRICS[metric].unit
-    if unit == "share":
-        return f"{100 * value:.1f}%" if value < 1 else "100%"
-    if unit == "hours":
-        return _hours(value)
-    return f"{value:.1f} {unit}"
+    text = format_value(value, unit)
+    return text if unit in ("share", "hours") else f"{text} {unit}"
 
 
 def _month_name(month: str) -> str:
@@ -403,7 +414,7 @@ def _month_name(month: str) -> str:
 
 
 __all__ = [
-    "MonthReport", "change_point_table", "control_frame", "coverage_table", "definitions_table",
+    "MonthReport", "change_point_table", "check_services", "control_frame", "coverage_table", "definitions_table",
     "impact_display", "incidents_of_month", "its_frame",
     "kpi_table", "link_coverage_table", "load_summary", "month_values", "open_month", "phase_items",
     "quality_log", "restore_by_severity", "rows_per_month", "verdict_markdown", "weekly_series",

@@ -61,3 +61,16 @@ def rendered_sample(tmp_path_factory):
 def rendered_tiny(tmp_path_factory):
     """The six report notebooks rendered on the tiny hand-made fixture, March 2021 (once)."""
     return _render(tmp_path_factory, "tiny", FIXTURES / "tiny", "2021-03")
+
+
+@pytest.fixture(scope="session")
+def rendered_without_phases(tmp_path_factory):
+    """The tiny data with a program.yml that has no phases, rendered for January 2021 (once).
+
+    January holds the incident titled ``<script>alert(1)</script>``.
+    """
+    data = tmp_path_factory.mktemp("nophase-data")
+    for name in ("deployments.csv", "incidents.csv"):
+        (data / name).write_bytes((FIXTURES / "tiny" / name).read_bytes())
+    (data / "program.yml").write_text("name: No phases\ntimezone: Europe/London\n", encoding="utf-8")
+    return _render(tmp_path_factory, "nophase", data, "2021-01")

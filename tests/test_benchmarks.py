@@ -291,7 +291,7 @@ def test_scorecard_over_the_after_phase_by_hand():
     assert t.severity == "critical" and t.value == pytest.approx(2.75) and t.baseline == 8.5
     assert t.met is False and t.trend == "down" and t.good_direction == "down"
     assert t.on_track is True  # last six fall 1 h a month: 2 -> 1 next month
-    assert t.band == "elite"  # DORA band of the severity-"all" median, 0.5 h
+    assert t.band == "high"  # the band of the value shown: critical mean 2.75 h (2021: elite < 1 h, high < 1 day)
     # pass rate creeps up 0.001 a month: within 2% of its level -> flat, never reaches 1.0
     p = card.loc["unit_test_pass_rate"]
     assert p.value == pytest.approx(0.904) and p.trend == "flat"
@@ -371,3 +371,20 @@ def test_inputs_are_not_mutated():
         scorecard(table, CONFIG)
         scorecard(table, CONFIG, period_start="2021-03-01")
         pd.testing.assert_frame_equal(table, before)
+
+
+def test_open_incidents_make_an_upper_limit_target_undecided_not_met():
+    """A mean restore time that counts open incidents only up to the end of the data is a lower bound."""
+    cfg = parse_config({"targets": {"time_to_restore_hours": {"severity": "critical", "max": 1}}})
+    table = pd.DataFrame({
+        "period_start": pd.to_datetime(["2021-12-01", "2021-12-01"]), "service": "all",
+        "severity": ["critical", "all"], "metric": "time_to_restore_hours",
+        "value": [0.3, 0.3], "unit": "hours", "n": [3, 3], "median": [0.2, 0.2], "p90": np.nan,
+        "mean": [0.3, 0.3], "n_censored": [1, 1],
+    })
+    row = scorecard(table, cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
+    assert row["met"] is None and "still open" in row["note"]
+    closed = scorecard(table.assign(n_censored=0), cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
+    assert closed["met"] is True
+    missed = scorecard(table.assign(value=1.5), cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
+    assert missed["met"] is False  # a lower bound above the limit is a miss for certain

@@ -48,3 +48,14 @@ def test_python_dash_m_matches_the_console_script(write_folder):
 def test_no_command_prints_help(capsys):
     assert main([]) == 0
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_unknown_service_and_month_outside_the_data_are_one_line_errors(capsys):
+    from tests.conftest import FIXTURES
+
+    tiny = str(FIXTURES / "tiny")
+    assert main(["metrics", tiny, "--service", "nosuch"]) == 2
+    assert main(["summary", tiny, "--month", "2030-01"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: unknown service 'nosuch'")
+    assert err[1].startswith("error: ") and "no data for 2030-01" in err[1]

@@ -190,8 +190,11 @@ def test_duration_drops_nan_and_rejects_negative():
 
 def test_duration_zeros_count_in_medians_but_not_in_log_shift():
     e = duration_effect([0.0, 0.0, 0.0, 4.0, 8.0], [2.0, 2.0, 2.0], n_boot=100)
-    assert e.before == 0.0 and math.isinf(e.effect)
+    assert e.before == 0.0
+    # a median of zero (e.g. whole-hour truncation) gives no ratio, not infinity or 0x
+    assert math.isnan(e.effect) and math.isnan(e.ci_low) and e.ci_method == "no ratio: a median of zero"
     assert e.hl_ratio == pytest.approx(2.0 / math.sqrt(32))  # median of 2/4 and 2/8
+    assert "no ratio: a median of zero" in verdict_sentence(e, "Median time to restore", unit="h")
 
 
 def test_bootstrap_is_seeded():

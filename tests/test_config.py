@@ -85,6 +85,13 @@ def test_invalid_yaml(tmp_path):
         load_config(path)
 
 
+def test_impossible_yaml_date_is_a_config_error(tmp_path):
+    path = tmp_path / "program.yml"
+    path.write_text("milestones:\n  - {date: 2021-13-01, label: x}\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
 def test_target_met():
     cfg = parse_config({"targets": {"production_releases": 18, "lead_time_hours": 24}})
     assert cfg.target("production_releases").met(18.0) is True

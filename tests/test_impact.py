@@ -77,6 +77,19 @@ def test_exposure_is_clipped_to_the_days_the_data_covers():
     assert row["after"] == pytest.approx(2 / 31)
 
 
+def test_exposure_comes_from_the_deployments_export_not_from_other_tables():
+    """Incidents from 1 January do not make January 1-10 count as days without deployments."""
+    cfg = parse_config({"phases": PHASES})
+    rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in (11, 20, 31)]
+    rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)]
+    incidents = pd.DataFrame({"incident_id": ["i1"], "severity": ["low"], "service": ["api"],
+                              "opened_at": pd.to_datetime(["2021-01-01T08:00:00Z"]).astype("datetime64[ns, UTC]"),
+                              "resolved_at": pd.to_datetime(["2021-01-01T09:00:00Z"]).astype("datetime64[ns, UTC]")})
+    ds = Dataset.from_tables({"deployments": _deployments(rows), "incidents": incidents}, config=cfg)
+    row = program_impact(ds).set_index("metric").loc["delivery_throughput_per_day"]
+    assert row["baseline"] == pytest.approx(3 / 21)
+
+
 def test_metric_without_data_gives_nan_and_says_so():
     cfg = parse_config({"phases": PHASES})
     rows = [("a1", "api", "production", "2021-01-05T10:00:00Z", "success"),
@@ -112,6 +125,8 @@ def test_program_trends_on_sample():
     # the program is a ramp: releases grow during the program (slope change > 0 as a rate ratio > 1)
     lead = trends[(trends["metric"] == "lead_time_hours") & (trends["term"] == "slope_change")]
     assert lead["estimate"].iloc[0] < 0
+    terms = slope.set_index("term")["ratio"]
+    assert terms["slope"] * terms["slope_change"] > 1  # weekly releases grow during the program
 
 
 def test_cli_impact(capsys):

@@ -14,9 +14,13 @@ def tiny():
     return views.open_month(str(TINY), "2021-03")
 
 
-def test_month_format_is_checked():
+def test_month_format_range_and_services_are_checked():
     with pytest.raises(AnalyticsError, match="YYYY-MM"):
         views.open_month(str(TINY), "2021-3")
+    with pytest.raises(AnalyticsError, match=r"no data for 2030-01 \(the data covers 2021-01 to 2021-03\)"):
+        views.open_month(str(TINY), "2030-01")
+    with pytest.raises(AnalyticsError, match="unknown service 'nosuch' \\(known: api, web\\)"):
+        views.open_month(str(TINY), "2021-03", services=["nosuch"])
 
 
 def test_incidents_of_month_keeps_titles_as_data_and_html_escapes_them(tiny):
@@ -42,7 +46,7 @@ def test_verdict_separates_claims_from_other_comparisons_and_says_no_data(tiny):
 def test_kpi_table_and_verdict_by_hand(tiny):
     kpis = views.kpi_table(tiny)
     # March: d07 d08 d09 d10 d12 succeeded in production (d11 rolled back) = 5 >= 4
-    assert kpis.loc["Production releases", "This month"] == "5.0 releases/month"
+    assert kpis.loc["Production releases", "This month"] == "5 releases/month"
     assert kpis.loc["Production releases", "Met"] == "yes"
     # the only critical incident opened in March took 40 minutes
     assert kpis.loc["Time to restore (critical)", "This month"] == "40 min"

@@ -31,6 +31,10 @@ def run(args) -> int:
         shown[col] = shown[col].map(lambda v: f"{v:.2g}")
     emit(shown, "table")
     print()
-    for sentence, improved in zip(table["sentence"], table["improved"], strict=True):
-        print(("[improved] " if improved else "[not shown] ") + sentence)
+    for row in table.itertuples():
+        if row.n_before == 0 or row.n_after == 0:
+            mark = "[no data]"
+        else:
+            mark = "[improved]" if row.improved else "[no evidence of improvement]"
+        print(f"{mark} {row.sentence}")
     return 0

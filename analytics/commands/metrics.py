@@ -27,6 +27,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     ds = load(args.data_dir, args.program)
+    from analytics.views import check_services
+
+    check_services(ds, args.services)
     table = metric_table(ds, freq=args.freq, by=args.by, preset=args.preset, services=args.services)
     if args.format == "table":
         preset = get_preset(args.preset, ds.config)
