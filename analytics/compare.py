@@ -25,6 +25,8 @@ from scipy import stats
 from analytics._effects import (
     bootstrap_medians,
     clean_values,
+    cluster_bootstrap_medians,
+    cluster_bootstrap_ratio,
     garwood_interval,
     hodges_lehmann,
     holm,
@@ -43,6 +45,7 @@ __all__ = [
     "rate_effect",
     "proportion_effect",
     "paired_effect",
+    "clustered_difference_ci",
     "holm",
     "verdict_sentence",
     "wilson_interval",
@@ -135,6 +138,17 @@ class ProportionEffect(Effect):
     lower_bound_only_after: bool
 
 
+def _aligned_clusters(values, clusters) -> np.ndarray | None:
+    """Cluster labels of the non-NaN values (same order as ``clean_values`` keeps them)."""
+    if clusters is None:
+        return None
+    raw = np.asarray(values, dtype=float)
+    labels = np.asarray(clusters, dtype=object)
+    if labels.shape != raw.shape:
+        raise ValueError("clusters must have one label per value")
+    return labels[~np.isnan(raw)]
+
+
 def _ratio(num: float, den: float) -> float:
     if math.isnan(num) or math.isnan(den):
         return NAN
@@ -150,6 +164,8 @@ def duration_effect(
     confidence: float = 0.95,
     n_boot: int = 2000,
     seed: int = DEFAULT_SEED,
+    clusters_before: Sequence | np.ndarray | pd.Series | None = None,
+    clusters_after: Sequence | np.ndarray | pd.Series | None = None,
 ) -> DurationEffect:
     """Compare two samples of durations (same unit, e.g. hours).
 
@@ -163,6 +179,10 @@ def duration_effect(
         Bootstrap resamples per side for the CI of the median ratio (percentile method).
     seed : int
         Seed of the bootstrap: the same inputs always give the same interval.
+    clusters_before, clusters_after : array-like, optional
+        A cluster label per value (e.g. the deployment that shipped each change). When given,
+        the bootstrap resamples whole clusters, so values that travel together do not make
+        the interval falsely narrow. The U test still treats values as independent.
 
     Returns
     -------
@@ -180,6 +200,8 @@ def duration_effect(
     """
     b = clean_values(before, name="before")
     a = clean_values(after, name="after")
+    cl_b = _aligned_clusters(before, clusters_before)
+    cl_a = _aligned_clusters(after, clusters_after)
     med_b = float(np.median(b)) if b.size else NAN
     med_a = float(np.median(a)) if a.size else NAN
     p90_b = float(np.quantile(b, 0.9)) if b.size else NAN
@@ -189,8 +211,8 @@ def duration_effect(
     ci = (NAN, NAN)
     if b.size >= MIN_BOOTSTRAP_N and a.size >= MIN_BOOTSTRAP_N:
         rng = np.random.default_rng(seed)
-        boot_b = bootstrap_medians(b, n_boot, rng)
-        boot_a = bootstrap_medians(a, n_boot, rng)
+        boot_b = bootstrap_medians(b, n_boot, rng) if cl_b is None else cluster_bootstrap_medians(b, cl_b, n_boot, rng)
+        boot_a = bootstrap_medians(a, n_boot, rng) if cl_a is None else cluster_bootstrap_medians(a, cl_a, n_boot, rng)
         with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
             ratios = boot_a / boot_b
             ci = tuple(float(v) for v in np.quantile(ratios, [tail, 1 - tail]))
@@ -205,6 +227,8 @@ def duration_effect(
     log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
     shift, hl_low, hl_high, hl_method = hodges_lehmann(log_a, log_b, confidence)
     ratio, ci_method = _ratio(med_a, med_b), "percentile bootstrap of the median ratio"
+    if cl_b is not None or cl_a is not None:
+        ci_method = "cluster bootstrap of the median ratio"
     if med_a == 0 or med_b == 0:  # e.g. whole-hour truncation: a ratio of 0 or inf says nothing
         ratio, ci, ci_method = NAN, (NAN, NAN), "no ratio: a median of zero"
     return DurationEffect(
@@ -402,3 +426,37 @@ def paired_effect(
         effect=est, effect_kind="difference", ci_low=lo, ci_high=hi, ci_method="paired t",
         p_value=p, test="Wilcoxon signed-rank (paired)", n_before=n, n_after=n, confidence=confidence,
     )
+
+
+def clustered_difference_ci(
+    k_before: Sequence[float] | np.ndarray,
+    n_before: Sequence[float] | np.ndarray,
+    k_after: Sequence[float] | np.ndarray,
+    n_after: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float]:
+    """CI of the difference of two pooled proportions, resampling whole clusters.
+
+    Each argument holds one number per cluster (e.g. tests passed and tests run per test run):
+    tests in one run are not independent, so an interval on pooled counts would be falsely
+    narrow. Returns (low, high) of sum(k_after)/sum(n_after) - sum(k_before)/sum(n_before);
+    NaN when a side has fewer than 2 clusters.
+
+    Examples
+    --------
+    >>> lo, hi = clustered_difference_ci([9, 8, 10], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=500)
+    >>> 0 <= lo <= hi <= 0.2
+    True
+    """
+    kb, nb = np.asarray(k_before, dtype=float), np.asarray(n_before, dtype=float)
+    ka, na = np.asarray(k_after, dtype=float), np.asarray(n_after, dtype=float)
+    if kb.size < 2 or ka.size < 2:
+        return NAN, NAN
+    rng = np.random.default_rng(seed)
+    diff = cluster_bootstrap_ratio(ka, na, n_boot, rng) - cluster_bootstrap_ratio(kb, nb, n_boot, rng)
+    tail = (1 - confidence) / 2
+    lo, hi = np.nanquantile(diff, [tail, 1 - tail])
+    return float(lo), float(hi)

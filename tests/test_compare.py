@@ -386,3 +386,40 @@ def test_proportion_ci_covers_known_difference_and_null_is_rarely_rejected():
             proportion_effect(rng.binomial(60, 0.2), 60, rng.binomial(80, 0.2), 80).p_value < 0.05
         )
     assert covered >= 90 and rejected <= 10
+
+
+def test_cluster_bootstrap_medians_only_draw_whole_clusters():
+    from analytics._effects import cluster_bootstrap_medians
+
+    x = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
+    medians = cluster_bootstrap_medians(x, np.array(["a", "a", "a", "b", "b", "b"]), 300, np.random.default_rng(0))
+    assert set(np.round(medians, 6)) <= {1.0, 5.5, 10.0}  # a+a, a+b, b+b
+    assert {1.0, 5.5, 10.0} <= set(np.round(medians, 6))
+
+
+def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():
+    from analytics.compare import clustered_difference_ci
+
+    lo, hi = clustered_difference_ci([9, 9, 9], [10, 10, 10], [10, 10], [10, 10], n_boot=200)
+    assert lo == pytest.approx(0.1) and hi == pytest.approx(0.1)  # no between-run variation
+    assert all(math.isnan(v) for v in clustered_difference_ci([9], [10], [10, 10], [10, 10]))
+
+
+def test_cluster_bootstrap_keeps_coverage_where_the_iid_bootstrap_loses_it():
+    """No true effect; 8 deployments per side, 40 changes each sharing a deployment effect."""
+    covered = {"iid": 0, "cluster": 0}
+    runs = 30
+    for seed in range(runs):
+        rng = np.random.default_rng(1000 + seed)
+        sides = []
+        for _ in range(2):
+            effects = np.repeat(rng.normal(0, 1.0, 8), 40)
+            values = np.exp(effects + rng.normal(0, 0.3, effects.size))
+            sides.append((values, np.repeat(np.arange(8), 40)))
+        (b, cb), (a, ca) = sides
+        iid = duration_effect(b, a, n_boot=200, seed=seed)
+        clu = duration_effect(b, a, n_boot=200, seed=seed, clusters_before=cb, clusters_after=ca)
+        covered["iid"] += iid.ci_low <= 1 <= iid.ci_high
+        covered["cluster"] += clu.ci_low <= 1 <= clu.ci_high
+    assert covered["cluster"] >= 0.85 * runs
+    assert covered["iid"] <= 0.6 * runs  # treating shipped-together changes as independent misleads
