@@ -395,7 +395,7 @@ def classify(
 
 SCORECARD_COLUMNS = [
     "metric", "label", "severity", "unit", "scope", "value", "n", "target", "op", "met",
-    "baseline", "trend", "good_direction", "band", "on_track", "note",
+    "baseline", "trend", "good_direction", "band", "on_track", "lower_bound", "note",
 ]
 
 
@@ -571,5 +571,5 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
         "scope": scope, "value": value, "n": n, "target": t.threshold, "op": t.op, "met": met,
         "baseline": baseline, "trend": trend,
         "good_direction": "up" if info.higher_is_better else "down", "band": band,
-        "on_track": on_track, "note": "; ".join(notes),
+        "on_track": on_track, "lower_bound": bool(still_open), "note": "; ".join(notes),
     }

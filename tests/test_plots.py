@@ -505,3 +505,11 @@ def test_volume_chart_names_the_first_empty_month():
     full = volume_chart(counts.assign(rows=[5, 6, 7, 2, 3, 1]), config)
     assert full.axes[0].get_title(loc="left") == "Every table has rows in every month of the data"
     assert _is_no_data(volume_chart(counts.iloc[:0], config))
+
+
+def test_kpi_tile_of_a_lower_bound_says_undecided():
+    card = _scorecard().assign(met=[True, None, True], lower_bound=[False, True, False])
+    html = str(kpi_tiles_html(card))
+    assert "? Undecided: incidents still open" in html
+    assert "&#8805; " in html  # "≥" before the restore-time value, as a character reference
+    assert html.count("Target met") == 2

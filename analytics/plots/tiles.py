@@ -58,9 +58,12 @@ class Tile:
     trend_good: bool | None
     met: bool | None
     band: str
+    lower_bound: bool = False
 
     @property
     def met_text(self) -> str:
+        if self.met is None and self.lower_bound:
+            return "? Undecided: incidents still open"
         return {True: "✓ Target met", False: "✗ Target not met", None: "No target" if not self.target else "No data"}[self.met]
 
 
@@ -95,12 +98,13 @@ def tile_facts(row: pd.Series) -> Tile:
     good = None if trend not in ("up", "down") or metric not in METRICS else (trend == "up") == info.higher_is_better
     words = {True: "improving", False: "worsening"}.get(good) if good is not None else \
         {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
+    lower_bound = bool(_get(row, "lower_bound"))  # open incidents counted to the end of the data
     return Tile(
-        label=label, value=format_value(value, unit), suffix=rate_suffix(unit).strip(),
+        label=label, value=("≥ " if lower_bound else "") + format_value(value, unit), suffix=rate_suffix(unit).strip(),
         target=f"Target {_OPS.get(op, op)} {format_value(target, unit)}" if math.isfinite(target) else "",
         baseline=f"Baseline {format_value(baseline, unit)}" if math.isfinite(baseline) else "",
         arrow=_ARROWS.get(trend, ""), trend=words, trend_good=good, met=met,
-        band=str(_get(row, "band") or ""),
+        band=str(_get(row, "band") or ""), lower_bound=lower_bound,
     )
 
 
