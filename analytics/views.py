@@ -15,7 +15,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from analytics.benchmarks import classify, phase_value, scorecard
+from analytics.benchmarks import classify
 from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.config import ProgramConfig
 from analytics.control import xmr_chart
@@ -28,6 +28,7 @@ from analytics.metrics.linking import link_changes, link_coverage, link_incident
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
 from analytics.plots.words import format_hours, format_value
 from analytics.schema import TABLES
+from analytics.scorecard import phase_value, scorecard
 from analytics.trend import change_points, segmented_regression
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

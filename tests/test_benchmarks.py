@@ -15,17 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.benchmarks import (
-    BANDS,
-    DORA_METRICS,
-    SCORECARD_COLUMNS,
-    band_for,
-    classify,
-    dora_bands,
-    scorecard,
-)
+from analytics.benchmarks import BANDS, DORA_METRICS, band_for, classify, dora_bands
 from analytics.config import parse_config
 from analytics.exceptions import DataValidationError
+from analytics.scorecard import SCORECARD_COLUMNS, scorecard
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"

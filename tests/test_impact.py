@@ -136,7 +136,7 @@ def test_cli_impact(capsys):
 
 
 def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
-    from analytics.benchmarks import scorecard
+    from analytics.scorecard import scorecard
     from analytics.metrics import metric_table
 
     ds = load(SAMPLE_DIR)
