@@ -45,6 +45,9 @@ lint: $(STAMP) ## Lint with ruff and check notebooks carry no outputs
 	$(BIN)/ruff check analytics tests
 	$(BIN)/nbstripout --verify notebooks/reports/*.ipynb notebooks/explore/*.ipynb
 
+bench: $(STAMP) ## Benchmarks: load, metrics, impact, DuckDB cross-check, render
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 bench-render: $(STAMP) ## Time the month render against the naive papermill + nbconvert CLI loop
 	$(BIN)/python benchmarks/bench_render.py --data $(DATA)
 

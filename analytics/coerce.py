@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from analytics.arrowtext import (
+    arrow_numbers,
+    arrow_text,
+    is_trimmed_text,
+    iso_timestamps,
+    strictly_increasing,
+)
 from analytics.catalog import SEVERITIES
 from analytics.config import ProgramConfig
 from analytics.dataset import QualityLog
@@ -51,7 +60,8 @@ def coerce_table(
     df = df[[c for c in spec.names if c in df.columns]]
     df = _strip_text(df)
 
-    dup = df.duplicated(keep="first")
+    unique_ids = strictly_increasing(df[spec.id_column])
+    dup = _duplicate_rows(df, spec.id_column, unique_ids)
     if dup.any():
         log.add(
             table,
@@ -72,10 +82,12 @@ def coerce_table(
         )
     result = pd.DataFrame(out, index=df.index)
 
-    _check_ids(result, df, table, file)
+    if not unique_ids:
+        _check_ids(result, df, table, file)
     _check_order(result, table, file)
     try:
-        pandera_schema(table).validate(result, lazy=False)
+        # ids were checked unique above (_check_ids or in order), so pandera need not hash them again
+        pandera_schema(table).update_column(spec.id_column, unique=False).validate(result, lazy=False)
     except Exception as exc:  # pandera's SchemaError; translated, never shown raw
         cases = getattr(exc, "failure_cases", None)
         rows = (
@@ -86,13 +98,31 @@ def coerce_table(
         raise DataValidationError(
             f"breaks the data contract: {str(exc).splitlines()[0]}", file=file, rows=rows
         ) from None
+    if result[spec.time_column].is_monotonic_increasing:  # already in order: a stable sort keeps it
+        return result.reset_index(drop=True)
     return result.sort_values(spec.time_column, kind="stable").reset_index(drop=True)
+
+
+def _duplicate_rows(df: pd.DataFrame, id_column: str, unique_ids: bool) -> pd.Series:
+    """``df.duplicated(keep="first")``, hashing whole rows only where the id repeats.
+
+    An exact duplicate row repeats its id (missing ids count as equal), so rows with a unique
+    id cannot be duplicates.
+    """
+    if unique_ids:
+        return pd.Series(False, index=df.index)
+    candidates = df[id_column].duplicated(keep=False)
+    if not candidates.any():
+        return pd.Series(False, index=df.index)
+    return df[candidates].duplicated(keep="first").reindex(df.index, fill_value=False)
 
 
 def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            if is_trimmed_text(out[c]):  # nothing to strip, no empty string: unchanged
+                continue
             s = out[c].astype("str").str.strip()
             out[c] = s.mask(s.eq("") | out[c].isna())
     return out
@@ -177,13 +207,18 @@ def _timestamps(
                 .astype(out.dtype)
             )
         return s.dt.tz_convert("UTC").astype(out.dtype)
+    fast = iso_timestamps(s)
+    if fast is not None:  # every value "YYYY-MM-DDThh:mm:ss+hh:mm" or "...Z": same result, vectorised
+        parsed, given = fast
+        _log_foreign_offsets(parsed[present], given[present], col, table, config, log, ids)
+        return parsed
     text = s[present].astype("str")
     offset = text.str.extract(_OFFSET_RE, expand=False)
     has_offset = offset.notna()
     if has_offset.any():
         parsed = pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce")
         out.loc[parsed.index] = parsed.astype(out.dtype)
-        _log_foreign_offsets(parsed, offset[has_offset], col, table, config, log, ids)
+        _log_foreign_offsets(parsed, _offset_minutes(offset[has_offset]), col, table, config, log, ids)
     naive = text[~has_offset]
     if len(naive):
         parsed = _parse_naive(naive).dt.tz_localize(
@@ -227,23 +262,33 @@ def _parse_naive(text: pd.Series) -> pd.Series:
     return pd.Series(values, index=text.index, dtype="datetime64[ns]")
 
 
+def _offset_minutes(offset: pd.Series) -> pd.Series:
+    """Minutes east of UTC of offsets written ``Z``, ``+hh:mm`` or ``+hhmm``."""
+    sign = offset.str[0].map({"+": 1, "-": -1, "Z": 1})
+    digits = offset.str.replace(r"[^0-9]", "", regex=True).str.pad(4, fillchar="0")
+    given = sign * (digits.str[:2].astype("int64") * 60 + digits.str[2:4].astype("int64"))
+    return given.where(offset != "Z", 0)
+
+
 def _log_foreign_offsets(
     parsed: pd.Series,
-    offset: pd.Series,
+    given: pd.Series,
     col: Column,
     table: str,
     config: ProgramConfig,
     log: QualityLog,
     ids: pd.Series,
 ) -> None:
-    sign = offset.str[0].map({"+": 1, "-": -1, "Z": 1})
-    digits = offset.str.replace(r"[^0-9]", "", regex=True).str.pad(4, fillchar="0")
-    given = sign * (digits.str[:2].astype("int64") * 60 + digits.str[2:4].astype("int64"))
-    given = given.where(offset != "Z", 0)
-    ok = parsed.notna()
-    local = parsed[ok].dt.tz_convert(config.timezone).dt.tz_localize(None)
-    expected = (local - parsed[ok].dt.tz_localize(None)).dt.total_seconds() // 60
-    foreign = given[ok] != expected
+    """Log values whose written offset (``given``, minutes) is not the program zone's then."""
+    parsed = parsed.astype("datetime64[ns, UTC]")  # asi8 below must be nanoseconds, whatever the unit
+    ok = parsed.notna().to_numpy()
+    utc = parsed.array.asi8  # UTC instants as int64 ns (NaT rows are masked by ok)
+    if config.timezone == "UTC":
+        expected = np.zeros(len(utc), dtype=np.int64)
+    else:  # minutes east of UTC in the program's zone at each instant (whole seconds: exact)
+        wall = parsed.dt.tz_convert(config.timezone).dt.tz_localize(None).array.asi8
+        expected = (wall - utc) // 60_000_000_000
+    foreign = ok & (given.to_numpy("float64", na_value=np.nan) != expected)
     if foreign.any():
         log.add(
             table,
@@ -251,12 +296,14 @@ def _log_foreign_offsets(
             "converted (same instant)",
             "repaired",
             int(foreign.sum()),
-            ids[foreign[foreign].index],
+            ids.loc[parsed.index[np.flatnonzero(foreign)[:3]]],
         )
 
 
 def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
-    num = pd.to_numeric(s, errors="coerce")
+    num = arrow_numbers(s, integer=col.kind == "count")
+    if num is None:
+        num = pd.to_numeric(s, errors="coerce")
     bad = s.notna() & num.isna()
     if bad.any():
         raise DataValidationError(
@@ -304,17 +351,11 @@ def _enum(
     file: str,
     ids: pd.Series,
 ) -> pd.Series:
-    low = s.astype("str").str.lower()
     if col.name == "severity":
-        mapped = low.map(lambda v: config.severity_map.get(v, v) if isinstance(v, str) else v)
         allowed, hint = SEVERITIES, "; map other labels with severity_map in program.yml"
     else:
-        aliases = _ALIASES.get(col.name, {})
-        mapped = low.str.replace(r"[\s\-]+", "_", regex=True).map(
-            lambda v: aliases.get(v, v) if isinstance(v, str) else v
-        )
-        mapped = mapped.where(~low.isin(aliases), low.map(aliases))
         allowed, hint = col.values, ""
+    mapped = _per_distinct(s, lambda values: _canonical(values, col, config))
     if col.default is not None:
         filled = mapped.isna()
         if filled.any():
@@ -343,6 +384,30 @@ def _enum(
         )
         log.add(table, f"{col.name}: values {how}", "repaired", int(changed.sum()), ids[changed])
     return mapped.astype("str")
+
+
+def _canonical(s: pd.Series, col: Column, config: ProgramConfig) -> pd.Series:
+    """Each raw enumeration value lower-cased and mapped to its canonical spelling (or kept)."""
+    low = s.astype("str").str.lower()
+    if col.name == "severity":
+        return low.map(lambda v: config.severity_map.get(v, v) if isinstance(v, str) else v)
+    aliases = _ALIASES.get(col.name, {})
+    mapped = low.str.replace(r"[\s\-]+", "_", regex=True).map(
+        lambda v: aliases.get(v, v) if isinstance(v, str) else v
+    )
+    return mapped.where(~low.isin(aliases), low.map(aliases))
+
+
+def _per_distinct(s: pd.Series, fn) -> pd.Series:
+    """``fn(s)`` for an element-wise ``fn``, computed once per distinct value (missing stays missing)."""
+    arr = arrow_text(s)
+    if arr is None or len(s) < 1000:
+        return fn(s)
+    encoded = pc.dictionary_encode(arr.combine_chunks())
+    distinct = pd.Series(encoded.dictionary.to_pandas(), dtype="str")
+    mapped = fn(distinct).astype("str")
+    values = pa.array(mapped.to_numpy(dtype=object, na_value=None), type=pa.string())
+    return pc.take(values, encoded.indices).to_pandas().astype("str").set_axis(s.index)
 
 
 def _check_ids(result: pd.DataFrame, raw: pd.DataFrame, table: str, file: str) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics._effects import (
     bootstrap_medians,
@@ -198,6 +197,7 @@ def duration_effect(
     >>> round(e.effect, 3)
     0.1
     """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
     b = clean_values(before, name="before")
     a = clean_values(after, name="after")
     cl_b = _aligned_clusters(before, clusters_before)
@@ -340,6 +340,7 @@ def proportion_effect(
     >>> e.upper_bound_only_before, round(e.before_ci_high, 4), e.p_value
     (True, 0.1611, 1.0)
     """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
     for k, n in ((k_before, n_before), (k_after, n_after)):
         if not 0 <= k <= n:
             raise ValueError(f"need 0 <= k <= n, got k={k!r}, n={n!r}")
@@ -397,6 +398,7 @@ def paired_effect(
     >>> round(e.effect, 3), e.effect_kind, e.n_before
     (0.44, 'difference', 3)
     """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
     b = np.asarray(before, dtype=float)
     a = np.asarray(after, dtype=float)
     if b.shape != a.shape:

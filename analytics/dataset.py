@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -23,7 +24,7 @@ class QualityLog:
         """Record ``rows`` rows of ``table`` affected by ``rule``; action is repaired/dropped/noted."""
         if rows <= 0:
             return
-        shown = ", ".join(str(e) for e in list(examples)[:3])
+        shown = ", ".join(str(e) for e in itertools.islice(examples, 3))
         self._rows.append(
             {"table": table, "rule": rule, "action": action, "rows": int(rows), "examples": shown}
         )

@@ -7,16 +7,25 @@ are returned as tz-naive local dates (midnight), which is how people name period
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analytics.catalog import FREQUENCIES
 from analytics.config import ProgramConfig
 
+_NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
+
 
 def local_day(ts: pd.Series, timezone: str) -> pd.Series:
     """Local calendar day (tz-naive midnight) of each UTC timestamp; NaT stays NaT."""
     local = ts.dt.tz_convert(timezone).dt.tz_localize(None)
-    return local.dt.normalize()
+    if local.dtype != "datetime64[ns]":
+        return local.dt.normalize()
+    ns = local.to_numpy().view(np.int64)
+    day = ns - ns % _NS_PER_DAY  # floor to midnight (NaT is left as it is below)
+    day[ns == _NAT] = _NAT
+    return pd.Series(day.view("datetime64[ns]"), index=local.index, name=local.name)
 
 
 def period_start(
@@ -50,10 +59,32 @@ def floor_dates(day: pd.Series, freq: str, week_start: str = "monday") -> pd.Ser
     _check_freq(freq)
     if freq == "day":
         return day
+    fast = _floor_midnights(day, freq, week_start)
+    if fast is not None:
+        return fast
     if freq == "week":
         shift = day.dt.day_of_week if week_start == "monday" else (day.dt.day_of_week + 1) % 7
         return day - pd.to_timedelta(shift, unit="D")
     return day - pd.to_timedelta(day.dt.day - 1, unit="D")
+
+
+def _floor_midnights(day: pd.Series, freq: str, week_start: str) -> pd.Series | None:
+    """``floor_dates`` in numpy for local midnights (datetime64[ns]); None for other input."""
+    if day.dtype != "datetime64[ns]":
+        return None
+    ns = day.to_numpy().view(np.int64)
+    nat = ns == _NAT
+    if (ns[~nat] % _NS_PER_DAY).any():
+        return None
+    days = day.to_numpy().astype("datetime64[D]")
+    if freq == "month":
+        out = days.astype("datetime64[M]").astype("datetime64[ns]")
+    else:
+        weekday = (days.view(np.int64) + 3) % 7  # Monday = 0; 1970-01-01 was a Thursday
+        shift = weekday if week_start == "monday" else (weekday + 1) % 7
+        out = (days - shift).astype("datetime64[ns]")
+    out[nat] = np.datetime64("NaT")
+    return pd.Series(out, index=day.index, name=day.name)
 
 
 def period_range(

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import ruptures as rpt
-import statsmodels.api as sm
 
 __all__ = [
     "SegmentedFit",
@@ -113,6 +111,7 @@ def segmented_regression(
     SegmentedFit
         Warnings raised by statsmodels during the fit are recorded in ``notes``.
     """
+    import statsmodels.api as sm  # imported when needed: ~0.5 s
     if kind not in ("gaussian", "count"):
         raise ValueError(f"kind must be 'gaussian' or 'count', got {kind!r}")
     y_all = _weekly(series)
@@ -234,6 +233,7 @@ def change_points(
     (positions refer to the input). A series shorter than ``2 * min_size`` has none.
     Corroboration only: it does not test anything.
     """
+    import ruptures as rpt  # imported when needed: ~1 s (it pulls in scipy)
     if not isinstance(series, pd.Series):
         series = pd.Series(np.asarray(series, dtype=float))
     y_all = series.to_numpy(dtype=float, na_value=np.nan)

@@ -136,8 +136,8 @@ def test_cli_impact(capsys):
 
 
 def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
-    from analytics.scorecard import scorecard
     from analytics.metrics import metric_table
+    from analytics.scorecard import scorecard
 
     ds = load(SAMPLE_DIR)
     monthly = metric_table(ds, freq="month")

@@ -15,8 +15,9 @@ import pandas as pd
 from analytics.catalog import MINUTES_PER_HOUR, SECONDS_PER_HOUR
 from analytics.dataset import Dataset
 from analytics.exceptions import DataValidationError
+from analytics.metrics._keys import text_codes
 from analytics.metrics.presets import Preset, get_preset
-from analytics.periods import days_in_period, local_day, period_range, period_start
+from analytics.periods import days_in_period, floor_dates, local_day, period_range, period_start
 from analytics.schema import TABLE_NAMES
 
 ALL = "all"
@@ -80,7 +81,7 @@ def require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
 def hours(delta: pd.Series, rounding: str = "exact") -> pd.Series:
     """Timedeltas as float hours, rounded per a preset (``exact``, ``trunc_minutes``,
     ``ceil_minutes`` or ``trunc_hours``); NaT gives NaN."""
-    seconds = delta.dt.total_seconds().astype("float64")
+    seconds = _total_seconds(delta)
     if rounding == "exact":
         return seconds / SECONDS_PER_HOUR
     if rounding == "trunc_minutes":
@@ -90,6 +91,16 @@ def hours(delta: pd.Series, rounding: str = "exact") -> pd.Series:
     if rounding == "trunc_hours":
         return np.trunc(seconds / SECONDS_PER_HOUR)
     raise ValueError(f"unknown rounding {rounding!r}")
+
+
+def _total_seconds(delta: pd.Series) -> pd.Series:
+    """``delta.dt.total_seconds()`` as float64 (the same division, without pandas' overhead)."""
+    if delta.dtype != "timedelta64[ns]":
+        return delta.dt.total_seconds().astype("float64")
+    ns = delta.to_numpy().view(np.int64)
+    seconds = ns / 1_000_000_000
+    seconds[ns == np.iinfo(np.int64).min] = np.nan
+    return pd.Series(seconds, index=delta.index)
 
 
 def scoped(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -137,9 +148,8 @@ def duration_stats(frame: pd.DataFrame, value: str, keys: list[str], method: str
     if frame.empty:
         return pd.DataFrame(columns=keys + cols).set_index(keys)
     g = frame.groupby(keys, sort=True)[value]
-    out = pd.DataFrame({"n": g.size(), "mean": g.mean(),
-                        "median": g.quantile(0.5, interpolation=method),
-                        "p90": g.quantile(0.9, interpolation=method)})
+    q = g.quantile([0.5, 0.9], interpolation=method).unstack()  # one sort for both
+    out = pd.DataFrame({"n": g.size(), "mean": g.mean(), "median": q[0.5], "p90": q[0.9]})
     out["n_censored"] = frame.groupby(keys)[censored].sum().astype("int64") if censored else 0
     with_censored = out.index[out["n_censored"] > 0]
     if len(with_censored):  # Kaplan-Meier per group; few groups (periods x services x severities)
@@ -183,7 +193,57 @@ def to_rows(grid: Grid, stats: pd.DataFrame, metric: str, unit: str,
 
     Cells absent from ``stats`` get value NaN, n 0 (no data).
     """
-    full = stats.reindex(index=grid.index, columns=STAT_COLUMNS)
+    return _rows(grid, stats.reindex(index=grid.index, columns=STAT_COLUMNS), metric, unit, severity)
+
+
+def cell_rows(grid: Grid, stats: pd.DataFrame, metric: str, unit: str,
+              severity: str = ALL) -> pd.DataFrame:
+    """``to_rows`` for ``stats`` indexed by grid cell number (see ``grid_cells``)."""
+    return _rows(grid, stats.reindex(index=range(len(grid.index)), columns=STAT_COLUMNS),
+                 metric, unit, severity)
+
+
+def grid_cells(grid: Grid, day: pd.Series, service: pd.Series | tuple[np.ndarray, list] | None,
+               cal: Calendar) -> np.ndarray:
+    """The grid cell (position in ``grid.index``) of each row, or -1 outside the grid.
+
+    ``day`` is the row's local date in ``cal``; ``service`` its service (None: scope "all"),
+    or the services already coded as (codes, names); a missing service (code -1) counts as
+    ``"(unassigned)"``, as ``tag_scope`` says. Grouping rows by cell number gives the groups
+    of ``groupby(["period_start", "service"])``, in grid order.
+    """
+    return combine_cells(grid, period_positions(grid, day, cal), service_positions(grid, service, len(day)))
+
+
+def period_positions(grid: Grid, day: pd.Series, cal: Calendar) -> np.ndarray:
+    """Position in ``grid.periods`` of the period holding each local date (-1 outside)."""
+    start = floor_dates(day, grid.freq, cal.week_start).to_numpy("datetime64[ns]").view(np.int64)
+    starts = grid.periods.to_numpy("datetime64[ns]").view(np.int64)
+    p = np.searchsorted(starts, start)
+    inside = p < len(starts)
+    inside[inside] = starts[p[inside]] == start[inside]
+    return np.where(inside, p, -1)
+
+
+def service_positions(grid: Grid, service: pd.Series | tuple[np.ndarray, list] | None,
+                      n: int) -> np.ndarray:
+    """Position in ``grid.services`` of each row's service (see ``grid_cells``; -1: none)."""
+    if service is None:
+        return np.zeros(n, dtype=np.int64)
+    codes, names = service if isinstance(service, tuple) else text_codes(service)
+    where = {name: i for i, name in enumerate(grid.services)}
+    table = np.array([where.get(n, -1) for n in names] + [where.get(UNASSIGNED, -1)], dtype=np.int64)
+    return table[codes]  # code -1 (missing) picks "(unassigned)"
+
+
+def combine_cells(grid: Grid, period: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Grid cell numbers from period and service positions (-1 when either is -1)."""
+    cells = period * len(grid.services) + service
+    cells[(period < 0) | (service < 0)] = -1
+    return cells
+
+
+def _rows(grid: Grid, full: pd.DataFrame, metric: str, unit: str, severity: str) -> pd.DataFrame:
     size = len(full)
     return pd.DataFrame({
         "period_start": grid.index.get_level_values(0),

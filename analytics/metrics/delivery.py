@@ -6,27 +6,38 @@ All functions are pure: they never modify the dataset's frames.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
+from analytics.arrowtext import is_trimmed_text, strictly_increasing
 from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
 from analytics.dataset import Dataset
 from analytics.metrics._common import (
+    ALL,
     Calendar,
     Grid,
+    cell_rows,
+    combine_cells,
     date_span,
     duration_stats,
     hours,
+    period_positions,
     require,
     resolve,
+    service_positions,
     tag_scope,
     to_rows,
 )
-from analytics.metrics.linking import link_changes
+from analytics.metrics._keys import labels, take_text
+from analytics.metrics.linking import LINK_METHODS, UTC_NS, change_link_rows, link_changes
 from analytics.metrics.pr_cycle import span_minutes
 from analytics.metrics.presets import Preset
 from analytics.periods import floor_dates
 
 DEPLOYMENT_COLUMNS = ["deployment_id", "service", "environment", "finished_at", "status"]
+_NAT = np.iinfo(np.int64).min
 CHANGE_COLUMNS = ["change_id", "service", "committed_at"]
 
 
@@ -69,24 +80,91 @@ def lead_times(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataF
         See docs/METRICS.md ("Lead time for changes").
     """
     p, cal = resolve(dataset, preset)
-    chg = dataset.changes
-    require(chg, CHANGE_COLUMNS, "changes")
-    cols = ["change_id", "deployment_id", "deployed_at", "link_method"]
-    links = link_changes(chg, dataset.deployments,
-                         production_environments=dataset.config.production_environments)
-    links = links[[c for c in cols if c in links.columns]]
-    links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
-    m = chg.drop(columns=["deployment_id"], errors="ignore").merge(links, on="change_id", how="inner")
-    if p.lead_time_start == "pr_cycle":
-        lead = _pr_cycle_hours(m, p.lead_time_rounding)
+    lead = _lead(dataset, p)
+    if lead.merged is not None:  # change ids repeat: the general join, row for row as before
+        m = lead.merged
+        out = m.loc[lead.keep, ["change_id", "service", "deployment_id", "deployed_at"]].copy()
+        out["link_method"] = m.loc[lead.keep, "link_method"] if "link_method" in m.columns else "unknown"
     else:
-        lead = hours(m["deployed_at"] - m["committed_at"], p.lead_time_rounding)
-    keep = (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
-    out = m.loc[keep, ["change_id", "service", "deployment_id", "deployed_at"]].copy()
-    out["link_method"] = m.loc[keep, "link_method"] if "link_method" in m.columns else "unknown"
-    out["lead_time_hours"] = lead[keep].astype("float64")
+        chg = dataset.changes
+        rows = lead.rows
+        out = pd.DataFrame({
+            "change_id": chg["change_id"].iloc[rows].reset_index(drop=True),
+            "service": chg["service"].iloc[rows].reset_index(drop=True),
+            "deployment_id": take_text(lead.dep["deployment_id"], lead.dep_rows),
+            "deployed_at": _utc(lead.deployed_ns),
+            "link_method": labels(lead.method, LINK_METHODS),
+        })
+    out["lead_time_hours"] = lead.hours
     out["day"] = cal.day(out["deployed_at"])
     return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Lead:
+    """The kept lead times: change rows, their deployment rows, deployed_at, method, hours."""
+
+    rows: np.ndarray  # positions in dataset.changes
+    dep_rows: np.ndarray  # positions in dep
+    deployed_ns: np.ndarray  # deployed_at as int64 nanoseconds (UTC)
+    method: np.ndarray  # index into LINK_METHODS
+    hours: np.ndarray  # float64
+    dep: pd.DataFrame
+    keep: pd.Series | None = None
+    merged: pd.DataFrame | None = None  # the merged frame of the general path (duplicate ids)
+    services: tuple[np.ndarray, list] | None = None  # the changes' services as (codes, names)
+
+
+def _lead(dataset: Dataset, p: Preset) -> _Lead:
+    """Link every change and compute its lead time under ``p`` (kept rows only).
+
+    With unique change ids (the loader guarantees them) the links line up with the changes
+    row for row; otherwise the changes are joined to their links on change_id, as before.
+    """
+    chg = dataset.changes
+    require(chg, CHANGE_COLUMNS, "changes")
+    dep_rows, method, dep, (service_codes, services) = change_link_rows(
+        chg, dataset.deployments, production_environments=dataset.config.production_environments)
+    finished = dep["finished_at"]
+    deployed_ns = np.append(finished.array.asi8, _NAT)[dep_rows]  # row -1 picks NaT
+    linked = (dep_rows >= 0) & (deployed_ns != _NAT)
+    ids = chg["change_id"]
+    if not (strictly_increasing(ids) or ids.is_unique):
+        links = link_changes(chg, dataset.deployments,
+                             production_environments=dataset.config.production_environments)
+        links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
+        m = chg.drop(columns=["deployment_id"], errors="ignore").merge(links, on="change_id", how="inner")
+        lead = _lead_hours(m, p)
+        keep = (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
+        return _Lead(np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([], dtype=np.int64),
+                     np.array([], dtype=np.int64), lead[keep].to_numpy("float64"), dep, keep, m)
+    rows = np.flatnonzero(linked)
+    deployed = deployed_ns[rows]
+    if p.lead_time_start == "pr_cycle" or chg["committed_at"].dtype != UTC_NS:
+        cols = [c for c in ("committed_at", "authored_at", "pr_opened_at", "merged_at") if c in chg.columns]
+        m = pd.DataFrame({c: chg[c].iloc[rows].reset_index(drop=True) for c in cols})
+        m["deployed_at"] = _utc(deployed)
+        lead = _lead_hours(m, p)
+    else:  # deployed_at - committed_at on int64 nanoseconds, NaT kept as NaT
+        committed = chg["committed_at"].array.asi8[rows]
+        delta = np.where(committed == _NAT, _NAT, deployed - committed)
+        lead = hours(pd.Series(delta.view("timedelta64[ns]")), p.lead_time_rounding)
+    keep = ((lead >= 0) if p.lead_time_keep_zero else (lead > 0)).to_numpy()
+    return _Lead(rows[keep], dep_rows[rows[keep]], deployed[keep],
+                 method[rows[keep]], lead.to_numpy("float64")[keep], dep,
+                 services=(service_codes[rows[keep]], services) if is_trimmed_text(chg["service"]) else None)
+
+
+def _utc(ns: np.ndarray) -> pd.Series:
+    """int64 nanoseconds as a UTC timestamp Series (positional)."""
+    return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").astype(UTC_NS)
+
+
+def _lead_hours(m: pd.DataFrame, p: Preset) -> pd.Series:
+    """Lead time in hours of each linked change in ``m`` (deployed_at and the change's times)."""
+    if p.lead_time_start == "pr_cycle":
+        return _pr_cycle_hours(m, p.lead_time_rounding)
+    return hours(m["deployed_at"] - m["committed_at"], p.lead_time_rounding)
 
 
 def _pr_cycle_hours(m: pd.DataFrame, rounding: str) -> pd.Series:
@@ -118,33 +196,58 @@ def delivery_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
     (service or "all") that has deployment rows; n is then the calendar days of the period.
     Outside that span, or with no deployments at all, they are NaN with n = 0.
     """
-    freq = grid.freq
-    base = tag_scope(deployments_base(dataset, cal), by, cal, freq, "finished_at")
-    days = grid.days
-    observed = _count_coverage(base, grid, cal)
-    prod_ok = base[base["is_production"] & base["success"]]
+    base = deployments_base(dataset, cal)
+    scope = base["service"] if by == "service" else None
+    if by not in (None, "service"):
+        raise ValueError(f"by must be None or 'service', got {by!r}")
+    dep_period = period_positions(grid, base["day"], cal)
+    cells = combine_cells(grid, dep_period, service_positions(grid, scope, len(base)))
+    days = grid.days.to_numpy()
+    observed = _count_coverage(base if by == "service" else base.assign(service=ALL), grid, cal).to_numpy()
+    success = base["success"].to_numpy(bool)
+    prod_ok = success & base["is_production"].to_numpy(bool)
+    size = len(grid.index)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(cells[mask & (cells >= 0)], minlength=size).astype("float64")
+
+    ok_cells = cells[prod_ok & (cells >= 0)]
+    day_i8 = base["day"].to_numpy("datetime64[ns]").view(np.int64)[prod_ok & (cells >= 0)]
+    distinct = pd.DataFrame({"c": ok_cells, "d": day_i8}).drop_duplicates()
     counts = pd.DataFrame({
-        "all_ok": base[base["success"]].groupby(["period_start", "service"]).size(),
-        "prod_ok": prod_ok.groupby(["period_start", "service"]).size(),
-        "prod_days": prod_ok.groupby(["period_start", "service"])["day"].nunique(),
-    }).reindex(grid.index).fillna(0)
-    counts = counts.where(observed)
-    n = days.where(observed, 0)
-    unit_releases = f"releases/{freq}"
+        "all_ok": count(success), "prod_ok": count(prod_ok),
+        "prod_days": np.bincount(distinct["c"].to_numpy(), minlength=size).astype("float64"),
+    })
+    counts = counts.where(np.broadcast_to(observed[:, None], counts.shape))
+    n = pd.Series(np.where(observed, days, 0))
+    unit_releases = f"releases/{grid.freq}"
     rows = [
-        to_rows(grid, pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
-                "delivery_throughput_per_day", METRICS["delivery_throughput_per_day"].unit),
-        to_rows(grid, pd.DataFrame({"value": counts["prod_ok"], "n": n}),
-                "production_releases", unit_releases),
-        to_rows(grid, pd.DataFrame({"value": counts["prod_ok"] / days, "n": n}),
-                "deployment_frequency_per_day", METRICS["deployment_frequency_per_day"].unit),
-        to_rows(grid, pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
-                "deployment_days_per_week", METRICS["deployment_days_per_week"].unit),
+        cell_rows(grid, pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
+                  "delivery_throughput_per_day", METRICS["delivery_throughput_per_day"].unit),
+        cell_rows(grid, pd.DataFrame({"value": counts["prod_ok"], "n": n}),
+                  "production_releases", unit_releases),
+        cell_rows(grid, pd.DataFrame({"value": counts["prod_ok"] / days, "n": n}),
+                  "deployment_frequency_per_day", METRICS["deployment_frequency_per_day"].unit),
+        cell_rows(grid, pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
+                  "deployment_days_per_week", METRICS["deployment_days_per_week"].unit),
     ]
-    lt = tag_scope(lead_times(dataset, p), by, cal, freq, "deployed_at")
-    stats = duration_stats(lt, "lead_time_hours", ["period_start", "service"], p.quantile)
+    lead = _lead(dataset, p)
+    if lead.merged is not None:
+        lt = tag_scope(lead_times(dataset, p), by, cal, grid.freq, "deployed_at")
+        stats = duration_stats(lt, "lead_time_hours", ["period_start", "service"], p.quantile)
+        stats["value"] = stats["median"]
+        rows.append(to_rows(grid, stats, "lead_time_hours", METRICS["lead_time_hours"].unit))
+        return pd.concat(rows, ignore_index=True)
+    service = None
+    if by == "service":  # coded while linking, unless the raw names needed cleaning
+        service = lead.services or dataset.changes["service"].iloc[lead.rows].reset_index(drop=True)
+    # a change's period is its deployment's: the deployments' periods, gathered
+    lead_cells = combine_cells(grid, dep_period[lead.dep_rows],
+                               service_positions(grid, service, len(lead.dep_rows)))
+    frame = pd.DataFrame({"cell": lead_cells, "lead_time_hours": lead.hours})
+    stats = duration_stats(frame[frame["cell"] >= 0], "lead_time_hours", ["cell"], p.quantile)
     stats["value"] = stats["median"]
-    rows.append(to_rows(grid, stats, "lead_time_hours", METRICS["lead_time_hours"].unit))
+    rows.append(cell_rows(grid, stats, "lead_time_hours", METRICS["lead_time_hours"].unit))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -38,10 +38,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from analytics.ancestry import expand_short_shas, first_shipped_by, graph_commits, parent_map
+from analytics.arrowtext import is_trimmed_text
 from analytics.exceptions import DataValidationError
+from analytics.metrics._keys import (
+    asof,
+    first_positions,
+    instants,
+    labels,
+    positions,
+    shared_codes,
+    take_text,
+)
 
 CHANGE_LINK_COLUMNS = ["change_id", "deployment_id", "deployed_at", "link_method"]
 INCIDENT_LINK_COLUMNS = ["incident_id", "deployment_id", "link_method"]
@@ -63,7 +74,10 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     """Column as ``str`` with blanks as missing, positionally indexed; all-missing when absent."""
     if col not in frame.columns:
         return pd.Series([pd.NA] * len(frame), dtype="str")
-    s = frame[col].reset_index(drop=True).astype("str").str.strip()
+    s = frame[col].reset_index(drop=True)
+    if is_trimmed_text(s):  # nothing to strip or blank out
+        return s
+    s = s.astype("str").str.strip()
     return s.mask(s == "")
 
 
@@ -103,51 +117,38 @@ def _deployment_frame(
 
 def _production_sequence(dep: pd.DataFrame) -> pd.DataFrame:
     """Successful production deployments with a service and a finish time, in finish order."""
+    return dep.iloc[_production_rows(dep)][["deployment_id", "service", "finished_at", "commit_sha"]]
+
+
+def _production_rows(dep: pd.DataFrame) -> np.ndarray:
+    """Positions of ``_production_sequence``'s rows in ``dep``, in that order."""
     keep = (
         dep["good"]
         & dep["service"].notna()
         & dep["finished_at"].notna()
         & dep["deployment_id"].notna()
-    )
-    return dep.loc[keep, ["deployment_id", "service", "finished_at", "commit_sha"]].sort_values(
-        "finished_at", kind="stable"
-    )
-
-
-def _asof(
-    keys: pd.DataFrame,
-    prod: pd.DataFrame,
-    *,
-    direction: str,
-    exact: bool,
-    tolerance: pd.Timedelta | None = None,
-) -> pd.Series:
-    """``merge_asof`` by service: for each key row (service, t) the matching deployment id.
-
-    Returns a Series indexed like ``keys`` (rows without a service or time are left out).
-    """
-    left = keys.dropna(subset=["service", "t"])
-    if left.empty or prod.empty:
-        return pd.Series([], dtype="str")
-    left = left.assign(_row=left.index).sort_values("t", kind="stable")
-    right = prod[["service", "finished_at", "deployment_id"]]
-    merged = pd.merge_asof(
-        left[["_row", "service", "t"]],
-        right,
-        left_on="t",
-        right_on="finished_at",
-        by="service",
-        direction=direction,
-        allow_exact_matches=exact,
-        tolerance=tolerance,
-    )
-    return pd.Series(
-        merged["deployment_id"].to_numpy(), index=merged["_row"].to_numpy(), dtype="str"
-    )
+    ).to_numpy()
+    rows = np.flatnonzero(keep)
+    return rows[np.argsort(instants(dep["finished_at"])[rows], kind="stable")]
 
 
 def _empty(columns: Sequence[str], times: Sequence[str] = ()) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=UTC_NS if c in times else "str") for c in columns})
+
+
+def _as_given(column: pd.Series) -> pd.Series | np.ndarray:
+    """An id column for the output exactly as ``column.to_numpy()`` would give it, without
+    turning millions of ``str`` values into Python objects first."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is not pd.NA:
+        return column.reset_index(drop=True)
+    return column.to_numpy()
+
+
+def _times_at(dep: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """``dep.finished_at`` at ``rows`` (NaT for -1), positionally indexed."""
+    values = instants(dep["finished_at"])
+    taken = np.where(rows >= 0, values[np.clip(rows, 0, None)] if len(values) else 0, np.iinfo(np.int64).min)
+    return pd.Series(taken.view("datetime64[ns]")).dt.tz_localize("UTC").astype(UTC_NS)
 
 
 # --------------------------------------------------------------------------- changes
@@ -198,75 +199,84 @@ def link_changes(
     >>> link_changes(changes, deps)[["change_id", "deployment_id", "link_method"]].to_dict("records")
     [{'change_id': 'c1', 'deployment_id': 'd1', 'link_method': 'service_time'}]
     """
-    _require(changes, ["change_id", "service", "committed_at"], "changes")
-    dep = _deployment_frame(deployments, production_environments)
+    rows, method, dep, _ = change_link_rows(changes, deployments, production_environments, commit_parents)
     if changes.empty:
         return _empty(CHANGE_LINK_COLUMNS, times=["deployed_at"])
-    ch = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "service": _text(changes, "service"),
-            "t": _time(changes, "merged_at").fillna(_time(changes, "committed_at")),
-            "explicit_id": _text(changes, "deployment_id"),
-            "commit_sha": _text(changes, "commit_sha"),
+            "change_id": _as_given(changes["change_id"]),  # as given, so joins back are exact
+            "deployment_id": take_text(dep["deployment_id"], rows),
+            "deployed_at": _times_at(dep, rows),
+            "link_method": labels(method, LINK_METHODS),
         }
     )
-    prod = _production_sequence(dep)
-    by_id = (
-        dep.dropna(subset=["deployment_id"])
-        .drop_duplicates("deployment_id")
-        .set_index("deployment_id")
-    )
-    linked = pd.Series(pd.NA, index=ch.index, dtype="str")
-    method = pd.Series(pd.NA, index=ch.index, dtype="str")
+
+
+def change_link_rows(
+    changes: pd.DataFrame,
+    deployments: pd.DataFrame,
+    production_environments: Sequence[str] = ("production",),
+    commit_parents: pd.DataFrame | dict | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, tuple[np.ndarray, list]]:
+    """``link_changes`` as positions: for each change, the row of ``deployments`` (positional;
+    the first row with the linked id) or -1, the rule as an index into ``LINK_METHODS`` or -1,
+    the positional deployments frame the rows point into (``deployment_id``, ``service``,
+    ``finished_at``, ``commit_sha``, ``good``), and the changes' services as (codes, names)."""
+    _require(changes, ["change_id", "service", "committed_at"], "changes")
+    dep = _deployment_frame(deployments, production_environments)
+    n = len(changes)
+    if changes.empty:
+        empty = np.full(n, -1, dtype=np.int64)
+        return empty, empty.copy(), dep, (np.zeros(0, dtype=np.int64), [])
+    service = _text(changes, "service")
+    first = first_positions(dep["deployment_id"])
+    by_id = np.flatnonzero(first == np.arange(len(dep)))  # first row of each id
+    unique = len(by_id) == len(dep)
+    named = positions(_text(changes, "deployment_id"), dep["deployment_id"].iloc[by_id])
+    if not unique:
+        named = np.append(by_id, -1)[named]  # position among firsts -> row (-1 stays -1)
+    known = named >= 0
+    direct = np.append(dep["good"].to_numpy(dtype=bool), False)[named]
+    rows = np.where(direct, named, -1)
+    prod = _production_rows(dep)
+    vocabulary: dict = {}
+    dep_code, change_code = shared_codes(dep["service"], service, vocabulary=vocabulary)
+    finished = instants(dep["finished_at"])
 
     # 1. explicit, with fall-forward from a non-production or unsuccessful deployment
-    known = ch["explicit_id"].isin(by_id.index)
-    good_ids = by_id.index[by_id["good"].to_numpy()]
-    direct = known & ch["explicit_id"].isin(good_ids)
-    linked[direct] = ch.loc[direct, "explicit_id"]
-    forward = known & ~direct
-    if forward.any():
-        named = by_id.loc[ch.loc[forward, "explicit_id"]]
-        keys = pd.DataFrame(
-            {
-                "service": ch.loc[forward, "service"].fillna(
-                    pd.Series(named["service"].to_numpy(), index=ch.index[forward])
-                ),
-                "t": named["finished_at"].to_numpy(),
-            },
-            index=ch.index[forward],
-        )
-        hit = _asof(keys, prod, direction="forward", exact=True)
-        linked[hit.index] = hit
-    method[known & linked.notna()] = "explicit"
-    decided = known.copy()
+    forward = np.flatnonzero(known & ~direct)
+    if len(forward):
+        src = named[forward]
+        code = np.where(change_code[forward] >= 0, change_code[forward], dep_code[src])
+        hit = asof(code, finished[src], dep_code[prod], finished[prod], direction="forward", exact=True)
+        rows[forward[hit >= 0]] = prod[hit[hit >= 0]]
+    method = np.where(known & (rows >= 0), LINK_METHODS.index("explicit"), -1)
+    decided = known
 
     # 2. ancestry through the commit graph
     if commit_parents is not None:
-        applies, hit = _ancestry_links(ch[~decided], prod, parent_map(commit_parents))
-        linked[hit.index] = hit
-        method[hit.index] = "ancestry"
-        decided |= applies.reindex(ch.index, fill_value=False)
+        decided = known.copy()
+        undecided = np.flatnonzero(~decided)
+        ch = pd.DataFrame({"service": service, "commit_sha": _text(changes, "commit_sha")}).iloc[undecided]
+        applies, hit = _ancestry_links(ch, _production_sequence(dep), parent_map(commit_parents))
+        at = positions(hit.astype("str"), dep["deployment_id"].iloc[by_id])
+        rows[hit.index.to_numpy()] = np.where(at >= 0, by_id[np.clip(at, 0, None)], -1)
+        method[hit.index.to_numpy()] = LINK_METHODS.index("ancestry")
+        decided[applies.index[applies.to_numpy(dtype=bool)].to_numpy()] = True
 
     # 3. first production deployment of the service at or after merge (or commit)
-    todo = ~decided
-    if todo.any():
-        hit = _asof(ch.loc[todo, ["service", "t"]], prod, direction="forward", exact=True).dropna()
-        linked[hit.index] = hit
-        method[hit.index] = "service_time"
-
-    deployed_at = pd.Series(pd.NaT, index=ch.index, dtype=UTC_NS)
-    has = linked.notna()
-    if has.any():
-        deployed_at[has] = by_id.loc[linked[has], "finished_at"].to_numpy()
-    return pd.DataFrame(
-        {
-            "change_id": changes["change_id"].to_numpy(),  # as given, so joins back are exact
-            "deployment_id": linked,
-            "deployed_at": deployed_at,
-            "link_method": method,
-        }
-    )
+    todo = np.flatnonzero(~decided)
+    if len(todo):
+        merged = instants(_time(changes, "merged_at"))[todo]
+        t = np.where(merged == np.iinfo(np.int64).min, instants(_time(changes, "committed_at"))[todo], merged)
+        hit = asof(change_code[todo], t, dep_code[prod], finished[prod], direction="forward", exact=True)
+        ok = hit >= 0
+        rows[todo[ok]] = prod[hit[ok]]
+        method[todo[ok]] = LINK_METHODS.index("service_time")
+    if not unique:
+        linked = rows >= 0
+        rows[linked] = first[rows[linked]]  # the deployment named by the id: its first row
+    return rows, method, dep, (change_code, list(vocabulary))
 
 
 def _ancestry_links(
@@ -348,42 +358,53 @@ def link_incidents(
     ValueError
         When ``window_hours`` is not positive.
     """
+    rows, method, dep = incident_link_rows(incidents, deployments, production_environments, window_hours)
+    if incidents.empty:
+        return _empty(INCIDENT_LINK_COLUMNS)
+    return pd.DataFrame(
+        {
+            "incident_id": _as_given(incidents["incident_id"]),  # as given
+            "deployment_id": take_text(dep["deployment_id"], rows),
+            "link_method": labels(method, LINK_METHODS),
+        }
+    )
+
+
+def incident_link_rows(
+    incidents: pd.DataFrame,
+    deployments: pd.DataFrame,
+    production_environments: Sequence[str] = ("production",),
+    window_hours: float | None = 24.0,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """``link_incidents`` as positions: for each incident, the row of ``deployments``
+    (positional; the first row with the linked id) or -1, the rule as an index into
+    ``LINK_METHODS`` or -1, and the positional deployments frame (see ``change_link_rows``)."""
     _require(incidents, ["incident_id", "opened_at"], "incidents")
     dep = _deployment_frame(deployments, production_environments)
     tolerance = _tolerance(window_hours)
+    n = len(incidents)
+    rows = np.full(n, -1, dtype=np.int64)
+    method = np.full(n, -1, dtype=np.int64)
     if incidents.empty:
-        return _empty(INCIDENT_LINK_COLUMNS)
-    inc = pd.DataFrame(
-        {
-            "service": _text(incidents, "service"),
-            "t": _time(incidents, "opened_at"),
-            "cause": _text(incidents, "caused_by_deployment_id"),
-        }
-    )
-    linked = pd.Series(pd.NA, index=inc.index, dtype="str")
-    method = pd.Series(pd.NA, index=inc.index, dtype="str")
-    explicit = inc["cause"].isin(dep["deployment_id"].dropna())
-    linked[explicit] = inc.loc[explicit, "cause"]
-    method[explicit] = "explicit"
-    todo = ~explicit
-    if todo.any():
-        prod = _production_sequence(dep)
-        hit = _asof(
-            inc.loc[todo, ["service", "t"]],
-            prod,
-            direction="backward",
-            exact=False,
-            tolerance=tolerance,
-        ).dropna()
-        linked[hit.index] = hit
-        method[hit.index] = "previous_deployment"
-    return pd.DataFrame(
-        {
-            "incident_id": incidents["incident_id"].to_numpy(),  # as given
-            "deployment_id": linked,
-            "link_method": method,
-        }
-    )
+        return rows, method, dep
+    first = first_positions(dep["deployment_id"])
+    by_id = np.flatnonzero(first == np.arange(len(dep)))
+    named = positions(_text(incidents, "caused_by_deployment_id"), dep["deployment_id"].iloc[by_id])
+    explicit = named >= 0
+    rows[explicit] = by_id[named[explicit]]
+    method[explicit] = LINK_METHODS.index("explicit")
+    todo = np.flatnonzero(~explicit)
+    if len(todo):
+        prod = _production_rows(dep)
+        dep_code, inc_code = shared_codes(dep["service"], _text(incidents, "service"))
+        finished = instants(dep["finished_at"])
+        hit = asof(inc_code[todo], instants(_time(incidents, "opened_at"))[todo], dep_code[prod],
+                   finished[prod], direction="backward", exact=False,
+                   tolerance_ns=None if tolerance is None else tolerance.value)
+        ok = hit >= 0
+        rows[todo[ok]] = first[prod[hit[ok]]]
+        method[todo[ok]] = LINK_METHODS.index("previous_deployment")
+    return rows, method, dep
 
 
 def _tolerance(window_hours: float | None) -> pd.Timedelta | None:

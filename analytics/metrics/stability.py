@@ -6,8 +6,10 @@ All functions are pure: they never modify the dataset's frames.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from analytics.arrowtext import is_trimmed_text
 from analytics.catalog import METRICS, SEVERITIES
 from analytics.dataset import Dataset
 from analytics.metrics._common import (
@@ -23,8 +25,9 @@ from analytics.metrics._common import (
     tag_scope,
     to_rows,
 )
+from analytics.metrics._keys import first_positions, instants, text_codes
 from analytics.metrics.delivery import deployments_base
-from analytics.metrics.linking import link_incidents
+from analytics.metrics.linking import incident_link_rows
 from analytics.metrics.presets import Preset
 
 FAILED_STATUSES = ("failed", "rolled_back")
@@ -57,11 +60,7 @@ def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd
     p, cal = resolve(dataset, preset)
     out = deployments_base(dataset, cal)
     attempt = out["is_production"] & out["status"].ne("cancelled")
-    links = link_incidents(dataset.incidents, dataset.deployments,
-                           production_environments=dataset.config.production_environments,
-                           window_hours=p.link_window_hours(dataset.config))
-    per_dep = links.dropna(subset=["deployment_id"]).groupby("deployment_id").size()
-    out["incident_count"] = out["deployment_id"].map(per_dep).fillna(0).astype("int64")
+    out["incident_count"] = _incident_counts(dataset, p)
     out["followed_by_fix"] = _followed_by_fix(out, attempt, p)
     good = out["is_production"] & out["success"]
     if p.cfr == "failed_deployments":
@@ -84,10 +83,34 @@ def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd
     return out
 
 
+def _incident_counts(dataset: Dataset, p: Preset) -> np.ndarray:
+    """Incidents linked to each deployment's id (``link_incidents``), per deployments row."""
+    rows, _, dep = incident_link_rows(dataset.incidents, dataset.deployments,
+                                      production_environments=dataset.config.production_environments,
+                                      window_hours=p.link_window_hours(dataset.config))
+    per_first_row = np.bincount(rows[rows >= 0], minlength=len(dep))
+    first = first_positions(dep["deployment_id"])
+    counts = np.where(first >= 0, per_first_row[np.clip(first, 0, None)] if len(dep) else 0, 0)
+    raw = dataset.deployments["deployment_id"].reset_index(drop=True)
+    if not is_trimmed_text(raw):  # a raw id that is not its cleaned self names no link
+        counts = np.where(raw.eq(dep["deployment_id"]).fillna(False).to_numpy(bool), counts, 0)
+    return counts.astype("int64")
+
+
 def _followed_by_fix(facts: pd.DataFrame, attempt: pd.Series, p: Preset) -> pd.Series:
     """True where the next production attempt of the same service is a fix within the window."""
     flag = pd.Series(False, index=facts.index)
     if not p.followup_kinds:
+        return flag
+    rows = np.flatnonzero(attempt.to_numpy(bool))
+    seq = facts.iloc[rows]
+    if not seq[["service", "finished_at", "deployment_id"]].isna().any().any():
+        order = _service_time_id_order(seq)
+        service, kind = seq["service"].to_numpy(object)[order], seq["kind"].isin(p.followup_kinds).to_numpy(bool)[order]
+        t = instants(seq["finished_at"])[order]
+        window = pd.Timedelta(hours=p.followup_window_hours).value
+        hit = (service[1:] == service[:-1]) & kind[1:] & (t[1:] - t[:-1] <= window)
+        flag.iloc[rows[order[:-1][hit]]] = True
         return flag
     seq = facts.loc[attempt, ["service", "finished_at", "kind", "deployment_id"]]
     seq = seq.sort_values(["service", "finished_at", "deployment_id"], kind="stable")
@@ -96,6 +119,23 @@ def _followed_by_fix(facts: pd.DataFrame, attempt: pd.Series, p: Preset) -> pd.S
     hit = nxt["kind"].isin(p.followup_kinds) & (gap <= pd.Timedelta(hours=p.followup_window_hours))
     flag[seq.index[hit.to_numpy()]] = True
     return flag
+
+
+def _service_time_id_order(seq: pd.DataFrame) -> np.ndarray:
+    """Positions of ``seq`` sorted by service, finished_at, deployment_id (stable), as
+    ``sort_values`` would; ids are compared only when service and time tie."""
+    codes, names = text_codes(seq["service"])
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
+    service, t = rank[codes], instants(seq["finished_at"])
+    order = np.lexsort((t, service))
+    tied = (service[order][1:] == service[order][:-1]) & (t[order][1:] == t[order][:-1])
+    if tied.any():
+        ids = seq["deployment_id"].to_numpy(object)
+        id_rank = np.empty(len(ids), dtype=np.int64)
+        id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        order = np.lexsort((id_rank, t, service))
+    return order
 
 
 def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=None) -> pd.DataFrame:
@@ -179,7 +219,8 @@ def stability_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
     rt = pd.concat([rt.assign(severity=ALL), rt], ignore_index=True)
     stats = duration_stats(rt, "restore_hours", [*KEYS, "severity"], p.quantile, censored="censored")
     stats["value"] = stats["mean"]
-    present = [s for s in SEVERITIES if s in set(dataset.incidents["severity"].dropna())]
+    seen = set(dataset.incidents["severity"].dropna().unique())
+    present = [s for s in SEVERITIES if s in seen]
     unit = METRICS["time_to_restore_hours"].unit
     for severity in [ALL, *present]:
         sub = stats[stats.index.get_level_values("severity") == severity].droplevel("severity")
