@@ -216,8 +216,8 @@ def _timestamps(
     offset = text.str.extract(_OFFSET_RE, expand=False)
     has_offset = offset.notna()
     if has_offset.any():
-        parsed = pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce")
-        out.loc[parsed.index] = parsed.astype(out.dtype)
+        parsed = _utc_ns(pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce"))
+        out.loc[parsed.index] = parsed
         _log_foreign_offsets(parsed, _offset_minutes(offset[has_offset]), col, table, config, log, ids)
     naive = text[~has_offset]
     if len(naive):
@@ -226,7 +226,8 @@ def _timestamps(
             ambiguous=np.ones(len(naive), dtype=bool),
             nonexistent="shift_forward",
         ).dt.tz_convert("UTC")
-        out.loc[parsed.index] = parsed.astype(out.dtype)
+        parsed = _utc_ns(parsed)
+        out.loc[parsed.index] = parsed
         log.add(
             table,
             f"{col.name}: timestamps without offset read in {config.timezone}",
@@ -244,6 +245,16 @@ def _timestamps(
             column=col.name,
         )
     return out
+
+
+def _utc_ns(parsed: pd.Series) -> pd.Series:
+    """UTC timestamps of any unit as nanoseconds; instants outside that range (before 1677 or
+    after 2262) become NaT, so they are reported as unreadable instead of crashing."""
+    try:
+        return parsed.astype("datetime64[ns, UTC]")
+    except pd.errors.OutOfBoundsDatetime:
+        lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+        return parsed.where((parsed >= lo) & (parsed <= hi)).astype("datetime64[ns, UTC]")
 
 
 def _parse_naive(text: pd.Series) -> pd.Series:
@@ -319,6 +330,14 @@ def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
                 f"negative count {num[neg].iloc[0]:g}",
                 file=file,
                 rows=list(s.index[neg]),
+                column=col.name,
+            )
+        huge = num > 2**53  # beyond exact integers in a float (and far beyond any test count)
+        if huge.any():
+            raise DataValidationError(
+                f"{s[huge].iloc[0]} is too large for a count",
+                file=file,
+                rows=list(s.index[huge]),
                 column=col.name,
             )
         frac = num.notna() & (num != np.floor(num))

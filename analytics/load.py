@@ -130,8 +130,6 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
     header; anything else (ragged rows, bad bytes, odd headers ...) returns None, and the
     checked path reads the file again and names the problem.
     """
-    import mmap
-
     from pyarrow import ArrowException
     from pyarrow import csv as pacsv
 
@@ -139,12 +137,10 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
         return None
     with open(path, "rb") as fh:
         head = fh.read(65536)
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as whole:
-            quoted = whole.find(b'"') >= 0
     if not head.strip() or b"\x00" in head or b"\n" not in head.lstrip(b"\r\n"):
         return None
-    try:
-        header = head.decode("utf-8-sig").lstrip("\r\n").splitlines()[0]
+    try:  # the first line only: 64 KiB may end inside a multi-byte character
+        header = head.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8-sig").splitlines()[0]
     except (UnicodeDecodeError, IndexError):
         return None
     names = header.split(",")
@@ -155,7 +151,7 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),  # quoted line breaks
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, text), strings_can_be_null=True, null_values=[""],
                 quoted_strings_can_be_null=True,

@@ -4,7 +4,7 @@ At ``scale="large"`` it writes about 1,000,000 deployments, 5,000,000 changes, 1
 and 1,000,000 test runs of 200 services over five years (local dates 2019-01-01 .. 2023-12-31,
 Asia/Shanghai). Smaller scales (``tiny``, ``small``, ``medium``, or any row factor) keep the
 same shape with fewer rows. Unlike ``analytics.sample`` (a small, story-driven sample generated
-row by row), everything here is numpy/pyarrow array code: the large set takes under a minute.
+row by row), everything here is numpy/pyarrow array code: the large set takes about a minute.
 
 The data obey the contract (data/README.md) and exercise the loader and the linking rules:
 timestamps with a ``+08:00`` offset, except one service written in UTC (``Z``); incident

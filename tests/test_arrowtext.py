@@ -121,3 +121,12 @@ def test_csv_fast_path_reads_a_plain_file_and_steps_aside_for_odd_ones(tmp_path)
     for odd in ("a,a\n1,2\n", "a,b\n1,2,3\n", "a,\n1,2\n", "a;b\n1;2\n"):
         path.write_text(odd, encoding="utf-8")
         assert _read_csv_arrow(path) is None
+
+
+@pytest.mark.parametrize("value", ["0000", "0000-01-01T00:00:00Z", "3000-01-01T00:00:00+08:00"])
+def test_timestamps_outside_the_nanosecond_range_are_named_not_crashed(write_folder, value):
+    from analytics import DataValidationError, load
+
+    csv = f"deployment_id,service,environment,finished_at,status\nd1,api,production,{value},success\n"
+    with pytest.raises(DataValidationError, match="row 1, column finished_at: cannot read"):
+        load(write_folder({"deployments.csv": csv}))

@@ -130,10 +130,15 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success,extra\n"},
          "deployments.csv", 1, None, "more fields than the header"),
         ({"deployments.csv": b"deployment_id,service\n\xff\xfe,api\n"}, "deployments.csv", None, None, "not UTF-8"),
+        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
+          "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,99999999999999999999999,0\n"},
+         "test_runs.csv", 1, "tests_passed", "too large for a count"),
+        ({"deployments.csv": HEADER + "d1,api,production,2300-03-01T10:00:00+08:00,success\n"},
+         "deployments.csv", 1, "finished_at", "as a timestamp"),
     ],
     ids=["missing-column", "bad-timestamp", "bad-timestamp-row2", "resolved-before-opened", "negative-count",
          "coverage-percent", "id-twice", "empty-file", "binary", "semicolons", "unknown-status",
-         "unknown-severity", "blank-required", "ragged-row", "not-utf8"],
+         "unknown-severity", "blank-required", "ragged-row", "not-utf8", "huge-count", "year-2300"],
 )
 def test_bad_input_is_named_precisely(write_folder, files, name, row, column, words):
     folder = write_folder(files)

@@ -52,6 +52,15 @@ def shared_codes(*columns: pd.Series, vocabulary: dict | None = None) -> list[np
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position in ``keys`` (unique, non-missing) of each of ``values``; -1 when absent or missing."""
     varr, karr = arrow_text(values), arrow_text(keys)
+    if varr is not None and karr is not None and len(varr) < len(karr):
+        # few values, many keys: hash the distinct values and look the keys up in them
+        distinct = pc.drop_null(pc.unique(varr))
+        of_value = pc.fill_null(pc.index_in(varr, value_set=distinct), -1).to_numpy(zero_copy_only=False)
+        of_key = pc.fill_null(pc.index_in(karr, value_set=distinct), -1).to_numpy(zero_copy_only=False)
+        table = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot answers "absent"
+        hit = np.flatnonzero(of_key >= 0)
+        table[of_key[hit]] = hit
+        return table[of_value.astype(np.int64)]
     if varr is not None and karr is not None:
         keyset = karr.combine_chunks()
 
@@ -100,8 +109,8 @@ def asof(left_code: np.ndarray, left_t: np.ndarray, right_code: np.ndarray, righ
     l_ok = np.flatnonzero((left_code >= 0) & (left_t != NAT))
     if len(r_ok) == 0 or len(l_ok) == 0:
         return out
-    r_order = r_ok[np.argsort(right_code[r_ok], kind="stable")]  # by code, then time (already)
-    l_order = l_ok[np.argsort(left_code[l_ok], kind="stable")]
+    r_order = r_ok[_stable_order(right_code[r_ok])]  # by code, then time (already)
+    l_order = l_ok[_stable_order(left_code[l_ok])]
     r_codes, l_codes = right_code[r_order], left_code[l_order]
     codes = np.intersect1d(r_codes, l_codes)
     r_lo, r_hi = np.searchsorted(r_codes, codes, "left"), np.searchsorted(r_codes, codes, "right")
@@ -124,6 +133,13 @@ def asof(left_code: np.ndarray, left_t: np.ndarray, right_code: np.ndarray, righ
             hit &= np.abs(lt - bt[i]) <= tolerance_ns
         out[rows[hit]] = block[i[hit]]
     return out
+
+
+def _stable_order(codes: np.ndarray) -> np.ndarray:
+    """``argsort(codes, kind="stable")``; small codes as int16, which numpy radix-sorts."""
+    if len(codes) and codes.max() < np.iinfo(np.int16).max:
+        return np.argsort(codes.astype(np.int16), kind="stable")
+    return np.argsort(codes, kind="stable")
 
 
 def take_text(s: pd.Series, rows: np.ndarray) -> pd.Series:

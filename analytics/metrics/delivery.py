@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.arrowtext import is_trimmed_text, strictly_increasing
+from analytics.arrowtext import strictly_increasing
 from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
 from analytics.dataset import Dataset
 from analytics.metrics._common import (
@@ -152,7 +152,7 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
     keep = ((lead >= 0) if p.lead_time_keep_zero else (lead > 0)).to_numpy()
     return _Lead(rows[keep], dep_rows[rows[keep]], deployed[keep],
                  method[rows[keep]], lead.to_numpy("float64")[keep], dep,
-                 services=(service_codes[rows[keep]], services) if is_trimmed_text(chg["service"]) else None)
+                 services=(service_codes[rows[keep]], services) if services is not None else None)
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
@@ -196,12 +196,18 @@ def delivery_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
     (service or "all") that has deployment rows; n is then the calendar days of the period.
     Outside that span, or with no deployments at all, they are NaN with n = 0.
     """
-    base = deployments_base(dataset, cal)
-    scope = base["service"] if by == "service" else None
+    return pd.concat([count_rows(dataset, grid, p, cal, by), lead_time_rows(dataset, grid, p, cal, by)],
+                     ignore_index=True)
+
+
+def count_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None) -> pd.DataFrame:
+    """The four deployment-count metrics of ``delivery_rows``."""
     if by not in (None, "service"):
         raise ValueError(f"by must be None or 'service', got {by!r}")
-    dep_period = period_positions(grid, base["day"], cal)
-    cells = combine_cells(grid, dep_period, service_positions(grid, scope, len(base)))
+    base = deployments_base(dataset, cal)
+    scope = base["service"] if by == "service" else None
+    cells = combine_cells(grid, period_positions(grid, base["day"], cal),
+                          service_positions(grid, scope, len(base)))
     days = grid.days.to_numpy()
     observed = _count_coverage(base if by == "service" else base.assign(service=ALL), grid, cal).to_numpy()
     success = base["success"].to_numpy(bool)
@@ -221,7 +227,7 @@ def delivery_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
     counts = counts.where(np.broadcast_to(observed[:, None], counts.shape))
     n = pd.Series(np.where(observed, days, 0))
     unit_releases = f"releases/{grid.freq}"
-    rows = [
+    return pd.concat([
         cell_rows(grid, pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
                   "delivery_throughput_per_day", METRICS["delivery_throughput_per_day"].unit),
         cell_rows(grid, pd.DataFrame({"value": counts["prod_ok"], "n": n}),
@@ -230,25 +236,31 @@ def delivery_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
                   "deployment_frequency_per_day", METRICS["deployment_frequency_per_day"].unit),
         cell_rows(grid, pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
                   "deployment_days_per_week", METRICS["deployment_days_per_week"].unit),
-    ]
+    ], ignore_index=True)
+
+
+def lead_time_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None) -> pd.DataFrame:
+    """The lead-time rows of ``delivery_rows``: median, P90, mean and n per grid cell."""
+    if by not in (None, "service"):
+        raise ValueError(f"by must be None or 'service', got {by!r}")
     lead = _lead(dataset, p)
+    unit = METRICS["lead_time_hours"].unit
     if lead.merged is not None:
         lt = tag_scope(lead_times(dataset, p), by, cal, grid.freq, "deployed_at")
         stats = duration_stats(lt, "lead_time_hours", ["period_start", "service"], p.quantile)
         stats["value"] = stats["median"]
-        rows.append(to_rows(grid, stats, "lead_time_hours", METRICS["lead_time_hours"].unit))
-        return pd.concat(rows, ignore_index=True)
+        return to_rows(grid, stats, "lead_time_hours", unit)
     service = None
     if by == "service":  # coded while linking, unless the raw names needed cleaning
         service = lead.services or dataset.changes["service"].iloc[lead.rows].reset_index(drop=True)
     # a change's period is its deployment's: the deployments' periods, gathered
+    dep_period = period_positions(grid, cal.day(lead.dep["finished_at"]), cal)
     lead_cells = combine_cells(grid, dep_period[lead.dep_rows],
                                service_positions(grid, service, len(lead.dep_rows)))
     frame = pd.DataFrame({"cell": lead_cells, "lead_time_hours": lead.hours})
     stats = duration_stats(frame[frame["cell"] >= 0], "lead_time_hours", ["cell"], p.quantile)
     stats["value"] = stats["median"]
-    rows.append(cell_rows(grid, stats, "lead_time_hours", METRICS["lead_time_hours"].unit))
-    return pd.concat(rows, ignore_index=True)
+    return cell_rows(grid, stats, unit=unit, metric="lead_time_hours")
 
 
 def _count_coverage(base: pd.DataFrame, grid: Grid, cal: Calendar) -> pd.Series:

@@ -72,13 +72,18 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
 
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     """Column as ``str`` with blanks as missing, positionally indexed; all-missing when absent."""
+    return _clean_text(frame, col)[0]
+
+
+def _clean_text(frame: pd.DataFrame, col: str) -> tuple[pd.Series, bool]:
+    """``_text``, and whether the column already was that text (nothing stripped or blanked)."""
     if col not in frame.columns:
-        return pd.Series([pd.NA] * len(frame), dtype="str")
+        return pd.Series([pd.NA] * len(frame), dtype="str"), False
     s = frame[col].reset_index(drop=True)
     if is_trimmed_text(s):  # nothing to strip or blank out
-        return s
+        return s, True
     s = s.astype("str").str.strip()
-    return s.mask(s == "")
+    return s.mask(s == ""), False
 
 
 def _time(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -217,18 +222,19 @@ def change_link_rows(
     deployments: pd.DataFrame,
     production_environments: Sequence[str] = ("production",),
     commit_parents: pd.DataFrame | dict | None = None,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, tuple[np.ndarray, list]]:
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, tuple[np.ndarray, list | None]]:
     """``link_changes`` as positions: for each change, the row of ``deployments`` (positional;
     the first row with the linked id) or -1, the rule as an index into ``LINK_METHODS`` or -1,
     the positional deployments frame the rows point into (``deployment_id``, ``service``,
-    ``finished_at``, ``commit_sha``, ``good``), and the changes' services as (codes, names)."""
+    ``finished_at``, ``commit_sha``, ``good``), and the changes' services as (codes, names);
+    names is None when the raw service names needed cleaning (the codes are of the cleaned ones)."""
     _require(changes, ["change_id", "service", "committed_at"], "changes")
     dep = _deployment_frame(deployments, production_environments)
     n = len(changes)
     if changes.empty:
         empty = np.full(n, -1, dtype=np.int64)
         return empty, empty.copy(), dep, (np.zeros(0, dtype=np.int64), [])
-    service = _text(changes, "service")
+    service, clean = _clean_text(changes, "service")
     first = first_positions(dep["deployment_id"])
     by_id = np.flatnonzero(first == np.arange(len(dep)))  # first row of each id
     unique = len(by_id) == len(dep)
@@ -276,7 +282,7 @@ def change_link_rows(
     if not unique:
         linked = rows >= 0
         rows[linked] = first[rows[linked]]  # the deployment named by the id: its first row
-    return rows, method, dep, (change_code, list(vocabulary))
+    return rows, method, dep, (change_code, list(vocabulary) if clean else None)
 
 
 def _ancestry_links(

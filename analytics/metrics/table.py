@@ -9,7 +9,7 @@ import pandas as pd
 from analytics.catalog import FREQUENCIES, METRIC_NAMES, SEVERITIES
 from analytics.dataset import Dataset
 from analytics.metrics._common import ALL, ROW_COLUMNS, UNASSIGNED, Grid, periods, resolve
-from analytics.metrics.delivery import delivery_rows
+from analytics.metrics.delivery import count_rows, lead_time_rows
 from analytics.metrics.presets import Preset
 from analytics.metrics.quality import quality_rows
 from analytics.metrics.stability import stability_rows
@@ -72,7 +72,7 @@ def metric_table(dataset: Dataset, freq: str = "month", by: str | None = None,
         return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in DTYPES.items()})
     grid = Grid(freq, starts, _services(ds) if by == "service" else (ALL,))
     grid.index, grid.days  # noqa: B018 - built once here, before any thread reads them
-    families = (delivery_rows, stability_rows, quality_rows)
+    families = (count_rows, lead_time_rows, stability_rows, quality_rows)  # delivery_rows, split
     if len(ds.deployments) + len(ds.changes) < PARALLEL_ROWS:
         parts = [fn(ds, grid, p, cal, by) for fn in families]
     else:  # the families share nothing but the (read-only) dataset: two threads, as a SQL engine
