@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 _BRUTE_FORCE_PAIRS = 250_000  # above this many pairs, select order statistics without sorting all
 _BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
+_ENUMERATE_PAIRS = 2_000_000  # a bracket holding at most this many pairs is sorted outright
+# cluster bootstrap medians: half-width of the window of ranks kept around the median
+_WINDOW_SPREADS, _WINDOW_MIN = 10, 1_000
 
 __all__ = [
     "clean_values",
@@ -140,11 +143,14 @@ def _from_ordered(o: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
-def _count_le(a: np.ndarray, b: np.ndarray, t: float) -> int:
-    """Number of pairs with the computed difference ``a_i - b_j <= t`` (a, b sorted)."""
+def _first_le(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Per ``a_i``, the first j with the computed difference ``a_i - b_j <= t`` (a, b sorted).
+
+    ``a_i - b_j`` is non-increasing in j, also in floating point; rounding at the boundary is
+    fixed by stepping.
+    """
     n = b.size
     j = np.searchsorted(b, a - t, side="left")
-    # a_i - b_j is non-increasing in j, also in floating point; fix rounding at the boundary.
     while True:
         step = (j > 0) & (a - b[np.maximum(j - 1, 0)] <= t)
         if not step.any():
@@ -155,22 +161,45 @@ def _count_le(a: np.ndarray, b: np.ndarray, t: float) -> int:
         if not step.any():
             break
         j = j + step
-    return int((n - j).sum())
+    return j
+
+
+def _count_le(a: np.ndarray, b: np.ndarray, t: float) -> int:
+    """Number of pairs with the computed difference ``a_i - b_j <= t`` (a, b sorted)."""
+    return int((b.size - _first_le(a, b, t)).sum())
 
 
 def _kth_difference(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """k-th smallest (1-based) of all ``a_i - b_j`` without forming them (a, b sorted).
+    """k-th smallest (1-based) of all ``a_i - b_j`` without forming them all (a, b sorted).
 
-    Bisection over the ordered bit patterns of float64: at most 64 counting passes, exact.
+    Bisection on the value keeps ``count(<= low) < k <= count(<= high)`` until the bracket
+    holds few enough pairs to list them and select the k-th exactly; when the bracket cannot
+    be split further (adjacent floats), every pair inside it equals ``high``. Each count walks
+    the shorter array (``fl(a - b) == -fl(b - a)``, so the roles can be swapped exactly).
     """
-    lo, hi = _to_ordered(float(a[0] - b[-1])), _to_ordered(float(a[-1] - b[0]))
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _count_le(a, b, _from_ordered(mid)) >= k:
-            hi = mid
+    if a.size > b.size:
+        return -_kth_difference(b, a, a.size * b.size + 1 - k)
+    low = float(np.nextafter(a[0] - b[-1], -np.inf))  # below every difference: none <= low
+    high, below = float(a[-1] - b[0]), 0
+    inside = a.size * b.size
+    while inside > _ENUMERATE_PAIRS:
+        mid = low + (high - low) / 2
+        if not low < mid < high:  # rounding: split the bracket between its ordered bit patterns
+            o_low, o_high = _to_ordered(low), _to_ordered(high)
+            if o_high - o_low < 2:
+                return high
+            mid = _from_ordered((o_low + o_high) // 2)
+        count = _count_le(a, b, mid)
+        if count >= k:
+            high, inside = mid, count - below
         else:
-            lo = mid + 1
-    return _from_ordered(lo)
+            low, below, inside = mid, count, inside - (count - below)
+    j_high, j_low = _first_le(a, b, high), _first_le(a, b, low)
+    lengths = j_low - j_high  # pairs of a_i with low < a_i - b_j <= high
+    rows = np.repeat(np.arange(a.size), lengths)
+    cols = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    diffs = a[rows] - b[j_high[rows] + cols]
+    return float(np.partition(diffs, k - below - 1)[k - below - 1])
 
 
 def _order_stats(x: np.ndarray, y: np.ndarray, ks: list[int]) -> list[float]:
@@ -254,19 +283,43 @@ def cluster_bootstrap_medians(x: np.ndarray, clusters: np.ndarray, n_boot: int,
 
     Values in one cluster (e.g. the changes shipped by one deployment) are not independent;
     resampling clusters keeps that dependence, so the interval is not falsely narrow.
+
+    A resample is a multiset of the values, each weighted by how often its cluster was drawn,
+    so its median is a weighted median of the sorted values: found from the weighted counts
+    below a window of ranks around the median plus a cumulative sum inside the window (exact;
+    a resample whose median falls outside the window is done over all values). That costs
+    O(clusters + window) per resample instead of gathering and partitioning every value.
     """
     codes, _ = pd.factorize(pd.Series(clusters), sort=True)
-    order = np.argsort(codes, kind="stable")
-    values = x[order]
-    counts = np.bincount(codes)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    k = counts.size
+    k = int(codes.max()) + 1 if codes.size else 0
     out = np.empty(n_boot)
-    for i in range(n_boot):
-        pick = rng.integers(0, k, size=k)
-        sizes = counts[pick]
-        offsets = np.repeat(starts[pick] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-        out[i] = np.median(values[np.arange(sizes.sum()) + offsets])
+    if k == 0:
+        out[:] = np.nan
+        return out
+    counts = np.bincount(codes, minlength=k)
+    order = np.argsort(x, kind="stable")
+    values, value_codes = x[order], codes[order]
+    n = x.size
+    # the resample's median rank moves by about sqrt(sum of squared cluster sizes)
+    spread = math.sqrt(float(np.dot(counts, counts)))
+    half = min(n, int(_WINDOW_SPREADS * spread) + _WINDOW_MIN)
+    lo, hi = max(0, n // 2 - half), min(n, n // 2 + half)
+    below = np.bincount(value_codes[:lo], minlength=k)
+    window_values, window_codes = values[lo:hi], value_codes[lo:hi]
+    rows = max(1, _BOOT_CELLS // k)
+    for start in range(0, n_boot, rows):
+        stop = min(n_boot, start + rows)
+        pick = rng.integers(0, k, size=(stop - start, k))  # the same stream as one draw per resample
+        for row in range(stop - start):
+            weight = np.bincount(pick[row], minlength=k)  # times each cluster was drawn
+            total, before = int(np.dot(weight, counts)), int(np.dot(weight, below))
+            ranks = ((total + 1) // 2, total // 2 + 1)  # the middle one, or the middle two
+            cum = np.cumsum(weight[window_codes]) + before
+            if ranks[0] > before and cum.size and ranks[1] <= cum[-1]:
+                picked = window_values[np.searchsorted(cum, ranks)]
+            else:  # the median lies outside the window: all values
+                picked = values[np.searchsorted(np.cumsum(weight[value_codes]), ranks)]
+            out[start + row] = (picked[0] + picked[1]) / 2
     return out
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "proportion_effect",
     "paired_effect",
     "clustered_difference_ci",
+    "clustered_proportion_effect",
     "holm",
     "verdict_sentence",
     "wilson_interval",
@@ -148,6 +149,14 @@ def _aligned_clusters(values, clusters) -> np.ndarray | None:
     return labels[~np.isnan(raw)]
 
 
+def _cluster_medians(values: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """One median per cluster (the values themselves when there are no clusters)."""
+    if clusters is None:
+        return values
+    codes, _ = pd.factorize(pd.Series(clusters))
+    return pd.Series(values).groupby(codes, sort=False).median().to_numpy()
+
+
 def _ratio(num: float, den: float) -> float:
     if math.isnan(num) or math.isnan(den):
         return NAN
@@ -181,13 +190,14 @@ def duration_effect(
     clusters_before, clusters_after : array-like, optional
         A cluster label per value (e.g. the deployment that shipped each change). When given,
         the bootstrap resamples whole clusters, so values that travel together do not make
-        the interval falsely narrow. The U test still treats values as independent.
+        the interval falsely narrow, and the U test compares the clusters' medians (one
+        value per cluster: the independent units), so its p-value is not falsely small.
 
     Returns
     -------
     DurationEffect
         ``effect`` = median(after) / median(before). Mann-Whitney U two-sided p (scipy,
-        exact for small samples without ties). A side with fewer than 3 values gets NaN
+        exact for small samples without ties), on cluster medians when clusters are given. A side with fewer than 3 values gets NaN
         bootstrap CIs but keeps its median; an empty side gives NaN throughout with n=0.
         Zero durations count in medians and the U test but not in the log-scale HL shift.
 
@@ -218,11 +228,14 @@ def duration_effect(
             ci = tuple(float(v) for v in np.quantile(ratios, [tail, 1 - tail]))
         for side, boot in (("before", boot_b), ("after", boot_a)):
             side_ci[side] = tuple(float(v) for v in np.quantile(boot, [tail, 1 - tail]))
-    u_stat, p_value = NAN, NAN
+    u_stat, p_value, test = NAN, NAN, "Mann-Whitney U"
+    if cl_b is not None or cl_a is not None:
+        test = "Mann-Whitney U on cluster medians"
     if a.size and b.size:
-        res = stats.mannwhitneyu(a, b, alternative="two-sided", method="auto")
+        ua, ub = _cluster_medians(a, cl_a), _cluster_medians(b, cl_b)
+        res = stats.mannwhitneyu(ua, ub, alternative="two-sided", method="auto")
         u_stat, p_value = float(res.statistic), float(res.pvalue)
-        if math.isnan(p_value) and np.ptp(np.concatenate([a, b])) == 0:
+        if math.isnan(p_value) and np.ptp(np.concatenate([ua, ub])) == 0:
             p_value = 1.0  # every value tied: no evidence of a difference
     log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
     shift, hl_low, hl_high, hl_method = hodges_lehmann(log_a, log_b, confidence)
@@ -245,7 +258,7 @@ def duration_effect(
         ci_high=ci[1],
         ci_method=ci_method,
         p_value=p_value,
-        test="Mann-Whitney U",
+        test=test,
         n_before=int(b.size),
         n_after=int(a.size),
         confidence=confidence,
@@ -428,6 +441,54 @@ def paired_effect(
         effect=est, effect_kind="difference", ci_low=lo, ci_high=hi, ci_method="paired t",
         p_value=p, test="Wilcoxon signed-rank (paired)", n_before=n, n_after=n, confidence=confidence,
     )
+
+
+def clustered_proportion_effect(
+    k_before: Sequence[float] | np.ndarray,
+    n_before: Sequence[float] | np.ndarray,
+    k_after: Sequence[float] | np.ndarray,
+    n_after: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> ProportionEffect:
+    """Compare two pooled proportions whose items come in clusters (e.g. tests in test runs).
+
+    Each argument holds one number per cluster (tests passed and tests run, per run); clusters
+    with ``n == 0`` are left out. The levels are the pooled ``sum(k) / sum(n)`` (the claim as
+    stated) with per-item Wilson intervals; the interval of the difference resamples whole
+    clusters (:func:`clustered_difference_ci`); the test is Mann-Whitney U on the clusters'
+    own proportions, as items in one cluster are not independent. NaN where a side has too
+    few clusters.
+
+    Examples
+    --------
+    >>> e = clustered_proportion_effect([8, 9, 7], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=200)
+    >>> round(e.effect, 2), e.test
+    (0.2, 'Mann-Whitney U on cluster proportions')
+    """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+    sides = []
+    for k, n in ((k_before, n_before), (k_after, n_after)):
+        k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+        if k.shape != n.shape:
+            raise ValueError("need one k and one n per cluster")
+        sides.append((k[n > 0], n[n > 0]))
+    (kb, nb), (ka, na) = sides
+    pooled = proportion_effect(int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()),
+                               confidence=confidence)
+    lo, hi = clustered_difference_ci(kb, nb, ka, na, confidence=confidence, n_boot=n_boot, seed=seed)
+    p_value = NAN
+    if kb.size and ka.size:
+        rb, ra = kb / nb, ka / na
+        res = stats.mannwhitneyu(ra, rb, alternative="two-sided", method="auto")
+        p_value = float(res.pvalue)
+        if math.isnan(p_value) and np.ptp(np.concatenate([ra, rb])) == 0:
+            p_value = 1.0  # every cluster alike: no evidence of a difference
+    return dataclasses.replace(
+        pooled, ci_low=lo, ci_high=hi, p_value=p_value, test="Mann-Whitney U on cluster proportions",
+        ci_method="cluster bootstrap of the pooled difference")
 
 
 def clustered_difference_ci(

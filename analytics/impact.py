@@ -7,11 +7,13 @@ One row per headline metric, each compared with the method that fits its kind of
   exposure is the phase's days that the deployments export covers (an export starting
   mid-phase does not count the days before it as days without deployments);
 * durations (lead time, time to restore): ratio of medians with a seeded bootstrap CI,
-  Mann-Whitney U; lead times resample whole deployments (changes shipped together are not
-  independent); still-open incidents count as the slowest of all (worst case), not dropped;
+  Mann-Whitney U; lead times resample whole deployments and the test compares deployments'
+  median lead times (changes shipped together are not independent); still-open incidents
+  count as the slowest of all (worst case), not dropped;
 * proportions (change failure rate, rework rate): Wilson intervals, Newcombe CI of the
   difference, Fisher's exact test; the unit-test pass rate pools test counts as the claim is
-  stated, with a CI that resamples whole test runs (tests in one run are not independent);
+  stated, with a CI that resamples whole test runs and a Mann-Whitney test of the runs' pass
+  rates (tests in one run are not independent);
 * coverage (a level per service): paired difference of each service's last value per phase,
   Wilcoxon signed-rank.
 
@@ -31,7 +33,7 @@ from analytics.catalog import METRICS
 from analytics.compare import (
     DEFAULT_SEED,
     Effect,
-    clustered_difference_ci,
+    clustered_proportion_effect,
     duration_effect,
     holm,
     paired_effect,
@@ -162,26 +164,24 @@ def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
 
     lead = _tag(lead_times(dataset, preset), config)
     lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
-    out["lead_time_hours"] = duration_effect(  # changes shipped together are resampled together
+    lead_effect = duration_effect(  # changes shipped together are resampled (and tested) together
         lead_b["lead_time_hours"].to_numpy(dtype=float), lead_a["lead_time_hours"].to_numpy(dtype=float),
         n_boot=n_boot, seed=seed, clusters_before=lead_b["deployment_id"].to_numpy(),
         clusters_after=lead_a["deployment_id"].to_numpy())
+    out["lead_time_hours"] = dataclasses.replace(lead_effect, test="Mann-Whitney U on deployment medians")
     restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
     out["time_to_restore_hours"] = duration_effect(restore["baseline"], restore["after"], n_boot=n_boot, seed=seed)
 
     runs = _tag(unit_test_runs(dataset, preset), config)
     runs = runs.assign(executed=runs["tests_passed"] + runs["tests_failed"])
-    side = {ph: runs[(runs["phase"] == ph) & (runs["executed"] > 0)] for ph in ("baseline", "after")}
-    pooled = proportion_effect(
-        int(side["baseline"]["tests_passed"].sum()), int(side["baseline"]["executed"].sum()),
-        int(side["after"]["tests_passed"].sum()), int(side["after"]["executed"].sum()))
-    # tests in one run are not independent: the CI resamples whole runs
-    lo, hi = clustered_difference_ci(side["baseline"]["tests_passed"], side["baseline"]["executed"],
-                                     side["after"]["tests_passed"], side["after"]["executed"],
-                                     n_boot=n_boot, seed=seed)
+    side = {ph: runs[runs["phase"] == ph] for ph in ("baseline", "after")}
+    # tests in one run are not independent: the CI resamples whole runs, the test compares runs
+    effect = clustered_proportion_effect(
+        side["baseline"]["tests_passed"], side["baseline"]["executed"],
+        side["after"]["tests_passed"], side["after"]["executed"], n_boot=n_boot, seed=seed)
     out["unit_test_pass_rate"] = dataclasses.replace(
-        pooled, ci_low=lo, ci_high=hi, ci_method="cluster bootstrap over test runs",
-        test=f"{pooled.test} (pooled tests; CI by run)")
+        effect, ci_method="cluster bootstrap over test runs",
+        test="Mann-Whitney U on run pass rates (levels pool tests)")
     out["test_coverage"] = paired_effect(*_coverage_pairs(dataset, config, preset))
     return out
 

@@ -124,10 +124,15 @@ def test_exact_null_distribution_matches_enumeration():
     assert np.allclose(_effects._mwu_null_cdf(m, n), np.cumsum(counts) / counts.sum())
 
 
-def test_order_statistics_without_forming_all_pairs_match_brute_force():
+@pytest.mark.parametrize("enumerate_pairs", [2_000_000, 5_000, 1])  # list at once .. bisect to the end
+@pytest.mark.parametrize("swap", [False, True])  # the longer array first or second
+def test_order_statistics_without_forming_all_pairs_match_brute_force(monkeypatch, enumerate_pairs, swap):
+    monkeypatch.setattr(_effects, "_ENUMERATE_PAIRS", enumerate_pairs)
     rng = np.random.default_rng(7)
     a = np.sort(np.round(rng.normal(size=600), 2))  # rounding makes many ties
     b = np.sort(np.round(rng.lognormal(size=500), 1))
+    if swap:
+        a, b = b, a
     brute = np.sort(np.subtract.outer(a, b).ravel())
     for k in (1, 2, 1000, 150_000, 150_001, 299_999, 300_000):
         assert _effects._kth_difference(a, b, k) == brute[k - 1]
@@ -397,6 +402,49 @@ def test_cluster_bootstrap_medians_only_draw_whole_clusters():
     assert {1.0, 5.5, 10.0} <= set(np.round(medians, 6))
 
 
+def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
+    """The plain algorithm: gather each resample's values and take np.median."""
+    codes, _ = pd.factorize(pd.Series(clusters), sort=True)
+    groups = [x[codes == c] for c in range(codes.max() + 1)]
+    return np.array([np.median(np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))]))
+                     for _ in range(n_boot)])
+
+
+@pytest.mark.parametrize("window", [(10, 1_000), (0, 1), (0, 0)])  # wide .. a window that misses
+def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, window):
+    from analytics._effects import cluster_bootstrap_medians
+
+    monkeypatch.setattr(_effects, "_WINDOW_SPREADS", window[0])
+    monkeypatch.setattr(_effects, "_WINDOW_MIN", window[1])
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 300))
+        x = np.round(rng.lognormal(0, 1, n), int(rng.integers(0, 3)))  # ties when rounded hard
+        clusters = rng.integers(0, int(rng.integers(1, n + 1)), n).astype(str)
+        fast = cluster_bootstrap_medians(x, clusters, 30, np.random.default_rng(seed))
+        plain = _cluster_medians_by_gathering(x, clusters, 30, np.random.default_rng(seed))
+        assert np.array_equal(fast, plain), seed
+
+
+def test_clustered_tests_compare_one_value_per_cluster():
+    from scipy import stats
+
+    from analytics.compare import clustered_proportion_effect
+
+    # deployments: (1, 2, 30) has median 2, (4, 5) 4.5, (0.5, 0.6, 0.7) 0.6, (0.2) 0.2
+    e = duration_effect([1, 2, 30, 4, 5], [0.5, 0.6, 0.7, 0.2], n_boot=50,
+                        clusters_before=["a", "a", "a", "b", "b"], clusters_after=["c", "c", "c", "d"])
+    assert e.p_value == pytest.approx(stats.mannwhitneyu([0.6, 0.2], [2, 4.5]).pvalue)
+    assert e.test == "Mann-Whitney U on cluster medians" and e.n_before == 5 and e.n_after == 4
+    # runs: 8/10, 9/10, 7/10 before; 10/10 (twice) and 5/5 after; a run of no tests is left out
+    p = clustered_proportion_effect([8, 9, 7, 0], [10, 10, 10, 0], [10, 10, 5], [10, 10, 5], n_boot=200)
+    assert (p.before, p.after, p.effect) == (pytest.approx(0.8), 1.0, pytest.approx(0.2))
+    assert (p.n_before, p.k_before, p.n_after) == (30, 24, 25)
+    assert p.p_value == pytest.approx(stats.mannwhitneyu([1, 1, 1], [0.8, 0.9, 0.7]).pvalue)
+    assert p.test == "Mann-Whitney U on cluster proportions" and p.lower_bound_only_after
+    assert 0.1 - 1e-12 <= p.ci_low < 0.2 < p.ci_high <= 0.3 + 1e-12  # resampled runs pool 0.7..0.9
+
+
 def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():
     from analytics.compare import clustered_difference_ci
 
@@ -408,6 +456,7 @@ def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():
 def test_cluster_bootstrap_keeps_coverage_where_the_iid_bootstrap_loses_it():
     """No true effect; 8 deployments per side, 40 changes each sharing a deployment effect."""
     covered = {"iid": 0, "cluster": 0}
+    rejected = {"iid": 0, "cluster": 0}
     runs = 30
     for seed in range(runs):
         rng = np.random.default_rng(1000 + seed)
@@ -421,5 +470,9 @@ def test_cluster_bootstrap_keeps_coverage_where_the_iid_bootstrap_loses_it():
         clu = duration_effect(b, a, n_boot=200, seed=seed, clusters_before=cb, clusters_after=ca)
         covered["iid"] += iid.ci_low <= 1 <= iid.ci_high
         covered["cluster"] += clu.ci_low <= 1 <= clu.ci_high
+        rejected["iid"] += iid.p_value < 0.05
+        rejected["cluster"] += clu.p_value < 0.05
     assert covered["cluster"] >= 0.85 * runs
     assert covered["iid"] <= 0.6 * runs  # treating shipped-together changes as independent misleads
+    assert rejected["cluster"] <= 0.2 * runs  # 5 % expected: 1.5 of 30
+    assert rejected["iid"] >= 0.5 * runs  # the U test on changes "finds" an effect that is not there
