@@ -54,6 +54,8 @@ class Dataset:
     files: dict[str, str | None] = field(default_factory=dict)
     rows_read: dict[str, int] = field(default_factory=dict)
     quality: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUALITY_COLUMNS))
+    #: the moment the data describe when cut with :meth:`until` (None: the whole export)
+    as_of: pd.Timestamp | None = None
 
     @classmethod
     def from_tables(
@@ -121,3 +123,49 @@ class Dataset:
             for t in TABLE_NAMES
         }
         return replace(self, **frames)
+
+    def until(self, cut: pd.Timestamp) -> Dataset:
+        """The data as they stood at ``cut`` (tz-aware): what a report of an earlier month knew.
+
+        Rows whose event time (``finished_at``, ``committed_at``, ``opened_at``) is at or after
+        ``cut`` are left out; later values in kept rows are blanked as not yet known: an
+        incident resolved after ``cut`` is open, a change merged after it unmerged, a link to a
+        deployment that had not happened yet unset. Each is counted in the quality log (action
+        ``noted``), so nothing leaves silently. ``as_of`` becomes the earlier of ``cut`` and the
+        latest timestamp in the data (open incidents are censored there). Returns ``self`` when
+        nothing is at or after ``cut``.
+        """
+        from analytics.metrics._common import latest_timestamp
+
+        latest = latest_timestamp(self)
+        if latest is None or latest < cut:
+            return self
+        day = f"{(cut - pd.Timedelta(1, 'ns')).tz_convert(self.config.timezone):%Y-%m-%d}"
+        log = QualityLog()
+        log.extend(self.quality)
+        frames = {}
+        for t in TABLE_NAMES:
+            frame = self.table(t)
+            late = frame[TABLES[t].time_column] >= cut
+            log.add(t, f"rows after {day} (the report's as-of date) not used", "noted", int(late.sum()))
+            frames[t] = frame[~late].reset_index(drop=True)
+        kept_ids = set(frames["deployments"]["deployment_id"])
+        blanks = [("changes", "merged_at", "merged after {day}: not yet merged then"),
+                  ("changes", "pr_opened_at", "pull request opened after {day}: not yet opened then"),
+                  ("incidents", "resolved_at", "resolved after {day}: still open then"),
+                  ("changes", "deployment_id", "shipped by a deployment after {day}: not yet shipped then"),
+                  ("incidents", "caused_by_deployment_id", "caused by a deployment after {day}: link unset")]
+        for t, col, rule in blanks:
+            frame = frames[t]
+            if col not in frame.columns:
+                continue
+            values = frame[col]
+            if col.endswith("_id"):
+                later = values.notna() & ~values.isin(kept_ids) & values.isin(self.deployments["deployment_id"])
+            else:
+                later = values >= cut
+            if later.any():
+                log.add(t, rule.format(day=day), "noted", int(later.sum()))
+                frames[t] = frame.assign(**{col: values.mask(later)})
+        return replace(self, **frames, quality=log.frame(), as_of=min(cut, latest))
+

@@ -32,6 +32,10 @@ from analytics.scorecard import phase_value, scorecard
 from analytics.trend import change_points, segmented_regression
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_TABLE_LABELS = {"deployments": "Deployments", "changes": "Changes", "incidents": "Incidents",
+                 "test_runs": "Test runs"}
+# tables in the reports show whole texts (pandas cuts cells at 50 characters by default)
+pd.set_option("display.max_colwidth", None)
 
 
 @dataclass
@@ -90,6 +94,8 @@ def open_month(data_dir: str, month: str, program_file: str | None = None,
     """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
 
     ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
+    The data are cut at the end of ``month`` (``Dataset.until``): a month's report, rendered
+    now or later from a longer export, shows what was known at the end of that month.
     """
     if not _MONTH.match(str(month)):
         raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
@@ -100,7 +106,13 @@ def open_month(data_dir: str, month: str, program_file: str | None = None,
     if span is None or not first <= str(month) <= last:
         where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
         raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
+    ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
     return MonthReport(ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir))
+
+
+def month_end(month: str, timezone: str) -> pd.Timestamp:
+    """The first instant after ``month`` (``YYYY-MM``) in ``timezone``, as UTC."""
+    return (pd.Timestamp(f"{month}-01") + pd.offsets.MonthBegin(1)).tz_localize(timezone).tz_convert("UTC")
 
 
 def check_services(dataset: Dataset, services: list[str] | None) -> None:
@@ -121,7 +133,7 @@ def check_services(dataset: Dataset, services: list[str] | None) -> None:
 def verdict_markdown(report: MonthReport) -> str:
     """A few sentences an executive can repeat: targets met this month, and the program's effect."""
     card = report.scorecard
-    lines = []
+    lines = [f"**Check the data first:** {w}\n" for w in month_warnings(report)]  # no data text in them
     if len(card):
         met = int((card["met"] == True).sum())  # noqa: E712 - met holds True/False/None
         lines.append(f"**In {_month_name(report.month)}, {met} of {len(card)} targets were met.**")
@@ -133,16 +145,61 @@ def verdict_markdown(report: MonthReport) -> str:
                      "cannot be estimated.")
         return "\n".join(lines)
     imp = report.impact
+    after = report.config.phase("after")
+    if report.month_start.date() < after.start:
+        lines.append(f"\n**The program's effect is not judged yet:** the after phase starts in "
+                     f"{_month_name(f'{after.start:%Y-%m}')}, and this report uses only data up to the "
+                     f"end of {_month_name(report.month)}.")
+        return "\n".join(lines)
     headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
     others = imp[~imp["metric"].isin(HEADLINE_METRICS)]
     shown = int(headline["improved"].sum())
     lines.append(f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
                  "improvements are shown by the data** (95% confidence, Holm-adjusted):\n")
+    if report.month_start.date() < after.end.replace(day=1):
+        lines[-1] = lines[-1].replace(":\n", f", with the after phase seen up to the end of "
+                                      f"{_month_name(report.month)} only:\n")
     lines += [_verdict_line(row) for row in headline.itertuples()]
     if len(others):
         lines.append("\nAlso compared:\n")
         lines += [_verdict_line(row) for row in others.itertuples()]
     return "\n".join(lines)
+
+
+#: tables whose monthly row count is checked for gaps (incidents may rightly be few or none)
+_VOLUME_TABLES = {"deployments": "deployments", "changes": "changes", "test_runs": "test runs"}
+_GAP_SHARE = 0.25  # a month with fewer rows than this share of the usual is flagged
+_GAP_MONTHS = 6  # the usual: the median of up to this many months before
+
+
+def month_warnings(report: MonthReport) -> list[str]:
+    """Plain sentences about this month's data that should make a reader doubt its figures.
+
+    A table (deployments, changes, test runs) with no rows, or fewer than a quarter of its
+    usual rows (the median of up to six months before, when that is at least 5), suggests a
+    gap in the export rather than a real collapse; test coverage measured on fewer than half
+    the services that reported it before is flagged too.
+    """
+    counts = rows_per_month(report)
+    month = report.month_start
+    out = []
+    for table, label in _VOLUME_TABLES.items():
+        rows = counts[counts["table"] == table].set_index("period_start")["rows"]
+        before = rows[rows.index < month].tail(_GAP_MONTHS)
+        usual = float(before.median()) if len(before) else 0.0
+        now = int(rows.get(month, 0))
+        if usual >= 5 and now < _GAP_SHARE * usual:
+            amount = "No" if now == 0 else f"Only {now:,}"
+            out.append(f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
+                       "before: the export may be missing data, so this month's figures that count "
+                       f"{label} are doubtful.")
+    cov = report.monthly[(report.monthly["metric"] == "test_coverage") & (report.monthly["service"] == "all")
+                         & (report.monthly["severity"] == "all")].set_index("period_start")["n"]
+    earlier = cov[cov.index < month].tail(_GAP_MONTHS)
+    if len(earlier) and earlier.max() >= 2 and cov.get(month, 0) < earlier.max() / 2:
+        out.append(f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
+                   f"{int(earlier.max())} services that reported it before.")
+    return out
 
 
 def _verdict_line(row) -> str:
@@ -180,7 +237,7 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         n = series["n"].get(report.month_start, 0)
         base = phase_value(report.monthly, report.config, metric, "baseline")
         rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
-                     "Baseline": _fmt(metric, base), "n": int(n)})
+                     "Baseline": _fmt(metric, base), "n": f"{int(n):,}"})
     return pd.DataFrame(rows).set_index("Metric").rename_axis(None)
 
 
@@ -297,8 +354,8 @@ def coverage_table(report: MonthReport) -> pd.DataFrame:
     target = report.config.target("test_coverage")
     return pd.DataFrame({
         "Service": services,
-        "This month": [_fmt("test_coverage", now.get(s, float("nan"))) for s in services],
-        "End of baseline": [_fmt("test_coverage", before.get(s, float("nan"))) for s in services],
+        "This month": [_share_1dp(now.get(s, float("nan"))) for s in services],
+        "End of baseline": [_share_1dp(before.get(s, float("nan"))) for s in services],
         "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
                          for s in services],
     }).set_index("Service").rename_axis(None)
@@ -319,14 +376,21 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
 
     return pd.DataFrame({
         "Metric": imp["label"],
-        "Baseline": [_fmt(m, v) if METRICS[m].kind != "count" else f"{v:.2f}" for m, v in zip(imp["metric"], imp["baseline"], strict=True)],
-        "After": [_fmt(m, v) if METRICS[m].kind != "count" else f"{v:.2f}" for m, v in zip(imp["metric"], imp["after"], strict=True)],
+        "Baseline": [_level(m, v) for m, v in zip(imp["metric"], imp["baseline"], strict=True)],
+        "After": [_level(m, v) for m, v in zip(imp["metric"], imp["after"], strict=True)],
         "Effect (95% CI)": [effect(r) for r in imp.itertuples()],
         "Adjusted p": imp["p_adjusted"].map(lambda p: "-" if pd.isna(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")),
         "Test": imp["test"],
         "n before / after": [f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)],
-        "Shown": imp["improved"].map({True: "yes", False: "no"}),
+        "Shown": [("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
+                  for r in imp.itertuples()],
     }).set_index("Metric").rename_axis(None)
+
+
+def _level(metric: str, value: float) -> str:
+    if METRICS[metric].kind == "count" and pd.notna(value):
+        return f"{value:.2f}"
+    return _fmt(metric, value)
 
 
 def definitions_table(report: MonthReport) -> pd.DataFrame:
@@ -349,7 +413,14 @@ def definitions_table(report: MonthReport) -> pd.DataFrame:
 
 def load_summary(report: MonthReport) -> pd.DataFrame:
     """Per table: the file read, rows read and loaded, first and last local date."""
-    return report.dataset.summary().set_index("table").rename_axis(None)
+    s = report.dataset.summary()
+    return pd.DataFrame({
+        "File": s["file"].to_numpy(),
+        "Rows read": [f"{n:,}" for n in s["rows_read"]],
+        "Rows used": [f"{n:,}" for n in s["rows_loaded"]],
+        "First day": s["first"].map(lambda d: "-" if d is None or pd.isna(d) else str(d)).to_numpy(),
+        "Last day": s["last"].map(lambda d: "-" if d is None or pd.isna(d) else str(d)).to_numpy(),
+    }, index=[_TABLE_LABELS[t] for t in s["table"]])
 
 
 def rows_per_month(report: MonthReport) -> pd.DataFrame:
@@ -378,7 +449,11 @@ def quality_log(report: MonthReport) -> pd.DataFrame:
     q = report.dataset.quality
     if not len(q):
         return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note").rename_axis(None)
-    return q.set_index("table").rename_axis(None)
+    return pd.DataFrame({
+        "Table": [_TABLE_LABELS.get(t, t) for t in q["table"]],
+        "Rule": q["rule"].to_numpy(), "Action": q["action"].to_numpy(),
+        "Rows": [f"{n:,}" for n in q["rows"]], "Examples": q["examples"].to_numpy(),
+    }).set_index("Table").rename_axis(None)
 
 
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -386,7 +461,15 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
     ds, cfg = report.dataset, report.config
     changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
     incidents = link_incidents(ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours)
-    return link_coverage(ds.changes, ds.incidents, changes, incidents).set_index("table").rename_axis(None)
+    cov = link_coverage(ds.changes, ds.incidents, changes, incidents)
+    counts = {label: [f"{n:,}" for n in cov[col]] for col, label in (
+        ("rows", "Rows"), ("linked", "Linked"), ("explicit", "By id"), ("ancestry", "By git ancestry"),
+        ("service_time", "By service and time"), ("previous_deployment", "To the previous deployment"),
+        ("unlinked", "Not linked"))}
+    counts["Share linked"] = [format_value(v, "share") if pd.notna(v) else "-" for v in cov["share"]]
+    order = ["Rows", "Linked", "Share linked", "By id", "By git ancestry", "By service and time",
+             "To the previous deployment", "Not linked"]
+    return pd.DataFrame(counts, index=[_TABLE_LABELS[t] for t in cov["table"]])[order]
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -408,6 +491,14 @@ def _fmt(metric: str, value: float) -> str:
     unit = METRICS[metric].unit
     text = format_value(value, unit)
     return text if unit in ("share", "hours") else f"{text} {unit}"
+
+
+def _share_1dp(value: float) -> str:
+    """A share with one decimal, so a column of them lines up (99.96% stays "99.96%")."""
+    if pd.isna(value):
+        return "no data"
+    text = f"{100 * value:.1f}%"
+    return format_value(value, "share") if text in ("100.0%", "0.0%") and 0 < value < 1 else text
 
 
 def _month_name(month: str) -> str:

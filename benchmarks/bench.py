@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default=None, help="tiny, small, medium or large (default: large)")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5; quick: 2)")
     parser.add_argument("--impact-runs", type=int, default=None,
-                        help="runs of program_impact on the scale data (default 1: it is slow)")
+                        help="runs of program_impact on the scale data (default 3: about 20 s each)")
     parser.add_argument("--render-runs", type=int, default=None, help="render runs (default 3; quick: 1)")
     parser.add_argument("--no-render", action="store_true", help="skip the render benchmark")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     scale = args.scale or ("small" if args.quick else "large")
     runs = args.runs or (2 if args.quick else 5)
-    impact_runs = args.impact_runs or (runs if scale in ("tiny", "small") else 1)
+    impact_runs = args.impact_runs or (runs if scale in ("tiny", "small") else 3)
     render_runs = args.render_runs or (1 if args.quick else 3)
     root = ensure_data(scale)
     csv, parquet = root / "csv", root / "parquet"

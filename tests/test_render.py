@@ -170,7 +170,9 @@ D = dt.date
 @pytest.mark.parametrize("first, last, phase_end, expected", [
     (D(2021, 1, 4), D(2021, 12, 31), None, "2021-12"),             # data to the month's last day
     (D(2021, 1, 4), D(2021, 12, 20), None, "2021-11"),             # December is partial
-    (D(2021, 1, 4), D(2021, 12, 20), D(2021, 12, 31), "2021-12"),  # ... but the program ends in it
+    (D(2021, 1, 4), D(2021, 12, 29), D(2021, 12, 31), "2021-12"),  # ... the program ends in it, data reach it
+    (D(2021, 1, 4), D(2021, 12, 20), D(2021, 12, 31), "2021-11"),  # ... an export taken mid-month
+    (D(2021, 1, 4), D(2021, 12, 15), D(2021, 12, 15), "2021-12"),  # a phase ending mid-month, data to it
     (D(2021, 1, 4), D(2022, 1, 3), D(2021, 12, 31), "2021-12"),    # data runs past the program
     (D(2021, 2, 1), D(2021, 2, 28), None, "2021-02"),
 ])

@@ -1,5 +1,8 @@
 """Report views: what the notebooks show, on the tiny hand-made fixture and on the sample."""
 
+import shutil
+
+import pandas as pd
 import pytest
 
 from analytics import views
@@ -89,3 +92,42 @@ def test_sample_views():
     assert defs["Time zone (days begin at local midnight)"] == "Asia/Shanghai"
     severities = list(views.restore_by_severity(report).index)
     assert severities[0] == "critical" and severities[-1] == "all"
+
+
+def test_an_earlier_month_knows_nothing_later_and_does_not_judge_the_program_yet():
+    report = views.open_month(str(SAMPLE_DIR), "2020-10")
+    end = pd.Timestamp("2020-11-01", tz="Asia/Shanghai")
+    for table, col in (("deployments", "finished_at"), ("changes", "committed_at"), ("incidents", "opened_at")):
+        assert (report.dataset.table(table)[col] < end).all()
+    text = views.verdict_markdown(report)
+    assert "The program's effect is not judged yet:** the after phase starts in September 2021" in text
+    assert "claimed improvements are shown" not in text
+    shown = views.impact_display(report)
+    assert set(shown["After"]) == {"no data"} and set(shown["Shown"]) == {"no data"}
+    # the same month rendered from a shorter export says the same
+    later = views.open_month(str(SAMPLE_DIR), "2021-12")
+    assert later.dataset.as_of is None and report.dataset.as_of <= end
+
+
+def test_a_month_missing_from_the_export_is_flagged_not_read_as_a_collapse(tmp_path):
+    folder = tmp_path / "gap"
+    shutil.copytree(SAMPLE_DIR, folder)
+    expected = {}
+    for table, col in (("deployments", "finished_at"), ("changes", "committed_at"), ("test_runs", "finished_at")):
+        raw = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        month = pd.to_datetime(raw[col], utc=True, format="ISO8601").dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m")
+        drop = month == "2021-03"
+        if table == "test_runs":
+            drop &= raw["service"] != "reporting"  # one service still reports
+        usual = month[(month >= "2020-09") & (month < "2021-03")].value_counts().median()
+        expected[table] = (int((month == "2021-03").sum() - drop.sum()), usual)
+        raw[~drop].to_csv(folder / f"{table}.csv", index=False)
+    warnings = views.month_warnings(views.open_month(str(folder), "2021-03"))
+    n_dep, usual_dep = expected["deployments"]
+    assert n_dep == 0
+    assert warnings[0].startswith(f"No deployments in March 2021, against about {usual_dep:,.0f} a month before")
+    n_runs, usual_runs = expected["test_runs"]
+    assert any(w.startswith(f"Only {n_runs:,} test runs in March 2021, against about {usual_runs:,.0f}")
+               for w in warnings)
+    assert warnings[-1] == "Test coverage in March 2021 comes from 1 of the 12 services that reported it before."
+    assert views.month_warnings(views.open_month(str(SAMPLE_DIR), "2021-03")) == []

@@ -60,7 +60,12 @@ def periods(dataset: Dataset, freq: str, cal: Calendar) -> pd.DatetimeIndex:
 
 
 def latest_timestamp(dataset: Dataset) -> pd.Timestamp | None:
-    """The latest timestamp in any timestamp column of any table (None when there is none)."""
+    """The latest timestamp in any timestamp column of any table (None when there is none).
+
+    A dataset cut with ``Dataset.as_of`` answers its as-of moment.
+    """
+    if getattr(dataset, "as_of", None) is not None:
+        return dataset.as_of
     found = []
     for t in TABLE_NAMES:
         frame = dataset.table(t)

@@ -75,17 +75,24 @@ def data_months(first: dt.date, last: dt.date) -> list[str]:
     return out
 
 
+#: days at the end of the program's final phase that may pass without events (weekends, freezes)
+PHASE_END_SLACK_DAYS = 3
+
+
 def latest_complete_month(first: dt.date, last: dt.date, phase_end: dt.date | None = None) -> str:
     """The latest month whose data is complete.
 
     A month is complete when its last day is on or before ``last`` (the data's last local
     date). The data's final month also counts as complete when the program's final phase ends
-    in it (``phase_end``): the export was taken at the close of the program, nothing more will
-    come for it. Otherwise the month before the data's final month; RenderError if that is
-    before the data starts.
+    in it (``phase_end``) and the data reach that end (within ``PHASE_END_SLACK_DAYS``, as the
+    last days may have no events): the export was taken at the close of the program. An export
+    that stops earlier in that month is partial like any other. Otherwise the month before the
+    data's final month; RenderError if that is before the data starts.
     """
     final = data_months(last, last)[0]
-    if last >= _month_end(final) or (phase_end and phase_end.strftime("%Y-%m") == final):
+    closes_program = (phase_end is not None and phase_end.strftime("%Y-%m") == final
+                      and last >= phase_end - dt.timedelta(days=PHASE_END_SLACK_DAYS))
+    if last >= _month_end(final) or closes_program:
         return final
     months = data_months(first, last)
     if len(months) < 2:
