@@ -23,7 +23,13 @@ from analytics.dataset import Dataset
 from analytics.exceptions import AnalyticsError, ConfigError
 from analytics.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.load import load
-from analytics.metrics import coverage_by_service, lead_times, metric_table, restore_times
+from analytics.metrics import (
+    coverage_by_service,
+    deployment_facts,
+    lead_times,
+    metric_table,
+    restore_times,
+)
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
 from analytics.plots.words import format_hours, format_value
@@ -137,6 +143,9 @@ def verdict_markdown(report: MonthReport) -> str:
     if len(card):
         met = int((card["met"] == True).sum())  # noqa: E712 - met holds True/False/None
         lines.append(f"**In {_month_name(report.month)}, {met} of {len(card)} targets were met.**")
+        mix = release_mix(report)
+        if mix:
+            lines.append(f"- Counted as releases: {mix}")
         for row in card.itertuples():
             if row.met is False:
                 lines.append(f"- Not met: {html.escape(str(row.label))} (target {row.op} {row.target:g}).")
@@ -200,6 +209,21 @@ def month_warnings(report: MonthReport) -> list[str]:
         out.append(f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
                    f"{int(earlier.max())} services that reported it before.")
     return out
+
+
+def release_mix(report: MonthReport) -> str:
+    """The month's production releases by kind, e.g. "21 production releases: 14 regular, 6 hotfixes
+    and 1 rollback" ("" when every release is regular): a target on releases counts them all."""
+    facts = deployment_facts(report.dataset, report.preset)
+    month = facts[facts["is_production"] & facts["success"]
+                  & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))]
+    kinds = month["kind"].fillna("regular").value_counts()
+    if kinds.drop("regular", errors="ignore").sum() == 0:
+        return ""
+    names = {"regular": ("regular", "regular"), "hotfix": ("hotfix", "hotfixes"), "rollback": ("rollback", "rollbacks")}
+    parts = [f"{n:,} {names.get(k, (k, k))[n != 1]}" for k, n in kinds.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
 
 
 def _verdict_line(row) -> str:

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 from analytics.catalog import METRICS  # noqa: E402
@@ -38,6 +39,7 @@ from analytics.plots import (  # noqa: E402
 )
 from analytics.plots.style import BAD, GOOD, NEUTRAL  # noqa: E402
 from analytics.plots.words import format_hours, format_number, format_percent, format_value  # noqa: E402
+from analytics.scorecard import phase_value  # noqa: E402
 
 MONTHS = pd.date_range("2020-10-01", "2021-12-01", freq="MS")  # 3 baseline, 8 program, 4 after
 # hand-picked monthly values: baseline (Oct-Dec 2020), program (8 months), after (Sep-Dec 2021)
@@ -253,6 +255,70 @@ def test_run_chart_rejects_unknown_metric_and_missing_columns():
         run_chart(_metric_table().drop(columns="severity"), "production_releases", _config())
 
 
+def _weighted_table() -> pd.DataFrame:
+    """The fixture with uneven n: December 2020 holds 80 of the baseline's 100 test runs and
+    incidents, so pass rate and restore time pool to other baselines than the mean of months."""
+    table = _metric_table()
+    dec = table["period_start"].eq("2020-12-01")
+    table.loc[dec, "n"] = 80
+    return table
+
+
+@pytest.mark.parametrize(("metric", "severity", "plain_baseline"), [
+    ("unit_test_pass_rate", "all", "92%"),  # (0.9*10 + 0.92*10 + 0.94*80) / 100 = 93.4%
+    ("time_to_restore_hours", "critical", "5 h"),  # (6*10 + 5*10 + 4*80) / 100 = 4.3 h
+])
+def test_run_chart_titles_state_the_scorecard_phase_values(metric, severity, plain_baseline):
+    table, config = _weighted_table(), _config()
+    info = METRICS[metric]
+    before, after = (format_value(phase_value(table, config, metric, p, severity), info.unit)
+                     for p in ("baseline", "after"))
+    assert before != plain_baseline  # the plain mean of the months would show another baseline
+    expected = f"{info.label} for critical incidents" if severity != "all" else info.label
+    expected += f" {'rose' if info.higher_is_better else 'fell'} from {before} to {after}"
+    assert _title(run_chart(table, metric, config, severity=severity).axes[0]) == expected
+    assert trend_finding(table, metric, config, severity) == expected
+    panels = [" ".join(ax.get_title(loc="left").split()) for ax in small_multiples(table, config).axes]
+    assert expected in panels
+
+
+def test_run_chart_title_of_one_service_pools_that_service_like_phase_value():
+    table, config = _weighted_table(), _config()
+    payments = table.assign(service="payments", n=np.where(table["n"] == 80, 10, 80))
+    both = pd.concat([table, payments], ignore_index=True)
+    expected = phase_value(payments.assign(service="all"), config, "unit_test_pass_rate", "baseline")
+    assert expected == pytest.approx((0.9 * 80 + 0.92 * 80 + 0.94 * 10) / 170)
+    assert trend_finding(both, "unit_test_pass_rate", config, service="payments") == \
+        f"Unit-test pass rate (payments) rose from {format_percent(expected)} to 100%"
+
+
+def _inside(ax, artist) -> bool:
+    """Whether ``artist`` lies vertically within the axes once the figure is drawn."""
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box, frame = artist.get_window_extent(renderer), ax.get_window_extent(renderer)
+    return frame.y0 - 0.5 <= box.y0 and box.y1 <= frame.y1 + 0.5
+
+
+@pytest.mark.parametrize(("metric", "values", "target"), [
+    ("change_failure_rate", [0.3, 0.32, 0.31] + [0.25] * 8 + [0.15, 0.16, 0.15, 0.14], {"max": 0.15}),
+    ("unit_test_pass_rate", [0.9, 0.92, 0.94] + [0.95] * 8 + [1.0] * 4, 1.0),
+    ("deployment_days_per_week", [2.5, 2.7, 2.6] + [3.0] * 8 + [4.0, 4.2, 4.1, 4.0], 4),
+    ("production_releases", [3, 4, 4] + [10] * 8 + [19, 20, 20, 20.2], 18),
+])
+def test_run_charts_of_shares_counts_and_rates_start_at_zero_with_the_target_label_inside(metric, values, target):
+    table = pd.DataFrame({"period_start": MONTHS, "service": "all", "severity": "all", "metric": metric,
+                          "value": values, "n": 10})
+    config = _config(targets={metric: target})
+    for fig in (run_chart(table, metric, config), small_multiples(table, config, [metric, "test_coverage"])):
+        ax = fig.axes[0]
+        assert ax.get_ylim()[0] == 0
+        assert max(values) <= ax.get_ylim()[1] <= (1.05 if METRICS[metric].unit == "share" else math.inf)
+        (label,) = [t for t in ax.texts if t.get_gid() == "target-label"]
+        assert _inside(ax, label)
+
+
 # ------------------------------------------------------------------------------ small multiples
 def test_small_multiples_one_panel_per_headline_metric(tmp_path):
     fig = small_multiples(_metric_table(), _config())
@@ -335,6 +401,20 @@ def test_survival_curve_per_phase_with_censored_marks_and_60_minute_line():
     _render(fig)
 
 
+def test_survival_curve_axis_names_the_clock_of_restore_times():
+    """Restore time runs from the impact start when one was recorded (docs/METRICS.md)."""
+    opened = pd.Series(pd.date_range("2021-01-04 09:00", periods=8, freq="7D", tz="UTC"))
+    impact = opened.where(opened.index % 2 == 0) - pd.Timedelta(minutes=20)
+    from_impact = _restore_items().assign(opened_at=opened, started_at=impact.fillna(opened))
+    fig = survival_curve(from_impact, _config())
+    assert fig.axes[0].get_xlabel() == ("Time since impact started, or since the incident opened when no "
+                                        "impact start was recorded (log scale)")
+    fig = survival_curve(from_impact.assign(started_at=opened), _config(), log=False)  # e.g. fourkeys
+    assert fig.axes[0].get_xlabel() == "Time since the incident opened (hours)"
+    generic = survival_curve(_restore_items(), _config())  # no clock columns: the metric's definition
+    assert generic.axes[0].get_xlabel().startswith("Time since impact started")
+
+
 def test_survival_curve_without_data():
     assert _is_no_data(survival_curve(_restore_items().iloc[:0], _config()))
     assert _is_no_data(survival_curve(_restore_items(), _config(), severity="low"))
@@ -359,18 +439,24 @@ def test_control_chart_without_signals_or_data():
     assert _is_no_data(control_chart(_xmr().assign(value=np.nan)))
 
 
-def test_its_chart_breaks_the_fit_at_phases_and_projects_the_counterfactual():
+def test_its_chart_breaks_the_fit_at_phases_and_carries_the_baseline_forward():
     observed, fitted, counterfactual = _its()
     fig = its_chart(observed, fitted, counterfactual, _config(), metric="production_releases", unit="releases/week")
     ax = fig.axes[0]
     assert len(_gids(ax, "fitted")) == 3  # baseline, program, after
     assert len(_gids(ax, "counterfactual")) == 1 and len(_gids(ax, "observed")) == 1
     assert len(_gids(ax, "phase:")) == 3
-    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021, against 1.5 projected without the program"
+    # what was measured, no counterfactual claim: the 13 baseline weeks average 1 + 6 * 4/64 = 1.375
+    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021; the baseline averaged 1.4 a week"
+    words = " ".join([*_texts(fig), *(t.get_text() for t in fig.legends[0].get_texts())]).lower()
+    assert "projected" not in words and "without the program" not in words
     frame = pd.DataFrame({"observed": observed, "fitted": fitted, "counterfactual": counterfactual})
     assert its_chart(frame, config=_config(), metric="production_releases", unit="releases/week") \
         .axes[0].get_title(loc="left") == ax.get_title(loc="left")
     assert _is_no_data(its_chart(observed.iloc[:0], fitted.iloc[:0], counterfactual.iloc[:0], _config()))
+    no_phases = its_chart(observed, fitted, counterfactual, parse_config({}), metric="production_releases",
+                          unit="releases/week")
+    assert no_phases.axes[0].get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021"
 
 
 # -------------------------------------------------------------------------------------- forest
@@ -502,9 +588,28 @@ def test_volume_chart_names_the_first_empty_month():
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "incidents has no rows in Feb 2021: check the export"
     assert len(_gids(ax, "table:")) == 2
+    both = volume_chart(counts.assign(rows=[5, 0, 7, 2, 0, 1]), config)
+    assert both.axes[0].get_title(loc="left") == "deployments and incidents have no rows in Feb 2021: check the export"
     full = volume_chart(counts.assign(rows=[5, 6, 7, 2, 3, 1]), config)
     assert full.axes[0].get_title(loc="left") == "Every table has rows in every month of the data"
     assert _is_no_data(volume_chart(counts.iloc[:0], config))
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([0, 6, 7, 0, 3, 0], "3 gaps in the export across 2 months: no rows for deployments in Jan 2021, "
+                         "incidents in Jan 2021 and incidents in Mar 2021"),
+    ([0, 0, 0, 0, 0, 1], "5 gaps in the export across 3 months: no rows for deployments in Jan 2021, "
+                         "incidents in Jan 2021 and 3 more"),
+])
+def test_volume_chart_counts_gaps_and_months_apart(rows, expected):
+    from analytics.plots import volume_chart
+
+    months = pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01"])
+    counts = pd.DataFrame({"period_start": list(months) * 2, "table": ["deployments"] * 3 + ["incidents"] * 3,
+                           "rows": rows})
+    title = volume_chart(counts, parse_config({})).axes[0].get_title(loc="left")
+    assert title == expected
+    assert "more empty months" not in title
 
 
 def test_kpi_tile_of_a_lower_bound_says_undecided():

@@ -131,3 +131,10 @@ def test_a_month_missing_from_the_export_is_flagged_not_read_as_a_collapse(tmp_p
                for w in warnings)
     assert warnings[-1] == "Test coverage in March 2021 comes from 1 of the 12 services that reported it before."
     assert views.month_warnings(views.open_month(str(SAMPLE_DIR), "2021-03")) == []
+
+
+def test_release_mix_says_what_the_release_count_holds(tiny):
+    assert views.release_mix(tiny) == ""  # March: d07 d08 d09 d10 d12, all regular (d11 rolled back)
+    february = views.open_month(str(TINY), "2021-02")
+    assert views.release_mix(february) == "2 production releases in February 2021: 1 regular and 1 hotfix."
+    assert "- Counted as releases: 2 production releases" in views.verdict_markdown(february)

@@ -213,19 +213,33 @@ def _threshold_words(hours: float) -> str:
     return f"{hours * 60:.0f} min" if hours <= 2 else format_hours(hours)
 
 
+def _clock_words(items: pd.DataFrame) -> str:
+    """What the restore durations are measured from, for the x axis (see restore_times)."""
+    if {"started_at", "opened_at"} <= set(items.columns) and len(items):
+        started, opened = pd.to_datetime(items["started_at"]), pd.to_datetime(items["opened_at"])
+        if bool((started.isna() | started.eq(opened)).all()):  # every clock started at the opening
+            return "Time since the incident opened"
+    return "Time since impact started, or since the incident opened when no impact start was recorded"
+
+
 @styled
 def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold_hours: float = 1.0, *,
                    duration_col: str = "restore_hours", phase_col: str = "phase",
                    censored_col: str = "censored", severity: str | None = None, log: bool = True,
                    title: str | None = None) -> Figure:
-    """Share of incidents still unresolved against hours since they opened (Kaplan–Meier), one
-    curve per phase, still-open incidents marked '+', a vertical line at ``threshold_hours``.
+    """Share of incidents still unresolved against the time since the restore clock started
+    (Kaplan–Meier), one curve per phase, still-open incidents marked '+', a vertical line at
+    ``threshold_hours``.
 
     Parameters
     ----------
     restore_items
         One row per incident: ``duration_col`` (hours), ``phase_col`` and, optionally, a bool
         ``censored_col`` (True = still open; its duration is the time so far) and ``severity``.
+        With the columns started_at and opened_at (as from
+        ``analytics.metrics.restore_times``), the x axis names the start its durations were
+        measured from: the impact start, or the opening when no impact start was recorded
+        (docs/METRICS.md, "Time to restore"); the presets that time from the opening say so.
     severity
         Keep only incidents of this severity (needs a ``severity`` column).
 
@@ -278,7 +292,7 @@ def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold
     if log:
         ax.set_xscale("log")
         duration_log_axis(ax.xaxis)
-    ax.set_xlabel("Time since the incident opened" + (" (log scale)" if log else " (hours)"))
+    ax.set_xlabel(_clock_words(items) + (" (log scale)" if log else " (hours)"))
     ax.grid(axis="x", visible=True)
     ax.set_title(title or fallback)
     return fig

@@ -8,7 +8,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from analytics.config import ProgramConfig
-from analytics.plots.decorations import date_axis, mark_milestones, phase_bounds, shade_phases
+from analytics.plots.decorations import (
+    comparison_phases,
+    date_axis,
+    mark_milestones,
+    phase_bounds,
+    shade_phases,
+)
 from analytics.plots.style import (
     BAD,
     INK,
@@ -135,7 +141,7 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
               counterfactual: pd.Series | None = None, config: ProgramConfig | None = None, *,
               metric: str | None = None, unit: str | None = None, title: str | None = None) -> Figure:
     """Interrupted time series: observed values, the segmented-regression fit (broken at the
-    phase boundaries) and the baseline trend projected forward without the program.
+    phase boundaries) and the baseline carried forward for comparison.
 
     Parameters
     ----------
@@ -152,7 +158,10 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
     Returns
     -------
     Figure
-        Titled with the last fitted value against the projection at the same date.
+        Titled with the last fitted value and what was measured in the baseline: the mean of
+        the observed values up to the end of the baseline phase (the first compared phase,
+        as in the run charts). The title claims no counterfactual ("what would have happened"):
+        the dashed line only carries the baseline forward for comparison.
     """
     if isinstance(observed, pd.DataFrame):
         frame = observed.set_index("period_start") if "period_start" in observed.columns else observed
@@ -169,14 +178,8 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
     if data.index.tz is not None:
         data.index = data.index.tz_localize(None)
     data = data.sort_index()
-    both = data.dropna(subset=["fitted", "counterfactual"])
     if title is None:
-        if len(both):
-            when, row = both.index[-1], both.iloc[-1]
-            title = (f"{label}: {format_value(row['fitted'], unit)}{rate_suffix(unit)} by {when:%b %Y}, against "
-                     f"{format_value(row['counterfactual'], unit)} projected without the program")
-        else:
-            title = f"{label}: interrupted time series"
+        title = _its_finding(data, config, label, unit)
     fig, ax = new_figure()
     shade_phases(ax, config)
     ax.plot(data.index, data["observed"], ls="none", marker="o", markersize=4, color=NEUTRAL, zorder=3,
@@ -190,10 +193,30 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
     cf = data["counterfactual"].dropna()
     if len(cf):
         ax.plot(cf.index, cf.to_numpy(), color=INK, lw=1.6, ls=(0, (5, 3)), zorder=4, gid="counterfactual",
-                label="Projected without the program")
+                label="Baseline carried forward")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=9)
     format_y_axis(ax, unit)
     date_axis(ax)
     mark_milestones(ax, config)
     ax.set_title(title)
     return fig
+
+
+def _its_finding(data: pd.DataFrame, config: ProgramConfig, label: str, unit: str) -> str:
+    """'Production releases: 4.6 a week by Dec 2021; the baseline averaged 0.71 a week'.
+
+    States what was measured (the last fitted value, the baseline's observed mean), never a
+    projection "without the program": a flat level of a few noisy weeks supports no such claim.
+    """
+    fitted = data["fitted"].dropna()
+    if fitted.empty:
+        return f"{label}: interrupted time series"
+    suffix = rate_suffix(unit)
+    title = f"{label}: {format_value(fitted.iloc[-1], unit)}{suffix} by {fitted.index[-1]:%b %Y}"
+    before, _ = comparison_phases(config)  # the baseline: the first compared phase, as in run charts
+    if before is None:
+        return title
+    baseline = data.loc[data.index < phase_bounds(before)[1], "observed"].dropna()
+    if baseline.empty:
+        return title
+    return f"{title}; the baseline averaged {format_value(baseline.mean(), unit)}{suffix}"

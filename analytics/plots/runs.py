@@ -18,7 +18,6 @@ from analytics.plots.decorations import (
     date_axis,
     keep_target_label_inside,
     mark_milestones,
-    phase_bounds,
     phase_handles,
     shade_phases,
     target_line,
@@ -37,6 +36,7 @@ from analytics.plots.style import (
     styled,
 )
 from analytics.plots.words import change_sentence
+from analytics.scorecard import phase_value
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -68,28 +68,36 @@ def series_label(metric: str, severity: str = "all", service: str = "all") -> st
     return label
 
 
-def _phase_mean(series: pd.Series, phase) -> float:
-    start, end = phase_bounds(phase)
-    inside = series[(series.index >= start) & (series.index < end)].dropna()
-    return float(inside.mean()) if len(inside) else math.nan
-
-
-def _before_after(series: pd.Series, config: ProgramConfig) -> tuple[float, float]:
+def _phase_levels(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
+                  severity: str = "all", service: str = "all") -> tuple[float, float]:
+    """The metric's level over the compared phases (baseline, after), by
+    :func:`analytics.scorecard.phase_value`: the one definition the tiles and tables use too,
+    so a chart title shows the same baseline as every other page. NaN when a phase is missing
+    or has no values.
+    """
     before, after = comparison_phases(config)
-    if before is None or after is None:
+    if before is None or after is None or is_empty(metric_table):
         return math.nan, math.nan
-    return _phase_mean(series, before), _phase_mean(series, after)
+    require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
+    table = metric_table[metric_table["metric"] == metric]
+    if service != "all":  # phase_value reads service "all": hand it this service's rows as such
+        table = table[table["service"] == service].assign(service="all")
+    return (phase_value(table, config, metric, before.name, severity),
+            phase_value(table, config, metric, after.name, severity))
 
 
 def trend_finding(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
                   severity: str = "all", service: str = "all") -> str:
-    """The sentence a run chart's title states: the mean of the period values in the baseline
-    phase against the mean in the after phase ("Production releases rose from 3.7 to 19.8 a
-    month"). Falls back to the metric's label when either phase is missing or has no values.
+    """The sentence a run chart's title states: the metric's level in the baseline phase
+    against its level in the after phase ("Production releases rose from 3.7 to 19.8 a month").
+
+    The levels are :func:`analytics.scorecard.phase_value`'s (months weighted by their n for
+    shares and durations, the mean of the months otherwise), the baseline the tiles and tables
+    show. Falls back to the metric's label when either phase is missing or has no values.
     """
     info = metric_info(metric)
     label = series_label(metric, severity, service)
-    before, after = _before_after(metric_series(metric_table, metric, severity, service), config)
+    before, after = _phase_levels(metric_table, metric, config, severity, service)
     if math.isnan(before) or math.isnan(after):
         return label
     return change_sentence(label, before, after, info.unit)
@@ -106,12 +114,14 @@ def _draw_run(ax: Axes, series: pd.Series, info: MetricInfo, config: ProgramConf
               *, labels: bool) -> None:
     shade_phases(ax, config, labels=labels)
     ax.plot(series.index, series.to_numpy(), color=SERIES, marker="o", markersize=4.5, lw=2.0, zorder=3,
-            gid="series", label=info.label)
+            gid="series", label=info.label, clip_on=False)  # whole markers at a zero on the axis
     if target is not None:
         target_line(ax, target, unit=info.unit)
     lo, hi = ax.get_ylim()
-    ax.set_ylim(0 if info.kind in ("count", "duration") or lo < 0 else lo,
-                min(hi, 1.05) if info.unit == "share" and lo >= 0 else hi)
+    if not (series < 0).any():  # counts, rates, shares and durations: a zero baseline, no exaggeration
+        lo = 0.0
+        hi = min(hi, 1.05) if info.unit == "share" else hi
+    ax.set_ylim(lo, hi)
     keep_target_label_inside(ax)
     format_y_axis(ax, info.unit)
     date_axis(ax)
@@ -206,7 +216,7 @@ def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
         else:
             _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=False)
             drawn += 1
-            before, after = _before_after(series, config)
+            before, after = _phase_levels(metric_table, metric, config, severity, service)
             if not (math.isnan(before) or math.isnan(after)):
                 compared += 1
                 improved += (after > before) == info.higher_is_better and after != before

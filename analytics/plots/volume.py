@@ -23,8 +23,9 @@ _COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], O
 def volume_chart(counts: pd.DataFrame, config: ProgramConfig, *, title: str | None = None) -> Figure:
     """Rows per period of each table, one line per table (counts: period_start, table, rows).
 
-    The default title names the first table and month without rows (a likely gap in the
-    export), or says that every table has rows in every month.
+    The default title names the tables and months without rows (likely gaps in the export),
+    counting gaps and months apart ("5 gaps in the export across 3 months: ..."), or says
+    that every table has rows in every month.
     """
     if is_empty(counts):
         return no_data_figure(title or "Rows per month")
@@ -42,12 +43,31 @@ def volume_chart(counts: pd.DataFrame, config: ProgramConfig, *, title: str | No
     ax.legend(loc="upper left", fontsize=9, frameon=False)
     if title is None:
         empty = wide.eq(0).stack()
-        gaps = empty[empty]
-        if len(gaps):
-            when, table = gaps.index[0]
-            more = f" (and {len(gaps) - 1} more empty months)" if len(gaps) > 1 else ""
-            title = f"{table} has no rows in {when:%b %Y}{more}: check the export"
-        else:
-            title = "Every table has rows in every month of the data"
+        title = _gaps_sentence(list(empty[empty].index))
     ax.set_title(title, loc="left")
     return fig
+
+
+def _gaps_sentence(gaps: list[tuple[pd.Timestamp, str]]) -> str:
+    """The title for the (month, table) pairs without rows, in date order; gaps and months are
+    counted apart, e.g. 'changes has no rows in Mar 2021: check the export', 'changes and
+    incidents have no rows in Mar 2021: check the export', '5 gaps in the export across 3
+    months: no rows for changes in Mar 2021, incidents in Mar 2021 and 3 more'.
+    """
+    if not gaps:
+        return "Every table has rows in every month of the data"
+    if len(gaps) == 1:
+        when, table = gaps[0]
+        return f"{table} has no rows in {when:%b %Y}: check the export"
+    months = len({when for when, _ in gaps})
+    if months == 1:
+        tables = [table for _, table in gaps]
+        return f"{_and(tables)} have no rows in {gaps[0][0]:%b %Y}: check the export"
+    names = [f"{table} in {when:%b %Y}" for when, table in gaps]
+    shown = names if len(names) <= 3 else [*names[:2], f"{len(names) - 2} more"]
+    return f"{len(gaps)} gaps in the export across {months} months: no rows for {_and(shown)}"
+
+
+def _and(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"
