@@ -482,6 +482,14 @@ def test_effect_forest_marks_a_clear_worsening():
     assert fig.axes[0].get_title(loc="left") == "2 of 3 metrics improved, 1 worsened (Holm-adjusted p < 0.05)"
 
 
+def test_effect_forest_title_leaves_out_metrics_without_data_on_a_side():
+    partial = _impact().assign(n_before=[10, 10, 40], n_after=[0, 81, 60])
+    assert effect_forest(partial).axes[0].get_title(loc="left") == \
+        "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side (Holm-adjusted p < 0.05)"
+    nothing = _impact().assign(n_before=[10, 10, 40], n_after=[0, 0, 0])
+    assert effect_forest(nothing).axes[0].get_title(loc="left") == "No metric can be compared yet: no data on one side"
+
+
 def test_effect_forest_edge_cases():
     assert _is_no_data(effect_forest(_impact().iloc[:0]))
     missing = _impact().assign(ci_low=np.nan, effect=[5.35, np.nan, -0.02], improved=[True, None, False])

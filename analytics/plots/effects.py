@@ -75,9 +75,21 @@ def _states(table: pd.DataFrame) -> pd.Series:
     return state
 
 
+def _no_data(table: pd.DataFrame) -> pd.Series:
+    """True where a side has no observations (nothing to compare), when n is given."""
+    if {"n_before", "n_after"} <= set(table.columns):
+        n_b = pd.to_numeric(table["n_before"], errors="coerce").fillna(0)
+        n_a = pd.to_numeric(table["n_after"], errors="coerce").fillna(0)
+        return (n_b == 0) | (n_a == 0)
+    return pd.Series(False, index=table.index)
+
+
 def _title(table: pd.DataFrame) -> str:
-    state = _states(table)
-    n = len(table)
+    missing = _no_data(table)
+    state = _states(table)[~missing]
+    n = len(state)
+    if n == 0:
+        return "No metric can be compared yet: no data on one side"
     up = int((state == True).sum())  # noqa: E712
     down = int((state == False).sum())  # noqa: E712
     head = f"All {n} metrics improved" if up == n and n > 1 else f"{up} of {n} metrics improved"
@@ -86,6 +98,8 @@ def _title(table: pd.DataFrame) -> str:
         parts.append(f"{down} worsened")
     if n - up - down:
         parts.append(f"{n - up - down} without a clear change")
+    if missing.any():
+        parts.append(f"{int(missing.sum())} without data on one side")
     return ", ".join(parts) + (" (Holm-adjusted p < 0.05)" if "p_adjusted" in table.columns else "")
 
 
