@@ -12,6 +12,7 @@ from analytics.config import ProgramConfig, load_config
 from analytics.dataset import Dataset
 from analytics.exceptions import AnalyticsError, ConfigError, DataValidationError, RenderError
 from analytics.load import load
+from analytics.paths import find_data_dir
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "ProgramConfig",
     "RenderError",
     "__version__",
+    "find_data_dir",
     "load",
     "load_config",
 ]

@@ -385,6 +385,8 @@ def _enum(
                 int(filled.sum()),
                 ids[filled],
             )
+        if mapped.dtype.kind == "f":  # every value empty: an all-NaN float column takes no text
+            mapped = mapped.astype(object)
         mapped = mapped.fillna(col.default)
     unknown = mapped.notna() & ~mapped.isin(allowed)
     if unknown.any():

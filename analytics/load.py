@@ -191,21 +191,43 @@ def _read_csv_checked(path: Path) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
+            df = pd.read_csv(
                 io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning):
+        width, counts = _field_counts(text)
         raise DataValidationError(
-            "row has more fields than the header", file=str(path), rows=_ragged_rows(text)
+            "row has more fields than the header", file=str(path),
+            rows=[i for i, n in enumerate(counts, start=1) if n > width],
         ) from None
     except pd.errors.EmptyDataError:
         raise DataValidationError(
             "empty file (expected a header row and data rows)", file=str(path)
         ) from None
+    if df.shape[1] > 1 and df.iloc[:, -1].isna().any():  # pandas pads a short row with NaN
+        _check_short_rows(text, len(df), path)
+    return df
 
 
-def _ragged_rows(text: str) -> list[int]:
-    """Data row numbers (1-based) with more fields than the header (slow path, errors only)."""
+def _check_short_rows(text: str, rows: int, path: Path) -> None:
+    """Raise naming the rows with fewer fields than the header (slow path, errors only)."""
+    width, counts = _field_counts(text)
+    short = {i: n for i, n in enumerate(counts, start=1) if n < width}
+    if not short:
+        return
+    low, high = min(short.values()), max(short.values())
+    fields = f"{low} field{'s' if high > 1 else ''}" if low == high else f"{low} to {high} fields"
+    subject = "row has" if len(short) == 1 else "rows have"
+    raise DataValidationError(
+        f"{subject} {fields} where the header has {width} (a value missing, or a line break "
+        "inside an unquoted value?)",
+        file=str(path),
+        rows=list(short) if len(counts) == rows else None,  # numbered as pandas numbers them
+    )
+
+
+def _field_counts(text: str) -> tuple[int, list[int]]:
+    """Fields in the header and in each data row, blank lines skipped as pandas skips them."""
     reader = csv.reader(io.StringIO(text))
     width = len(next(reader, []))
-    return [i for i, row in enumerate(reader, start=1) if len(row) > width]
+    return width, [len(row) for row in reader if len(row) > 1 or (row and not row[0].isspace())]

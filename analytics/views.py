@@ -31,6 +31,7 @@ from analytics.metrics import (
     restore_times,
 )
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
+from analytics.paths import find_data_dir
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
 from analytics.plots.words import format_hours, format_value
 from analytics.schema import TABLES
@@ -105,7 +106,7 @@ def open_month(data_dir: str, month: str, program_file: str | None = None,
     """
     if not _MONTH.match(str(month)):
         raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
-    ds = load(data_dir, program_file)
+    ds = load(find_data_dir(data_dir), program_file)  # also from a notebook's own folder
     check_services(ds, services)
     span = ds.date_range()
     first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)

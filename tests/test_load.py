@@ -129,6 +129,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
          "deployments.csv", 1, "service", "empty value in a required column"),
         ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success,extra\n"},
          "deployments.csv", 1, None, "more fields than the header"),
+        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production\n"},
+         "deployments.csv", 2, None, "row has 3 fields where the header has 5"),
         ({"deployments.csv": b"deployment_id,service\n\xff\xfe,api\n"}, "deployments.csv", None, None, "not UTF-8"),
         ({"deployments.csv": MINIMAL_DEPLOYMENTS,
           "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,99999999999999999999999,0\n"},
@@ -138,7 +140,7 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
     ],
     ids=["missing-column", "bad-timestamp", "bad-timestamp-row2", "resolved-before-opened", "negative-count",
          "coverage-percent", "id-twice", "empty-file", "binary", "semicolons", "unknown-status",
-         "unknown-severity", "blank-required", "ragged-row", "not-utf8", "huge-count", "year-2300"],
+         "unknown-severity", "blank-required", "ragged-row", "short-row", "not-utf8", "huge-count", "year-2300"],
 )
 def test_bad_input_is_named_precisely(write_folder, files, name, row, column, words):
     folder = write_folder(files)
@@ -152,6 +154,37 @@ def test_bad_input_is_named_precisely(write_folder, files, name, row, column, wo
         assert f"row {row}" in message or f"rows {row}" in message
     if column is not None:
         assert err.value.column == column and f"column {column}" in message
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain-header", "quoted-header"])
+def test_short_rows_are_named_with_their_field_counts_not_as_empty_values(write_folder, quoted):
+    """A row with too few fields is a short row, whichever reader met it (a quoted header
+    skips the pyarrow reader); rows are numbered as everywhere else: blank lines not counted."""
+    header = '"' + HEADER.strip().replace(",", '","') + '"\n' if quoted else HEADER
+    csv = (header + "d1,api,production,2021-03-01T10:00Z,success\n\n"
+           '"d2","api, the gateway",production\n'
+           "d3,api,production,2021-03-03T10:00Z,success\n"
+           "d4,api,production,2021-03-04T10:00Z\n")
+    with pytest.raises(DataValidationError) as err:
+        load(write_folder({"deployments.csv": csv}))
+    assert err.value.rows == [2, 4] and err.value.column is None
+    assert str(err.value).endswith("deployments.csv, rows 2, 4: rows have 3 to 4 fields where the header has 5 "
+                                   "(a value missing, or a line break inside an unquoted value?)")
+
+
+def test_empty_trailing_values_are_not_short_rows(write_folder):
+    csv = "deployment_id,service,environment,finished_at,status,kind\n" \
+          "d1,api,production,2021-03-01T10:00Z,success,\n" \
+          '"d2",api,production,2021-03-02T10:00Z,success,""\n' \
+          "d3,api,production,2021-03-03T10:00Z,success,hotfix\n"
+    ds = load(write_folder({"deployments.csv": csv}))
+    assert list(ds.deployments["kind"]) == ["regular", "regular", "hotfix"]
+
+
+def test_more_fields_rows_are_numbered_without_blank_lines(write_folder):
+    csv = HEADER + "\nd1,api,production,2021-03-01T10:00Z,success\n\nd2,api,production,2021-03-02T10:00Z,success,x\n"
+    with pytest.raises(DataValidationError, match="row 2: row has more fields than the header"):
+        load(write_folder({"deployments.csv": csv}))
 
 
 def test_missing_folder_and_missing_deployments(tmp_path, write_folder):
@@ -180,3 +213,16 @@ def test_loading_does_not_modify_files(write_folder):
     before = (folder / "deployments.csv").read_bytes()
     load(folder)
     assert (folder / "deployments.csv").read_bytes() == before
+
+
+def test_an_all_empty_enumeration_column_takes_its_default_without_warnings(write_folder):
+    import warnings
+
+    text = "deployment_id,service,environment,finished_at,status,kind\n" + "".join(
+        line + ",\n" for line in MINIMAL_DEPLOYMENTS.splitlines()[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas: "'str' is not supported as a fill value for float64"
+        ds = load(write_folder({"deployments.csv": text}))
+    assert ds.deployments["kind"].tolist() == ["regular", "regular"]
+    log = ds.quality.set_index("rule")["rows"]
+    assert log["kind: empty values read as 'regular'"] == 2

@@ -43,18 +43,37 @@ def test_thin_no_functions_no_path_hacks_no_silenced_warnings(path):
         assert "sys.path" not in source and "filterwarnings" not in source and "simplefilter" not in source
 
 
-@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
-def test_report_notebook_has_one_typed_parameters_cell(path):
+def _parameter_lines(path) -> list[str]:
     _, code = _cells(path)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(tagged) == 1 and code[0] is tagged[0]
-    lines = "".join(tagged[0]["source"]).splitlines()
-    names = [ln.split(":")[0] for ln in lines]
-    assert names == PARAMETERS
+    assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters', expected exactly 1"
+    assert code[0] is tagged[0], f"{path.name}: the parameters cell must be the first code cell"
+    return "".join(tagged[0]["source"]).splitlines()
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_has_one_typed_commented_parameters_cell(path):
+    """Papermill injects values after the tagged cell, so no later cell may set a parameter."""
+    lines = _parameter_lines(path)
+    assert lines
     for line in lines:
         assert "#" in line, f"parameter without a comment: {line}"
-        ast.parse(line)  # valid Python with an annotation
         assert isinstance(ast.parse(line).body[0], ast.AnnAssign), f"untyped parameter: {line}"
+    names = {ln.split(":")[0] for ln in lines}
+    _, code = _cells(path)
+    for cell in code[1:]:
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assert node.id not in names, f"{path.name}: a later cell overwrites parameter {node.id}"
+
+
+@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
+def test_report_notebooks_declare_the_render_parameters(path):
+    assert [ln.split(":")[0] for ln in _parameter_lines(path)] == PARAMETERS
+
+
+def test_explore_notebook_is_covered():
+    assert "explore.ipynb" in [p.name for p in ALL_NOTEBOOKS if p.parent.name == "explore"]
 
 
 @pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
