@@ -8,6 +8,7 @@ See data/README.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from analytics.exceptions import ConfigError
 
 BENCHMARK_YEARS = (2019, 2021, 2023, 2024)
 WEEK_STARTS = ("monday", "sunday")
+#: what a target is judged on: the metric's overall value, or the value of each service
+APPLIES_TO = ("overall", "every_service")
+#: metrics whose targets apply to every service unless program.yml says ``applies_to: overall``
+#: (coverage is a per-service level; "at least 95%" is claimed of each service, not of the mean)
+EVERY_SERVICE_BY_DEFAULT = frozenset({"test_coverage"})
 KNOWN_KEYS = {
     "name",
     "timezone",
@@ -54,13 +60,16 @@ class Milestone:
 class Target:
     """A goal for one metric: ``value op threshold`` is met (op is ``>=`` or ``<=``).
 
-    ``severity`` restricts time-to-restore targets to one severity.
+    ``severity`` restricts time-to-restore targets to one severity. ``applies_to`` is
+    ``"overall"`` (the metric's value over all services) or ``"every_service"`` (each service's
+    value must meet it; the scorecard judges the worst service).
     """
 
     metric: str
     threshold: float
     op: str
     severity: str | None = None
+    applies_to: str = "overall"
 
     def met(self, value: float) -> bool | None:
         """True/False, or None when the value is missing (NaN)."""
@@ -247,23 +256,49 @@ def _parse_targets(targets: Any, fail) -> tuple[Target, ...]:
             raise fail(key, f"unknown metric (known: {', '.join(METRICS)})")
         default_op = ">=" if METRICS[metric].higher_is_better else "<="
         severity = None
+        applies_to = "every_service" if metric in EVERY_SERVICE_BY_DEFAULT else "overall"
         if isinstance(spec, dict):
-            extra = set(spec) - {"min", "max", "severity"}
+            extra = set(spec) - {"min", "max", "severity", "applies_to"}
             if extra or ("min" in spec) == ("max" in spec):
                 raise fail(
                     key,
-                    "use a number, or a mapping with exactly one of min/max (and optional severity)",
+                    "use a number, or a mapping with exactly one of min/max "
+                    "(and optional severity, applies_to)",
                 )
             op, value = (">=", spec["min"]) if "min" in spec else ("<=", spec["max"])
+            value_key = f"{key}.{'min' if op == '>=' else 'max'}"
             if "severity" in spec:
                 severity = str(spec["severity"]).lower()
                 if severity not in SEVERITIES:
                     raise fail(key, f"severity must be one of {', '.join(SEVERITIES)}")
+            if "applies_to" in spec:
+                applies_to = str(spec["applies_to"]).strip().lower()
+                if applies_to not in APPLIES_TO:
+                    raise fail(f"{key}.applies_to",
+                               f"must be one of {', '.join(APPLIES_TO)}, got {spec['applies_to']!r}")
         else:
-            op, value = default_op, spec
-        try:
-            threshold = float(value)
-        except (TypeError, ValueError):
-            raise fail(key, f"{value!r} is not a number") from None
-        out.append(Target(metric, threshold, op, severity))
+            op, value, value_key = default_op, spec, key
+        out.append(Target(metric, _threshold(value, metric, value_key, fail), op, severity, applies_to))
     return tuple(out)
+
+
+def _threshold(value: Any, metric: str, key: str, fail) -> float:
+    """A target's number, checked against its metric's unit (shares 0..1, nothing negative)."""
+    share = METRICS[metric].unit == "share"
+    try:
+        if isinstance(value, bool):  # YAML's yes/no/true/false are not numbers
+            raise TypeError
+        threshold = float(value)
+    except (TypeError, ValueError):
+        hint = ": write a share between 0 and 1, e.g. 0.95 for 95%" if share else ""
+        raise fail(key, f"{value!r} is not a number{hint}") from None
+    if not math.isfinite(threshold):
+        raise fail(key, f"{value!r} is not a finite number")
+    if share and not 0 <= threshold <= 1:
+        hint = (f"; {threshold:g} looks like a percentage: write {threshold / 100:g}"
+                if 1 < threshold <= 100 else "")
+        raise fail(key, f"{threshold:g} is outside 0..1 ({metric} is a share){hint}")
+    if threshold < 0:
+        raise fail(key, f"{threshold:g} is negative ({metric} is in {METRICS[metric].unit})")
+    return threshold
+

@@ -1,13 +1,15 @@
 """The program's targets scorecard: value, target, met, baseline, trend, DORA band, on track.
 
-Reads the metric table (``analytics.metrics.metric_table``); bands come from
-``analytics.benchmarks``. Pure functions: no I/O, inputs never modified.
+Reads the metric table (``analytics.metrics.metric_table``), and its per-service rows for
+targets that apply to every service; bands come from ``analytics.benchmarks``. Pure
+functions: no I/O, inputs never modified. The ``*_text`` helpers word a scorecard for readers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,13 +18,18 @@ from analytics.benchmarks import _KEY_OF, NO_DATA, _is_empty, _require, band_for
 from analytics.catalog import METRICS
 from analytics.config import ProgramConfig, Target
 
-__all__ = ["SCORECARD_COLUMNS", "phase_value", "scorecard"]
+__all__ = [
+    "SCORECARD_COLUMNS", "phase_value", "scorecard", "target_detail", "target_text",
+    "targets_met_text", "value_text",
+]
 
 
 SCORECARD_COLUMNS = [
     "metric", "label", "severity", "unit", "scope", "value", "n", "target", "op", "met",
     "baseline", "trend", "good_direction", "band", "on_track", "lower_bound", "note",
+    "applies_to", "overall_value", "worst_service", "services_judged", "services_missed",
 ]
+_REQUIRED = ["period_start", "service", "severity", "metric", "value"]
 
 
 def scorecard(
@@ -31,71 +38,115 @@ def scorecard(
     period_start: str | dt.date | pd.Timestamp | None = None,
     phase: str = "after",
     *,
+    by_service: pd.DataFrame | None = None,
     window: int = 6,
     horizon: int = 3,
     flat_tolerance: float = 0.02,
 ) -> pd.DataFrame:
     """The program's targets (program.yml ``targets``), one row per target in config order.
 
-    Each target reads the rows of its metric with service ``"all"`` and severity
-    ``Target.severity`` (``"all"`` when unset), e.g. critical incidents for a time-to-restore
-    target. The value is that of month ``period_start`` or, when None, pooled over ``phase``:
-    the **mean of the monthly values** for rates and levels (counts, deployment days,
-    coverage), the n-weighted mean of the monthly values for proportions (= the pooled
-    proportion) and durations (= the pooled mean restore time; for lead time an average of
-    monthly medians - compare.py has exact pooled medians). The baseline is pooled the same way
-    over the ``baseline`` phase (NaN when there is no such phase or no data).
+    Each target reads the rows of its metric with severity ``Target.severity`` (``"all"`` when
+    unset), e.g. critical incidents for a time-to-restore target: service ``"all"`` when the
+    target applies to the ``"overall"`` value; each service's rows of ``by_service`` when it
+    applies to ``"every_service"``, and then the value judged is the **worst service's** (the
+    lowest for a ``>=`` target, the highest for ``<=``; ties go to the first name), since
+    every service meets the target exactly when the worst one does. The value is that of
+    month ``period_start`` or, when None, pooled over ``phase`` (per service first, for
+    every-service targets): the **mean of the monthly values** for rates and levels (counts,
+    deployment days, coverage), the n-weighted mean of the monthly values for proportions
+    (= the pooled proportion) and durations (= the pooled mean restore time; for lead time an
+    average of monthly medians - compare.py has exact pooled medians). The baseline is pooled
+    the same way over the ``baseline`` phase (NaN when there is no such phase or no data).
 
     Trend: the sign of the least-squares slope over the last ``window`` periods up to the
     current one (the month, or the phase's last period), "flat" when the fitted change across
     the window is within ``flat_tolerance`` of the window's mean level, "no data" with fewer
-    than 3 values. On track: met now, or the line's projection meets the target within
-    ``horizon`` periods (None when unknown). Band: :func:`classify`'s band of the same month or
-    the band of the phase-pooled banded value (severity "all", ``config.benchmark_year``) for
-    the DORA metrics, "" for the others.
+    than 3 values; for every-service targets, of the worst service's value in each period. On
+    track: met now, or the line's projection meets the target within ``horizon`` periods (None
+    when unknown). Band: :func:`classify`'s band of the same month or the band of the
+    phase-pooled banded value (``config.benchmark_year``) for the DORA metrics, "" for the
+    others. See docs/METRICS.md ("Targets").
 
     Parameters
     ----------
     metric_table
-        As for :func:`classify` (period_start, service, severity, metric, value; n and median
-        are used when present). One row per period is expected (NaN value when no data).
+        As for :func:`classify` (period_start, service, severity, metric, value; n, median and
+        n_censored are used when present). One row per period is expected (NaN value when no
+        data).
     config
         Targets, phases and benchmark year.
     period_start
         A period start (e.g. "2021-12-01"); None pools over ``phase``.
     phase
         The phase pooled when ``period_start`` is None.
+    by_service
+        ``metric_table(..., by="service")`` of the same data and frequency: needed by targets
+        that apply to every service, which are not judged without it (value NaN, met None, a
+        note says why).
 
     Returns
     -------
     DataFrame
-        metric, label, severity, unit, scope (the month or phase), value, n, target, op, met
-        (True/False/None), baseline, trend ("up"/"down"/"flat"/"no data"), good_direction
-        ("up"/"down"), band, on_track (True/False/None), note (why something is missing).
+        metric, label, severity, unit, scope (the month or phase), value (the value judged), n
+        (behind that value: the worst service's for every-service targets), target, op, met
+        (True/False/None), baseline, trend ("up"/"down"/"flat"/"no data"),
+        good_direction ("up"/"down"), band, on_track (True/False/None), lower_bound (open
+        incidents make the value a lower bound), note (why something is missing), applies_to
+        ("overall"/"every_service"), overall_value (the service-"all" value, pooled as above),
+        worst_service (whose value is judged; "" for overall targets), services_judged and
+        services_missed (services with a value, and those missing the target; 0 for overall
+        targets).
+
+    Examples
+    --------
+    >>> from analytics.config import parse_config
+    >>> rows = pd.DataFrame({"period_start": pd.Timestamp("2021-12-01"), "severity": "all",
+    ...                      "metric": "test_coverage", "service": ["api", "web"],
+    ...                      "value": [0.99, 0.80], "n": 1})
+    >>> cfg = parse_config({"targets": {"test_coverage": 0.95}})
+    >>> row = scorecard(rows.iloc[0:0], cfg, "2021-12-01", by_service=rows).iloc[0]
+    >>> float(row.value), row.worst_service, row.met
+    (0.8, 'web', False)
     """
     targets = list(config.targets)
-    if _is_empty(metric_table):
-        table = pd.DataFrame(columns=["period_start", "service", "severity", "metric", "value"])
-    else:
-        _require(metric_table, ["period_start", "service", "severity", "metric", "value"])
-        table = metric_table
+    table, per_service = _checked(metric_table), None
+    if by_service is not None:
+        per_service = _checked(by_service)
+        per_service = per_service[per_service["service"] != "all"]
     when = None if period_start is None else pd.Timestamp(period_start).normalize()
-    rows = [_score(t, table, config, when, phase, window, horizon, flat_tolerance) for t in targets]
+    rows = [_score(t, table, per_service, config, when, phase, window, horizon, flat_tolerance)
+            for t in targets]
     out = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     for col in ("met", "on_track"):  # keep True/False/None, never numpy bools
         out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype="object")
     return out
 
 
-def _series(table: pd.DataFrame, metric: str, severity: str) -> pd.DataFrame:
-    rows = table[(table["metric"] == metric) & (table["service"] == "all")
-                 & (table["severity"] == severity)]
-    cols = {"period_start": pd.to_datetime(rows["period_start"]),
+def _checked(table: pd.DataFrame | None) -> pd.DataFrame:
+    if _is_empty(table):
+        return pd.DataFrame(columns=_REQUIRED)
+    _require(table, _REQUIRED)
+    return table
+
+
+def _rows(table: pd.DataFrame, metric: str, severity: str, service: str | None) -> pd.DataFrame:
+    """period_start, service, value, n, median, n_censored of one metric and severity, in time order.
+
+    ``service`` None keeps every service (one row per period and service).
+    """
+    rows = table[(table["metric"] == metric) & (table["severity"] == severity)]
+    if service is not None:
+        rows = rows[rows["service"] == service]
+    cols = {"period_start": pd.to_datetime(rows["period_start"]), "service": rows["service"],
             "value": rows["value"].astype("float64")}
     for c in ("n", "median", "n_censored"):
         cols[c] = rows[c].astype("float64") if c in rows else pd.Series(np.nan, index=rows.index)
-    out = pd.DataFrame(cols).sort_values("period_start", kind="stable")
-    return out.drop_duplicates("period_start", keep="last").reset_index(drop=True)
+    out = pd.DataFrame(cols).sort_values(["period_start", "service"], kind="stable")
+    return out.drop_duplicates(["period_start", "service"], keep="last").reset_index(drop=True)
+
+
+def _series(table: pd.DataFrame, metric: str, severity: str) -> pd.DataFrame:
+    return _rows(table, metric, severity, "all")
 
 
 def _pool(frame: pd.DataFrame, column: str, kind: str) -> float:
@@ -140,32 +191,68 @@ def _fit(series: pd.DataFrame, now: pd.Timestamp | None, window: int):
     return np.asarray(last, dtype="float64")[ok], y[ok], x_now
 
 
-def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
+def _by_service(rows: pd.DataFrame, t: Target) -> pd.DataFrame:
+    """service, value (pooled over ``rows``), n; services without a value dropped, worst first."""
+    kind = METRICS[t.metric].kind
+    out = pd.DataFrame(
+        [(s, _pool(g, "value", kind), float(np.nansum(g["n"]))) for s, g in rows.groupby("service")],
+        columns=["service", "value", "n"],
+    ).dropna(subset=["value"])
+    return out.sort_values(["value", "service"], ascending=[t.op == ">=", True], kind="stable")
+
+
+def _worst_series(rows: pd.DataFrame, t: Target) -> pd.DataFrame:
+    """The worst service's value in each period (NaN where no service has one)."""
+    worst = rows.groupby("period_start", sort=True)["value"].agg("min" if t.op == ">=" else "max")
+    return pd.DataFrame({"period_start": worst.index, "value": worst.to_numpy()})
+
+
+def _score(t: Target, table, per_service, config, when, phase, window, horizon, tol) -> dict:
     info = METRICS[t.metric]
     severity = t.severity or "all"
-    series = _series(table, t.metric, severity)
+    every = t.applies_to == "every_service"
+    overall = _series(table, t.metric, severity)
+    rows = overall
+    if every:  # no per-service rows given: nothing to judge
+        rows = _rows(per_service, t.metric, severity, None) if per_service is not None else overall.iloc[0:0]
+    series = _worst_series(rows, t) if every else overall
     notes: list[str] = []
+    if every and per_service is None:
+        notes.append("a target for every service needs per-service rows (by_service): not judged")
     if when is not None:
         scope, now = f"{when:%Y-%m-%d}", when
-        cur = series[series["period_start"] == when]
-        if cur.empty:
+        cur, cur_all = rows[rows["period_start"] == when], overall[overall["period_start"] == when]
+        if cur.empty and not notes:
             notes.append(f"no row for {scope}")
     else:
         scope = phase
-        cur = _in_phase(series, config, phase)
+        cur, cur_all = _in_phase(rows, config, phase), _in_phase(overall, config, phase)
         if cur is None:
             notes.append(f"no '{phase}' phase in program.yml")
-            cur, now = series.iloc[0:0], (series["period_start"].max() if len(series) else None)
+            cur, cur_all = rows.iloc[0:0], overall.iloc[0:0]
+            now = series["period_start"].max() if len(series) else None
         else:
-            end = pd.Timestamp(config.phase(phase).end)
-            now = cur["period_start"].max() if len(cur) else end
-    value = _pool(cur, "value", info.kind) if len(cur) else math.nan
+            now = cur["period_start"].max() if len(cur) else pd.Timestamp(config.phase(phase).end)
+    overall_value = _pool(cur_all, "value", info.kind)
+    worst_service, judged, missed = "", 0, 0
+    if every:
+        services = _by_service(cur, t)
+        judged, missed = len(services), int(sum(t.met(v) is False for v in services["value"]))
+        value, n = (float(services["value"].iloc[0]), int(services["n"].iloc[0])) if judged else (math.nan, 0)
+        worst_service = str(services["service"].iloc[0]) if judged else ""
+    else:
+        value, n = _pool(cur, "value", info.kind), int(np.nansum(cur["n"].to_numpy()))
     if math.isnan(value) and not notes:
         notes.append(f"no data in {scope}")
-    base_rows = _in_phase(series, config, "baseline")
+    base_rows = _in_phase(rows, config, "baseline")
     if base_rows is None:
         notes.append("no 'baseline' phase in program.yml")
-    baseline = _pool(base_rows, "value", info.kind) if base_rows is not None else math.nan
+        baseline = math.nan
+    elif every:
+        base = _by_service(base_rows, t)
+        baseline = float(base["value"].iloc[0]) if len(base) else math.nan
+    else:
+        baseline = _pool(base_rows, "value", info.kind)
     x, y, x_now = _fit(series, now, window) if now is not None else ([], [], math.nan)
     trend, slope, intercept = NO_DATA, math.nan, math.nan
     if len(x) >= 3:
@@ -176,7 +263,7 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
     else:
         notes.append(f"fewer than 3 values in the last {window} periods: no trend")
     met = t.met(value)
-    still_open = int(np.nansum(cur["n_censored"].to_numpy())) if len(cur) else 0
+    still_open = int(np.nansum(cur["n_censored"].to_numpy()))
     if still_open and t.op == "<=" and met:
         # open incidents count only up to the end of the data: the value is a lower bound, so
         # it cannot show an upper-limit target met (it can show one missed)
@@ -191,11 +278,117 @@ def _score(t: Target, table, config, when, phase, window, horizon, tol) -> dict:
     band = ""
     if t.metric in _KEY_OF:  # a DORA metric: the band of the value shown (same rows, same statistic)
         band = band_for(t.metric, value, config.benchmark_year)
-    n = int(np.nansum(cur["n"].to_numpy())) if len(cur) else 0
     return {
         "metric": t.metric, "label": info.label, "severity": severity, "unit": info.unit,
         "scope": scope, "value": value, "n": n, "target": t.threshold, "op": t.op, "met": met,
         "baseline": baseline, "trend": trend,
         "good_direction": "up" if info.higher_is_better else "down", "band": band,
         "on_track": on_track, "lower_bound": bool(still_open), "note": "; ".join(notes),
+        "applies_to": t.applies_to, "overall_value": overall_value, "worst_service": worst_service,
+        "services_judged": judged, "services_missed": missed,
     }
+
+
+# --- the scorecard in words -----------------------------------------------------------------
+
+
+def _words(value: float, unit: str) -> str:
+    """A value with its unit: '95%', '1 h', '18 releases/month' (the report tables' style)."""
+    # words.py lives with the plots; imported here, not at the top, so that computing a
+    # scorecard never loads matplotlib (analytics.plots imports it)
+    from analytics.plots.words import format_value
+
+    text = format_value(value, unit)
+    return text if unit in ("share", "hours") or text == "n/a" else f"{text} {unit}"
+
+
+_SIGNS = {">=": "≥", "<=": "≤"}
+
+
+def target_text(metric: str, op: str, threshold: float, applies_to: str = "overall") -> str:
+    """A target as people write it, with the metric's unit (analytics/catalog.py).
+
+    Examples
+    --------
+    >>> target_text("test_coverage", ">=", 0.95, "every_service")
+    '≥ 95% for every service'
+    >>> target_text("time_to_restore_hours", "<=", 1.0), target_text("production_releases", ">=", 18)
+    ('≤ 1 h', '≥ 18 releases/month')
+    """
+    text = f"{_SIGNS.get(op, op)} {_words(threshold, METRICS[metric].unit)}"
+    return text + (" for every service" if applies_to == "every_service" else "")
+
+
+def _worst_word(op: str) -> str:
+    return "lowest" if op == ">=" else "highest"
+
+
+def _services(n: int) -> str:
+    return f"{n} service" if n == 1 else f"{n} services"
+
+
+def value_text(row) -> str:
+    """A scorecard row's value in words; for every-service targets, whose value it is.
+
+    ``row`` is a row of :func:`scorecard` (a Series or a namedtuple from ``itertuples``), e.g.
+    ``'80% (lowest of 12 services: reporting)'``, or ``'no data'``.
+    """
+    if pd.isna(row.value):
+        return "no data"
+    text = _words(row.value, METRICS[row.metric].unit)
+    if getattr(row, "applies_to", "overall") == "every_service" and getattr(row, "worst_service", ""):
+        text += f" ({_worst_word(row.op)} of {_services(row.services_judged)}: {row.worst_service})"
+    return text
+
+
+def target_detail(row) -> str:
+    """The target of a scorecard row and, for every-service targets, who falls short.
+
+    E.g. ``'target ≥ 95% for every service; 1 of 12 services short, lowest: reporting 80%'``.
+    """
+    applies_to = getattr(row, "applies_to", "overall")
+    text = f"target {target_text(row.metric, row.op, row.target, applies_to)}"
+    if applies_to == "every_service" and getattr(row, "services_missed", 0):
+        worst = f"{_worst_word(row.op)}: {row.worst_service} {_words(row.value, METRICS[row.metric].unit)}"
+        text += f"; {row.services_missed} of {_services(row.services_judged)} short, {worst}"
+    return text
+
+
+def targets_met_text(met: Sequence[bool | None], lower_bound: Sequence[bool] | None = None, *,
+                     sentence: bool = False) -> str:
+    """How many targets were met, and how many could not be judged and why.
+
+    Parameters
+    ----------
+    met
+        The scorecard's ``met`` column (True/False/None).
+    lower_bound
+        Its ``lower_bound`` column: a None there means "incidents still open", else "no data".
+    sentence
+        "were met" (for a sentence) instead of "met" (for a heading).
+
+    Examples
+    --------
+    >>> targets_met_text([False, False, False, False, None])
+    '0 of 4 targets met; 1 could not be judged (no data)'
+    >>> targets_met_text([True, True], sentence=True)
+    '2 of 2 targets were met'
+    """
+    met = list(met)
+    flags = [bool(b) for b in lower_bound] if lower_bound is not None else [False] * len(met)
+    judged = [m for m in met if m is not None]
+    n_met = sum(m is True for m in judged)
+    noun = "target" if len(judged) == 1 else "targets"
+    verb = ("was met" if len(judged) == 1 else "were met") if sentence else "met"
+    still_open = sum(m is None and f for m, f in zip(met, flags, strict=True))
+    no_data = len(met) - len(judged) - still_open
+    if still_open and no_data:
+        why = f"{no_data} with no data, {still_open} with incidents still open"
+    else:
+        why = "no data" if no_data else "incidents still open"
+    if not judged and met:
+        return f"no target could be judged ({why})"
+    text = f"{n_met} of {len(judged)} {noun} {verb}"
+    if len(met) > len(judged):
+        text += f"; {len(met) - len(judged)} could not be judged ({why})"
+    return text

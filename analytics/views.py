@@ -35,7 +35,14 @@ from analytics.paths import find_data_dir
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
 from analytics.plots.words import format_hours, format_value
 from analytics.schema import TABLES
-from analytics.scorecard import phase_value, scorecard
+from analytics.scorecard import (
+    phase_value,
+    scorecard,
+    target_detail,
+    target_text,
+    targets_met_text,
+    value_text,
+)
 from analytics.trend import change_points, segmented_regression
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -89,7 +96,10 @@ class MonthReport:
     @cached_property
     def scorecard(self) -> pd.DataFrame:
         """The targets for this month (value, target, met, baseline, trend, band)."""
-        return scorecard(self.monthly, self.config, period_start=self.month_start)
+        by_service = None
+        if any(t.applies_to == "every_service" for t in self.config.targets):
+            by_service = metric_table(self.dataset, freq="month", by="service", preset=self.preset)
+        return scorecard(self.monthly, self.config, period_start=self.month_start, by_service=by_service)
 
     @cached_property
     def bands(self) -> pd.DataFrame:
@@ -142,14 +152,14 @@ def verdict_markdown(report: MonthReport) -> str:
     card = report.scorecard
     lines = [f"**Check the data first:** {w}\n" for w in month_warnings(report)]  # no data text in them
     if len(card):
-        met = int((card["met"] == True).sum())  # noqa: E712 - met holds True/False/None
-        lines.append(f"**In {_month_name(report.month)}, {met} of {len(card)} targets were met.**")
+        lines.append(f"**In {_month_name(report.month)}, "
+                     f"{targets_met_text(card['met'], card['lower_bound'], sentence=True)}.**")
         mix = release_mix(report)
         if mix:
             lines.append(f"- Counted as releases: {mix}")
         for row in card.itertuples():
             if row.met is False:
-                lines.append(f"- Not met: {html.escape(str(row.label))} (target {row.op} {row.target:g}).")
+                lines.append(f"- Not met: {html.escape(str(row.label))} ({html.escape(target_detail(row))}).")
     if not report.has_phases:
         lines.append("\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
                      "cannot be estimated.")
@@ -240,8 +250,8 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
     card = report.scorecard
     return pd.DataFrame({
         "KPI": card["label"] + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
-        "This month": [_fmt(m, v) for m, v in zip(card["metric"], card["value"], strict=True)],
-        "Target": [f"{op} {_fmt(m, t)}" for m, op, t in zip(card["metric"], card["op"], card["target"], strict=True)],
+        "This month": [value_text(r) for r in card.itertuples()],
+        "Target": [target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()],
         "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
         "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
         "Trend": card["trend"],

@@ -6,6 +6,7 @@ import pytest
 
 from analytics.config import ProgramConfig, load_config, parse_config
 from analytics.exceptions import ConfigError
+from tests.conftest import REPO
 
 FULL = """
 name: Loan platform continuous-delivery program
@@ -98,3 +99,62 @@ def test_target_met():
     assert cfg.target("production_releases").met(17.9) is False
     assert cfg.target("lead_time_hours").met(30.0) is False
     assert cfg.target("lead_time_hours").met(float("nan")) is None
+
+
+# --- targets: what they apply to, and numbers in the metric's unit ----------------------------
+
+
+@pytest.mark.parametrize(
+    "targets, key, words",
+    [
+        ({"test_coverage": 95}, "targets.test_coverage", "95 looks like a percentage: write 0.95"),
+        ({"unit_test_pass_rate": 100}, "targets.unit_test_pass_rate", "100 looks like a percentage: write 1"),
+        ({"change_failure_rate": {"max": 15}}, "targets.change_failure_rate.max",
+         "15 looks like a percentage: write 0.15"),
+        ({"rework_rate": {"max": 12.5}}, "targets.rework_rate.max", "write 0.125"),
+        ({"test_coverage": 150}, "targets.test_coverage", "150 is outside 0..1"),
+        ({"test_coverage": -0.1}, "targets.test_coverage", "-0.1 is outside 0..1"),
+        ({"test_coverage": "95%"}, "targets.test_coverage", "write a share between 0 and 1, e.g. 0.95 for 95%"),
+        ({"time_to_restore_hours": {"severity": "critical", "max": -1}}, "targets.time_to_restore_hours.max",
+         "-1 is negative"),
+        ({"production_releases": -5}, "targets.production_releases", "-5 is negative"),
+        ({"lead_time_hours": float("nan")}, "targets.lead_time_hours", "not a finite number"),
+        ({"test_coverage": True}, "targets.test_coverage", "True is not a number"),
+        ({"test_coverage": {"min": 0.95, "applies_to": "each service"}}, "targets.test_coverage.applies_to",
+         "must be one of overall, every_service, got 'each service'"),
+        ({"test_coverage": {"min": 0.95, "scope": "overall"}}, "targets.test_coverage", "applies_to"),
+    ],
+)
+def test_bad_targets_are_rejected_on_one_line_naming_the_key(targets, key, words):
+    with pytest.raises(ConfigError) as err:
+        parse_config({"targets": targets}, source="data/program.yml")
+    message = str(err.value)
+    assert f"key '{key}'" in message and words in message and "\n" not in message
+
+
+def test_coverage_targets_apply_to_every_service_unless_told_otherwise():
+    cfg = parse_config({"targets": {
+        "test_coverage": 0.95, "unit_test_pass_rate": 1.0,
+        "change_failure_rate": {"max": 0.15, "applies_to": "every_service"},
+    }})
+    assert cfg.target("test_coverage").applies_to == "every_service"  # the claim: "for every service"
+    assert cfg.target("unit_test_pass_rate").applies_to == "overall"
+    assert cfg.target("change_failure_rate").applies_to == "every_service"
+    overall = parse_config({"targets": {"test_coverage": {"min": 0.95, "applies_to": "Overall"}}})
+    assert overall.target("test_coverage").applies_to == "overall"
+
+
+@pytest.mark.parametrize("targets", [
+    {"test_coverage": 0}, {"test_coverage": 1}, {"unit_test_pass_rate": 1.0},
+    {"change_failure_rate": {"max": 0}}, {"lead_time_hours": 0}, {"production_releases": 250},
+])
+def test_targets_at_the_edges_of_their_range_are_accepted(targets):
+    ((metric, value),) = targets.items()
+    threshold = value["max"] if isinstance(value, dict) else value
+    assert parse_config({"targets": targets}).target(metric).threshold == threshold
+
+
+def test_the_sample_program_is_valid_and_claims_coverage_for_every_service():
+    cfg = load_config(REPO / "data" / "sample" / "program.yml")
+    assert cfg.target("test_coverage").threshold == 0.95
+    assert cfg.target("test_coverage").applies_to == "every_service"

@@ -226,3 +226,19 @@ def test_an_all_empty_enumeration_column_takes_its_default_without_warnings(writ
     assert ds.deployments["kind"].tolist() == ["regular", "regular"]
     log = ds.quality.set_index("rule")["rows"]
     assert log["kind: empty values read as 'regular'"] == 2
+
+
+def test_columns_coerced_two_at_a_time_give_the_same_tables_log_and_first_error(monkeypatch, write_folder):
+    from analytics import coerce
+    from tests.conftest import SAMPLE_DIR
+
+    one_by_one = load(SAMPLE_DIR)
+    monkeypatch.setattr(coerce, "PARALLEL_ROWS", 1)
+    threaded = load(SAMPLE_DIR)
+    for table in ("deployments", "changes", "incidents", "test_runs"):
+        pd.testing.assert_frame_equal(threaded.table(table), one_by_one.table(table))
+    pd.testing.assert_frame_equal(threaded.quality, one_by_one.quality)
+    bad = ("deployment_id,service,environment,finished_at,status\n"
+           "d1,api,production,not a time,nonsense\n")  # finished_at comes before status
+    with pytest.raises(DataValidationError, match="column finished_at"):
+        load(write_folder({"deployments.csv": bad}))

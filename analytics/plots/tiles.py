@@ -12,6 +12,7 @@ import math
 import textwrap
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
@@ -31,6 +32,7 @@ from analytics.plots.style import (
     styled,
 )
 from analytics.plots.words import format_value, rate_suffix
+from analytics.scorecard import targets_met_text
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
@@ -59,6 +61,8 @@ class Tile:
     met: bool | None
     band: str
     lower_bound: bool = False
+    detail: str = ""  # whose value is shown, for a target that applies to every service
+    overall: str = ""  # the all-services value, when the tile shows one service's
 
     @property
     def met_text(self) -> str:
@@ -99,21 +103,34 @@ def tile_facts(row: pd.Series) -> Tile:
     words = {True: "improving", False: "worsening"}.get(good) if good is not None else \
         {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
     lower_bound = bool(_get(row, "lower_bound"))  # open incidents counted to the end of the data
+    every = _get(row, "applies_to") == "every_service"
+    detail, overall = "", ""
+    if every and _get(row, "worst_service"):
+        judged, missed = (int(np.nan_to_num(_num(_get(row, c)))) for c in ("services_judged", "services_missed"))
+        side = ("lowest", "below") if ">" in op else ("highest", "above")
+        detail = f"{side[0]}: {_get(row, 'worst_service')}\n" + (
+            f"{missed} of {judged} {side[1]} target" if missed else f"all {judged} meet the target")
+        average = _num(_get(row, "overall_value"))
+        overall = f"Average {format_value(average, unit)}" if math.isfinite(average) else ""
     return Tile(
         label=label, value=("≥ " if lower_bound else "") + format_value(value, unit), suffix=rate_suffix(unit).strip(),
-        target=f"Target {_OPS.get(op, op)} {format_value(target, unit)}" if math.isfinite(target) else "",
+        target=(f"Target {_OPS.get(op, op)} {format_value(target, unit)}" + (" per service" if every else ""))
+        if math.isfinite(target) else "",
         baseline=f"Baseline {format_value(baseline, unit)}" if math.isfinite(baseline) else "",
         arrow=_ARROWS.get(trend, ""), trend=words, trend_good=good, met=met,
-        band=str(_get(row, "band") or ""), lower_bound=lower_bound,
+        band=str(_get(row, "band") or ""), lower_bound=lower_bound, detail=detail, overall=overall,
     )
 
 
 def _summary(tiles: list[Tile]) -> str:
-    judged = [t for t in tiles if t.met is not None]
-    if not judged:
+    """The heading over the tiles: targets met, and those that could not be judged (as the verdict)."""
+    with_target = [t for t in tiles if t.target or t.met is not None]
+    if not with_target:
         return "Key indicators"
-    met = sum(t.met for t in judged)
-    return f"All {met} targets met" if met == len(judged) and met > 1 else f"{met} of {len(judged)} targets met"
+    if len(with_target) > 1 and all(t.met is True for t in with_target):
+        return f"All {len(with_target)} targets met"
+    text = targets_met_text([t.met for t in with_target], [t.lower_bound for t in with_target])
+    return text[:1].upper() + text[1:]
 
 
 def _tiles(scorecard: pd.DataFrame) -> list[Tile]:
@@ -132,7 +149,11 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
     scorecard
         One row per KPI. Needs metric and value; uses target, op (">=" / "<="), met (bool;
         missing = no data), baseline, trend ("up" / "down" / "flat"), band (DORA band or ""),
-        and optionally label, unit, severity, service. Every text taken from the data is
+        and optionally label, unit, severity, service, lower_bound, and for targets with
+        applies_to "every_service" worst_service, services_judged, services_missed and
+        overall_value (the tile then names the worst service and gives the average). The
+        heading counts targets that could not be judged apart, in the verdict's words
+        (:func:`analytics.scorecard.targets_met_text`). Every text taken from the data is
         HTML-escaped.
 
     Returns
@@ -153,7 +174,7 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
     for t in tiles:
         colour = _COLOUR[t.met]
         arrow_colour = _COLOUR[t.trend_good]
-        facts = " · ".join(e(x) for x in (t.target, t.baseline) if x)
+        facts = " · ".join(e(x) for x in (t.target, t.overall, t.baseline) if x)
         band = (f'<span style="border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;">'
                 f'DORA {e(t.band)}</span>') if t.band else ""
         parts.append(
@@ -164,6 +185,8 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
             f'<div style="font-size:28px;font-weight:bold;line-height:1.25;">{e(t.value)}'
             + (f' <span style="font-size:13px;font-weight:normal;color:#595959;">{e(t.suffix)}</span>' if t.suffix else "")
             + '</div>'
+            + (f'<div style="font-size:12px;color:#444;">{"<br>".join(map(e, t.detail.splitlines()))}</div>'
+               if t.detail else "")
             + (f'<div style="font-size:13px;color:{arrow_colour};font-weight:bold;">'
                f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>' if t.trend else "")
             + (f'<div style="font-size:12px;color:#444;margin-top:4px;">{facts}</div>' if facts else "")
@@ -197,10 +220,10 @@ def kpi_tiles(scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = 
         put = functools.partial(ax.text, 0.08, transform=ax.transAxes, va="center", clip_on=True)
         put(0.86, textwrap.fill(t.label, 24), fontsize=9.5, fontweight="bold", color=MUTED)
         put(0.65, t.value, fontsize=19, fontweight="bold", color=INK, gid="tile-value")
-        put(0.51, t.suffix, fontsize=8.5, color=MUTED)
+        put(0.51, "\n".join(x for x in (t.suffix, t.detail) if x), fontsize=8.5, color=MUTED)
         if t.trend:
             put(0.39, f"{t.arrow} {t.trend}".strip(), fontsize=9.5, fontweight="bold", color=_COLOUR[t.trend_good])
-        put(0.23, "\n".join(x for x in (t.target, t.baseline) if x), fontsize=8.5, color=INK, linespacing=1.4)
+        put(0.23, "\n".join(x for x in (t.target, t.overall, t.baseline) if x), fontsize=8.5, color=INK, linespacing=1.4)
         put(0.08, t.met_text, fontsize=9, fontweight="bold", color=colour)
         if t.band:
             ax.text(0.92, 0.08, f"DORA {t.band}", transform=ax.transAxes, ha="right", va="center", fontsize=8.5,

@@ -1,0 +1,73 @@
+"""Tests for analytics.plots.tiles: the tiles' heading and every-service targets.
+
+The tiles' drawing, escaping and arrows are tested in test_plots.py; here the words, worked out
+by hand from scorecard rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.plots.tiles import kpi_tiles, kpi_tiles_html, tile_facts
+from analytics.scorecard import targets_met_text
+
+METRICS = ["delivery_throughput_per_day", "production_releases", "time_to_restore_hours",
+           "unit_test_pass_rate", "test_coverage"]
+
+
+def month_card(met: list, value: list, lower_bound: list | None = None) -> pd.DataFrame:
+    """A scorecard of the sample's five targets (overall) with these met / value columns."""
+    return pd.DataFrame({
+        "metric": METRICS, "value": value, "target": [6.0, 18.0, 1.0, 1.0, 0.95],
+        "op": [">=", ">=", "<=", ">=", ">="], "met": pd.Series(met, dtype="object"),
+        "lower_bound": lower_bound or [False] * 5, "applies_to": "overall",
+    })
+
+
+def coverage_row(**changes) -> pd.Series:
+    """December 2021 of the sample with reporting's last run at 80% (see test_scorecard.py)."""
+    row = {"metric": "test_coverage", "label": "Test coverage", "severity": "all", "unit": "share",
+           "value": 0.80, "target": 0.95, "op": ">=", "met": False, "baseline": 0.4502,
+           "trend": "down", "band": "", "lower_bound": False, "applies_to": "every_service",
+           "overall_value": 11.5684 / 12, "worst_service": "reporting", "services_judged": 12,
+           "services_missed": 1}
+    return pd.Series({**row, **changes})
+
+
+def test_heading_counts_a_target_without_data_apart_as_the_verdict_does():
+    """A month where four targets were missed and one had no data: not "0 of 4" on one page
+    and "0 of 5" on the other."""
+    card = month_card([False, False, None, False, False], [3.4, 11.0, np.nan, 0.957, 0.737])
+    expected = "0 of 4 targets met; 1 could not be judged (no data)"
+    assert f">{expected}</p>" in kpi_tiles_html(card)
+    assert kpi_tiles(card).get_suptitle() == expected
+    assert targets_met_text(card["met"], card["lower_bound"]) == expected  # the verdict's words
+
+
+def test_heading_of_a_month_without_any_data_and_of_open_incidents():
+    empty = month_card([None] * 5, [np.nan] * 5)
+    assert kpi_tiles(empty).get_suptitle() == "No target could be judged (no data)"
+    undecided = month_card([True, True, None, True, True], [6.4, 21, 0.45, 1.0, 0.96],
+                           lower_bound=[False, False, True, False, False])
+    assert kpi_tiles(undecided).get_suptitle() == \
+        "4 of 4 targets met; 1 could not be judged (incidents still open)"
+    assert kpi_tiles(month_card([True] * 5, [6.4, 21, 0.45, 1.0, 0.96])).get_suptitle() == "All 5 targets met"
+
+
+def test_an_every_service_tile_names_the_worst_service_and_the_average():
+    tile = tile_facts(coverage_row())
+    assert tile.value == "80%" and tile.met is False
+    assert tile.detail == "lowest: reporting\n1 of 12 below target"
+    assert tile.target == "Target ≥ 95% per service"
+    assert tile.overall == "Average 96.4%"  # 11.5684 / 12 = 0.96403
+    html = str(kpi_tiles_html(coverage_row().to_frame().T))
+    assert "lowest: reporting<br>1 of 12 below target" in html
+    assert "Target &#8805; 95% per service &#183; Average 96.4% &#183; Baseline 45.0%" in html
+
+
+def test_an_every_service_tile_that_is_met_and_an_overall_tile_have_no_detail():
+    met = tile_facts(coverage_row(value=0.96, met=True, worst_service="disbursement", services_missed=0))
+    assert met.detail == "lowest: disbursement\nall 12 meet the target"
+    overall = tile_facts(coverage_row(applies_to="overall", value=0.964, worst_service="", services_judged=0))
+    assert (overall.detail, overall.overall, overall.target) == ("", "", "Target ≥ 95%")
