@@ -71,3 +71,12 @@ def test_an_every_service_tile_that_is_met_and_an_overall_tile_have_no_detail():
     assert met.detail == "lowest: disbursement\nall 12 meet the target"
     overall = tile_facts(coverage_row(applies_to="overall", value=0.964, worst_service="", services_judged=0))
     assert (overall.detail, overall.overall, overall.target) == ("", "", "Target ≥ 95%")
+
+
+def test_a_restore_time_from_few_incidents_says_so():
+    row = pd.Series({"metric": "time_to_restore_hours", "label": "Time to restore", "severity": "critical",
+                     "unit": "hours", "value": 0.45, "target": 1.0, "op": "<=", "met": True, "n": 2,
+                     "band": "elite", "lower_bound": False, "applies_to": "overall"})
+    assert tile_facts(row).detail == "from only 2 incidents"
+    assert tile_facts(row.copy().set_axis(row.index).replace({2: 1})).detail == "from only 1 incident"
+    assert tile_facts(pd.concat([row.drop("n"), pd.Series({"n": 5})])).detail == ""  # five is enough

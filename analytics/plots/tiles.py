@@ -112,6 +112,9 @@ def tile_facts(row: pd.Series) -> Tile:
             f"{missed} of {judged} {side[1]} target" if missed else f"all {judged} meet the target")
         average = _num(_get(row, "overall_value"))
         overall = f"Average {format_value(average, unit)}" if math.isfinite(average) else ""
+    n = _num(_get(row, "n"))
+    if metric in _FEW and math.isfinite(value) and 0 < n < _FEW_BELOW and not detail:
+        detail = f"from only {int(n)} {_FEW[metric][int(n) != 1]}"  # a band from 2 incidents says little
     return Tile(
         label=label, value=("≥ " if lower_bound else "") + format_value(value, unit), suffix=rate_suffix(unit).strip(),
         target=(f"Target {_OPS.get(op, op)} {format_value(target, unit)}" + (" per service" if every else ""))
@@ -120,6 +123,11 @@ def tile_facts(row: pd.Series) -> Tile:
         arrow=_ARROWS.get(trend, ""), trend=words, trend_good=good, met=met,
         band=str(_get(row, "band") or ""), lower_bound=lower_bound, detail=detail, overall=overall,
     )
+
+
+#: durations whose tile says so when the month has fewer than _FEW_BELOW of them
+_FEW = {"time_to_restore_hours": ("incident", "incidents"), "lead_time_hours": ("change", "changes")}
+_FEW_BELOW = 5
 
 
 def _summary(tiles: list[Tile]) -> str:
