@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analytics.wording import format_hours
+
 if TYPE_CHECKING:
     from analytics.compare import Effect
 
@@ -404,6 +406,8 @@ def _side_text(effect: Effect, side: str, unit: str) -> str:
     if effect.kind == "level" and effect.effect_kind == "difference" and 0 <= value <= 1:
         return _pct(value)
     if effect.kind != "proportion":
+        if unit == "h":  # durations as people say them, as on the tiles and charts: 26 min, 15 d
+            return format_hours(value)
         return _level(value) + (f" {unit}" if unit else "")
     n = getattr(effect, f"n_{side}")
     if getattr(effect, f"upper_bound_only_{side}"):

@@ -10,16 +10,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics.catalog import METRICS
+from analytics.wording import format_value
 
 __all__ = ["target_detail", "target_text", "targets_met_text", "value_text"]
 
 
 def _words(value: float, unit: str) -> str:
     """A value with its unit: '95%', '1 h', '18 releases/month' (the report tables' style)."""
-    # words.py lives with the plots; imported here, not at the top, so that computing a
-    # scorecard never loads matplotlib (analytics.plots imports it)
-    from analytics.plots.words import format_value
-
     text = format_value(value, unit)
     return text if unit in ("share", "hours") or text == "n/a" else f"{text} {unit}"
 

@@ -33,7 +33,6 @@ from analytics.metrics import (
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
 from analytics.paths import find_data_dir
 from analytics.periods import local_day, period_range, period_start, phase_of_dates
-from analytics.plots.words import format_hours, format_value
 from analytics.schema import TABLES
 from analytics.scorecard import (
     phase_value,
@@ -44,6 +43,7 @@ from analytics.scorecard import (
     value_text,
 )
 from analytics.trend import change_points, segmented_regression
+from analytics.wording import format_hours, format_value
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _TABLE_LABELS = {"deployments": "Deployments", "changes": "Changes", "incidents": "Incidents",

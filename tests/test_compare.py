@@ -336,8 +336,10 @@ def test_verdict_rate_and_duration_wording():
         ci_high=0.19,
     )
     assert verdict_sentence(dur, "Median time to restore", unit="h") == (
-        "Median time to restore fell from 5.2 h to 0.6 h: 0.12x (95% CI 0.081-0.19x)."
+        "Median time to restore fell from 5.2 h to 37 min: 0.12x (95% CI 0.081-0.19x)."  # 0.62 h = 37.2 min
     )
+    long = _with(dur, before=370.0, after=9.2)  # as on the tiles: 370 h = 15.4 d
+    assert verdict_sentence(long, "Median lead time", unit="h").startswith("Median lead time fell from 15.4 d to 9.2 h")
 
 
 def test_verdict_proportion_no_change_and_empty():

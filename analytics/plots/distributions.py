@@ -25,7 +25,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.plots.words import (
+from analytics.wording import (
     change_sentence,
     format_hours,
     format_percent,

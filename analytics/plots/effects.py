@@ -22,7 +22,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.plots.words import format_number
+from analytics.wording import format_number
 
 IMPACT_COLUMNS = ("metric", "effect", "effect_kind", "ci_low", "ci_high", "improved")
 _KINDS = {"ratio": "After ÷ baseline (log scale; 1x = no change)", "difference": "After − baseline"}

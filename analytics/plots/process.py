@@ -30,7 +30,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.plots.words import format_value, rate_suffix
+from analytics.wording import format_value, rate_suffix
 
 XMR_COLUMNS = ("value", "centre", "lower", "upper", "signal", "segment")
 

@@ -35,8 +35,8 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.plots.words import change_sentence
 from analytics.scorecard import phase_value
+from analytics.wording import change_sentence
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 

@@ -31,8 +31,8 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.plots.words import format_value, rate_suffix
 from analytics.scorecard import targets_met_text
+from analytics.wording import format_value, rate_suffix
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
