@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import _effects
+from analytics import _bootstrap, _ranks
 from analytics.compare import (
     duration_effect,
     hodges_lehmann,
@@ -121,13 +121,13 @@ def test_exact_null_distribution_matches_enumeration():
         for xs in itertools.combinations(range(m + n), m)
     ]
     counts = np.bincount(us, minlength=m * n + 1)
-    assert np.allclose(_effects._mwu_null_cdf(m, n), np.cumsum(counts) / counts.sum())
+    assert np.allclose(_ranks._mwu_null_cdf(m, n), np.cumsum(counts) / counts.sum())
 
 
 @pytest.mark.parametrize("enumerate_pairs", [2_000_000, 5_000, 1])  # list at once .. bisect to the end
 @pytest.mark.parametrize("swap", [False, True])  # the longer array first or second
 def test_order_statistics_without_forming_all_pairs_match_brute_force(monkeypatch, enumerate_pairs, swap):
-    monkeypatch.setattr(_effects, "_ENUMERATE_PAIRS", enumerate_pairs)
+    monkeypatch.setattr(_ranks, "_ENUMERATE_PAIRS", enumerate_pairs)
     rng = np.random.default_rng(7)
     a = np.sort(np.round(rng.normal(size=600), 2))  # rounding makes many ties
     b = np.sort(np.round(rng.lognormal(size=500), 1))
@@ -135,7 +135,7 @@ def test_order_statistics_without_forming_all_pairs_match_brute_force(monkeypatc
         a, b = b, a
     brute = np.sort(np.subtract.outer(a, b).ravel())
     for k in (1, 2, 1000, 150_000, 150_001, 299_999, 300_000):
-        assert _effects._kth_difference(a, b, k) == brute[k - 1]
+        assert _ranks._kth_difference(a, b, k) == brute[k - 1]
     shift, low, high, method = hodges_lehmann(a, b)  # 300,000 pairs: the selection route
     assert shift == pytest.approx((brute[149_999] + brute[150_000]) / 2)
     assert method == "normal" and low <= shift <= high
@@ -396,7 +396,7 @@ def test_proportion_ci_covers_known_difference_and_null_is_rarely_rejected():
 
 
 def test_cluster_bootstrap_medians_only_draw_whole_clusters():
-    from analytics._effects import cluster_bootstrap_medians
+    from analytics._bootstrap import cluster_bootstrap_medians
 
     x = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
     medians = cluster_bootstrap_medians(x, np.array(["a", "a", "a", "b", "b", "b"]), 300, np.random.default_rng(0))
@@ -414,10 +414,10 @@ def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
 
 @pytest.mark.parametrize("window", [(10, 1_000), (0, 1), (0, 0)])  # wide .. a window that misses
 def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, window):
-    from analytics._effects import cluster_bootstrap_medians
+    from analytics._bootstrap import cluster_bootstrap_medians
 
-    monkeypatch.setattr(_effects, "_WINDOW_SPREADS", window[0])
-    monkeypatch.setattr(_effects, "_WINDOW_MIN", window[1])
+    monkeypatch.setattr(_bootstrap, "_WINDOW_SPREADS", window[0])
+    monkeypatch.setattr(_bootstrap, "_WINDOW_MIN", window[1])
     for seed in range(40):
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 300))
