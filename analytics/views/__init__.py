@@ -1,0 +1,42 @@
+"""Report-ready views: what a report notebook shows, computed once per month.
+
+A notebook opens a :class:`MonthReport` with :func:`open_month` and then makes one call per
+section, so the notebooks hold no logic (STYLE #9). Everything is computed lazily and cached
+on the object. Text that comes from data is left as data: pandas escapes it when a table is
+displayed, and :func:`verdict_markdown` escapes what it writes.
+"""
+
+import pandas as pd
+
+from analytics.views.impact import impact_display
+from analytics.views.month import MonthReport, check_services, month_end, open_month
+from analytics.views.quality import (
+    definitions_table,
+    link_coverage_table,
+    load_summary,
+    quality_log,
+    rows_per_month,
+)
+from analytics.views.summary import kpi_table, month_warnings, release_mix, verdict_markdown
+from analytics.views.topics import (
+    change_point_table,
+    control_frame,
+    coverage_table,
+    incidents_of_month,
+    its_frame,
+    month_values,
+    phase_items,
+    restore_by_severity,
+    weekly_series,
+)
+
+# tables in the reports show whole texts (pandas cuts cells at 50 characters by default)
+pd.set_option("display.max_colwidth", None)
+
+__all__ = [
+    "MonthReport", "change_point_table", "check_services", "control_frame", "coverage_table",
+    "definitions_table", "impact_display", "incidents_of_month", "its_frame", "kpi_table",
+    "link_coverage_table", "load_summary", "month_end", "month_values", "month_warnings",
+    "open_month", "phase_items", "quality_log", "release_mix", "restore_by_severity",
+    "rows_per_month", "verdict_markdown", "weekly_series",
+]

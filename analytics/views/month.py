@@ -1,0 +1,119 @@
+"""The month behind a report set: :class:`MonthReport`, opened with :func:`open_month`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from analytics.benchmarks import classify
+from analytics.config import ProgramConfig
+from analytics.dataset import Dataset
+from analytics.exceptions import AnalyticsError, ConfigError
+from analytics.impact import IMPACT_COLUMNS, program_impact, require_phases
+from analytics.load import load
+from analytics.metrics import metric_table
+from analytics.paths import find_data_dir
+from analytics.periods import local_day
+from analytics.scorecard import scorecard
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class MonthReport:
+    """The data and results behind one month's report set."""
+
+    dataset: Dataset
+    month: str
+    preset: str
+    data_dir: str = ""
+
+    @property
+    def config(self) -> ProgramConfig:
+        return self.dataset.config
+
+    @property
+    def month_start(self) -> pd.Timestamp:
+        return pd.Timestamp(f"{self.month}-01")
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """metric_table by month, for every month of the data."""
+        return metric_table(self.dataset, freq="month", preset=self.preset)
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        return metric_table(self.dataset, freq="week", preset=self.preset)
+
+    @cached_property
+    def has_phases(self) -> bool:
+        try:
+            require_phases(self.config, "baseline", "after")
+        except ConfigError:
+            return False
+        return True
+
+    @cached_property
+    def impact(self) -> pd.DataFrame:
+        """program_impact; an empty table when program.yml has no baseline/after phases."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=IMPACT_COLUMNS)
+        return program_impact(self.dataset, preset=self.preset)
+
+    @cached_property
+    def scorecard(self) -> pd.DataFrame:
+        """The targets for this month (value, target, met, baseline, trend, band)."""
+        by_service = None
+        if any(t.applies_to == "every_service" for t in self.config.targets):
+            by_service = metric_table(self.dataset, freq="month", by="service", preset=self.preset)
+        return scorecard(self.monthly, self.config, period_start=self.month_start, by_service=by_service)
+
+    @cached_property
+    def bands(self) -> pd.DataFrame:
+        return classify(self.monthly, config=self.config)
+
+
+def open_month(data_dir: str, month: str, program_file: str | None = None,
+               services: list[str] | None = None, preset: str | None = None) -> MonthReport:
+    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
+
+    ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
+    The data are cut at the end of ``month`` (``Dataset.until``): a month's report, rendered
+    now or later from a longer export, shows what was known at the end of that month.
+    """
+    if not _MONTH.match(str(month)):
+        raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
+    ds = load(find_data_dir(data_dir), program_file)  # also from a notebook's own folder
+    check_services(ds, services)
+    span = ds.date_range()
+    first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)
+    if span is None or not first <= str(month) <= last:
+        where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
+        raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
+    ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
+    return MonthReport(ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir))
+
+
+def month_end(month: str, timezone: str) -> pd.Timestamp:
+    """The first instant after ``month`` (``YYYY-MM``) in ``timezone``, as UTC."""
+    return (pd.Timestamp(f"{month}-01") + pd.offsets.MonthBegin(1)).tz_localize(timezone).tz_convert("UTC")
+
+
+def check_services(dataset: Dataset, services: list[str] | None) -> None:
+    """Raise a one-line error naming any service that is in no table of the dataset."""
+    if not services:
+        return
+    known = set()
+    for table in ("deployments", "changes", "incidents", "test_runs"):
+        known |= set(dataset.table(table)["service"].dropna())
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise AnalyticsError(f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})")
+
+
+def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:
+    day = local_day(ts, report.config.timezone)
+    return (day >= report.month_start) & (day < report.month_start + pd.offsets.MonthBegin(1))

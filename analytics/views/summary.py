@@ -1,0 +1,126 @@
+"""The executive summary: the verdict in words, warnings about the month's data, the KPI table."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from analytics.catalog import HEADLINE_METRICS
+from analytics.metrics import deployment_facts
+from analytics.scorecard import target_detail, target_text, targets_met_text, value_text
+from analytics.views._format import _fmt, _month_name
+from analytics.views.month import MonthReport
+from analytics.views.quality import rows_per_month
+
+
+def verdict_markdown(report: MonthReport) -> str:
+    """A few sentences an executive can repeat: targets met this month, and the program's effect."""
+    card = report.scorecard
+    lines = [f"**Check the data first:** {w}\n" for w in month_warnings(report)]  # no data text in them
+    if len(card):
+        lines.append(f"**In {_month_name(report.month)}, "
+                     f"{targets_met_text(card['met'], card['lower_bound'], sentence=True)}.**")
+        mix = release_mix(report)
+        if mix:
+            lines.append(f"- Counted as releases: {mix}")
+        for row in card.itertuples():
+            if row.met is False:
+                lines.append(f"- Not met: {html.escape(str(row.label))} ({html.escape(target_detail(row))}).")
+    if not report.has_phases:
+        lines.append("\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
+                     "cannot be estimated.")
+        return "\n".join(lines)
+    imp = report.impact
+    after = report.config.phase("after")
+    if report.month_start.date() < after.start:
+        lines.append(f"\n**The program's effect is not judged yet:** the after phase starts in "
+                     f"{_month_name(f'{after.start:%Y-%m}')}, and this report uses only data up to the "
+                     f"end of {_month_name(report.month)}.")
+        return "\n".join(lines)
+    headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
+    others = imp[~imp["metric"].isin(HEADLINE_METRICS)]
+    shown = int(headline["improved"].sum())
+    lines.append(f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
+                 "improvements are shown by the data** (95% confidence, Holm-adjusted):\n")
+    if report.month_start.date() < after.end.replace(day=1):
+        lines[-1] = lines[-1].replace(":\n", f", with the after phase seen up to the end of "
+                                      f"{_month_name(report.month)} only:\n")
+    lines += [_verdict_line(row) for row in headline.itertuples()]
+    if len(others):
+        lines.append("\nAlso compared:\n")
+        lines += [_verdict_line(row) for row in others.itertuples()]
+    return "\n".join(lines)
+
+
+#: tables whose monthly row count is checked for gaps (incidents may rightly be few or none)
+_VOLUME_TABLES = {"deployments": "deployments", "changes": "changes", "test_runs": "test runs"}
+_GAP_SHARE = 0.25  # a month with fewer rows than this share of the usual is flagged
+_GAP_MONTHS = 6  # the usual: the median of up to this many months before
+
+
+def month_warnings(report: MonthReport) -> list[str]:
+    """Plain sentences about this month's data that should make a reader doubt its figures.
+
+    A table (deployments, changes, test runs) with no rows, or fewer than a quarter of its
+    usual rows (the median of up to six months before, when that is at least 5), suggests a
+    gap in the export rather than a real collapse; test coverage measured on fewer than half
+    the services that reported it before is flagged too.
+    """
+    counts = rows_per_month(report)
+    month = report.month_start
+    out = []
+    for table, label in _VOLUME_TABLES.items():
+        rows = counts[counts["table"] == table].set_index("period_start")["rows"]
+        before = rows[rows.index < month].tail(_GAP_MONTHS)
+        usual = float(before.median()) if len(before) else 0.0
+        now = int(rows.get(month, 0))
+        if usual >= 5 and now < _GAP_SHARE * usual:
+            amount = "No" if now == 0 else f"Only {now:,}"
+            out.append(f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
+                       "before: the export may be missing data, so this month's figures that count "
+                       f"{label} are doubtful.")
+    cov = report.monthly[(report.monthly["metric"] == "test_coverage") & (report.monthly["service"] == "all")
+                         & (report.monthly["severity"] == "all")].set_index("period_start")["n"]
+    earlier = cov[cov.index < month].tail(_GAP_MONTHS)
+    if len(earlier) and earlier.max() >= 2 and cov.get(month, 0) < earlier.max() / 2:
+        out.append(f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
+                   f"{int(earlier.max())} services that reported it before.")
+    return out
+
+
+def release_mix(report: MonthReport) -> str:
+    """The month's production releases by kind, e.g. "21 production releases: 14 regular, 6 hotfixes
+    and 1 rollback" ("" when every release is regular): a target on releases counts them all."""
+    facts = deployment_facts(report.dataset, report.preset)
+    month = facts[facts["is_production"] & facts["success"]
+                  & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))]
+    kinds = month["kind"].fillna("regular").value_counts()
+    if kinds.drop("regular", errors="ignore").sum() == 0:
+        return ""
+    names = {"regular": ("regular", "regular"), "hotfix": ("hotfix", "hotfixes"), "rollback": ("rollback", "rollbacks")}
+    parts = [f"{n:,} {names.get(k, (k, k))[n != 1]}" for k, n in kinds.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
+
+
+def _verdict_line(row) -> str:
+    if row.n_before == 0 or row.n_after == 0:
+        mark = "No data"
+    else:
+        mark = "Shown" if row.improved else "Not shown"
+    return f"- {mark}: {html.escape(row.sentence)}"
+
+
+def kpi_table(report: MonthReport) -> pd.DataFrame:
+    """The month's targets as a readable table (strings with units)."""
+    card = report.scorecard
+    return pd.DataFrame({
+        "KPI": card["label"] + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
+        "This month": [value_text(r) for r in card.itertuples()],
+        "Target": [target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()],
+        "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
+        "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
+        "Trend": card["trend"],
+        "DORA band": card["band"].replace("", "-"),
+    }).set_index("KPI").rename_axis(None)
