@@ -107,3 +107,14 @@ def test_shas_are_forty_hex_digits():
     shas = frames["changes"]["commit_sha"]
     assert shas.str.fullmatch(r"[0-9a-f]{40}").all() and shas.is_unique
     assert np.all(frames["deployments"]["deployment_id"].str.len() == 11)
+
+
+def test_module_command_refuses_a_bad_scale_in_one_line(capsys):
+    from analytics.sample_large.cli import main
+
+    for bad in ("nope", "-1"):
+        with pytest.raises(SystemExit) as stop:
+            main(["--scale", bad, "--out", "unused"])
+        assert stop.value.code == 2
+        assert f"--scale must be one of tiny, small, medium, large or a positive number, got '{bad}'" \
+            in capsys.readouterr().err
