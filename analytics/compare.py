@@ -32,7 +32,7 @@ from analytics._intervals import (
     poisson_ratio_exact,
     wilson_interval,
 )
-from analytics._ranks import hodges_lehmann
+from analytics._ranks import hodges_lehmann, mann_whitney
 from analytics._verdicts import verdict_sentence
 from analytics.difference_effects import (
     clustered_difference_ci,
@@ -132,7 +132,6 @@ def duration_effect(
     >>> round(e.effect, 3)
     0.1
     """
-    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
     b = clean_values(before, name="before")
     a = clean_values(after, name="after")
     cl_b = _aligned_clusters(before, clusters_before)
@@ -158,10 +157,7 @@ def duration_effect(
         test = "Mann-Whitney U on cluster medians"
     if a.size and b.size:
         ua, ub = _cluster_medians(a, cl_a), _cluster_medians(b, cl_b)
-        res = stats.mannwhitneyu(ua, ub, alternative="two-sided", method="auto")
-        u_stat, p_value = float(res.statistic), float(res.pvalue)
-        if math.isnan(p_value) and np.ptp(np.concatenate([ua, ub])) == 0:
-            p_value = 1.0  # every value tied: no evidence of a difference
+        u_stat, p_value = mann_whitney(ua, ub)
     log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
     shift, hl_low, hl_high, hl_method = hodges_lehmann(log_a, log_b, confidence)
     ratio, ci_method = _ratio(med_a, med_b), "percentile bootstrap of the median ratio"
