@@ -80,3 +80,12 @@ def test_a_restore_time_from_few_incidents_says_so():
     assert tile_facts(row).detail == "from only 2 incidents"
     assert tile_facts(row.copy().set_axis(row.index).replace({2: 1})).detail == "from only 1 incident"
     assert tile_facts(pd.concat([row.drop("n"), pd.Series({"n": 5})])).detail == ""  # five is enough
+
+
+def test_a_tile_without_a_value_this_month_shows_no_trend():
+    row = pd.Series({"metric": "production_releases", "label": "Production releases", "severity": "all",
+                     "unit": "releases/month", "value": np.nan, "target": 18.0, "op": ">=", "met": None,
+                     "trend": "up", "band": "", "lower_bound": False, "applies_to": "overall"})
+    facts = tile_facts(row)
+    assert (facts.trend, facts.arrow) == ("", "")
+    assert tile_facts(row.copy().fillna({"value": 20.0})).trend == "improving"

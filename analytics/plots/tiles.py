@@ -98,7 +98,8 @@ def tile_facts(row: pd.Series) -> Tile:
     op = str(_get(row, "op") or (">=" if info.higher_is_better else "<="))
     met = tri_state(row["met"]) if "met" in row.index else (
         None if math.isnan(value) or math.isnan(target) else (value >= target if ">" in op else value <= target))
-    trend = str(_get(row, "trend") or "").lower()
+    # no value this month (a gap): no trend arrow beside "n/a", which would read as this month's
+    trend = str(_get(row, "trend") or "").lower() if math.isfinite(value) else ""
     good = None if trend not in ("up", "down") or metric not in METRICS else (trend == "up") == info.higher_is_better
     words = {True: "improving", False: "worsening"}.get(good) if good is not None else \
         {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
