@@ -128,9 +128,10 @@ class Dataset:
         """The data as they stood at ``cut`` (tz-aware): what a report of an earlier month knew.
 
         Rows whose event time (``finished_at``, ``committed_at``, ``opened_at``) is at or after
-        ``cut`` are left out; later values in kept rows are blanked as not yet known: an
-        incident resolved after ``cut`` is open, a change merged after it unmerged, a link to a
-        deployment that had not happened yet unset. Each is counted in the quality log (action
+        ``cut`` are left out, and so are changes not yet shipped at ``cut`` (merged later, or
+        named by a later deployment: kept, the service/time rule would ship them earlier than
+        they were). Later values in kept rows are blanked as not yet known: an incident resolved
+        after ``cut`` is open, a link to a deployment that had not happened yet unset. Each is counted in the quality log (action
         ``noted``), so nothing leaves silently. ``as_of`` becomes the earlier of ``cut`` and the
         latest timestamp in the data (open incidents are censored there). Returns ``self`` when
         nothing is at or after ``cut``.
@@ -149,21 +150,25 @@ class Dataset:
             late = frame[TABLES[t].time_column] >= cut
             log.add(t, f"rows after {day} (the report's as-of date) not used", "noted", int(late.sum()))
             frames[t] = frame[~late].reset_index(drop=True)
-        kept_ids = set(frames["deployments"]["deployment_id"])
-        blanks = [("changes", "merged_at", "merged after {day}: not yet merged then"),
-                  ("changes", "pr_opened_at", "pull request opened after {day}: not yet opened then"),
+        later_ids = self.deployments["deployment_id"][self.deployments["finished_at"] >= cut]
+        changes = frames["changes"]
+        # not yet shipped at the cut: merged later, or named by a later deployment. Blanking the
+        # merge or the link would let the service/time rule pick an earlier deployment.
+        unshipped = changes["deployment_id"].isin(later_ids)
+        if "merged_at" in changes.columns:
+            unshipped |= changes["merged_at"] >= cut
+        log.add("changes", f"merged or shipped after {day}: not yet shipped then, not used", "noted",
+                int(unshipped.sum()))
+        frames["changes"] = changes[~unshipped].reset_index(drop=True)
+        blanks = [("changes", "pr_opened_at", "pull request opened after {day}: not yet opened then"),
                   ("incidents", "resolved_at", "resolved after {day}: still open then"),
-                  ("changes", "deployment_id", "shipped by a deployment after {day}: not yet shipped then"),
                   ("incidents", "caused_by_deployment_id", "caused by a deployment after {day}: link unset")]
         for t, col, rule in blanks:
             frame = frames[t]
             if col not in frame.columns:
                 continue
             values = frame[col]
-            if col.endswith("_id"):
-                later = values.notna() & ~values.isin(kept_ids) & values.isin(self.deployments["deployment_id"])
-            else:
-                later = values >= cut
+            later = values.isin(later_ids) if col.endswith("_id") else values >= cut
             if later.any():
                 log.add(t, rule.format(day=day), "noted", int(later.sum()))
                 frames[t] = frame.assign(**{col: values.mask(later)})

@@ -102,12 +102,17 @@ def _tag(frame: pd.DataFrame, config: ProgramConfig) -> pd.DataFrame:
 
 
 def _table_span(dataset: Dataset, table: str, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last local day of one table's rows (None when it has none)."""
+    """First and last local day of one table's rows (None when it has none); a dataset cut with
+    ``Dataset.until`` covers up to its as-of moment (a quiet end of the month is still covered)."""
     times = dataset.table(table)[column].dropna()
     if not len(times):
         return None
     days = local_day(times, dataset.config.timezone)
-    return days.min(), days.max()
+    last = days.max()
+    if dataset.as_of is not None:
+        cut_day = local_day(pd.Series([dataset.as_of - pd.Timedelta(1, "ns")]), dataset.config.timezone).iloc[0]
+        last = max(last, cut_day)
+    return days.min(), last
 
 
 def _exposure_days(phase: Phase, span: tuple[pd.Timestamp, pd.Timestamp] | None) -> float:

@@ -19,7 +19,8 @@ def _tiny_with_changes(tmp_path):
         "c1,api,2021-01-03T09:00:00+00:00,2021-01-04T09:00:00+00:00,d01\n"
         "c2,api,2021-01-25T09:00:00+00:00,2021-02-03T09:00:00+00:00,d05\n"  # merged and shipped later
         "c3,api,2021-02-05T09:00:00+00:00,2021-02-06T09:00:00+00:00,d05\n"  # committed later
-    )
+        "c4,web,2021-01-20T09:00:00+00:00,2021-01-21T09:00:00+00:00,d06\n"  # merged in January,
+    )  # shipped by d06 in February: cut at January's end, the time rule would ship it with d03
     return load(folder)
 
 
@@ -28,17 +29,14 @@ def test_until_keeps_what_was_known_and_counts_the_rest(tmp_path):
     cut = full.until(CUT)
     assert list(cut.deployments["deployment_id"]) == ["d01", "d02", "d03"]
     assert list(cut.incidents["incident_id"]) == ["i1"]  # i2..i4 opened in February or later
-    assert list(cut.changes["change_id"]) == ["c1", "c2"]
-    c2 = cut.changes.set_index("change_id").loc["c2"]
-    assert pd.isna(c2["merged_at"]) and pd.isna(c2["deployment_id"])  # not merged nor shipped on Jan 31
+    assert list(cut.changes["change_id"]) == ["c1"]  # c2 merged in February, c4 shipped then
     assert cut.changes.set_index("change_id").loc["c1", "deployment_id"] == "d01"
     assert cut.as_of == CUT
     noted = cut.quality[cut.quality["action"] == "noted"].set_index(["table", "rule"])["rows"]
     after = "rows after 2021-01-31 (the report's as-of date) not used"
     assert noted[("deployments", after)] == 9 and noted[("incidents", after)] == 3
     assert noted[("changes", after)] == 1
-    assert noted[("changes", "merged after 2021-01-31: not yet merged then")] == 1
-    assert noted[("changes", "shipped by a deployment after 2021-01-31: not yet shipped then")] == 1
+    assert noted[("changes", "merged or shipped after 2021-01-31: not yet shipped then, not used")] == 2
     assert len(full.deployments) == 12 and full.as_of is None  # the original is untouched
 
 
@@ -56,3 +54,13 @@ def test_an_incident_resolved_after_the_cut_is_open_and_censored_there(tmp_path)
 def test_until_after_the_last_event_changes_nothing(tmp_path):
     full = _tiny_with_changes(tmp_path)
     assert full.until(pd.Timestamp("2022-01-01", tz="UTC")) is full
+
+
+def test_a_cut_month_ships_no_change_earlier_than_the_whole_export_does(tmp_path):
+    from analytics.metrics import lead_times
+
+    full = _tiny_with_changes(tmp_path)
+    whole = lead_times(full).set_index("change_id")["deployment_id"]
+    january = lead_times(full.until(CUT)).set_index("change_id")["deployment_id"]
+    assert whole["c4"] == "d06" and "c4" not in january.index  # not shipped by d03 in January
+    assert (january == whole.reindex(january.index)).all()

@@ -147,3 +147,17 @@ def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
     assert after["met"].tolist() == [True] * 5
     baseline = scorecard(monthly, ds.config, phase="baseline", by_service=by_service)
     assert baseline["met"].tolist() == [False] * 5
+
+
+def test_a_cut_dataset_counts_exposure_to_its_as_of_day_not_its_last_deployment():
+    from analytics.views import month_end
+
+    ds = load(SAMPLE_DIR)
+    october = ds.until(month_end("2020-10", ds.config.timezone))
+    imp = program_impact(october).set_index("metric")
+    # the sample's first deployment is on 2 October (local); the cut is the end of 31 October,
+    # the last deployment before it on the 28th: 30 days of exposure, not 27
+    rate = imp.loc["delivery_throughput_per_day"]
+    assert rate["baseline"] == pytest.approx(rate["n_before"] / 30)
+    releases = imp.loc["production_releases"]
+    assert releases["baseline"] == pytest.approx(releases["n_before"] / (30 / (365.25 / 12)))  # months of 30.44 d
