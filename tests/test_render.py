@@ -230,6 +230,11 @@ def test_plan_months_and_injected_parameters(no_kernels, tmp_path):
     assert plan("all").months == ["2021-10", "2021-11"]
     partial = plan(["2021-12", "2021-12"])
     assert partial.months == ["2021-12"] and "incomplete: the data ends 2021-12-20" in partial.notes["2021-12"]
+    both = plan(["2021-10", "2021-12"])  # each month's report is cut at its end
+    assert both.data_through == {"2021-10": "2021-10-31", "2021-12": "2021-12-20"}
+    through = dict(both.provenance["2021-10"])["Data through"]
+    assert through.startswith("2021-10-31 (local dates") and "export, which runs to 2021-12-20, are not used" in through
+    assert "not used" not in dict(both.provenance["2021-12"])["Data through"]
     jobs = plan("2021-11", params={"top_n": 3}, services=["web"]).jobs
     assert [j.parameters for j in jobs] == [
         {"data_dir": str(DATA), "month": "2021-11", "services": ["web"]},

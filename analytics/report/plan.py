@@ -50,7 +50,7 @@ class Plan:
     provenance: dict[str, list[tuple[str, str]]]
     notes: dict[str, str]
     program: str
-    data_through: str
+    data_through: dict[str, str]  #: per month: the last local date its report uses
 
 
 def parse_month(text: str) -> str:
@@ -199,8 +199,8 @@ def prepare(
             values = {k: v for k, v in {**base, "month": month}.items() if k in names and v is not None}
             values.update({k: v for k, v in params.items() if k in names})
             jobs_out.append(Job(month, report, folder / report.notebook, values, p_index))
-    return Plan(Path(out), chosen, jobs_out, list(reports), provenance, notes,
-                ds.config.name, str(last))
+    through = {m: str(min(last, _month_end(m))) for m in chosen}  # a month's report is cut at its end
+    return Plan(Path(out), chosen, jobs_out, list(reports), provenance, notes, ds.config.name, through)
 
 
 def _check_kernel(name: str) -> None:
@@ -262,7 +262,8 @@ def _provenance(data_dir, month, ds, given, params, last, rendered) -> list[tupl
     commit = git_commit()
     rows = [
         ("Data folder", str(data_dir)),
-        ("Data through", f"{last} (local dates, {cfg.timezone})"),
+        ("Data through", f"{min(last, _month_end(month))} (local dates, {cfg.timezone})"
+         + (f"; later rows of the export, which runs to {last}, are not used" if last > _month_end(month) else "")),
         ("Month", month),
         ("Definitions preset", preset),
         ("Program file", given["program_file"] or ("program.yml in the data folder" if cfg.source else "none (defaults)")),

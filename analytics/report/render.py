@@ -287,7 +287,7 @@ def _finish_month(plan: Plan, result: MonthResult, stage: Path) -> bool:
     for executed in stage.glob("*.ipynb"):
         executed.unlink()
     write_manifest(stage, {
-        "month": result.month, "program": plan.program, "data_through": plan.data_through,
+        "month": result.month, "program": plan.program, "data_through": plan.data_through[result.month],
         "rendered_at": dict(plan.provenance[result.month])["Rendered"],
         "pages": [{"slug": r.slug, "title": r.title, "file": r.html_name} for r in plan.reports],
         "provenance": dict(plan.provenance[result.month]),
