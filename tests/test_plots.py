@@ -231,7 +231,38 @@ def test_run_chart_into_given_axes_returns_its_figure():
         fig = ChartFigure()
         ax = fig.subplots()
     assert run_chart(_metric_table(), "test_coverage", _config(), ax=ax) is fig
-    assert ax.get_title(loc="left") == "Test coverage rose from 55% to 99.8%"
+    assert ax.get_title(loc="left") == "Mean test coverage of services rose from 55% to 99.8%"
+
+
+def _target_labels(ax) -> list[str]:
+    return [t.get_text() for t in _gids(ax, "target-label")]
+
+
+def test_run_chart_of_a_per_service_target_names_the_mean_and_labels_the_line_per_service():
+    table = _metric_table()
+    per_service = _config(targets={"test_coverage": 0.95})  # coverage: every service by default
+    assert per_service.target("test_coverage").applies_to == "every_service"
+    ax = run_chart(table, "test_coverage", per_service).axes[0]
+    assert _title(ax) == "Mean test coverage of services rose from 55% to 99.8%"
+    assert _target_labels(ax) == ["Target ≥ 95% per service"]
+    assert trend_finding(table, "test_coverage", per_service) == _title(ax)
+    panels = small_multiples(table, per_service, ["production_releases", "test_coverage"]).axes
+    assert " ".join(_title(panels[1]).split()) == "Mean test coverage of services rose from 55% to 99.8%"
+    assert _target_labels(panels[1]) == ["Target ≥ 95% per service"]
+    no_phases = parse_config({"targets": {"test_coverage": 0.95}})
+    assert _title(run_chart(table, "test_coverage", no_phases).axes[0]) == "Mean test coverage of services"
+
+
+def test_run_chart_of_an_overall_target_or_one_service_keeps_the_plain_wording():
+    table = _metric_table()
+    overall = _config(targets={"test_coverage": {"min": 0.95, "applies_to": "overall"}})
+    ax = run_chart(table, "test_coverage", overall).axes[0]
+    assert _title(ax) == "Test coverage rose from 55% to 99.8%"
+    assert _target_labels(ax) == ["Target ≥ 95%"]
+    payments = table.assign(service="payments")  # one service's own value meets the target itself
+    ax = run_chart(payments, "test_coverage", _config(targets={"test_coverage": 0.95}), service="payments").axes[0]
+    assert _title(ax) == "Test coverage (payments) rose from 55% to 99.8%"
+    assert _target_labels(ax) == ["Target ≥ 95%"]
 
 
 @pytest.mark.parametrize("table", [
@@ -427,9 +458,34 @@ def test_control_chart_limits_per_segment_and_signals():
     assert len(_gids(ax, "centre")) == 2 and len(_gids(ax, "limit")) == 4
     (signals,) = _gids(ax, "signal")
     assert len(signals.get_offsets()) == 2
-    assert ax.get_title(loc="left") == "Production releases: 2 point(s) signal a real change, the first in Feb 2021"
+    assert ax.get_title(loc="left") == "Production releases: 2 points signal a real change, the first in Feb 2021"
     assert ax.get_ylabel() == "Releases per week"
     _render(fig)
+
+
+def test_control_chart_title_of_one_signal_is_singular():
+    one = _xmr().assign(signal=[""] * 10 + ["beyond limits", ""])
+    assert control_chart(one, metric="production_releases", unit="releases/week").axes[0].get_title(loc="left") \
+        == "Production releases: 1 point signals a real change, the first in Mar 2021"
+
+
+def _lowest_limit(fig) -> float:
+    return min(min(line.get_ydata()) for line in _gids(fig.axes[0], "limit"))
+
+
+@pytest.mark.parametrize(("metric", "unit"), [
+    ("lead_time_hours", None), ("production_releases", "releases/week"), (None, "hours"),
+])
+def test_control_chart_draws_a_negative_lower_limit_of_non_negative_values_at_zero(metric, unit):
+    xmr = _xmr().assign(lower=[-1.5] * 6 + [6.0] * 6)  # 4.5 - 2.66 * 2.26: below any duration or count
+    before = xmr.copy()
+    assert _lowest_limit(control_chart(xmr, metric=metric, unit=unit)) == 0.0
+    pd.testing.assert_frame_equal(xmr, before)  # the frame's limits are not changed
+
+
+def test_control_chart_keeps_a_negative_lower_limit_of_values_that_can_be_negative():
+    xmr = _xmr().assign(lower=[-1.5] * 6 + [6.0] * 6)
+    assert _lowest_limit(control_chart(xmr)) == -1.5  # no metric, no unit: nothing says >= 0
 
 
 def test_control_chart_without_signals_or_data():
@@ -488,6 +544,14 @@ def test_effect_forest_title_leaves_out_metrics_without_data_on_a_side():
         "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side (Holm-adjusted p < 0.05)"
     nothing = _impact().assign(n_before=[10, 10, 40], n_after=[0, 0, 0])
     assert effect_forest(nothing).axes[0].get_title(loc="left") == "No metric can be compared yet: no data on one side"
+
+
+def test_effect_forest_row_labels_write_n_with_thousands_separators():
+    big = _impact().assign(n_before=[430779, 14, 300.0], n_after=[2910122, 12, np.nan])
+    fig = effect_forest(big)
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert labels == ["Production releases\nn = 430,779 → 2,910,122", "Time to restore\nn = 14 → 12",
+                      "Unit-test pass rate\nn = 300 → n/a"]
 
 
 def test_effect_forest_edge_cases():

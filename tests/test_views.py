@@ -138,3 +138,15 @@ def test_release_mix_says_what_the_release_count_holds(tiny):
     february = views.open_month(str(TINY), "2021-02")
     assert views.release_mix(february) == "2 production releases in February 2021: 1 regular and 1 hotfix."
     assert "- Counted as releases: 2 production releases" in views.verdict_markdown(february)
+
+
+def test_a_gap_in_an_earlier_after_phase_month_is_flagged_in_later_reports(tmp_path):
+    folder = tmp_path / "gap"
+    shutil.copytree(SAMPLE_DIR, folder)
+    raw = pd.read_csv(folder / "deployments.csv", dtype=str, keep_default_na=False)
+    month = pd.to_datetime(raw["finished_at"], utc=True, format="ISO8601").dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m")
+    usual = month[(month >= "2021-04") & (month < "2021-10")].value_counts().median()  # Apr..Sep
+    raw[month != "2021-10"].to_csv(folder / "deployments.csv", index=False)
+    warnings = views.month_warnings(views.open_month(str(folder), "2021-12"))
+    assert warnings == [f"Earlier months look like gaps in the export: deployments in October 2021 (0; usually "
+                        f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet months."]

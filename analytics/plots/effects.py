@@ -42,6 +42,12 @@ def _num(value: object) -> float:
         return math.nan
 
 
+def _count(value: object) -> str:
+    """A number of observations with thousands separators: '430,779'; 'n/a' when missing."""
+    n = _num(value)
+    return f"{n:,.0f}" if math.isfinite(n) else "n/a"
+
+
 def _format_p(p: float) -> str:
     if not math.isfinite(p):
         return ""
@@ -165,7 +171,7 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
                         if state is not None else MUTED, gid="effect-label")
             label = metric_info(str(row["metric"]), strict=False).label
             if "n_before" in rows.columns and "n_after" in rows.columns:
-                label += f"\nn = {row['n_before']} → {row['n_after']}"
+                label += f"\nn = {_count(row['n_before'])} → {_count(row['n_after'])}"
             labels.append(label)
         ax.axvline(ref, color=MUTED, lw=1.0, zorder=1, gid="no-effect")
         ax.set_yticks(np.arange(len(rows)), labels)

@@ -43,6 +43,18 @@ def _x_values(frame: pd.DataFrame, x: str | None) -> pd.Index:
     return frame.index
 
 
+def _non_negative(metric: str | None, unit: str) -> bool:
+    """Whether values in this unit cannot be negative: counts and rates, durations, shares
+    (``analytics.catalog`` kind and unit). Unknown metrics and plain units are not assumed so."""
+    kind = metric_info(metric, strict=False).kind if metric else ""
+    return kind in ("count", "duration", "proportion") or unit in ("share", "hours") or "/" in unit
+
+
+def _signal_count(n: int) -> str:
+    """'1 point signals' / '31 points signal'."""
+    return "1 point signals" if n == 1 else f"{n} points signal"
+
+
 def _half_step(xs: pd.Index):
     if len(xs) < 2:
         return pd.Timedelta(days=3) if isinstance(xs, pd.DatetimeIndex) else 0.5
@@ -64,6 +76,8 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
         ``period_start``, else the index.
     metric, unit
         Catalogue metric for the label and unit (``unit`` overrides, e.g. for weekly counts).
+        For values that cannot be negative (counts, rates, durations, shares) a lower limit
+        below 0 is drawn at 0; the frame's limits are not changed.
     config
         When given, phases are shaded and milestones marked.
 
@@ -87,7 +101,7 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
         if flagged.any():
             first = xs[np.argmax(flagged)]
             when = f"{first:%b %Y}" if isinstance(first, pd.Timestamp) else str(first)
-            title = f"{label}: {int(flagged.sum())} point(s) signal a real change, the first in {when}"
+            title = f"{label}: {_signal_count(int(flagged.sum()))} a real change, the first in {when}"
         else:
             title = f"{label}: routine variation only, no signals"
     fig, ax = new_figure()
@@ -97,6 +111,7 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
     ax.plot(xs, values, color=NEUTRAL, marker="o", markersize=4, lw=1.2, zorder=3, gid="series", label="Value")
     half = _half_step(xs)
     segments = pd.Series(xmr_frame["segment"].to_numpy()).astype(str)
+    floor = 0.0 if _non_negative(metric, unit) else -np.inf
     for seg in segments.unique():
         pos = np.flatnonzero(segments.to_numpy() == seg)
         sx = xs[pos]
@@ -105,6 +120,8 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
             v = as_float_array(xmr_frame[col].iloc[pos])
             if np.isnan(v).all():
                 continue
+            if col == "lower":  # a limit below what the values can be is no limit: draw it at the floor
+                v = np.where(v < floor, floor, v)
             ax.plot(ext, [v[0], *v, v[-1]], drawstyle="steps-mid", color=SERIES if gid == "centre" else MUTED,
                     lw=1.4 if gid == "centre" else 1.1, ls=style, zorder=2, gid=gid)
     last = len(xs) - 1

@@ -36,7 +36,7 @@ from analytics.plots.style import (
     styled,
 )
 from analytics.scorecard import phase_value
-from analytics.wording import change_sentence
+from analytics.wording import change_sentence, format_value
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -58,9 +58,16 @@ def metric_series(metric_table: pd.DataFrame, metric: str, severity: str = "all"
     return pd.Series(values.to_numpy(), index=index, name=metric).sort_index()
 
 
-def series_label(metric: str, severity: str = "all", service: str = "all") -> str:
-    """'Time to restore for critical incidents (payments)'."""
+def series_label(metric: str, severity: str = "all", service: str = "all", *,
+                 mean_of_services: bool = False) -> str:
+    """'Time to restore for critical incidents (payments)'.
+
+    ``mean_of_services`` says the value is the mean over services ("Mean test coverage of
+    services"), for a total plotted against a target that applies to every service.
+    """
     label = metric_info(metric).label
+    if mean_of_services:
+        label = f"Mean {label[:1].lower()}{label[1:]} of services"
     if severity != "all":
         label += f" for {severity} incidents"
     if service != "all":
@@ -94,9 +101,12 @@ def trend_finding(metric_table: pd.DataFrame, metric: str, config: ProgramConfig
     The levels are :func:`analytics.scorecard.phase_value`'s (months weighted by their n for
     shares and durations, the mean of the months otherwise), the baseline the tiles and tables
     show. Falls back to the metric's label when either phase is missing or has no values.
+    When the metric's target applies to every service, the total is the mean over services and
+    the sentence says so ("Mean test coverage of services rose from 49.7% to 98.0%").
     """
     info = metric_info(metric)
-    label = series_label(metric, severity, service)
+    per_service = _per_service_target(_target_for(config, metric, severity), service)
+    label = series_label(metric, severity, service, mean_of_services=per_service)
     before, after = _phase_levels(metric_table, metric, config, severity, service)
     if math.isnan(before) or math.isnan(after):
         return label
@@ -110,13 +120,27 @@ def _target_for(config: ProgramConfig, metric: str, severity: str) -> Target | N
     return target
 
 
+def _per_service_target(target: Target | None, service: str) -> bool:
+    """Whether a total (service "all", the mean over services) is drawn against a target
+    that each service must meet: then the line and the title must not read as one comparison."""
+    return target is not None and target.applies_to == "every_service" and service == "all"
+
+
+def _target_label(target: Target, unit: str, *, per_service: bool) -> str | None:
+    """'Target ≥ 95% per service' for a per-service target; None keeps the default wording."""
+    if not per_service:
+        return None
+    return f"Target {'≥' if target.op == '>=' else '≤'} {format_value(target.threshold, unit)} per service"
+
+
 def _draw_run(ax: Axes, series: pd.Series, info: MetricInfo, config: ProgramConfig, target: Target | None,
-              *, labels: bool) -> None:
+              *, labels: bool, service: str = "all") -> None:
     shade_phases(ax, config, labels=labels)
     ax.plot(series.index, series.to_numpy(), color=SERIES, marker="o", markersize=4.5, lw=2.0, zorder=3,
             gid="series", label=info.label, clip_on=False)  # whole markers at a zero on the axis
     if target is not None:
-        target_line(ax, target, unit=info.unit)
+        target_line(ax, target, unit=info.unit,
+                    label=_target_label(target, info.unit, per_service=_per_service_target(target, service)))
     lo, hi = ax.get_ylim()
     if not (series < 0).any():  # counts, rates, shares and durations: a zero baseline, no exaggeration
         lo = 0.0
@@ -141,7 +165,9 @@ def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, se
     metric
         A name from ``analytics.catalog.METRICS``.
     config
-        Phases, milestones and targets. The target is drawn when it applies to ``severity``.
+        Phases, milestones and targets. The target is drawn when it applies to ``severity``; a
+        target that applies to every service is labelled "per service" on the totals (the mean
+        over services), and the title then names the mean.
     severity, service
         Which rows to draw (``"all"`` for the totals).
     title
@@ -166,7 +192,7 @@ def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, se
         ax.set_title(title)
         return ax.figure
     fig, ax = new_figure() if ax is None else (ax.figure, ax)
-    _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=True)
+    _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=True, service=service)
     ax.set_title(title)
     return fig
 
@@ -190,7 +216,8 @@ def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
     Time to restore is drawn for the severity its target names (e.g. critical) when the table
     has those rows. The figure title counts the metrics that moved the right way between the
     baseline and after phases. Phases and milestones are explained once, in the spare panel
-    (or a legend below the grid). Columns needed: as :func:`run_chart`.
+    (or a legend below the grid). A metric whose target applies to every service is titled
+    and labelled as in :func:`run_chart`. Columns needed: as :func:`run_chart`.
     """
     metrics = list(metrics)
     if is_empty(metric_table) or not metrics:
@@ -214,7 +241,8 @@ def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
         if series.dropna().empty:
             draw_no_data(ax)
         else:
-            _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=False)
+            _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=False,
+                      service=service)
             drawn += 1
             before, after = _phase_levels(metric_table, metric, config, severity, service)
             if not (math.isnan(before) or math.isnan(after)):

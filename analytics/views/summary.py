@@ -59,33 +59,51 @@ _GAP_SHARE = 0.25  # a month with fewer rows than this share of the usual is fla
 _GAP_MONTHS = 6  # the usual: the median of up to this many months before
 
 
-def month_warnings(report: MonthReport) -> list[str]:
-    """Plain sentences about this month's data that should make a reader doubt its figures.
+def _thin(rows: pd.Series, month: pd.Timestamp) -> tuple[int, float] | None:
+    """(rows, usual) when ``month`` holds under a quarter of its usual rows (the median of up to
+    six months before, when that is at least 5), else None."""
+    before = rows[rows.index < month].tail(_GAP_MONTHS)
+    usual = float(before.median()) if len(before) else 0.0
+    now = int(rows.get(month, 0))
+    return (now, usual) if usual >= 5 and now < _GAP_SHARE * usual else None
 
-    A table (deployments, changes, test runs) with no rows, or fewer than a quarter of its
-    usual rows (the median of up to six months before, when that is at least 5), suggests a
-    gap in the export rather than a real collapse; test coverage measured on fewer than half
-    the services that reported it before is flagged too.
+
+def month_warnings(report: MonthReport) -> list[str]:
+    """Plain sentences about the data that should make a reader doubt the figures.
+
+    A table (deployments, changes, test runs) with no rows in a month, or fewer than a quarter
+    of its usual rows (the median of up to six months before, when that is at least 5),
+    suggests a gap in the export rather than a real collapse: the report month is checked, and
+    so are the earlier months, whose gaps would pull down the trends and the phase comparisons.
+    Test coverage measured on fewer than half the services that reported it before is flagged too.
     """
     counts = rows_per_month(report)
     month = report.month_start
-    out = []
+    out, earlier = [], []
     for table, label in _VOLUME_TABLES.items():
         rows = counts[counts["table"] == table].set_index("period_start")["rows"]
-        before = rows[rows.index < month].tail(_GAP_MONTHS)
-        usual = float(before.median()) if len(before) else 0.0
-        now = int(rows.get(month, 0))
-        if usual >= 5 and now < _GAP_SHARE * usual:
+        thin = _thin(rows, month)
+        if thin:
+            now, usual = thin
             amount = "No" if now == 0 else f"Only {now:,}"
             out.append(f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
                        "before: the export may be missing data, so this month's figures that count "
                        f"{label} are doubtful.")
+        for m in rows.index[rows.index < month]:
+            if (thin := _thin(rows, m)) is not None:
+                earlier.append((m, f"{label} in {_month_name(f'{m:%Y-%m}')} ({thin[0]:,}; usually about {thin[1]:,.0f})"))
+    if earlier:
+        listed = "; ".join(text for _, text in earlier[:4]) + (f"; and {len(earlier) - 4} more" if len(earlier) > 4 else "")
+        compared = [p for p in (report.config.phase("baseline"), report.config.phase("after")) if p is not None]
+        counted = any(p.start <= m.date() <= p.end for m, _ in earlier for p in compared)
+        where = "the trends and the before/after comparison count" if counted else "the trends count"
+        out.append(f"Earlier months look like gaps in the export: {listed}; {where} them as quiet months.")
     cov = report.monthly[(report.monthly["metric"] == "test_coverage") & (report.monthly["service"] == "all")
                          & (report.monthly["severity"] == "all")].set_index("period_start")["n"]
-    earlier = cov[cov.index < month].tail(_GAP_MONTHS)
-    if len(earlier) and earlier.max() >= 2 and cov.get(month, 0) < earlier.max() / 2:
+    before = cov[cov.index < month].tail(_GAP_MONTHS)
+    if len(before) and before.max() >= 2 and cov.get(month, 0) < before.max() / 2:
         out.append(f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
-                   f"{int(earlier.max())} services that reported it before.")
+                   f"{int(before.max())} services that reported it before.")
     return out
 
 
