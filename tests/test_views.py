@@ -150,3 +150,19 @@ def test_a_gap_in_an_earlier_after_phase_month_is_flagged_in_later_reports(tmp_p
     warnings = views.month_warnings(views.open_month(str(folder), "2021-12"))
     assert warnings == [f"Earlier months look like gaps in the export: deployments in October 2021 (0; usually "
                         f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet months."]
+
+
+def test_a_not_shown_change_whose_interval_excludes_no_change_says_why():
+    text = views.verdict_markdown(views.open_month(str(SAMPLE_DIR), "2021-10"))
+    line = next(x for x in text.splitlines() if x.startswith("- Not shown: Change failure rate"))
+    # Fisher p = 0.064 for 6 of 13 vs 8 of 44; the 7th smallest of 8 p-values, so Holm doubles it
+    assert "(95% CI -54.2 to -1.2)" in line
+    assert line.endswith("Its interval alone excludes no change, but adjusted for all the metrics compared "
+                         "(Holm) its p-value is 0.13.")
+    rework = next(x for x in text.splitlines() if x.startswith("- Not shown: Rework rate"))
+    assert "Holm" not in rework  # its interval includes no change: nothing to explain
+
+
+def test_a_coverage_table_of_a_baseline_month_says_so_far():
+    assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2020-11")).columns)[1] == "Baseline so far"
+    assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2021-12")).columns)[1] == "End of baseline"

@@ -127,7 +127,16 @@ def _verdict_line(row) -> str:
         mark = "No data"
     else:
         mark = "Shown" if row.improved else "Not shown"
-    return f"- {mark}: {html.escape(row.sentence)}"
+    note = ""
+    if mark == "Not shown" and _interval_excludes_no_change(row) and not row.p_adjusted < 0.05:
+        note = (f" Its interval alone excludes no change, but adjusted for all the metrics compared "
+                f"(Holm) its p-value is {row.p_adjusted:.2f}.")
+    return f"- {mark}: {html.escape(row.sentence)}{note}"
+
+
+def _interval_excludes_no_change(row) -> bool:
+    null = 1.0 if row.effect_kind == "ratio" else 0.0
+    return bool(row.ci_low > null or row.ci_high < null)
 
 
 def kpi_table(report: MonthReport) -> pd.DataFrame:

@@ -24,7 +24,11 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         now = series["value"].get(report.month_start, float("nan"))
         n = series["n"].get(report.month_start, 0)
         base = phase_value(report.monthly, report.config, metric, "baseline")
-        rows.append({"Metric": METRICS[metric].label, "This month": _fmt(metric, now),
+        target = report.config.target(metric)
+        label = METRICS[metric].label
+        if target is not None and target.applies_to == "every_service":
+            label += " (mean of services)"  # the tiles judge the worst service against the target
+        rows.append({"Metric": label, "This month": _fmt(metric, now),
                      "Baseline": _fmt(metric, base), "n": f"{int(n):,}"})
     return pd.DataFrame(rows).set_index("Metric").rename_axis(None)
 
@@ -140,10 +144,12 @@ def coverage_table(report: MonthReport) -> pd.DataFrame:
         before = inside.sort_values("finished_at").groupby("service")["coverage"].last()
     services = sorted(set(now.index) | set(before.index))
     target = report.config.target("test_coverage")
+    # a month inside the baseline sees its last value so far, not the end of the baseline
+    baseline_label = "Baseline so far" if base is not None and report.month_start.date() <= base.end else "End of baseline"
     return pd.DataFrame({
         "Service": services,
         "This month": [_share_1dp(now.get(s, float("nan"))) for s in services],
-        "End of baseline": [_share_1dp(before.get(s, float("nan"))) for s in services],
+        baseline_label: [_share_1dp(before.get(s, float("nan"))) for s in services],
         "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
                          for s in services],
     }).set_index("Service").rename_axis(None)
