@@ -37,9 +37,8 @@ _TITLES = ("Elevated error rate", "Latency above SLO", "Timeouts calling a depen
 
 def program_yaml() -> str:
     """The ``program.yml`` written beside the large data."""
-    # the comment names the original module: kept so program.yml stays byte-identical
     return f"""\
-# Program definition of the generated scale data (analytics/sample_large.py).
+# Program definition of the generated scale data (analytics/sample_large/).
 name: Scale benchmark program
 timezone: {TIMEZONE}
 week_start: monday
