@@ -64,7 +64,8 @@ def _side_text(effect: Effect, side: str, unit: str) -> str:
 
 
 def verdict_sentence(
-    effect: Effect, label: str, *, unit: str = "", per: str = "", show_n: bool = False
+    effect: Effect, label: str, *, unit: str = "", per: str = "", show_n: bool = False,
+    n_units: tuple[str, str] = ("", ""),
 ) -> str:
     """One plain-English sentence for an :class:`analytics.compare.Effect`.
 
@@ -80,6 +81,9 @@ def verdict_sentence(
         Written after the second level ("a month").
     show_n : bool
         Append the number of observations on each side.
+    n_units : (str, str)
+        What is counted and what it is grouped in, e.g. ("changes", "deployments"): with
+        clusters on the effect, n reads "698 changes in 68 deployments" (the test's units).
 
     Examples
     --------
@@ -89,6 +93,10 @@ def verdict_sentence(
     """
     suffix = f" {per}" if per else ""
     n_text = f"; n = {effect.n_before:,} before, {effect.n_after:,} after" if show_n else ""
+    if show_n and all(n_units) and (effect.clusters_before or effect.clusters_after):
+        item, group = n_units
+        n_text = (f"; n = {effect.n_before:,} {item} in {effect.clusters_before:,} {group} before, "
+                  f"{effect.n_after:,} {item} in {effect.clusters_after:,} {group} after")
     missing = [side for side in ("before", "after") if math.isnan(getattr(effect, side))]
     if len(missing) == 2:
         return f"{label}: no data before or after{n_text}."

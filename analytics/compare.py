@@ -182,6 +182,8 @@ def duration_effect(
         test=test,
         n_before=int(b.size),
         n_after=int(a.size),
+        clusters_before=int(pd.unique(cl_b).size) if cl_b is not None else 0,
+        clusters_after=int(pd.unique(cl_a).size) if cl_a is not None else 0,
         confidence=confidence,
         p90_before=p90_b,
         p90_after=p90_a,

@@ -175,7 +175,8 @@ def clustered_proportion_effect(
         p_value = mann_whitney(ra, rb)[1]
     return dataclasses.replace(
         pooled, ci_low=lo, ci_high=hi, p_value=p_value, test="Mann-Whitney U on cluster proportions",
-        ci_method="cluster bootstrap of the pooled difference")
+        ci_method="cluster bootstrap of the pooled difference", clusters_before=int(kb.size),
+        clusters_after=int(ka.size))
 
 
 def clustered_difference_ci(

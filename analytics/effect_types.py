@@ -37,6 +37,9 @@ class Effect:
     n_before: int
     n_after: int
     confidence: float = 0.95
+    #: independent units per side when the test compares clusters (deployments, runs); else 0
+    clusters_before: int = 0
+    clusters_after: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """All fields as a plain dict (one row of an effects table)."""

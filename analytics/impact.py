@@ -70,16 +70,17 @@ class _Row:
     label: str
     unit: str = ""
     per: str = ""
+    n_units: tuple[str, str] = ("", "")  # what n counts, and the units the test compares
 
 
 _ROWS = (
     _Row("delivery_throughput_per_day", "Successful deployments", per="a day"),
     _Row("production_releases", "Production releases", per="a month"),
-    _Row("lead_time_hours", "Median lead time for changes", unit="h"),
+    _Row("lead_time_hours", "Median lead time for changes", unit="h", n_units=("changes", "deployments")),
     _Row("change_failure_rate", "Change failure rate"),
     _Row("time_to_restore_hours", "Median time to restore", unit="h"),
     _Row("rework_rate", "Rework rate"),
-    _Row("unit_test_pass_rate", "Unit-test pass rate"),
+    _Row("unit_test_pass_rate", "Unit-test pass rate", n_units=("tests", "runs")),
     _Row("test_coverage", "Mean test coverage per service"),
 )
 
@@ -248,7 +249,8 @@ def program_impact(dataset: Dataset, config: ProgramConfig | None = None, *, pre
             "label": label, "baseline": e.before, "after": e.after, "effect": e.effect,
             "effect_kind": e.effect_kind, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
             "test": e.test, "n_before": e.n_before, "n_after": e.n_after,
-            "sentence": verdict_sentence(e, label, unit=spec.unit, per=spec.per, show_n=True),
+            "sentence": verdict_sentence(e, label, unit=spec.unit, per=spec.per, show_n=True,
+                                         n_units=spec.n_units),
         })
     table = pd.DataFrame(rows)
     table["p_adjusted"] = holm(table["p_value"].astype(float))

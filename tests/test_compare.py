@@ -438,10 +438,18 @@ def test_clustered_tests_compare_one_value_per_cluster():
                         clusters_before=["a", "a", "a", "b", "b"], clusters_after=["c", "c", "c", "d"])
     assert e.p_value == pytest.approx(stats.mannwhitneyu([0.6, 0.2], [2, 4.5]).pvalue)
     assert e.test == "Mann-Whitney U on cluster medians" and e.n_before == 5 and e.n_after == 4
+    assert (e.clusters_before, e.clusters_after) == (2, 2)
+    assert verdict_sentence(e, "Lead time", unit="h", show_n=True, n_units=("changes", "deployments")) \
+        .endswith("; n = 5 changes in 2 deployments before, 4 changes in 2 deployments after.")
+    plain = duration_effect([1, 2, 30, 4, 5], [0.5, 0.6, 0.7, 0.2], n_boot=50)
+    assert plain.clusters_before == 0 and verdict_sentence(plain, "Lead time", show_n=True,
+                                                          n_units=("changes", "deployments")).endswith(
+        "; n = 5 before, 4 after.")
     # runs: 8/10, 9/10, 7/10 before; 10/10 (twice) and 5/5 after; a run of no tests is left out
     p = clustered_proportion_effect([8, 9, 7, 0], [10, 10, 10, 0], [10, 10, 5], [10, 10, 5], n_boot=200)
     assert (p.before, p.after, p.effect) == (pytest.approx(0.8), 1.0, pytest.approx(0.2))
     assert (p.n_before, p.k_before, p.n_after) == (30, 24, 25)
+    assert (p.clusters_before, p.clusters_after) == (3, 3)  # the run of no tests is not a unit
     assert p.p_value == pytest.approx(stats.mannwhitneyu([1, 1, 1], [0.8, 0.9, 0.7]).pvalue)
     assert p.test == "Mann-Whitney U on cluster proportions" and p.lower_bound_only_after
     assert 0.1 - 1e-12 <= p.ci_low < 0.2 < p.ci_high <= 0.3 + 1e-12  # resampled runs pool 0.7..0.9
