@@ -166,3 +166,9 @@ def test_a_not_shown_change_whose_interval_excludes_no_change_says_why():
 def test_a_coverage_table_of_a_baseline_month_says_so_far():
     assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2020-11")).columns)[1] == "Baseline so far"
     assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2021-12")).columns)[1] == "End of baseline"
+
+
+def test_the_quality_log_of_a_cut_month_says_its_repairs_count_the_whole_export():
+    cut = views.quality_log(views.open_month(str(SAMPLE_DIR), "2021-03"))
+    assert cut.index[-1] == "All tables" and "whole export" in cut["Rule"].iloc[-1]
+    assert "All tables" not in views.quality_log(views.open_month(str(SAMPLE_DIR), "2021-12")).index

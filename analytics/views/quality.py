@@ -65,11 +65,16 @@ def quality_log(report: MonthReport) -> pd.DataFrame:
     q = report.dataset.quality
     if not len(q):
         return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note").rename_axis(None)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Table": [_TABLE_LABELS.get(t, t) for t in q["table"]],
         "Rule": q["rule"].to_numpy(), "Action": q["action"].to_numpy(),
         "Rows": [f"{n:,}" for n in q["rows"]], "Examples": q["examples"].to_numpy(),
-    }).set_index("Table").rename_axis(None)
+    })
+    if report.dataset.as_of is not None:  # the loader's repairs were made on the whole export
+        out.loc[len(out)] = ["All tables", "the repairs and drops above were made on the whole export "
+                             "read, including rows after this month that its report does not use",
+                             "noted", "-", ""]
+    return out.set_index("Table").rename_axis(None)
 
 
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
