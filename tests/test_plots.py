@@ -483,6 +483,13 @@ def test_control_chart_draws_a_negative_lower_limit_of_non_negative_values_at_ze
     pd.testing.assert_frame_equal(xmr, before)  # the frame's limits are not changed
 
 
+def test_control_chart_draws_a_share_limit_above_100_percent_at_100():
+    shares = _xmr().assign(value=lambda f: f["value"] / 16, centre=0.9, lower=0.8, upper=[1.04] * 6 + [0.98] * 6)
+    highest = max(max(line.get_ydata()) for line in _gids(control_chart(shares, unit="share").axes[0], "limit"))
+    assert highest == 1.0
+    assert max(max(line.get_ydata()) for line in _gids(control_chart(shares).axes[0], "limit")) == 1.04
+
+
 def test_control_chart_keeps_a_negative_lower_limit_of_values_that_can_be_negative():
     xmr = _xmr().assign(lower=[-1.5] * 6 + [6.0] * 6)
     assert _lowest_limit(control_chart(xmr)) == -1.5  # no metric, no unit: nothing says >= 0

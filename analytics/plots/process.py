@@ -112,6 +112,8 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
     half = _half_step(xs)
     segments = pd.Series(xmr_frame["segment"].to_numpy()).astype(str)
     floor = 0.0 if _non_negative(metric, unit) else -np.inf
+    share = unit == "share" or (metric is not None and metric_info(metric, strict=False).unit == "share")
+    ceiling = 1.0 if share else np.inf  # a share cannot pass 100%
     for seg in segments.unique():
         pos = np.flatnonzero(segments.to_numpy() == seg)
         sx = xs[pos]
@@ -122,6 +124,8 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
                 continue
             if col == "lower":  # a limit below what the values can be is no limit: draw it at the floor
                 v = np.where(v < floor, floor, v)
+            if col == "upper":  # ... nor one above: a share's at 100%
+                v = np.where(v > ceiling, ceiling, v)
             ax.plot(ext, [v[0], *v, v[-1]], drawstyle="steps-mid", color=SERIES if gid == "centre" else MUTED,
                     lw=1.4 if gid == "centre" else 1.1, ls=style, zorder=2, gid=gid)
     last = len(xs) - 1
