@@ -124,6 +124,15 @@ class Dataset:
         }
         return replace(self, **frames)
 
+    def latest_timestamp(self) -> pd.Timestamp | None:
+        """The latest timestamp in any timestamp column of any table (None when there is none);
+        a dataset cut with :meth:`until` answers its as-of moment."""
+        if self.as_of is not None:
+            return self.as_of
+        found = [frame[c].max() for frame in (self.table(t) for t in TABLE_NAMES) for c in frame.columns
+                 if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and frame[c].notna().any()]
+        return max(found) if found else None
+
     def until(self, cut: pd.Timestamp) -> Dataset:
         """The data as they stood at ``cut`` (tz-aware): what a report of an earlier month knew.
 
@@ -136,9 +145,7 @@ class Dataset:
         latest timestamp in the data (open incidents are censored there). Returns ``self`` when
         nothing is at or after ``cut``.
         """
-        from analytics.metrics._common import latest_timestamp
-
-        latest = latest_timestamp(self)
+        latest = self.latest_timestamp()
         if latest is None or latest < cut:
             return self
         day = f"{(cut - pd.Timedelta(1, 'ns')).tz_convert(self.config.timezone):%Y-%m-%d}"

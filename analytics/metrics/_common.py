@@ -18,7 +18,6 @@ from analytics.exceptions import DataValidationError
 from analytics.metrics._keys import text_codes
 from analytics.metrics.presets import Preset, get_preset
 from analytics.periods import days_in_period, floor_dates, local_day, period_range, period_start
-from analytics.schema import TABLE_NAMES
 
 ALL = "all"
 KEYS = ["period_start", "service"]
@@ -57,22 +56,6 @@ def periods(dataset: Dataset, freq: str, cal: Calendar) -> pd.DatetimeIndex:
     if span is None:
         return pd.DatetimeIndex([], name="period_start", dtype="datetime64[ns]")
     return period_range(span[0], span[1], freq, cal.week_start)
-
-
-def latest_timestamp(dataset: Dataset) -> pd.Timestamp | None:
-    """The latest timestamp in any timestamp column of any table (None when there is none).
-
-    A dataset cut with ``Dataset.as_of`` answers its as-of moment.
-    """
-    if getattr(dataset, "as_of", None) is not None:
-        return dataset.as_of
-    found = []
-    for t in TABLE_NAMES:
-        frame = dataset.table(t)
-        for c in frame.columns:
-            if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and frame[c].notna().any():
-                found.append(frame[c].max())
-    return max(found) if found else None
 
 
 def require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:

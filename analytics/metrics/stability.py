@@ -19,7 +19,6 @@ from analytics.metrics._common import (
     Grid,
     duration_stats,
     hours,
-    latest_timestamp,
     require,
     resolve,
     tag_scope,
@@ -195,7 +194,7 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
 
 def _as_of(dataset: Dataset, as_of) -> pd.Timestamp | None:
     if as_of is None:
-        return latest_timestamp(dataset)
+        return dataset.latest_timestamp()
     ts = pd.Timestamp(as_of)
     if ts.tzinfo is None:
         ts = ts.tz_localize(dataset.config.timezone)

@@ -192,15 +192,16 @@ def prepare(
     rendered = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     base = {**given, "data_dir": str(data_dir)}
     jobs_out, provenance = [], {}
+    through = {m: min(last, _month_end(m)) for m in chosen}  # a month's report is cut at its end
     for month in chosen:
-        provenance[month] = _provenance(data_dir, month, ds, given, params, last, rendered)
+        provenance[month] = _provenance(data_dir, month, ds, given, params, last, through[month], rendered)
         for report in reports:
             names, p_index = declared[report.slug]
             values = {k: v for k, v in {**base, "month": month}.items() if k in names and v is not None}
             values.update({k: v for k, v in params.items() if k in names})
             jobs_out.append(Job(month, report, folder / report.notebook, values, p_index))
-    through = {m: str(min(last, _month_end(m))) for m in chosen}  # a month's report is cut at its end
-    return Plan(Path(out), chosen, jobs_out, list(reports), provenance, notes, ds.config.name, through)
+    return Plan(Path(out), chosen, jobs_out, list(reports), provenance, notes, ds.config.name,
+                {m: str(d) for m, d in through.items()})
 
 
 def _check_kernel(name: str) -> None:
@@ -254,7 +255,7 @@ def assigned_names(source: str) -> set[str]:
     return names
 
 
-def _provenance(data_dir, month, ds, given, params, last, rendered) -> list[tuple[str, str]]:
+def _provenance(data_dir, month, ds, given, params, last, through, rendered) -> list[tuple[str, str]]:
     import analytics
 
     cfg = ds.config
@@ -262,8 +263,8 @@ def _provenance(data_dir, month, ds, given, params, last, rendered) -> list[tupl
     commit = git_commit()
     rows = [
         ("Data folder", str(data_dir)),
-        ("Data through", f"{min(last, _month_end(month))} (local dates, {cfg.timezone})"
-         + (f"; later rows of the export, which runs to {last}, are not used" if last > _month_end(month) else "")),
+        ("Data through", f"{through} (local dates, {cfg.timezone})"
+         + (f"; later rows of the export, which runs to {last}, are not used" if last > through else "")),
         ("Month", month),
         ("Definitions preset", preset),
         ("Program file", given["program_file"] or ("program.yml in the data folder" if cfg.source else "none (defaults)")),
