@@ -38,7 +38,7 @@ test-fast: $(STAMP) ## Run the tests without the slow notebook and browser ones
 lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
-sample: $(STAMP) ## Regenerate data/sample from analytics/sample/
+sample: $(STAMP) ## Regenerate data/sample from analytics/synthetic/sample/
 	$(BIN)/devops-analytics sample --out data/sample
 
 lint: $(STAMP) ## Lint with ruff and check notebooks carry no outputs

@@ -9,9 +9,9 @@ Typical use::
 
 from analytics.catalog import HEADLINE_METRICS, METRIC_NAMES, METRICS
 from analytics.config import ProgramConfig, load_config
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
+from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError, DataValidationError, RenderError
-from analytics.load import load
 from analytics.paths import find_data_dir
 
 __version__ = "0.1.0"

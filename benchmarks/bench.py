@@ -4,7 +4,7 @@
     python benchmarks/bench.py --quick         # small data (1 %), fewer runs: a smoke run
     python benchmarks/bench.py --scale medium --runs 3 --no-render
 
-Generates the scale data (``analytics.sample_large``) into ``benchmarks/data/<scale>/`` (csv/ and
+Generates the scale data (``analytics.synthetic.large``) into ``benchmarks/data/<scale>/`` (csv/ and
 parquet/, gitignored) when it is absent, then times each stage in a fresh subprocess, so one
 stage's memory and caches do not leak into the next, and prints one table:
 
@@ -85,8 +85,8 @@ def _rows(folder: Path) -> int:
 def stage(name: str, folder: Path, runs: int) -> dict:
     """Run one stage in this (fresh) process; return its figures."""
     import analytics
-    from analytics.impact import program_impact
     from analytics.metrics import metric_table
+    from analytics.program.impact import program_impact
 
     base_mb = _peak_mb()
     out: dict = {"stage": name, "runs": runs}
@@ -151,7 +151,7 @@ def run_stage(name: str, folder: Path, runs: int) -> dict:
 
 def ensure_data(scale: str) -> Path:
     """The scale data folder (csv/ and parquet/), generated when absent or stale."""
-    from analytics.sample_large import DEFAULT_SEED, rows_for
+    from analytics.synthetic.large import DEFAULT_SEED, rows_for
 
     root = DATA / scale
     stamp = root / "STAMP.json"
@@ -161,7 +161,7 @@ def ensure_data(scale: str) -> Path:
     print(f"generating the {scale} data into {root.relative_to(REPO)} ...", flush=True)
     start = time.perf_counter()
     # in a subprocess: this process stays small, so it does not inflate the stages' memory
-    subprocess.run([sys.executable, "-m", "analytics.sample_large", "--scale", scale, "--seed",
+    subprocess.run([sys.executable, "-m", "analytics.synthetic.large", "--scale", scale, "--seed",
                     str(DEFAULT_SEED), "--out", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(json.dumps(want))
     print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)

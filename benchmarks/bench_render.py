@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(FIXTURES / name, notebooks / name)
             data, month = str(FIXTURES / "data"), month or "2021-11"
         if month is None:
-            from analytics.load import load
+            from analytics.data.load import load
             from analytics.report.plan import latest_complete_month
 
             ds = load(REPO / data)

@@ -7,9 +7,9 @@ import textwrap
 
 import pandas as pd
 
-from analytics.coerce import coerce_table
 from analytics.config import ProgramConfig
-from analytics.dataset import Dataset, QualityLog
+from analytics.data.coerce import coerce_table
+from analytics.data.dataset import Dataset, QualityLog
 
 
 def make_dataset(tz: str = "UTC", week_start: str = "monday", **csv: str) -> Dataset:

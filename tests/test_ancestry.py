@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.ancestry import (
+from analytics.data.ancestry import (
     ancestors,
     commits_between,
     commits_shipped,

@@ -1,4 +1,4 @@
-"""analytics.arrowtext and the loader's fast paths: each gives exactly what the general path
+"""analytics.data.arrowtext and the loader's fast paths: each gives exactly what the general path
 gives, or steps aside (None) so the general path decides and names any problem."""
 
 from __future__ import annotations
@@ -11,11 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.arrowtext import arrow_numbers, is_trimmed_text, iso_timestamps, strictly_increasing
-from analytics.coerce import coerce_table
 from analytics.config import ProgramConfig
-from analytics.dataset import QualityLog
-from analytics.load import _read_csv_arrow, _read_csv_checked
+from analytics.data.arrowtext import (
+    arrow_numbers,
+    is_trimmed_text,
+    iso_timestamps,
+    strictly_increasing,
+)
+from analytics.data.coerce import coerce_table
+from analytics.data.dataset import QualityLog
+from analytics.data.load import _read_csv_arrow, _read_csv_checked
 
 
 def text(values) -> pd.Series:

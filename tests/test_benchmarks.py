@@ -1,4 +1,4 @@
-"""Tests for analytics.benchmarks: DORA bands per report year, classify, targets scorecard.
+"""Tests for analytics.program.dora: DORA bands per report year, classify, targets scorecard.
 
 Published wording comes from tests/fixtures/benchmarks (sources in SOURCE.txt); every other
 expected value below is worked out by hand from the rules in docs/benchmarks.md.
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.benchmarks import BANDS, DORA_METRICS, band_for, classify, dora_bands
 from analytics.config import parse_config
 from analytics.exceptions import DataValidationError
-from analytics.scorecard import SCORECARD_COLUMNS, scorecard
+from analytics.program.dora import BANDS, DORA_METRICS, band_for, classify, dora_bands
+from analytics.program.scorecard import SCORECARD_COLUMNS, scorecard
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"

@@ -1,4 +1,4 @@
-"""Tests for analytics.compare: published numbers, hand calculations, calibration, edge cases.
+"""Tests for analytics.stats.compare: published numbers, hand calculations, calibration, edge cases.
 
 Published values come from tests/fixtures/stats/expected.json (sources in SOURCE.txt).
 """
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import _bootstrap, _ranks
-from analytics.compare import (
+from analytics.stats import _bootstrap, _ranks
+from analytics.stats.compare import (
     duration_effect,
     hodges_lehmann,
     holm,
@@ -396,7 +396,7 @@ def test_proportion_ci_covers_known_difference_and_null_is_rarely_rejected():
 
 
 def test_cluster_bootstrap_medians_only_draw_whole_clusters():
-    from analytics._bootstrap import cluster_bootstrap_medians
+    from analytics.stats._bootstrap import cluster_bootstrap_medians
 
     x = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
     medians = cluster_bootstrap_medians(x, np.array(["a", "a", "a", "b", "b", "b"]), 300, np.random.default_rng(0))
@@ -414,7 +414,7 @@ def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
 
 @pytest.mark.parametrize("window", [(10, 1_000), (0, 1), (0, 0)])  # wide .. a window that misses
 def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, window):
-    from analytics._bootstrap import cluster_bootstrap_medians
+    from analytics.stats._bootstrap import cluster_bootstrap_medians
 
     monkeypatch.setattr(_bootstrap, "_WINDOW_SPREADS", window[0])
     monkeypatch.setattr(_bootstrap, "_WINDOW_MIN", window[1])
@@ -431,7 +431,7 @@ def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, w
 def test_clustered_tests_compare_one_value_per_cluster():
     from scipy import stats
 
-    from analytics.compare import clustered_proportion_effect
+    from analytics.stats.compare import clustered_proportion_effect
 
     # deployments: (1, 2, 30) has median 2, (4, 5) 4.5, (0.5, 0.6, 0.7) 0.6, (0.2) 0.2
     e = duration_effect([1, 2, 30, 4, 5], [0.5, 0.6, 0.7, 0.2], n_boot=50,
@@ -456,7 +456,7 @@ def test_clustered_tests_compare_one_value_per_cluster():
 
 
 def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():
-    from analytics.compare import clustered_difference_ci
+    from analytics.stats.compare import clustered_difference_ci
 
     lo, hi = clustered_difference_ci([9, 9, 9], [10, 10, 10], [10, 10], [10, 10], n_boot=200)
     assert lo == pytest.approx(0.1) and hi == pytest.approx(0.1)  # no between-run variation

@@ -4,7 +4,7 @@ import shutil
 
 import pandas as pd
 
-from analytics.load import load
+from analytics.data.load import load
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "tiny"

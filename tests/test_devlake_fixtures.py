@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.ancestry import commits_shipped
+from analytics.data.ancestry import commits_shipped
 from analytics.metrics.linking import link_incidents, previous_success
 from analytics.metrics.pr_cycle import PR_CYCLE_COLUMNS, pr_cycle_times
 

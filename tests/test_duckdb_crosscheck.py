@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import analytics
-from analytics import sample_large
 from analytics.metrics import metric_table
+from analytics.synthetic import large as sample_large
 from tests.conftest import REPO, SAMPLE_DIR
 
 duckdb = pytest.importorskip("duckdb")

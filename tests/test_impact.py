@@ -9,9 +9,9 @@ from analytics import load
 from analytics.catalog import HEADLINE_METRICS
 from analytics.cli import main
 from analytics.config import parse_config
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.exceptions import ConfigError
-from analytics.impact import IMPACT_COLUMNS, program_impact, program_trends
+from analytics.program.impact import IMPACT_COLUMNS, program_impact, program_trends
 from tests.conftest import SAMPLE_DIR
 
 PHASES = {"baseline": {"start": "2021-01-01", "end": "2021-01-31"},
@@ -137,7 +137,7 @@ def test_cli_impact(capsys):
 
 def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
     from analytics.metrics import metric_table
-    from analytics.scorecard import scorecard
+    from analytics.program.scorecard import scorecard
 
     ds = load(SAMPLE_DIR)
     monthly = metric_table(ds, freq="month")

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from analytics.data.schema import empty_table
 from analytics.exceptions import DataValidationError
 from analytics.metrics.linking import (
     CHANGE_LINK_COLUMNS,
@@ -17,7 +18,6 @@ from analytics.metrics.linking import (
     link_incidents,
     previous_success,
 )
-from analytics.schema import empty_table
 
 
 def t(s: str | None) -> pd.Timestamp:

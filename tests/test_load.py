@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analytics import DataValidationError, load
-from analytics.schema import TABLES, pandera_schema
+from analytics.data.schema import TABLES, pandera_schema
 from tests.conftest import MINIMAL_DEPLOYMENTS
 
 INCIDENTS = (
@@ -229,7 +229,7 @@ def test_an_all_empty_enumeration_column_takes_its_default_without_warnings(writ
 
 
 def test_columns_coerced_two_at_a_time_give_the_same_tables_log_and_first_error(monkeypatch, write_folder):
-    from analytics import coerce
+    from analytics.data import coerce
     from tests.conftest import SAMPLE_DIR
 
     one_by_one = load(SAMPLE_DIR)

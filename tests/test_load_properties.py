@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import DataValidationError
-from analytics.coerce import coerce_table
 from analytics.config import ProgramConfig
-from analytics.dataset import QualityLog
-from analytics.schema import STATUSES
+from analytics.data.coerce import coerce_table
+from analytics.data.dataset import QualityLog
+from analytics.data.schema import STATUSES
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OFFSETS = ["+08:00", "Z", "-05:00", "+05:30", ""]

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from analytics.catalog import METRIC_NAMES, SEVERITIES
 from analytics.cli import main
 from analytics.config import ProgramConfig
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
+from analytics.data.schema import KINDS, STATUSES, TABLE_NAMES, empty_table
 from analytics.metrics import (
     coverage_by_service,
     deployment_facts,
@@ -23,7 +24,6 @@ from analytics.metrics import (
     restore_times,
     unit_test_runs,
 )
-from analytics.schema import KINDS, STATUSES, TABLE_NAMES, empty_table
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 COLUMNS = ["period_start", "service", "severity", "metric", "value", "unit", "n", "median", "p90",
@@ -233,7 +233,7 @@ def test_an_unrelated_service_leaves_another_services_metrics_unchanged(a, b, tz
 # ---------------------------------------------------------------- the bundled sample
 @pytest.mark.skipif(not (SAMPLE / "deployments.csv").exists(), reason="data/sample not generated yet")
 def test_sample_shows_the_programs_claims_after_and_not_before():
-    from analytics.load import load
+    from analytics.data.load import load
 
     table = metric_table(load(SAMPLE))
     months = table["period_start"].dt.strftime("%Y-%m")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.metrics import deployment_frequency_band, lead_times, metric_table
 from tests.helpers import cell, make_dataset
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.metrics import coverage_by_service, metric_table, unit_test_runs, unit_test_totals
 from tests.helpers import cell, make_dataset
 

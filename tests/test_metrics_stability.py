@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.metrics import deployment_facts, metric_table, restore_times
 from analytics.metrics._common import km_quantiles
 from tests.helpers import cell, make_dataset

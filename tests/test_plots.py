@@ -38,8 +38,8 @@ from analytics.plots import (  # noqa: E402
     trend_finding,
 )
 from analytics.plots.style import BAD, GOOD, NEUTRAL  # noqa: E402
-from analytics.scorecard import phase_value  # noqa: E402
-from analytics.wording import format_hours, format_number, format_percent, format_value  # noqa: E402
+from analytics.program.scorecard import phase_value  # noqa: E402
+from analytics.wording.numbers import format_hours, format_number, format_percent, format_value  # noqa: E402
 
 MONTHS = pd.date_range("2020-10-01", "2021-12-01", freq="MS")  # 3 baseline, 8 program, 4 after
 # hand-picked monthly values: baseline (Oct-Dec 2020), program (8 months), after (Sep-Dec 2021)

@@ -12,9 +12,9 @@ import pytest
 from analytics.catalog import METRIC_NAMES
 from analytics.catalog import PRESETS as PRESET_NAMES
 from analytics.config import ProgramConfig
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
+from analytics.data.schema import empty_table
 from analytics.metrics import PRESETS, Preset, get_preset, lead_times, metric_table
-from analytics.schema import empty_table
 
 METRICS_MD = Path(__file__).resolve().parents[1] / "docs" / "METRICS.md"
 

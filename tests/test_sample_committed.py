@@ -1,7 +1,7 @@
-"""data/sample is exactly what analytics.sample generates (regenerate with `make sample`)."""
+"""data/sample is exactly what analytics.synthetic.sample generates (regenerate with `make sample`)."""
 
 from analytics import load
-from analytics.sample import write_sample
+from analytics.synthetic.sample import write_sample
 from tests.conftest import SAMPLE_DIR
 
 

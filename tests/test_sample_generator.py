@@ -1,4 +1,4 @@
-"""Tests of analytics.sample: determinism, the data contract and the story the sample tells.
+"""Tests of analytics.synthetic.sample: determinism, the data contract and the story the sample tells.
 
 Every figure is recomputed here with plain pandas from the generated export strings (parsed with
 ``pd.to_datetime(..., utc=True)`` and bucketed on Asia/Shanghai local dates), independently of the
@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analytics import sample
-from analytics.schema import TABLES
+from analytics.data.schema import TABLES
+from analytics.synthetic import sample
 
 TZ = "Asia/Shanghai"
 AFTER_MONTHS = ["2021-09", "2021-10", "2021-11", "2021-12"]

@@ -1,4 +1,4 @@
-"""analytics.sample_large: deterministic, valid against the data contract, rows scale with the factor."""
+"""analytics.synthetic.large: deterministic, valid against the data contract, rows scale with the factor."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import analytics
-from analytics import sample_large
 from analytics.cli import main
+from analytics.data.schema import TABLE_NAMES, TABLES
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
-from analytics.schema import TABLE_NAMES, TABLES
+from analytics.synthetic import large as sample_large
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_shas_are_forty_hex_digits():
 
 
 def test_module_command_refuses_a_bad_scale_in_one_line(capsys):
-    from analytics.sample_large.cli import main
+    from analytics.synthetic.large.cli import main
 
     for bad in ("nope", "-1"):
         with pytest.raises(SystemExit) as stop:

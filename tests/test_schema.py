@@ -1,10 +1,10 @@
-"""The contract in analytics/schema.py and the one documented in data/README.md agree."""
+"""The contract in analytics/data/schema.py and the one documented in data/README.md agree."""
 
 import re
 
 import pytest
 
-from analytics.schema import TABLES, empty_table, pandera_schema
+from analytics.data.schema import TABLES, empty_table, pandera_schema
 from tests.conftest import REPO
 
 

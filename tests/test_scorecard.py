@@ -1,4 +1,4 @@
-"""Tests for analytics.scorecard: targets that apply to every service, and the scorecard in words.
+"""Tests for analytics.program.scorecard: targets that apply to every service, and the scorecard in words.
 
 The scorecard's overall rows are tested in test_benchmarks.py (with the DORA bands they use).
 Every expected value below is worked out by hand from the rules in docs/METRICS.md ("Targets").
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from analytics.config import parse_config
-from analytics.load import load
+from analytics.data.load import load
 from analytics.metrics import metric_table
-from analytics.scorecard import (
+from analytics.program.scorecard import (
     SCORECARD_COLUMNS,
     scorecard,
     target_detail,

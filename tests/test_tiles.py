@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.plots.tiles import kpi_tiles, kpi_tiles_html, tile_facts
-from analytics.scorecard import targets_met_text
+from analytics.program.scorecard import targets_met_text
 
 METRICS = ["delivery_throughput_per_day", "production_releases", "time_to_restore_hours",
            "unit_test_pass_rate", "test_coverage"]

@@ -1,4 +1,4 @@
-"""Tests for analytics.trend: NIST and Nile published numbers, exact recovery, calibration."""
+"""Tests for analytics.stats.trend: NIST and Nile published numbers, exact recovery, calibration."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.control import xmr_chart
-from analytics.trend import change_points, segmented_regression
+from analytics.stats.control import xmr_chart
+from analytics.stats.trend import change_points, segmented_regression
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stats"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -249,7 +249,7 @@ def test_its_count_calibration_with_overdispersion():
 
 
 def test_xmr_chart_of_nothing_is_an_empty_chart_not_a_crash():
-    from analytics.control import XMR_COLUMNS
+    from analytics.stats.control import XMR_COLUMNS
 
     empty = xmr_chart(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), baseline_end=pd.Timestamp("2021-01-01"))
     assert list(empty.columns) == XMR_COLUMNS and len(empty) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analytics.commands._output import add_format_argument, emit
-from analytics.load import load
+from analytics.data.load import load
 
 HELP = "Before/after effect of the program on each headline metric, with CI, adjusted p and a sentence."
 
@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from analytics.impact import program_impact
+    from analytics.program.impact import program_impact
 
     table = program_impact(load(args.data_dir, args.program), preset=args.preset)
     if args.format != "table":

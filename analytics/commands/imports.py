@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.coerce import coerce_table
 from analytics.commands._output import emit
 from analytics.config import ProgramConfig, load_config
-from analytics.dataset import QualityLog
+from analytics.data.coerce import coerce_table
+from analytics.data.dataset import QualityLog
+from analytics.data.schema import SUITES, TABLES, empty_table
 from analytics.exceptions import DataValidationError
-from analytics.schema import SUITES, TABLES, empty_table
 from analytics.sources import ADAPTERS, SourceOptions, read
 
 NAME = "import"

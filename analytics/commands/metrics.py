@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analytics.catalog import FREQUENCIES, PRESETS
 from analytics.commands._output import add_format_argument, emit
-from analytics.load import load
+from analytics.data.load import load
 from analytics.metrics import get_preset, metric_table
 
 HELP = "Print the metric table: every metric for every day, week or month of the data."

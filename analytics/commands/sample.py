@@ -1,5 +1,5 @@
 """``devops-analytics sample --out DIR``: write the bundled sample exports (or, with ``--scale``,
-the large synthetic set of ``analytics.sample_large``)."""
+the large synthetic set of ``analytics.synthetic.large``)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     if args.scale is not None:
         return _run_scale(args)
-    from analytics.sample import write_sample
+    from analytics.synthetic.sample import write_sample
 
     kwargs = {} if args.seed is None else {"seed": args.seed}
     for path in write_sample(args.out, **kwargs):
@@ -34,7 +34,7 @@ def run(args) -> int:
 
 def _run_scale(args) -> int:
     from analytics.exceptions import AnalyticsError
-    from analytics.sample_large import DEFAULT_SEED, FORMATS, SCALES, write_large
+    from analytics.synthetic.large import DEFAULT_SEED, FORMATS, SCALES, write_large
 
     scale = args.scale
     if scale not in SCALES:

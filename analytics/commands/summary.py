@@ -20,8 +20,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from analytics import views
+    from analytics.data.load import load
     from analytics.exceptions import AnalyticsError
-    from analytics.load import load
     from analytics.report.plan import latest_complete_month
 
     month = args.month

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analytics.commands._output import emit
-from analytics.load import load
+from analytics.data.load import load
 
 HELP = "Validate a data folder: rows per table, date range and the data-quality log."
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import MINUTES_PER_HOUR, SECONDS_PER_HOUR
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.exceptions import DataValidationError
 from analytics.metrics._keys import text_codes
 from analytics.metrics.presets import Preset, get_preset

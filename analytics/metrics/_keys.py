@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.arrowtext import arrow_text, strictly_increasing
+from analytics.data.arrowtext import arrow_text, strictly_increasing
 
 NAT = np.iinfo(np.int64).min  # pandas' NaT as int64
 _PARALLEL_ROWS = 1_000_000  # look up bigger columns in two halves on two threads

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.arrowtext import is_trimmed_text
+from analytics.data.arrowtext import is_trimmed_text
 from analytics.exceptions import DataValidationError
 from analytics.metrics._keys import instants
 

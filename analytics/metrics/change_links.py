@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.ancestry import expand_short_shas, first_shipped_by, graph_commits, parent_map
+from analytics.data.ancestry import expand_short_shas, first_shipped_by, graph_commits, parent_map
 from analytics.metrics._keys import (
     asof,
     first_positions,
@@ -61,7 +61,7 @@ def link_changes(
         Environment names that count as production (case-insensitive).
     commit_parents
         Optional commit graph: DataFrame[commit, parent] or dict commit -> tuple(parents)
-        (see ``analytics.ancestry``).
+        (see ``analytics.data.ancestry``).
 
     Returns
     -------

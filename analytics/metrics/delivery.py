@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.arrowtext import strictly_increasing
 from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
-from analytics.dataset import Dataset
+from analytics.data.arrowtext import strictly_increasing
+from analytics.data.dataset import Dataset
 from analytics.metrics._common import (
     ALL,
     Calendar,
@@ -300,7 +300,7 @@ def deployment_frequency_band(dataset: Dataset, preset: str | Preset | None = No
     Raises
     ------
     ValueError
-        for the default preset (classify with analytics.benchmarks instead).
+        for the default preset (classify with analytics.program.dora instead).
     """
     p, cal = resolve(dataset, preset)
     if p.band is None:

@@ -110,7 +110,7 @@ def pr_cycle_times(
         ``previous_success``.
     commits_diffs
         ``new_commit_sha``, ``old_commit_sha`` (blank for a first deployment), ``commit_sha``
-        (see ``analytics.ancestry.commits_shipped``).
+        (see ``analytics.data.ancestry.commits_shipped``).
     production_environment
         The environment value that counts (case-insensitive).
 

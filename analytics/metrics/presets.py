@@ -69,7 +69,7 @@ class Preset:
     censor_open
         True: open incidents are censored at ``as_of``; False: they are left out.
     band
-        the tool's deployment-frequency buckets, or None (use analytics.benchmarks).
+        the tool's deployment-frequency buckets, or None (use analytics.program.dora).
     """
 
     name: str

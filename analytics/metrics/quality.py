@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.catalog import METRICS
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
 from analytics.metrics._common import (
     ALL,
     KEYS,

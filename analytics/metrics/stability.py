@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.arrowtext import is_trimmed_text
 from analytics.catalog import METRICS, SEVERITIES
-from analytics.dataset import Dataset
+from analytics.data.arrowtext import is_trimmed_text
+from analytics.data.dataset import Dataset
 from analytics.metrics._common import (
     ALL,
     KEYS,

@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from analytics.catalog import FREQUENCIES, METRIC_NAMES, SEVERITIES
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
+from analytics.data.schema import TABLE_NAMES
 from analytics.metrics._common import ALL, ROW_COLUMNS, UNASSIGNED, Grid, periods, resolve
 from analytics.metrics.delivery import count_rows, lead_time_rows
 from analytics.metrics.presets import Preset
 from analytics.metrics.quality import quality_rows
 from analytics.metrics.stability import stability_rows
-from analytics.schema import TABLE_NAMES
 
 DTYPES = {"period_start": "datetime64[ns]", "service": "str", "severity": "str", "metric": "str",
           "value": "float64", "unit": "str", "n": "int64", "median": "float64", "p90": "float64",

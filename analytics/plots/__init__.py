@@ -29,7 +29,7 @@ from analytics.plots.style import (
 )
 from analytics.plots.tiles import HtmlFragment, kpi_tiles, kpi_tiles_html
 from analytics.plots.volume import volume_chart
-from analytics.wording import format_value
+from analytics.wording.numbers import format_value
 
 __all__ = [
     "NO_DATA", "OKABE_ITO", "ChartFigure", "HtmlFragment", "apply_style", "control_chart",

@@ -11,7 +11,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from analytics.config import Phase, ProgramConfig, Target
 from analytics.plots.style import INK, MUTED, phase_color
-from analytics.wording import format_value, phase_title
+from analytics.wording.numbers import format_value, phase_title
 
 _LABEL_LEVELS = 4  # milestone labels stack at most this deep before reusing the top row
 

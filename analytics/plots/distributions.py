@@ -25,7 +25,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.wording import (
+from analytics.wording.numbers import (
     change_sentence,
     format_hours,
     format_percent,

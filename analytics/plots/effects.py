@@ -22,7 +22,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.wording import format_number
+from analytics.wording.numbers import format_number
 
 IMPACT_COLUMNS = ("metric", "effect", "effect_kind", "ci_low", "ci_high", "improved")
 _KINDS = {"ratio": "After ÷ baseline (log scale; 1x = no change)", "difference": "After − baseline"}
@@ -120,7 +120,7 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
     Parameters
     ----------
     impact_table
-        From ``analytics.compare.program_impact``: needs metric, effect, effect_kind ("ratio" or
+        From ``analytics.stats.compare.program_impact``: needs metric, effect, effect_kind ("ratio" or
         "difference"), ci_low, ci_high, improved (bool; missing = undecided); uses p_adjusted,
         n_before and n_after when present. Missing CI limits draw no interval.
 

@@ -1,4 +1,4 @@
-"""Process-behaviour (XmR) charts and interrupted time series, drawn from analytics.trend results."""
+"""Process-behaviour (XmR) charts and interrupted time series, drawn from analytics.stats.trend results."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.wording import format_value, rate_suffix
+from analytics.wording.numbers import format_value, rate_suffix
 
 XMR_COLUMNS = ("value", "centre", "lower", "upper", "signal", "segment")
 
@@ -70,7 +70,7 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
     Parameters
     ----------
     xmr_frame
-        From ``analytics.trend.xmr_chart``: one row per point with value, centre, lower, upper
+        From ``analytics.stats.trend.xmr_chart``: one row per point with value, centre, lower, upper
         (floats, NaN = no limit), signal (rule name, or "" / missing for none) and segment
         (label of the limits' stretch). The x values come from column ``x``, else
         ``period_start``, else the index.

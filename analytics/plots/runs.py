@@ -35,8 +35,8 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.scorecard import phase_value
-from analytics.wording import change_sentence, format_value
+from analytics.program.scorecard import phase_value
+from analytics.wording.numbers import change_sentence, format_value
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -78,7 +78,7 @@ def series_label(metric: str, severity: str = "all", service: str = "all", *,
 def _phase_levels(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
                   severity: str = "all", service: str = "all") -> tuple[float, float]:
     """The metric's level over the compared phases (baseline, after), by
-    :func:`analytics.scorecard.phase_value`: the one definition the tiles and tables use too,
+    :func:`analytics.program.scorecard.phase_value`: the one definition the tiles and tables use too,
     so a chart title shows the same baseline as every other page. NaN when a phase is missing
     or has no values.
     """
@@ -98,7 +98,7 @@ def trend_finding(metric_table: pd.DataFrame, metric: str, config: ProgramConfig
     """The sentence a run chart's title states: the metric's level in the baseline phase
     against its level in the after phase ("Production releases rose from 3.7 to 19.8 a month").
 
-    The levels are :func:`analytics.scorecard.phase_value`'s (months weighted by their n for
+    The levels are :func:`analytics.program.scorecard.phase_value`'s (months weighted by their n for
     shares and durations, the mean of the months otherwise), the baseline the tiles and tables
     show. Falls back to the metric's label when either phase is missing or has no values.
     When the metric's target applies to every service, the total is the mean over services and

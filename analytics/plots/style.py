@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from analytics.catalog import METRICS, MetricInfo
-from analytics.wording import axis_label
+from analytics.wording.numbers import axis_label
 
 OKABE_ITO: dict[str, str] = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",

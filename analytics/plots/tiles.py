@@ -31,8 +31,8 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
-from analytics.scorecard import targets_met_text
-from analytics.wording import format_value, rate_suffix
+from analytics.program.scorecard import targets_met_text
+from analytics.wording.numbers import format_value, rate_suffix
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
@@ -162,7 +162,7 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         applies_to "every_service" worst_service, services_judged, services_missed and
         overall_value (the tile then names the worst service and gives the average). The
         heading counts targets that could not be judged apart, in the verdict's words
-        (:func:`analytics.scorecard.targets_met_text`). Every text taken from the data is
+        (:func:`analytics.program.scorecard.targets_met_text`). Every text taken from the data is
         HTML-escaped.
 
     Returns

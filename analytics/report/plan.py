@@ -21,9 +21,9 @@ import nbformat
 import papermill
 
 from analytics.catalog import PRESETS
+from analytics.data.schema import TABLE_NAMES
 from analytics.exceptions import RenderError
 from analytics.report.registry import REPORTS, Report, default_notebook_dir
-from analytics.schema import TABLE_NAMES
 
 #: What every report notebook may declare in its ``parameters`` cell (data_dir and month: must).
 STANDARD_PARAMETERS = ("data_dir", "month", "program_file", "services", "preset")
@@ -125,7 +125,7 @@ def prepare(
     DataValidationError, ConfigError
         from loading the data folder.
     """
-    from analytics.load import load
+    from analytics.data.load import load
 
     cwd = cwd if cwd is not None else Path.cwd()
     wanted = [months] if isinstance(months, str) and months in ("latest", "all") else [

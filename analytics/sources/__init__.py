@@ -5,7 +5,7 @@ Every adapter has the same small interface::
     read(paths: list[Path], options: SourceOptions) -> (dict[table, DataFrame], QualityLog)
 
 It only reads the files it is given (a local git repository is read with ``git``, read-only),
-returns typed canonical tables (validated with ``analytics.coerce.coerce_table``) and a quality
+returns typed canonical tables (validated with ``analytics.data.coerce.coerce_table``) and a quality
 log of every repair, drop and note. Bad input raises ``DataValidationError`` naming the file and
 the line, record or field. docs/adapters.md gives, per tool, the export command and field mapping.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions
 

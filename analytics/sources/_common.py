@@ -2,7 +2,7 @@
 
 Every adapter builds *raw* frames (text and timestamps, one row per record, the index holding
 the 1-based record number used in error messages) and hands them to ``finish``, which types and
-validates them through ``analytics.coerce.coerce_table`` exactly as the loader does.
+validates them through ``analytics.data.coerce.coerce_table`` exactly as the loader does.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.coerce import coerce_table
 from analytics.config import ProgramConfig
-from analytics.dataset import QualityLog
+from analytics.data.coerce import coerce_table
+from analytics.data.dataset import QualityLog
+from analytics.data.schema import TABLES
 from analytics.exceptions import DataValidationError
-from analytics.schema import TABLES
 
 MS_PER_SECOND = 1000
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import (
     SourceOptions,

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
+from analytics.data.schema import TABLES
 from analytics.exceptions import ConfigError, DataValidationError
-from analytics.schema import TABLES
 from analytics.sources._common import SourceOptions, finish, read_csv
 
 KEYS = {"table", "columns", "values", "constants", "timestamps", "drop_rows"}

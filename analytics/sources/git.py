@@ -7,7 +7,7 @@ forms; see docs/adapters.md for the exact commands).
 * every tag matching ``--tags`` (a glob; default: all) is a production release: a successful
   deployment at the tag's time (tagger date of annotated tags, commit date of lightweight ones);
 * releases are ordered by that time (ties: natural tag order); each commit belongs to the
-  *first* release whose tag reaches it (``analytics.ancestry.first_shipped_by``), so merge and
+  *first* release whose tag reaches it (``analytics.data.ancestry.first_shipped_by``), so merge and
   squash workflows both work and an out-of-order release (a pipeline that tagged an older
   commit after a newer one) ships nothing twice;
 * each shipped commit is a change: ``change_id`` = SHA, ``deployment_id`` = its release.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.ancestry import first_shipped_by
-from analytics.dataset import QualityLog
+from analytics.data.ancestry import first_shipped_by
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, finish, natural_key, read_csv, require_columns
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.csv_mapping import Mapping, apply_mapping, load_mapping

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from junitparser import JUnitXml, JUnitXmlError, TestSuite
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import (
     SourceOptions,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.csv_mapping import Mapping, apply_mapping, load_mapping, source_column
 

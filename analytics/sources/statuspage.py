@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.dataset import QualityLog
+from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, Tally, field_of, finish, raw_frame, read_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.catalog import METRICS
-from analytics.wording import format_hours, format_value
+from analytics.wording.numbers import format_hours, format_value
 
 _TABLE_LABELS = {"deployments": "Deployments", "changes": "Changes", "incidents": "Incidents",
                  "test_runs": "Test runs"}

@@ -8,16 +8,16 @@ from functools import cached_property
 
 import pandas as pd
 
-from analytics.benchmarks import classify
 from analytics.config import ProgramConfig
-from analytics.dataset import Dataset
+from analytics.data.dataset import Dataset
+from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
-from analytics.impact import IMPACT_COLUMNS, program_impact, require_phases
-from analytics.load import load
 from analytics.metrics import metric_table
 from analytics.paths import find_data_dir
 from analytics.periods import local_day
-from analytics.scorecard import scorecard
+from analytics.program.dora import classify
+from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
+from analytics.program.scorecard import scorecard
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

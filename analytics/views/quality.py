@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.data.schema import TABLES
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
 from analytics.periods import period_range, period_start
-from analytics.schema import TABLES
 from analytics.views._format import _TABLE_LABELS
 from analytics.views.month import MonthReport
-from analytics.wording import format_value
+from analytics.wording.numbers import format_value
 
 
 def definitions_table(report: MonthReport) -> pd.DataFrame:

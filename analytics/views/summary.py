@@ -8,7 +8,7 @@ import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS
 from analytics.metrics import deployment_facts
-from analytics.scorecard import target_detail, target_text, targets_met_text, value_text
+from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
 from analytics.views.month import MonthReport
 from analytics.views.quality import rows_per_month

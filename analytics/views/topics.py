@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.catalog import METRICS
-from analytics.control import xmr_chart
 from analytics.metrics import coverage_by_service, lead_times, restore_times
 from analytics.metrics.linking import link_incidents
 from analytics.periods import phase_of_dates
-from analytics.scorecard import phase_value
-from analytics.trend import change_points, segmented_regression
+from analytics.program.scorecard import phase_value
+from analytics.stats.control import xmr_chart
+from analytics.stats.trend import change_points, segmented_regression
 from analytics.views._format import _fmt, _hours, _share_1dp
 from analytics.views.month import MonthReport, _in_month
 

@@ -1,0 +1,297 @@
+"""Program impact: did the headline metrics move between the baseline and the after phase?
+
+One row per headline metric, each compared with the method that fits its kind of data
+(docs/METRICS.md, "Before/after statistics"):
+
+* counts (deployments, releases): rate ratio, exact Poisson CI and conditional test; the
+  exposure is the phase's days that the deployments export covers (an export starting
+  mid-phase does not count the days before it as days without deployments);
+* durations (lead time, time to restore): ratio of medians with a seeded bootstrap CI,
+  Mann-Whitney U; lead times resample whole deployments and the test compares deployments'
+  median lead times (changes shipped together are not independent); still-open incidents
+  count as the slowest of all (worst case), not dropped;
+* proportions (change failure rate, rework rate): Wilson intervals, Newcombe CI of the
+  difference, Fisher's exact test; the unit-test pass rate pools test counts as the claim is
+  stated, with a CI that resamples whole test runs and a Mann-Whitney test of the runs' pass
+  rates (tests in one run are not independent);
+* coverage (a level per service): paired difference of each service's last value per phase,
+  Wilcoxon signed-rank.
+
+p-values are Holm-adjusted across the rows. ``program_trends`` adds the ramp: a segmented
+regression of each weekly series with breaks at the program's start and end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.catalog import METRICS
+from analytics.config import Phase, ProgramConfig
+from analytics.data.dataset import Dataset
+from analytics.exceptions import ConfigError
+from analytics.metrics import (
+    coverage_by_service,
+    deployment_facts,
+    lead_times,
+    metric_table,
+    restore_times,
+    unit_test_runs,
+)
+from analytics.periods import local_day, phase_of_dates
+from analytics.stats.compare import (
+    DEFAULT_SEED,
+    Effect,
+    clustered_proportion_effect,
+    duration_effect,
+    holm,
+    paired_effect,
+    proportion_effect,
+    rate_effect,
+    verdict_sentence,
+)
+from analytics.stats.trend import segmented_regression
+
+DAYS_PER_MONTH = 365.25 / 12
+ALPHA = 0.05
+
+IMPACT_COLUMNS = [
+    "metric", "severity", "label", "baseline", "after", "effect", "effect_kind", "ci_low",
+    "ci_high", "p_value", "p_adjusted", "test", "n_before", "n_after", "improved", "sentence",
+]
+
+
+@dataclass(frozen=True)
+class _Row:
+    metric: str
+    label: str
+    unit: str = ""
+    per: str = ""
+    n_units: tuple[str, str] = ("", "")  # what n counts, and the units the test compares
+
+
+_ROWS = (
+    _Row("delivery_throughput_per_day", "Successful deployments", per="a day"),
+    _Row("production_releases", "Production releases", per="a month"),
+    _Row("lead_time_hours", "Median lead time for changes", unit="h", n_units=("changes", "deployments")),
+    _Row("change_failure_rate", "Change failure rate"),
+    _Row("time_to_restore_hours", "Median time to restore", unit="h"),
+    _Row("rework_rate", "Rework rate"),
+    _Row("unit_test_pass_rate", "Unit-test pass rate", n_units=("tests", "runs")),
+    _Row("test_coverage", "Mean test coverage per service"),
+)
+
+
+def require_phases(config: ProgramConfig, *names: str) -> list[Phase]:
+    """The named phases of program.yml, or a ConfigError saying which one is missing."""
+    found = []
+    for name in names:
+        phase = config.phase(name)
+        if phase is None:
+            have = ", ".join(p.name for p in config.phases) or "none"
+            raise ConfigError(f"{config.source or 'program.yml'}: key 'phases': the impact analysis "
+                              f"needs a phase named '{name}' (phases found: {have})")
+        found.append(phase)
+    return found
+
+
+def _tag(frame: pd.DataFrame, config: ProgramConfig) -> pd.DataFrame:
+    return frame.assign(phase=phase_of_dates(frame["day"], config))
+
+
+def _table_span(dataset: Dataset, table: str, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last local day of one table's rows (None when it has none); a dataset cut with
+    ``Dataset.until`` covers up to its as-of moment (a quiet end of the month is still covered)."""
+    times = dataset.table(table)[column].dropna()
+    if not len(times):
+        return None
+    days = local_day(times, dataset.config.timezone)
+    last = days.max()
+    if dataset.as_of is not None:
+        cut_day = local_day(pd.Series([dataset.as_of - pd.Timedelta(1, "ns")]), dataset.config.timezone).iloc[0]
+        last = max(last, cut_day)
+    return days.min(), last
+
+
+def _exposure_days(phase: Phase, span: tuple[pd.Timestamp, pd.Timestamp] | None) -> float:
+    """Days of the phase that the data covers (0 when none)."""
+    if span is None:
+        return 0.0
+    lo = max(pd.Timestamp(phase.start), span[0])
+    hi = min(pd.Timestamp(phase.end), span[1])
+    return float(max((hi - lo).days + 1, 0))
+
+
+def _restore_samples(items: pd.DataFrame, severity: str) -> dict[str, np.ndarray]:
+    """Restore hours per phase; censored incidents set to the largest value seen (worst case)."""
+    if severity != "all":
+        items = items[items["severity"] == severity]
+    worst = items["restore_hours"].max() if len(items) else np.nan
+    hours = items["restore_hours"].where(~items["censored"].astype(bool), worst)
+    return {ph: hours[items["phase"] == ph].to_numpy(dtype=float) for ph in ("baseline", "after")}
+
+
+def _coverage_pairs(dataset: Dataset, config: ProgramConfig, preset) -> tuple[np.ndarray, np.ndarray]:
+    daily = coverage_by_service(dataset, freq="day", preset=preset).rename(columns={"period_start": "day"})
+    daily = _tag(daily, config)
+    last = daily.sort_values("finished_at").groupby(["phase", "service"]).tail(1)
+    wide = last.pivot(index="service", columns="phase", values="coverage")
+    wide = wide.reindex(columns=["baseline", "after"])
+    return wide["baseline"].to_numpy(dtype=float), wide["after"].to_numpy(dtype=float)
+
+
+def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
+             seed: int, n_boot: int) -> dict[str, Effect]:
+    baseline, after = require_phases(config, "baseline", "after")
+    span = _table_span(dataset, "deployments", "finished_at")  # rates are of deployments
+    days = {"baseline": _exposure_days(baseline, span), "after": _exposure_days(after, span)}
+    facts = _tag(deployment_facts(dataset, preset), config)
+    out: dict[str, Effect] = {}
+
+    def count(mask: pd.Series, per_days: float) -> Effect:
+        k = {ph: int((mask & (facts["phase"] == ph)).sum()) for ph in days}
+        return rate_effect(k["baseline"], days["baseline"] / per_days, k["after"], days["after"] / per_days)
+
+    out["delivery_throughput_per_day"] = count(facts["success"], 1.0)
+    out["production_releases"] = count(facts["success"] & facts["is_production"], DAYS_PER_MONTH)
+
+    def share(numerator: str, denominator: str) -> Effect:
+        kn = {}
+        for ph in days:
+            rows = facts[(facts["phase"] == ph) & facts[denominator]]
+            kn[ph] = (int(rows[numerator].sum()), len(rows))
+        return proportion_effect(*kn["baseline"], *kn["after"])
+
+    out["change_failure_rate"] = share("failed_change", "in_cfr")
+    out["rework_rate"] = share("rework", "in_rework")
+
+    lead = _tag(lead_times(dataset, preset), config)
+    lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
+    lead_effect = duration_effect(  # changes shipped together are resampled (and tested) together
+        lead_b["lead_time_hours"].to_numpy(dtype=float), lead_a["lead_time_hours"].to_numpy(dtype=float),
+        n_boot=n_boot, seed=seed, clusters_before=lead_b["deployment_id"].to_numpy(),
+        clusters_after=lead_a["deployment_id"].to_numpy())
+    out["lead_time_hours"] = dataclasses.replace(lead_effect, test="Mann-Whitney U on deployment medians")
+    restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
+    out["time_to_restore_hours"] = duration_effect(restore["baseline"], restore["after"], n_boot=n_boot, seed=seed)
+
+    runs = _tag(unit_test_runs(dataset, preset), config)
+    runs = runs.assign(executed=runs["tests_passed"] + runs["tests_failed"])
+    side = {ph: runs[runs["phase"] == ph] for ph in ("baseline", "after")}
+    # tests in one run are not independent: the CI resamples whole runs, the test compares runs
+    effect = clustered_proportion_effect(
+        side["baseline"]["tests_passed"], side["baseline"]["executed"],
+        side["after"]["tests_passed"], side["after"]["executed"], n_boot=n_boot, seed=seed)
+    out["unit_test_pass_rate"] = dataclasses.replace(
+        effect, ci_method="cluster bootstrap over test runs",
+        test="Mann-Whitney U on run pass rates (levels pool tests)")
+    out["test_coverage"] = paired_effect(*_coverage_pairs(dataset, config, preset))
+    return out
+
+
+def _improved(effect: Effect, metric: str, p_adjusted: float, alpha: float) -> bool:
+    if not p_adjusted < alpha:
+        return False
+    null = 1.0 if effect.effect_kind == "ratio" else 0.0
+    if np.isnan(effect.effect):  # no ratio (a median of zero): judge the direction on the levels
+        if np.isnan(effect.before) or np.isnan(effect.after) or effect.before == effect.after:
+            return False
+        return bool((effect.after > effect.before) == METRICS[metric].higher_is_better)
+    up = effect.effect > null
+    return bool(up == METRICS[metric].higher_is_better and effect.effect != null)
+
+
+def program_impact(dataset: Dataset, config: ProgramConfig | None = None, *, preset: str | None = None,
+                   alpha: float = ALPHA, seed: int = DEFAULT_SEED, n_boot: int = 2000) -> pd.DataFrame:
+    """Baseline vs after for every headline metric, with effect, CI, Holm-adjusted p and a sentence.
+
+    Parameters
+    ----------
+    dataset
+        a loaded Dataset; its ``config`` is used unless ``config`` is given.
+    config
+        needs phases named ``baseline`` and ``after`` (ConfigError otherwise). The target for
+        ``time_to_restore_hours`` decides the severity compared (e.g. critical), else all.
+    preset
+        definitions preset (None: the program's ``definitions``).
+    alpha
+        level below which an adjusted p-value counts as evidence (``improved``).
+    seed, n_boot
+        bootstrap settings for duration CIs (results are reproducible for a seed).
+
+    Returns
+    -------
+    DataFrame
+        columns ``IMPACT_COLUMNS``: metric, severity, label, baseline, after (medians for
+        durations, per-day or per-month rates for counts, shares for proportions, mean level
+        for coverage), effect, effect_kind ("ratio" | "difference"), ci_low, ci_high,
+        p_value, p_adjusted (Holm), test, n_before, n_after, improved (better direction and
+        p_adjusted < alpha), sentence. A metric without data on a side has NaN values and a
+        sentence saying so.
+    """
+    config = config or dataset.config
+    if config is not dataset.config:
+        from dataclasses import replace
+
+        dataset = replace(dataset, config=config)
+    target = config.target("time_to_restore_hours")
+    severity = target.severity if target and target.severity else "all"
+    effects = _effects(dataset, config, preset, severity, seed, n_boot)
+    rows = []
+    for spec in _ROWS:
+        e = effects[spec.metric]
+        label = spec.label + (f" ({severity} incidents)" if spec.metric == "time_to_restore_hours" and severity != "all" else "")
+        rows.append({
+            "metric": spec.metric, "severity": severity if spec.metric == "time_to_restore_hours" else "all",
+            "label": label, "baseline": e.before, "after": e.after, "effect": e.effect,
+            "effect_kind": e.effect_kind, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
+            "test": e.test, "n_before": e.n_before, "n_after": e.n_after,
+            "sentence": verdict_sentence(e, label, unit=spec.unit, per=spec.per, show_n=True,
+                                         n_units=spec.n_units),
+        })
+    table = pd.DataFrame(rows)
+    table["p_adjusted"] = holm(table["p_value"].astype(float))
+    table["improved"] = [
+        _improved(effects[m], m, p, alpha) for m, p in zip(table["metric"], table["p_adjusted"], strict=True)
+    ]
+    return table[IMPACT_COLUMNS]
+
+
+def program_trends(dataset: Dataset, config: ProgramConfig | None = None, *, preset: str | None = None,
+                   metrics: tuple[str, ...] = tuple(r.metric for r in _ROWS)) -> pd.DataFrame:
+    """The ramp: segmented regression of each weekly metric, breaks at program start and end.
+
+    Counts (throughput, releases) are fitted as quasi-Poisson with the week's days as exposure;
+    other metrics as Gaussian with HAC errors. Weeks without data are left out of the fit.
+    HAC errors are optimistic on short series (see docs/METRICS.md), so these rows corroborate
+    the before/after tests rather than replace them.
+
+    Returns
+    -------
+    DataFrame
+        metric, term (level, slope, level_change, slope_change, level_change_end,
+        slope_change_end), estimate, std_error, ci_low, ci_high, p_value, ratio columns for
+        counts, n (weeks).
+    """
+    config = config or dataset.config
+    (program,) = require_phases(config, "program")
+    weekly = metric_table(dataset, freq="week", preset=preset)
+    weekly = weekly[weekly["severity"] == "all"]
+    frames = []
+    for metric in metrics:
+        rows = weekly[weekly["metric"] == metric].set_index("period_start")
+        if METRICS[metric].kind == "count" and metric != "deployment_days_per_week":
+            per_day = metric == "delivery_throughput_per_day" or metric == "deployment_frequency_per_day"
+            series = (rows["value"] * 7 if per_day else rows["value"]).dropna()
+            fit = segmented_regression(series, pd.Timestamp(program.start), pd.Timestamp(program.end),
+                                       kind="count", exposure=pd.Series(7.0, index=series.index))
+        else:
+            series = rows["value"].dropna()
+            fit = segmented_regression(series, pd.Timestamp(program.start), pd.Timestamp(program.end))
+        coefs = fit.coefficients.assign(metric=metric, n=fit.n)
+        frames.append(coefs)
+    out = pd.concat(frames, ignore_index=True)
+    return out[["metric"] + [c for c in out.columns if c != "metric"]]

@@ -1,0 +1,213 @@
+"""Before/after effects measured as a difference after - before (re-exported by
+:mod:`analytics.stats.compare`): proportions, clustered proportions and paired levels.
+
+Empty sides give NaN, never a crash and never a fake 0 (docs/METRICS.md, "Before/after
+statistics").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_ratio
+from analytics.stats._intervals import newcombe_difference_ci, wilson_interval
+from analytics.stats._ranks import mann_whitney
+from analytics.stats.effect_types import Effect, ProportionEffect
+
+__all__ = [
+    "proportion_effect",
+    "paired_effect",
+    "clustered_proportion_effect",
+    "clustered_difference_ci",
+]
+
+NAN = math.nan
+
+
+def proportion_effect(
+    k_before: int, n_before: int, k_after: int, n_after: int, *, confidence: float = 0.95
+) -> ProportionEffect:
+    """Compare two proportions ``k/n`` (e.g. failed / production deployments).
+
+    The effect is the difference after - before (as a fraction) with Newcombe's hybrid score
+    CI (1998, method 10); the test is Fisher's exact two-sided. An empty side (n=0) gives NaN.
+    0 of n is flagged ``upper_bound_only_*`` (the Wilson upper limit is what can be said).
+
+    Examples
+    --------
+    >>> e = proportion_effect(0, 20, 0, 20)
+    >>> e.upper_bound_only_before, round(e.before_ci_high, 4), e.p_value
+    (True, 0.1611, 1.0)
+    """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+    for k, n in ((k_before, n_before), (k_after, n_after)):
+        if not 0 <= k <= n:
+            raise ValueError(f"need 0 <= k <= n, got k={k!r}, n={n!r}")
+    p_b = k_before / n_before if n_before else NAN
+    p_a = k_after / n_after if n_after else NAN
+    ci_b = wilson_interval(k_before, n_before, confidence)
+    ci_a = wilson_interval(k_after, n_after, confidence)
+    low, high = newcombe_difference_ci(k_after, n_after, k_before, n_before, confidence)
+    p_value = NAN
+    if n_before and n_after:
+        table = [[k_after, n_after - k_after], [k_before, n_before - k_before]]
+        p_value = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    return ProportionEffect(
+        kind="proportion",
+        before=p_b,
+        after=p_a,
+        before_ci_low=ci_b[0],
+        before_ci_high=ci_b[1],
+        after_ci_low=ci_a[0],
+        after_ci_high=ci_a[1],
+        effect=p_a - p_b,
+        effect_kind="difference",
+        ci_low=low,
+        ci_high=high,
+        ci_method="Newcombe hybrid score (method 10)",
+        p_value=p_value,
+        test="Fisher exact",
+        n_before=int(n_before),
+        n_after=int(n_after),
+        confidence=confidence,
+        k_before=int(k_before),
+        k_after=int(k_after),
+        upper_bound_only_before=bool(n_before and k_before == 0),
+        upper_bound_only_after=bool(n_after and k_after == 0),
+        lower_bound_only_before=bool(n_before and k_before == n_before),
+        lower_bound_only_after=bool(n_after and k_after == n_after),
+    )
+
+
+def paired_effect(
+    before: Sequence[float] | np.ndarray | pd.Series,
+    after: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    confidence: float = 0.95,
+) -> Effect:
+    """Paired levels (e.g. coverage per service, before vs after): mean difference after - before.
+
+    Pairs with a missing side are left out. The CI is Student's t on the paired differences;
+    the p-value is the Wilcoxon signed-rank test (exact for small n, zero differences dropped
+    by the Wilcoxon convention). Fewer than 2 pairs: NaN CI; no pairs: NaN everywhere, n = 0.
+
+    Examples
+    --------
+    >>> e = paired_effect([0.5, 0.6, 0.4], [0.9, 0.95, 0.97])
+    >>> round(e.effect, 3), e.effect_kind, e.n_before
+    (0.44, 'difference', 3)
+    """
+    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+    b = np.asarray(before, dtype=float)
+    a = np.asarray(after, dtype=float)
+    if b.shape != a.shape:
+        raise ValueError("paired_effect needs before and after of the same length")
+    keep = ~(np.isnan(b) | np.isnan(a))
+    b, a = b[keep], a[keep]
+    n = int(b.size)
+    diff = a - b
+    mean_b = float(b.mean()) if n else NAN
+    mean_a = float(a.mean()) if n else NAN
+    est = float(diff.mean()) if n else NAN
+    lo = hi = p = NAN
+    if n >= 2:
+        sd = float(diff.std(ddof=1))
+        if sd == 0.0:
+            lo = hi = est
+        else:
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+            lo, hi = est - half, est + half
+    if n >= 1 and np.any(diff != 0):
+        p = float(stats.wilcoxon(a, b, zero_method="wilcox").pvalue)
+    elif n >= 1:
+        p = 1.0
+    return Effect(
+        kind="level", before=mean_b, after=mean_a,
+        before_ci_low=NAN, before_ci_high=NAN, after_ci_low=NAN, after_ci_high=NAN,
+        effect=est, effect_kind="difference", ci_low=lo, ci_high=hi, ci_method="paired t",
+        p_value=p, test="Wilcoxon signed-rank (paired)", n_before=n, n_after=n, confidence=confidence,
+    )
+
+
+def clustered_proportion_effect(
+    k_before: Sequence[float] | np.ndarray,
+    n_before: Sequence[float] | np.ndarray,
+    k_after: Sequence[float] | np.ndarray,
+    n_after: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> ProportionEffect:
+    """Compare two pooled proportions whose items come in clusters (e.g. tests in test runs).
+
+    Each argument holds one number per cluster (tests passed and tests run, per run); clusters
+    with ``n == 0`` are left out. The levels are the pooled ``sum(k) / sum(n)`` (the claim as
+    stated) with per-item Wilson intervals; the interval of the difference resamples whole
+    clusters (:func:`clustered_difference_ci`); the test is Mann-Whitney U on the clusters'
+    own proportions, as items in one cluster are not independent. NaN where a side has too
+    few clusters.
+
+    Examples
+    --------
+    >>> e = clustered_proportion_effect([8, 9, 7], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=200)
+    >>> round(e.effect, 2), e.test
+    (0.2, 'Mann-Whitney U on cluster proportions')
+    """
+    sides = []
+    for k, n in ((k_before, n_before), (k_after, n_after)):
+        k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+        if k.shape != n.shape:
+            raise ValueError("need one k and one n per cluster")
+        sides.append((k[n > 0], n[n > 0]))
+    (kb, nb), (ka, na) = sides
+    pooled = proportion_effect(int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()),
+                               confidence=confidence)
+    lo, hi = clustered_difference_ci(kb, nb, ka, na, confidence=confidence, n_boot=n_boot, seed=seed)
+    p_value = NAN
+    if kb.size and ka.size:
+        rb, ra = kb / nb, ka / na
+        p_value = mann_whitney(ra, rb)[1]
+    return dataclasses.replace(
+        pooled, ci_low=lo, ci_high=hi, p_value=p_value, test="Mann-Whitney U on cluster proportions",
+        ci_method="cluster bootstrap of the pooled difference", clusters_before=int(kb.size),
+        clusters_after=int(ka.size))
+
+
+def clustered_difference_ci(
+    k_before: Sequence[float] | np.ndarray,
+    n_before: Sequence[float] | np.ndarray,
+    k_after: Sequence[float] | np.ndarray,
+    n_after: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float]:
+    """CI of the difference of two pooled proportions, resampling whole clusters.
+
+    Each argument holds one number per cluster (e.g. tests passed and tests run per test run):
+    tests in one run are not independent, so an interval on pooled counts would be falsely
+    narrow. Returns (low, high) of sum(k_after)/sum(n_after) - sum(k_before)/sum(n_before);
+    NaN when a side has fewer than 2 clusters.
+
+    Examples
+    --------
+    >>> lo, hi = clustered_difference_ci([9, 8, 10], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=500)
+    >>> 0 <= lo <= hi <= 0.2
+    True
+    """
+    kb, nb = np.asarray(k_before, dtype=float), np.asarray(n_before, dtype=float)
+    ka, na = np.asarray(k_after, dtype=float), np.asarray(n_after, dtype=float)
+    if kb.size < 2 or ka.size < 2:
+        return NAN, NAN
+    rng = np.random.default_rng(seed)
+    diff = cluster_bootstrap_ratio(ka, na, n_boot, rng) - cluster_bootstrap_ratio(kb, nb, n_boot, rng)
+    tail = (1 - confidence) / 2
+    lo, hi = np.nanquantile(diff, [tail, 1 - tail])
+    return float(lo), float(hi)

@@ -1,0 +1,1 @@
+"""Generators of synthetic data: the bundled sample (sample) and the large benchmark data (large)."""

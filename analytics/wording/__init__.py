@@ -1,0 +1,1 @@
+"""Numbers, durations, targets and verdicts in words (no matplotlib needed)."""

@@ -1,0 +1,113 @@
+"""A targets scorecard in words: targets with units, whose value it is, how many were met.
+
+Pure string functions over rows of :func:`analytics.program.scorecard.scorecard`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analytics.catalog import METRICS
+from analytics.wording.numbers import format_value
+
+__all__ = ["target_detail", "target_text", "targets_met_text", "value_text"]
+
+
+def _words(value: float, unit: str) -> str:
+    """A value with its unit: '95%', '1 h', '18 releases/month' (the report tables' style)."""
+    text = format_value(value, unit)
+    return text if unit in ("share", "hours") or text == "n/a" else f"{text} {unit}"
+
+
+_SIGNS = {">=": "≥", "<=": "≤"}
+
+
+def target_text(metric: str, op: str, threshold: float, applies_to: str = "overall") -> str:
+    """A target as people write it, with the metric's unit (analytics/catalog.py).
+
+    Examples
+    --------
+    >>> target_text("test_coverage", ">=", 0.95, "every_service")
+    '≥ 95% for every service'
+    >>> target_text("time_to_restore_hours", "<=", 1.0), target_text("production_releases", ">=", 18)
+    ('≤ 1 h', '≥ 18 releases/month')
+    """
+    text = f"{_SIGNS.get(op, op)} {_words(threshold, METRICS[metric].unit)}"
+    return text + (" for every service" if applies_to == "every_service" else "")
+
+
+def _worst_word(op: str) -> str:
+    return "lowest" if op == ">=" else "highest"
+
+
+def _services(n: int) -> str:
+    return f"{n} service" if n == 1 else f"{n} services"
+
+
+def value_text(row) -> str:
+    """A scorecard row's value in words; for every-service targets, whose value it is.
+
+    ``row`` is a row of :func:`scorecard` (a Series or a namedtuple from ``itertuples``), e.g.
+    ``'80% (lowest of 12 services: reporting)'``, or ``'no data'``.
+    """
+    if pd.isna(row.value):
+        return "no data"
+    text = _words(row.value, METRICS[row.metric].unit)
+    if getattr(row, "applies_to", "overall") == "every_service" and getattr(row, "worst_service", ""):
+        text += f" ({_worst_word(row.op)} of {_services(row.services_judged)}: {row.worst_service})"
+    return text
+
+
+def target_detail(row) -> str:
+    """The target of a scorecard row and, for every-service targets, who falls short.
+
+    E.g. ``'target ≥ 95% for every service; 1 of 12 services short, lowest: reporting 80%'``.
+    """
+    applies_to = getattr(row, "applies_to", "overall")
+    text = f"target {target_text(row.metric, row.op, row.target, applies_to)}"
+    if applies_to == "every_service" and getattr(row, "services_missed", 0):
+        worst = f"{_worst_word(row.op)}: {row.worst_service} {_words(row.value, METRICS[row.metric].unit)}"
+        text += f"; {row.services_missed} of {_services(row.services_judged)} short, {worst}"
+    return text
+
+
+def targets_met_text(met: Sequence[bool | None], lower_bound: Sequence[bool] | None = None, *,
+                     sentence: bool = False) -> str:
+    """How many targets were met, and how many could not be judged and why.
+
+    Parameters
+    ----------
+    met
+        The scorecard's ``met`` column (True/False/None).
+    lower_bound
+        Its ``lower_bound`` column: a None there means "incidents still open", else "no data".
+    sentence
+        "were met" (for a sentence) instead of "met" (for a heading).
+
+    Examples
+    --------
+    >>> targets_met_text([False, False, False, False, None])
+    '0 of 4 targets met; 1 could not be judged (no data)'
+    >>> targets_met_text([True, True], sentence=True)
+    '2 of 2 targets were met'
+    """
+    met = list(met)
+    flags = [bool(b) for b in lower_bound] if lower_bound is not None else [False] * len(met)
+    judged = [m for m in met if m is not None]
+    n_met = sum(m is True for m in judged)
+    noun = "target" if len(judged) == 1 else "targets"
+    verb = ("was met" if len(judged) == 1 else "were met") if sentence else "met"
+    still_open = sum(m is None and f for m, f in zip(met, flags, strict=True))
+    no_data = len(met) - len(judged) - still_open
+    if still_open and no_data:
+        why = f"{no_data} with no data, {still_open} with incidents still open"
+    else:
+        why = "no data" if no_data else "incidents still open"
+    if not judged and met:
+        return f"no target could be judged ({why})"
+    text = f"{n_met} of {len(judged)} {noun} {verb}"
+    if len(met) > len(judged):
+        text += f"; {len(met) - len(judged)} could not be judged ({why})"
+    return text
