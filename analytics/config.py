@@ -120,7 +120,11 @@ def load_config(path: str | Path | None) -> ProgramConfig:
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a date like 2021-13-01
+    except (
+        yaml.YAMLError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as exc:  # ValueError: a date like 2021-13-01
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"{path}: not valid YAML ({first})") from None
     if not isinstance(raw, dict):
@@ -274,11 +278,15 @@ def _parse_targets(targets: Any, fail) -> tuple[Target, ...]:
             if "applies_to" in spec:
                 applies_to = str(spec["applies_to"]).strip().lower()
                 if applies_to not in APPLIES_TO:
-                    raise fail(f"{key}.applies_to",
-                               f"must be one of {', '.join(APPLIES_TO)}, got {spec['applies_to']!r}")
+                    raise fail(
+                        f"{key}.applies_to",
+                        f"must be one of {', '.join(APPLIES_TO)}, got {spec['applies_to']!r}",
+                    )
         else:
             op, value, value_key = default_op, spec, key
-        out.append(Target(metric, _threshold(value, metric, value_key, fail), op, severity, applies_to))
+        out.append(
+            Target(metric, _threshold(value, metric, value_key, fail), op, severity, applies_to)
+        )
     return tuple(out)
 
 
@@ -295,10 +303,12 @@ def _threshold(value: Any, metric: str, key: str, fail) -> float:
     if not math.isfinite(threshold):
         raise fail(key, f"{value!r} is not a finite number")
     if share and not 0 <= threshold <= 1:
-        hint = (f"; {threshold:g} looks like a percentage: write {threshold / 100:g}"
-                if 1 < threshold <= 100 else "")
+        hint = (
+            f"; {threshold:g} looks like a percentage: write {threshold / 100:g}"
+            if 1 < threshold <= 100
+            else ""
+        )
         raise fail(key, f"{threshold:g} is outside 0..1 ({metric} is a share){hint}")
     if threshold < 0:
         raise fail(key, f"{threshold:g} is negative ({metric} is in {METRICS[metric].unit})")
     return threshold
-

@@ -55,6 +55,5 @@ def find_data_dir(path: str | Path, start: str | Path | None = None) -> Path:
         if (parent / given).is_dir():
             return parent / given
     raise DataValidationError(
-        f"no such folder in {folder} or any folder above it (up to {folder.anchor})",
-        file=str(path),
+        f"no such folder in {folder} or any folder above it (up to {folder.anchor})", file=str(path)
     )

@@ -115,10 +115,15 @@ def stage(name: str, folder: Path, runs: int) -> dict:
             theirs = duckdb_metric_table(ds, freq="month", by="service", con=con)
             t_duck.append(time.perf_counter() - start)
         bad = compare(ours, theirs)
-        out.update(times=t_ours, duckdb_times=t_duck, rows=int(sum(ds.rows_read.values())),
-                   table_rows=len(ours), mismatches=len(bad),
-                   metrics=int(ours["metric"].nunique()),
-                   duckdb_threads=int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
+        out.update(
+            times=t_ours,
+            duckdb_times=t_duck,
+            rows=int(sum(ds.rows_read.values())),
+            table_rows=len(ours),
+            mismatches=len(bad),
+            metrics=int(ours["metric"].nunique()),
+            duckdb_threads=int(con.execute("SELECT current_setting('threads')").fetchone()[0]),
+        )
         if len(bad):
             out["mismatch_examples"] = bad.head(10).astype(str).to_dict("records")
     elif name == "impact":
@@ -138,14 +143,25 @@ def stage(name: str, folder: Path, runs: int) -> dict:
 
 # ------------------------------------------------------------------------------ driver (parent)
 def run_stage(name: str, folder: Path, runs: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", name, "--folder", str(folder),
-           "--runs", str(runs)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--stage",
+        name,
+        "--folder",
+        str(folder),
+        "--runs",
+        str(runs),
+    ]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"stage {name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"  {name:13s} {folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder}: "
-          f"median {statistics.median(result['times']):.2f} s", flush=True)
+    print(
+        f"  {name:13s} {folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder}: "
+        f"median {statistics.median(result['times']):.2f} s",
+        flush=True,
+    )
     return result
 
 
@@ -161,16 +177,36 @@ def ensure_data(scale: str) -> Path:
     print(f"generating the {scale} data into {root.relative_to(REPO)} ...", flush=True)
     start = time.perf_counter()
     # in a subprocess: this process stays small, so it does not inflate the stages' memory
-    subprocess.run([sys.executable, "-m", "analytics.synthetic.large", "--scale", scale, "--seed",
-                    str(DEFAULT_SEED), "--out", str(root)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analytics.synthetic.large",
+            "--scale",
+            scale,
+            "--seed",
+            str(DEFAULT_SEED),
+            "--out",
+            str(root),
+        ],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     stamp.write_text(json.dumps(want))
     print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
     return root
 
 
 def run_render(runs: int) -> dict | None:
-    cmd = [sys.executable, str(REPO / "benchmarks" / "bench_render.py"), "--data", "data/sample",
-           "--runs", str(runs)]
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "bench_render.py"),
+        "--data",
+        "data/sample",
+        "--runs",
+        str(runs),
+    ]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"render benchmark failed:\n{done.stderr[-2000:]}")
@@ -193,9 +229,12 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                      if x.startswith("MemTotal"))
-        mem = f"{mem_kb / 1024 ** 2:.0f} GB RAM"
+        mem_kb = next(
+            int(x.split()[1])
+            for x in Path("/proc/meminfo").read_text().splitlines()
+            if x.startswith("MemTotal")
+        )
+        mem = f"{mem_kb / 1024**2:.0f} GB RAM"
     except (OSError, StopIteration):
         mem = "RAM unknown"
     import duckdb
@@ -203,9 +242,11 @@ def machine() -> str:
     import pandas
     import pyarrow
 
-    return (f"{os.cpu_count()} CPUs ({cpu}), {mem}, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, pandas {pandas.__version__}, pyarrow "
-            f"{pyarrow.__version__}, numpy {numpy.__version__}, duckdb {duckdb.__version__}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem}, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, pandas {pandas.__version__}, pyarrow "
+        f"{pyarrow.__version__}, numpy {numpy.__version__}, duckdb {duckdb.__version__}"
+    )
 
 
 def _fmt_rate(rows: int, seconds: float) -> str:
@@ -225,15 +266,23 @@ def _goal(name: str, value: float, judged: bool = True) -> str:
 
 def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
     med = {k: statistics.median(v["times"]) for k, v in res.items()}
-    lines = [f"devops-analytics benchmark, {scale} data ({res['load_csv']['rows']:,} rows in 4 tables); "
-             f"data/sample ({res['s_load_csv']['rows']:,} rows)", machine(), ""]
+    lines = [
+        f"devops-analytics benchmark, {scale} data ({res['load_csv']['rows']:,} rows in 4 tables); "
+        f"data/sample ({res['s_load_csv']['rows']:,} rows)",
+        machine(),
+        "",
+    ]
     head = f"{'stage':48}{'median':>9}{'runs':>6}{'rows/s':>12}{'peak RSS':>11}"
     lines += [head, "-" * len(head)]
 
     def row(label: str, key: str, seconds: float | None = None, rows: int | None = None) -> None:
         r = res[key]
         s = med[key] if seconds is None else seconds
-        rate = _fmt_rate(rows if rows is not None else r.get("rows", 0), s) if (rows or r.get("rows")) else ""
+        rate = (
+            _fmt_rate(rows if rows is not None else r.get("rows", 0), s)
+            if (rows or r.get("rows"))
+            else ""
+        )
         lines.append(f"{label:48}{s:8.2f}s{r['runs']:>6}{rate:>12}{r['peak_mb'] / 1024:>10.2f}G")
 
     for prefix, title in (("", scale), ("s_", "data/sample")):
@@ -244,16 +293,22 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
         m = res[prefix + "metrics"]
         row("  metric_table(month, by=service), every metric", prefix + "metrics")
         duck = statistics.median(m["duckdb_times"])
-        lines.append(f"{'  DuckDB SQL, the same monthly metrics':48}{duck:8.2f}s{m['runs']:>6}"
-                     f"{'':>12}{'':>11}")
+        lines.append(
+            f"{'  DuckDB SQL, the same monthly metrics':48}{duck:8.2f}s{m['runs']:>6}"
+            f"{'':>12}{'':>11}"
+        )
         row("  program_impact", prefix + "impact")
         if prefix == "":
             row("  load CSV + metric_table (one process)", "peak_csv")
             row("  load Parquet + metric_table (one process)", "peak_parquet")
     if render:
         lines.append("[month render of data/sample, from the shell]")
-        lines.append(f"{'  devops-analytics render (engine)':48}{render['engine']:8.2f}s{render['runs']:>6}")
-        lines.append(f"{'  naive papermill + nbconvert CLI loop':48}{render['naive']:8.2f}s{render['runs']:>6}")
+        lines.append(
+            f"{'  devops-analytics render (engine)':48}{render['engine']:8.2f}s{render['runs']:>6}"
+        )
+        lines.append(
+            f"{'  naive papermill + nbconvert CLI loop':48}{render['naive']:8.2f}s{render['runs']:>6}"
+        )
     m = res["metrics"]
     ratio_metrics = statistics.median(m["times"]) / statistics.median(m["duckdb_times"])
     csv_parquet = med["load_csv"] / med["load_parquet"]
@@ -261,20 +316,37 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
     peak = max(res["peak_csv"]["peak_mb"], res["peak_parquet"]["peak_mb"]) / 1024
     large = scale == "large"  # the data goals are set for; other scales show the goal, unjudged
     lines += ["", f"ratios and goals ({scale} data unless noted)"]
-    lines.append(f"  metric_table / DuckDB                         {ratio_metrics:6.2f}x   "
-                 f"{_goal('metrics_vs_duckdb', ratio_metrics, large)}   [data/sample: "
-                 f"{statistics.median(res['s_metrics']['times']) / statistics.median(res['s_metrics']['duckdb_times']):.2f}x]")
-    lines.append(f"  peak RSS, load + metric_table                 {peak:6.2f} GB  {_goal('peak_load_metrics_gb', peak, large)}")
-    lines.append(f"  load CSV / load Parquet                       {csv_parquet:6.2f}x   {_goal('csv_vs_parquet', csv_parquet, large)}")
-    lines.append(f"  load CSV / bare pyarrow.csv.read_csv          {csv_arrow:6.2f}x   {_goal('csv_vs_arrow', csv_arrow, large)}")
+    lines.append(
+        f"  metric_table / DuckDB                         {ratio_metrics:6.2f}x   "
+        f"{_goal('metrics_vs_duckdb', ratio_metrics, large)}   [data/sample: "
+        f"{statistics.median(res['s_metrics']['times']) / statistics.median(res['s_metrics']['duckdb_times']):.2f}x]"
+    )
+    lines.append(
+        f"  peak RSS, load + metric_table                 {peak:6.2f} GB  {_goal('peak_load_metrics_gb', peak, large)}"
+    )
+    lines.append(
+        f"  load CSV / load Parquet                       {csv_parquet:6.2f}x   {_goal('csv_vs_parquet', csv_parquet, large)}"
+    )
+    lines.append(
+        f"  load CSV / bare pyarrow.csv.read_csv          {csv_arrow:6.2f}x   {_goal('csv_vs_arrow', csv_arrow, large)}"
+    )
     if render:
-        lines.append(f"  month render (engine)                         {render['engine']:6.2f} s   "
-                     f"{_goal('render_s', render['engine'])}")
-        lines.append(f"  naive loop / engine                           {render['ratio']:6.2f}x   "
-                     f"{_goal('naive_vs_render', render['ratio'])}")
-    cross = [f"{res[k]['table_rows']:,} rows x {res[k]['metrics']} metrics" for k in ("metrics", "s_metrics")]
-    lines.append(f"DuckDB cross-check ({m['duckdb_threads']} threads): equal within 1e-9 on {cross[0]} "
-                 f"and data/sample's {cross[1]}")
+        lines.append(
+            f"  month render (engine)                         {render['engine']:6.2f} s   "
+            f"{_goal('render_s', render['engine'])}"
+        )
+        lines.append(
+            f"  naive loop / engine                           {render['ratio']:6.2f}x   "
+            f"{_goal('naive_vs_render', render['ratio'])}"
+        )
+    cross = [
+        f"{res[k]['table_rows']:,} rows x {res[k]['metrics']} metrics"
+        for k in ("metrics", "s_metrics")
+    ]
+    lines.append(
+        f"DuckDB cross-check ({m['duckdb_threads']} threads): equal within 1e-9 on {cross[0]} "
+        f"and data/sample's {cross[1]}"
+    )
     lines.append(f"benchmark wall time {elapsed / 60:.1f} min")
     return "\n".join(lines)
 
@@ -282,11 +354,21 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, 2 runs, 1 render run")
-    parser.add_argument("--scale", default=None, help="tiny, small, medium or large (default: large)")
-    parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5; quick: 2)")
-    parser.add_argument("--impact-runs", type=int, default=None,
-                        help="runs of program_impact on the scale data (default 3: about 20 s each)")
-    parser.add_argument("--render-runs", type=int, default=None, help="render runs (default 3; quick: 1)")
+    parser.add_argument(
+        "--scale", default=None, help="tiny, small, medium or large (default: large)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=None, help="runs per figure (default 5; quick: 2)"
+    )
+    parser.add_argument(
+        "--impact-runs",
+        type=int,
+        default=None,
+        help="runs of program_impact on the scale data (default 3: about 20 s each)",
+    )
+    parser.add_argument(
+        "--render-runs", type=int, default=None, help="render runs (default 3; quick: 1)"
+    )
     parser.add_argument("--no-render", action="store_true", help="skip the render benchmark")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -304,24 +386,41 @@ def main(argv: list[str] | None = None) -> int:
     csv, parquet = root / "csv", root / "parquet"
     res = {}
     print(f"timing ({runs} runs per figure) ...", flush=True)
-    plan = [("arrow_csv", csv, runs), ("load_csv", csv, runs), ("load_parquet", parquet, runs),
-            ("metrics", parquet, runs), ("impact", parquet, impact_runs),
-            ("peak_csv", csv, 1), ("peak_parquet", parquet, 1)]
+    plan = [
+        ("arrow_csv", csv, runs),
+        ("load_csv", csv, runs),
+        ("load_parquet", parquet, runs),
+        ("metrics", parquet, runs),
+        ("impact", parquet, impact_runs),
+        ("peak_csv", csv, 1),
+        ("peak_parquet", parquet, 1),
+    ]
     for name, folder, n in plan:
         res[name] = run_stage(name, folder, n)
         if name == "metrics" and res[name]["mismatches"]:
             print(json.dumps(res[name].get("mismatch_examples"), indent=1))
-            sys.exit(f"DuckDB cross-check FAILED: {res[name]['mismatches']} rows differ on {folder}")
+            sys.exit(
+                f"DuckDB cross-check FAILED: {res[name]['mismatches']} rows differ on {folder}"
+            )
     s_parquet = DATA / "sample-parquet"
     _sample_parquet(s_parquet)
-    for name, folder in (("arrow_csv", SAMPLE), ("load_csv", SAMPLE), ("load_parquet", s_parquet),
-                         ("metrics", SAMPLE), ("impact", SAMPLE)):
+    for name, folder in (
+        ("arrow_csv", SAMPLE),
+        ("load_csv", SAMPLE),
+        ("load_parquet", s_parquet),
+        ("metrics", SAMPLE),
+        ("impact", SAMPLE),
+    ):
         res["s_" + name] = run_stage(name, folder, max(runs, 3))
         if name == "metrics" and res["s_" + name]["mismatches"]:
-            sys.exit(f"DuckDB cross-check FAILED on data/sample: {res['s_metrics']['mismatches']} rows")
+            sys.exit(
+                f"DuckDB cross-check FAILED on data/sample: {res['s_metrics']['mismatches']} rows"
+            )
     render = None
     if not args.no_render:
-        print(f"month render, {render_runs} run(s) of the engine and the naive loop ...", flush=True)
+        print(
+            f"month render, {render_runs} run(s) of the engine and the naive loop ...", flush=True
+        )
         render = run_render(render_runs)
     print()
     print(report(scale, res, render, time.perf_counter() - start))

@@ -46,8 +46,23 @@ def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -
     out = work / "engine"
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    run([str(BIN / "devops-analytics"), "render", "--data", data, "--month", month, "--out", str(out),
-         "--jobs", str(jobs), "--notebooks", str(notebooks)], cwd=REPO)
+    run(
+        [
+            str(BIN / "devops-analytics"),
+            "render",
+            "--data",
+            data,
+            "--month",
+            month,
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--notebooks",
+            str(notebooks),
+        ],
+        cwd=REPO,
+    )
     return time.perf_counter() - start
 
 
@@ -58,9 +73,27 @@ def time_naive(notebooks: Path, data: str, month: str, work: Path) -> float:
     start = time.perf_counter()
     for nb in numbered(notebooks):
         executed = out / nb.name
-        run([str(BIN / "papermill"), str(nb), str(executed), "-p", "data_dir", data, "-p", "month", month,
-             "-k", "python3", "--no-progress-bar"], cwd=REPO)
-        run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], cwd=REPO)
+        run(
+            [
+                str(BIN / "papermill"),
+                str(nb),
+                str(executed),
+                "-p",
+                "data_dir",
+                data,
+                "-p",
+                "month",
+                month,
+                "-k",
+                "python3",
+                "--no-progress-bar",
+            ],
+            cwd=REPO,
+        )
+        run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            cwd=REPO,
+        )
     return time.perf_counter() - start
 
 
@@ -89,10 +122,14 @@ def main(argv: list[str] | None = None) -> int:
 
             ds = load(REPO / data)
             first, last = (d.date() for d in ds.date_range())
-            month = latest_complete_month(first, last, max((p.end for p in ds.config.phases), default=None))
+            month = latest_complete_month(
+                first, last, max((p.end for p in ds.config.phases), default=None)
+            )
         count = len(numbered(notebooks))
-        print(f"{count} notebooks, data {data}, month {month}, {args.jobs} jobs, "
-              f"{os.cpu_count()} CPUs, median of {args.runs} runs")
+        print(
+            f"{count} notebooks, data {data}, month {month}, {args.jobs} jobs, "
+            f"{os.cpu_count()} CPUs, median of {args.runs} runs"
+        )
         engine, naive = [], []
         for i in range(args.runs):
             engine.append(time_engine(notebooks, data, month, args.jobs, work))

@@ -335,9 +335,13 @@ def metrics_sql(dataset, freq: str = "month", by: str | None = "service") -> str
         return f"CAST(timezone('{tz}', {column}) AS DATE)"
 
     if by == "service":
-        tables = " UNION ".join(f"SELECT service FROM {t} WHERE service IS NOT NULL" for t in TABLES)
-        services = (f"{tables} UNION SELECT '(unassigned)' AS service "
-                    "WHERE EXISTS (SELECT 1 FROM incidents WHERE service IS NULL)")
+        tables = " UNION ".join(
+            f"SELECT service FROM {t} WHERE service IS NOT NULL" for t in TABLES
+        )
+        services = (
+            f"{tables} UNION SELECT '(unassigned)' AS service "
+            "WHERE EXISTS (SELECT 1 FROM incidents WHERE service IS NULL)"
+        )
         scope, incident_scope = "service", "coalesce(service, '(unassigned)')"
     elif by is None:
         services, scope, incident_scope = "SELECT 'all' AS service", "'all'", "'all'"
@@ -345,25 +349,38 @@ def metrics_sql(dataset, freq: str = "month", by: str | None = "service") -> str
         raise ValueError(f"by must be None or 'service', got {by!r}")
     latest = " UNION ALL ".join(
         f"SELECT max({c}) AS t FROM {t}"
-        for t in TABLES for c in dataset.table(t).columns
+        for t in TABLES
+        for c in dataset.table(t).columns
         if isinstance(dataset.table(t)[c].dtype, pd.DatetimeTZDtype)
     )
     window_h = DEFAULT.link_window_hours(config)
     envs = ", ".join(_quote(e.lower()) for e in config.production_environments)
     return SQL.format(
-        envs=envs, tz=tz, step=_STEP[freq], services=services, scope=scope,
-        incident_scope=incident_scope, days=_DAYS[freq].format(),
-        period_min=period("lo"), period_max=period("hi"),
-        period_min_day=period("min(day)"), period_max_day=period("max(day)"),
-        period_day=period("day"), period_deployed=period(local("deployed_at")),
-        period_opened=period(local("opened_at")), period_finished=period(local("finished_at")),
+        envs=envs,
+        tz=tz,
+        step=_STEP[freq],
+        services=services,
+        scope=scope,
+        incident_scope=incident_scope,
+        days=_DAYS[freq].format(),
+        period_min=period("lo"),
+        period_max=period("hi"),
+        period_min_day=period("min(day)"),
+        period_max_day=period("max(day)"),
+        period_day=period("day"),
+        period_deployed=period(local("deployed_at")),
+        period_opened=period(local("opened_at")),
+        period_finished=period(local("finished_at")),
         window_us=f"{float(window_h) * 3600e6:.1f}" if np.isfinite(window_h) else "9e18",
         fix_kinds=", ".join(_quote(k) for k in DEFAULT.followup_kinds),
-        fix_window_us=f"{DEFAULT.followup_window_hours * 3600e6:.1f}", latest=latest,
+        fix_window_us=f"{DEFAULT.followup_window_hours * 3600e6:.1f}",
+        latest=latest,
     )
 
 
-def duckdb_metric_table(dataset, freq: str = "month", by: str | None = "service", con=None) -> pd.DataFrame:
+def duckdb_metric_table(
+    dataset, freq: str = "month", by: str | None = "service", con=None
+) -> pd.DataFrame:
     """``metric_table(dataset, freq, by)`` (default preset) computed by DuckDB on the same frames.
 
     The Dataset's frames are scanned in place (registered, not copied). Returns the numeric
@@ -381,7 +398,9 @@ def duckdb_metric_table(dataset, freq: str = "month", by: str | None = "service"
             con.unregister(t)
 
 
-def compare(ours: pd.DataFrame, theirs: pd.DataFrame, rtol: float = 1e-9, atol: float = 1e-9) -> pd.DataFrame:
+def compare(
+    ours: pd.DataFrame, theirs: pd.DataFrame, rtol: float = 1e-9, atol: float = 1e-9
+) -> pd.DataFrame:
     """Rows where the two metric tables disagree (missing on one side, or a number differs
     beyond ``rtol``/``atol``; NaN equals NaN). Empty when they agree."""
     left = ours[KEYS + NUMBERS].copy()

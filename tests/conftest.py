@@ -47,7 +47,9 @@ def _render(tmp_path_factory, name: str, data: Path, month: str):
     from analytics.report import render_months
 
     out = tmp_path_factory.mktemp(name) / "reports"
-    [result] = render_months(data, month, out=out, notebook_dir=REPO / "notebooks" / "reports", jobs=2, cwd=REPO)
+    [result] = render_months(
+        data, month, out=out, notebook_dir=REPO / "notebooks" / "reports", jobs=2, cwd=REPO
+    )
     return result
 
 
@@ -72,5 +74,7 @@ def rendered_without_phases(tmp_path_factory):
     data = tmp_path_factory.mktemp("nophase-data")
     for name in ("deployments.csv", "incidents.csv"):
         (data / name).write_bytes((FIXTURES / "tiny" / name).read_bytes())
-    (data / "program.yml").write_text("name: No phases\ntimezone: Europe/London\n", encoding="utf-8")
+    (data / "program.yml").write_text(
+        "name: No phases\ntimezone: Europe/London\n", encoding="utf-8"
+    )
     return _render(tmp_path_factory, "nophase", data, "2021-01")

@@ -28,19 +28,35 @@ def text(values) -> pd.Series:
 
 
 def test_iso_timestamps_match_pandas_and_read_the_written_offset():
-    s = text(["2021-03-01T09:30:00+08:00", None, "2021-03-01T01:30:00Z", "2021-03-01 09:30:00-05:30"])
+    s = text(
+        ["2021-03-01T09:30:00+08:00", None, "2021-03-01T01:30:00Z", "2021-03-01 09:30:00-05:30"]
+    )
     parsed, offset = iso_timestamps(s)
     expected = pd.to_datetime(s, utc=True, format="ISO8601")
-    pd.testing.assert_series_equal(parsed, expected.astype("datetime64[ns, UTC]"), check_names=False)
-    assert offset.tolist()[0] == 480 and np.isnan(offset.iloc[1]) and offset.tolist()[2:] == [0, -330]
+    pd.testing.assert_series_equal(
+        parsed, expected.astype("datetime64[ns, UTC]"), check_names=False
+    )
+    assert (
+        offset.tolist()[0] == 480 and np.isnan(offset.iloc[1]) and offset.tolist()[2:] == [0, -330]
+    )
 
 
-@pytest.mark.parametrize("value", [
-    "2021-03-01T09:30:00+0800", "2021-03-01T09:30:00+08", "2021-03-01T09:30:00.5+08:00",
-    "2021-03-01T09:30:00", "2021-03-01T09:30:00z", "2021-03-01T09:30:00+15:00",
-    "2021-03-01T09:30:00+08:60", "2021-02-30T09:30:00+08:00", "2021-03-01T09:30:00+0a:00",
-    "2021-03-01T24:00:00Z", " 2021-03-01T09:30:00Z",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2021-03-01T09:30:00+0800",
+        "2021-03-01T09:30:00+08",
+        "2021-03-01T09:30:00.5+08:00",
+        "2021-03-01T09:30:00",
+        "2021-03-01T09:30:00z",
+        "2021-03-01T09:30:00+15:00",
+        "2021-03-01T09:30:00+08:60",
+        "2021-02-30T09:30:00+08:00",
+        "2021-03-01T09:30:00+0a:00",
+        "2021-03-01T24:00:00Z",
+        " 2021-03-01T09:30:00Z",
+    ],
+)
 def test_iso_timestamps_step_aside_for_other_forms(value):
     assert iso_timestamps(text(["2021-03-01T09:30:00+08:00", value])) is None
 
@@ -52,7 +68,11 @@ def test_fast_paths_need_arrow_text():
 
 
 def test_arrow_numbers_equal_to_numeric():
-    for values, integer in ((["1", None, "30"], True), (["7", "0"], True), (["0.5", "1e-3", None], False)):
+    for values, integer in (
+        (["1", None, "30"], True),
+        (["7", "0"], True),
+        (["0.5", "1e-3", None], False),
+    ):
         s = text(values)
         got = arrow_numbers(s, integer)
         pd.testing.assert_series_equal(got, pd.to_numeric(s), check_names=False)
@@ -72,8 +92,10 @@ def test_strictly_increasing_and_trimmed():
 
 STAMPS = st.builds(
     lambda ts, off: ts.strftime("%Y-%m-%dT%H:%M:%S") + off,
-    st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
-                 max_value=pd.Timestamp("2030-12-31").to_pydatetime()),
+    st.datetimes(
+        min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+        max_value=pd.Timestamp("2030-12-31").to_pydatetime(),
+    ),
     st.sampled_from(["Z", "+08:00", "-05:00", "+05:45", "+00:00", "+14:00", "-12:00"]),
 )
 
@@ -82,9 +104,16 @@ STAMPS = st.builds(
 @given(st.lists(st.one_of(STAMPS, st.none()), min_size=1, max_size=30))
 def test_timestamp_column_fast_equals_general(values):
     """The same column coerced from Arrow text (fast) and from Python objects (general path)."""
-    raw = pd.DataFrame({"deployment_id": [f"d{i:03d}" for i in range(len(values))], "service": "api",
-                        "environment": "production", "finished_at": "2035-01-01T00:00:00Z",
-                        "status": "success", "started_at": values})
+    raw = pd.DataFrame(
+        {
+            "deployment_id": [f"d{i:03d}" for i in range(len(values))],
+            "service": "api",
+            "environment": "production",
+            "finished_at": "2035-01-01T00:00:00Z",
+            "status": "success",
+            "started_at": values,
+        }
+    )
     raw.index = pd.RangeIndex(1, len(raw) + 1)
     config = ProgramConfig(timezone="Asia/Shanghai")
     fast_log, slow_log = QualityLog(), QualityLog()
@@ -97,10 +126,13 @@ def test_timestamp_column_fast_equals_general(values):
 CELL = st.text(alphabet=string.ascii_letters + string.digits + ' ,"\r\n\té-', max_size=8)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(CELL, CELL, CELL), min_size=1, max_size=12), st.booleans(), st.booleans())
 def test_csv_fast_read_equals_checked_read(tmp_path, rows, crlf, bom):
     """Whenever pyarrow reads a file, it reads what the checked pandas path reads."""
+
     def quote(cell: str) -> str:
         return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
 
@@ -132,6 +164,8 @@ def test_csv_fast_path_reads_a_plain_file_and_steps_aside_for_odd_ones(tmp_path)
 def test_timestamps_outside_the_nanosecond_range_are_named_not_crashed(write_folder, value):
     from analytics import DataValidationError, load
 
-    csv = f"deployment_id,service,environment,finished_at,status\nd1,api,production,{value},success\n"
+    csv = (
+        f"deployment_id,service,environment,finished_at,status\nd1,api,production,{value},success\n"
+    )
     with pytest.raises(DataValidationError, match="row 1, column finished_at: cannot read"):
         load(write_folder({"deployments.csv": csv}))

@@ -36,11 +36,21 @@ def rows(*specs: tuple) -> pd.DataFrame:
     """A metric table from (period_start, service, severity, metric, value, n, median) tuples."""
     out = []
     for p, service, severity, metric, value, n, median in specs:
-        out.append({
-            "period_start": pd.Timestamp(p), "service": service, "severity": severity,
-            "metric": metric, "value": float(value), "unit": "", "n": n,
-            "median": float(median), "p90": np.nan, "mean": float(value), "n_censored": 0,
-        })
+        out.append(
+            {
+                "period_start": pd.Timestamp(p),
+                "service": service,
+                "severity": severity,
+                "metric": metric,
+                "value": float(value),
+                "unit": "",
+                "n": n,
+                "median": float(median),
+                "p90": np.nan,
+                "mean": float(value),
+                "n_censored": 0,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -49,39 +59,80 @@ def rows(*specs: tuple) -> pd.DataFrame:
 H, D, W = 1.0, 24.0, 168.0
 BOUNDARY_CASES = [
     # the brief's examples
-    (2021, TTR, 0.9, "elite"), (2021, TTR, 23, "high"), (2021, TTR, 3 * D, "medium"),
-    (2021, CFR, 0.10, "elite"), (2021, CFR, 0.20, "high"),
-    (2021, LT, 0.5, "elite"), (2019, LT, 0.5, "elite"), (2019, LT, 30, "high"),
+    (2021, TTR, 0.9, "elite"),
+    (2021, TTR, 23, "high"),
+    (2021, TTR, 3 * D, "medium"),
+    (2021, CFR, 0.10, "elite"),
+    (2021, CFR, 0.20, "high"),
+    (2021, LT, 0.5, "elite"),
+    (2019, LT, 0.5, "elite"),
+    (2019, LT, 30, "high"),
     # time to restore: "less than" is strict; 2019/2024 medium takes the 1 day - 1 week gap
-    (2021, TTR, 1.0, "high"), (2021, TTR, D, "medium"), (2021, TTR, W, "low"),
-    (2019, TTR, 0.99, "elite"), (2019, TTR, 30, "medium"), (2019, TTR, 200, "low"),
-    (2023, TTR, 100, "medium"), (2023, TTR, W, "low"), (2024, TTR, 30, "medium"),
+    (2021, TTR, 1.0, "high"),
+    (2021, TTR, D, "medium"),
+    (2021, TTR, W, "low"),
+    (2019, TTR, 0.99, "elite"),
+    (2019, TTR, 30, "medium"),
+    (2019, TTR, 200, "low"),
+    (2023, TTR, 100, "medium"),
+    (2023, TTR, W, "low"),
+    (2024, TTR, 30, "medium"),
     (2024, TTR, 23.9, "high"),
     # lead time: 2021's gaps (1 h - 1 day -> high, 1 week - 1 month -> medium)
-    (2021, LT, 5, "high"), (2019, LT, 5, "elite"), (2019, LT, 23.99, "elite"),
-    (2019, LT, D, "high"), (2019, LT, W, "medium"), (2019, LT, 719, "medium"),
-    (2019, LT, 720, "low"), (2021, LT, 720, "medium"), (2021, LT, 4319, "medium"),
-    (2021, LT, 4320, "low"), (2023, LT, 720, "low"), (2023, LT, 500, "medium"),
+    (2021, LT, 5, "high"),
+    (2019, LT, 5, "elite"),
+    (2019, LT, 23.99, "elite"),
+    (2019, LT, D, "high"),
+    (2019, LT, W, "medium"),
+    (2019, LT, 719, "medium"),
+    (2019, LT, 720, "low"),
+    (2021, LT, 720, "medium"),
+    (2021, LT, 4319, "medium"),
+    (2021, LT, 4320, "low"),
+    (2023, LT, 720, "low"),
+    (2023, LT, 500, "medium"),
     (2024, LT, 10_000, "low"),
     # change failure rate: published limits are inclusive
-    (2021, CFR, 0.0, "elite"), (2021, CFR, 0.15, "elite"), (2021, CFR, 0.1501, "high"),
-    (2021, CFR, 0.2001, "medium"), (2021, CFR, 0.30, "medium"), (2021, CFR, 0.31, "low"),
+    (2021, CFR, 0.0, "elite"),
+    (2021, CFR, 0.15, "elite"),
+    (2021, CFR, 0.1501, "high"),
+    (2021, CFR, 0.2001, "medium"),
+    (2021, CFR, 0.30, "medium"),
+    (2021, CFR, 0.31, "low"),
     (2021, CFR, 1.25, "low"),  # Four Keys' incidents / deployments can exceed 1
-    (2019, CFR, 0.15, "elite"), (2019, CFR, 0.25, "high"), (2019, CFR, 0.40, "medium"),
+    (2019, CFR, 0.15, "elite"),
+    (2019, CFR, 0.25, "high"),
+    (2019, CFR, 0.40, "medium"),
     (2019, CFR, 0.50, "low"),
-    (2023, CFR, 0.05, "elite"), (2023, CFR, 0.06, "high"), (2023, CFR, 0.10, "high"),
-    (2023, CFR, 0.12, "medium"), (2023, CFR, 0.16, "low"),
-    (2024, CFR, 0.05, "elite"), (2024, CFR, 0.10, "high"), (2024, CFR, 0.20, "high"),
+    (2023, CFR, 0.05, "elite"),
+    (2023, CFR, 0.06, "high"),
+    (2023, CFR, 0.10, "high"),
+    (2023, CFR, 0.12, "medium"),
+    (2023, CFR, 0.16, "low"),
+    (2024, CFR, 0.05, "elite"),
+    (2024, CFR, 0.10, "high"),
+    (2024, CFR, 0.20, "high"),
     (2024, CFR, 0.21, "low"),
     # deployment frequency, deployments per calendar day
-    (2019, DF, 1.0, "elite"), (2019, DF, 0.99, "high"), (2019, DF, 1 / 7, "high"),
-    (2019, DF, 4 / 31, "high"), (2019, DF, 3 / 31, "medium"), (2019, DF, 1 / 31, "medium"),
-    (2019, DF, 0.0, "low"), (2024, DF, 1 / 28, "medium"),
-    (2021, DF, 0.5, "high"), (2021, DF, 1 / 31, "high"), (2021, DF, 1 / 184, "medium"),
-    (2021, DF, 0.0, "low"), (2023, DF, 1 / 31, "medium"), (2023, DF, 0.0, "low"),
-    (2021, DF, 0.1, "high"), (2019, DF, 0.1, "medium"),
+    (2019, DF, 1.0, "elite"),
+    (2019, DF, 0.99, "high"),
+    (2019, DF, 1 / 7, "high"),
+    (2019, DF, 4 / 31, "high"),
+    (2019, DF, 3 / 31, "medium"),
+    (2019, DF, 1 / 31, "medium"),
+    (2019, DF, 0.0, "low"),
+    (2024, DF, 1 / 28, "medium"),
+    (2021, DF, 0.5, "high"),
+    (2021, DF, 1 / 31, "high"),
+    (2021, DF, 1 / 184, "medium"),
+    (2021, DF, 0.0, "low"),
+    (2023, DF, 1 / 31, "medium"),
+    (2023, DF, 0.0, "low"),
+    (2021, DF, 0.1, "high"),
+    (2019, DF, 0.1, "medium"),
     # float noise at a boundary does not change the band
-    (2021, CFR, 0.1 + 0.05, "elite"), (2019, DF, 4 * (1 / 31), "high"),
+    (2021, CFR, 0.1 + 0.05, "elite"),
+    (2019, DF, 4 * (1 / 31), "high"),
 ]
 
 
@@ -135,8 +186,21 @@ def test_dora_bands_shape_and_columns():
     every = dora_bands()
     assert len(every) == 4 * 4 * 4
     assert list(every.columns) == [
-        "year", "dora_metric", "label", "metric", "unit", "band", "rank", "lower", "upper",
-        "closed", "published", "rule", "interpretation", "share_of_respondents", "source",
+        "year",
+        "dora_metric",
+        "label",
+        "metric",
+        "unit",
+        "band",
+        "rank",
+        "lower",
+        "upper",
+        "closed",
+        "published",
+        "rule",
+        "interpretation",
+        "share_of_respondents",
+        "source",
     ]
     assert set(dora_bands(2023).label) >= {"Failed deployment recovery time"}
     assert "Time to restore service" in set(dora_bands(2021).label)
@@ -246,15 +310,20 @@ TARGETS = {
     "time_to_restore_hours": {"severity": "critical", "max": 1},
     "unit_test_pass_rate": 1.0,
     "change_failure_rate": 0.15,
-    "test_coverage": {"min": 0.8, "applies_to": "overall"},  # every-service targets: test_scorecard.py
+    "test_coverage": {
+        "min": 0.8,
+        "applies_to": "overall",
+    },  # every-service targets: test_scorecard.py
 }
 
 
 def _series(metric, values, severity="all", n=None, median=None):
     n = n or [10] * len(values)
     median = median or values
-    return [(m, "all", severity, metric, v, k, md)
-            for m, v, k, md in zip(MONTHS, values, n, median, strict=True)]
+    return [
+        (m, "all", severity, metric, v, k, md)
+        for m, v, k, md in zip(MONTHS, values, n, median, strict=True)
+    ]
 
 
 SCORE_TABLE = rows(
@@ -263,8 +332,9 @@ SCORE_TABLE = rows(
     *_series(TTR, [20] * 8, "all", median=[0.5] * 8),
     *_series(TTR, [99] * 8, "high"),
     *_series("unit_test_pass_rate", [0.9, 0.9, 0.9, 0.901, 0.902, 0.903, 0.904, 0.905]),
-    *_series(CFR, [0.05, 0.05, 0.06, 0.07, 0.08, 0.10, 0.20, 0.30],
-             n=[10, 10, 10, 10, 10, 10, 10, 20]),
+    *_series(
+        CFR, [0.05, 0.05, 0.06, 0.07, 0.08, 0.10, 0.20, 0.30], n=[10, 10, 10, 10, 10, 10, 10, 20]
+    ),
     ("2021-08-01", "api", "all", "production_releases", 100.0, 100, np.nan),
 )
 CONFIG = parse_config({"phases": PHASES, "targets": TARGETS, "benchmark_year": 2021})
@@ -284,7 +354,9 @@ def test_scorecard_over_the_after_phase_by_hand():
     assert t.severity == "critical" and t.value == pytest.approx(2.75) and t.baseline == 8.5
     assert t.met is False and t.trend == "down" and t.good_direction == "down"
     assert t.on_track is True  # last six fall 1 h a month: 2 -> 1 next month
-    assert t.band == "high"  # the band of the value shown: critical mean 2.75 h (2021: elite < 1 h, high < 1 day)
+    assert (
+        t.band == "high"
+    )  # the band of the value shown: critical mean 2.75 h (2021: elite < 1 h, high < 1 day)
     # pass rate creeps up 0.001 a month: within 2% of its level -> flat, never reaches 1.0
     p = card.loc["unit_test_pass_rate"]
     assert p.value == pytest.approx(0.904) and p.trend == "flat"
@@ -369,15 +441,28 @@ def test_inputs_are_not_mutated():
 def test_open_incidents_make_an_upper_limit_target_undecided_not_met():
     """A mean restore time that counts open incidents only up to the end of the data is a lower bound."""
     cfg = parse_config({"targets": {"time_to_restore_hours": {"severity": "critical", "max": 1}}})
-    table = pd.DataFrame({
-        "period_start": pd.to_datetime(["2021-12-01", "2021-12-01"]), "service": "all",
-        "severity": ["critical", "all"], "metric": "time_to_restore_hours",
-        "value": [0.3, 0.3], "unit": "hours", "n": [3, 3], "median": [0.2, 0.2], "p90": np.nan,
-        "mean": [0.3, 0.3], "n_censored": [1, 1],
-    })
+    table = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2021-12-01", "2021-12-01"]),
+            "service": "all",
+            "severity": ["critical", "all"],
+            "metric": "time_to_restore_hours",
+            "value": [0.3, 0.3],
+            "unit": "hours",
+            "n": [3, 3],
+            "median": [0.2, 0.2],
+            "p90": np.nan,
+            "mean": [0.3, 0.3],
+            "n_censored": [1, 1],
+        }
+    )
     row = scorecard(table, cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
     assert row["met"] is None and "still open" in row["note"]
-    closed = scorecard(table.assign(n_censored=0), cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
+    closed = scorecard(
+        table.assign(n_censored=0), cfg, period_start=pd.Timestamp("2021-12-01")
+    ).iloc[0]
     assert closed["met"] is True
-    missed = scorecard(table.assign(value=1.5), cfg, period_start=pd.Timestamp("2021-12-01")).iloc[0]
+    missed = scorecard(table.assign(value=1.5), cfg, period_start=pd.Timestamp("2021-12-01")).iloc[
+        0
+    ]
     assert missed["met"] is False  # a lower bound above the limit is a miss for certain

@@ -16,8 +16,16 @@ from tests.test_render import MONTH, render_fixture_month
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -35,7 +43,9 @@ def browser():
             raise
         pytest.skip("the playwright package is not installed")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -69,7 +79,9 @@ def check_page(browser, path: Path, shots: Path) -> None:
     assert failed == [], path.name
     assert errors == [], path.name
     assert page.title().strip(), path.name
-    widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+    widths = page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
+    )
     assert all(w > 0 for w in widths), (path.name, widths)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path.name
     shot = shots / f"{path.parent.name}-{path.stem}.png"

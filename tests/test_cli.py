@@ -39,8 +39,12 @@ def test_validate_bad_input_is_one_line_and_exit_2(write_folder, capsys):
 
 def test_python_dash_m_matches_the_console_script(write_folder):
     folder = write_folder({"deployments.csv": "deployment_id;service\n"})
-    proc = subprocess.run([sys.executable, "-m", "analytics", "validate", str(folder)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
 

@@ -124,9 +124,13 @@ def test_exact_null_distribution_matches_enumeration():
     assert np.allclose(_ranks._mwu_null_cdf(m, n), np.cumsum(counts) / counts.sum())
 
 
-@pytest.mark.parametrize("enumerate_pairs", [2_000_000, 5_000, 1])  # list at once .. bisect to the end
+@pytest.mark.parametrize(
+    "enumerate_pairs", [2_000_000, 5_000, 1]
+)  # list at once .. bisect to the end
 @pytest.mark.parametrize("swap", [False, True])  # the longer array first or second
-def test_order_statistics_without_forming_all_pairs_match_brute_force(monkeypatch, enumerate_pairs, swap):
+def test_order_statistics_without_forming_all_pairs_match_brute_force(
+    monkeypatch, enumerate_pairs, swap
+):
     monkeypatch.setattr(_ranks, "_ENUMERATE_PAIRS", enumerate_pairs)
     rng = np.random.default_rng(7)
     a = np.sort(np.round(rng.normal(size=600), 2))  # rounding makes many ties
@@ -197,7 +201,11 @@ def test_duration_zeros_count_in_medians_but_not_in_log_shift():
     e = duration_effect([0.0, 0.0, 0.0, 4.0, 8.0], [2.0, 2.0, 2.0], n_boot=100)
     assert e.before == 0.0
     # a median of zero (e.g. whole-hour truncation) gives no ratio, not infinity or 0x
-    assert math.isnan(e.effect) and math.isnan(e.ci_low) and e.ci_method == "no ratio: a median of zero"
+    assert (
+        math.isnan(e.effect)
+        and math.isnan(e.ci_low)
+        and e.ci_method == "no ratio: a median of zero"
+    )
     assert e.hl_ratio == pytest.approx(2.0 / math.sqrt(32))  # median of 2/4 and 2/8
     assert "no ratio: a median of zero" in verdict_sentence(e, "Median time to restore", unit="h")
 
@@ -335,11 +343,16 @@ def test_verdict_rate_and_duration_wording():
         ci_low=0.081,
         ci_high=0.19,
     )
-    assert verdict_sentence(dur, "Median time to restore", unit="h") == (
-        "Median time to restore fell from 5.2 h to 37 min: 0.12x (95% CI 0.081-0.19x)."  # 0.62 h = 37.2 min
+    assert (
+        verdict_sentence(dur, "Median time to restore", unit="h")
+        == (
+            "Median time to restore fell from 5.2 h to 37 min: 0.12x (95% CI 0.081-0.19x)."  # 0.62 h = 37.2 min
+        )
     )
     long = _with(dur, before=370.0, after=9.2)  # as on the tiles: 370 h = 15.4 d
-    assert verdict_sentence(long, "Median lead time", unit="h").startswith("Median lead time fell from 15.4 d to 9.2 h")
+    assert verdict_sentence(long, "Median lead time", unit="h").startswith(
+        "Median lead time fell from 15.4 d to 9.2 h"
+    )
 
 
 def test_verdict_proportion_no_change_and_empty():
@@ -399,7 +412,9 @@ def test_cluster_bootstrap_medians_only_draw_whole_clusters():
     from analytics.stats._bootstrap import cluster_bootstrap_medians
 
     x = np.array([1.0, 1.0, 1.0, 10.0, 10.0, 10.0])
-    medians = cluster_bootstrap_medians(x, np.array(["a", "a", "a", "b", "b", "b"]), 300, np.random.default_rng(0))
+    medians = cluster_bootstrap_medians(
+        x, np.array(["a", "a", "a", "b", "b", "b"]), 300, np.random.default_rng(0)
+    )
     assert set(np.round(medians, 6)) <= {1.0, 5.5, 10.0}  # a+a, a+b, b+b
     assert {1.0, 5.5, 10.0} <= set(np.round(medians, 6))
 
@@ -408,8 +423,14 @@ def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
     """The plain algorithm: gather each resample's values and take np.median."""
     codes, _ = pd.factorize(pd.Series(clusters), sort=True)
     groups = [x[codes == c] for c in range(codes.max() + 1)]
-    return np.array([np.median(np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))]))
-                     for _ in range(n_boot)])
+    return np.array(
+        [
+            np.median(
+                np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+            )
+            for _ in range(n_boot)
+        ]
+    )
 
 
 @pytest.mark.parametrize("window", [(10, 1_000), (0, 1), (0, 0)])  # wide .. a window that misses
@@ -434,19 +455,27 @@ def test_clustered_tests_compare_one_value_per_cluster():
     from analytics.stats.compare import clustered_proportion_effect
 
     # deployments: (1, 2, 30) has median 2, (4, 5) 4.5, (0.5, 0.6, 0.7) 0.6, (0.2) 0.2
-    e = duration_effect([1, 2, 30, 4, 5], [0.5, 0.6, 0.7, 0.2], n_boot=50,
-                        clusters_before=["a", "a", "a", "b", "b"], clusters_after=["c", "c", "c", "d"])
+    e = duration_effect(
+        [1, 2, 30, 4, 5],
+        [0.5, 0.6, 0.7, 0.2],
+        n_boot=50,
+        clusters_before=["a", "a", "a", "b", "b"],
+        clusters_after=["c", "c", "c", "d"],
+    )
     assert e.p_value == pytest.approx(stats.mannwhitneyu([0.6, 0.2], [2, 4.5]).pvalue)
     assert e.test == "Mann-Whitney U on cluster medians" and e.n_before == 5 and e.n_after == 4
     assert (e.clusters_before, e.clusters_after) == (2, 2)
-    assert verdict_sentence(e, "Lead time", unit="h", show_n=True, n_units=("changes", "deployments")) \
-        .endswith("; n = 5 changes in 2 deployments before, 4 changes in 2 deployments after.")
+    assert verdict_sentence(
+        e, "Lead time", unit="h", show_n=True, n_units=("changes", "deployments")
+    ).endswith("; n = 5 changes in 2 deployments before, 4 changes in 2 deployments after.")
     plain = duration_effect([1, 2, 30, 4, 5], [0.5, 0.6, 0.7, 0.2], n_boot=50)
-    assert plain.clusters_before == 0 and verdict_sentence(plain, "Lead time", show_n=True,
-                                                          n_units=("changes", "deployments")).endswith(
-        "; n = 5 before, 4 after.")
+    assert plain.clusters_before == 0 and verdict_sentence(
+        plain, "Lead time", show_n=True, n_units=("changes", "deployments")
+    ).endswith("; n = 5 before, 4 after.")
     # runs: 8/10, 9/10, 7/10 before; 10/10 (twice) and 5/5 after; a run of no tests is left out
-    p = clustered_proportion_effect([8, 9, 7, 0], [10, 10, 10, 0], [10, 10, 5], [10, 10, 5], n_boot=200)
+    p = clustered_proportion_effect(
+        [8, 9, 7, 0], [10, 10, 10, 0], [10, 10, 5], [10, 10, 5], n_boot=200
+    )
     assert (p.before, p.after, p.effect) == (pytest.approx(0.8), 1.0, pytest.approx(0.2))
     assert (p.n_before, p.k_before, p.n_after) == (30, 24, 25)
     assert (p.clusters_before, p.clusters_after) == (3, 3)  # the run of no tests is not a unit
@@ -485,4 +514,6 @@ def test_cluster_bootstrap_keeps_coverage_where_the_iid_bootstrap_loses_it():
     assert covered["cluster"] >= 0.85 * runs
     assert covered["iid"] <= 0.6 * runs  # treating shipped-together changes as independent misleads
     assert rejected["cluster"] <= 0.2 * runs  # 5 % expected: 1.5 of 30
-    assert rejected["iid"] >= 0.5 * runs  # the U test on changes "finds" an effect that is not there
+    assert (
+        rejected["iid"] >= 0.5 * runs
+    )  # the U test on changes "finds" an effect that is not there

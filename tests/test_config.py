@@ -35,7 +35,12 @@ severity_map: {P1: critical, SEV2: high}
 def test_missing_file_gives_defaults(tmp_path):
     cfg = load_config(tmp_path / "program.yml")
     assert cfg == ProgramConfig()
-    assert (cfg.timezone, cfg.week_start, cfg.production_environments, cfg.phases) == ("UTC", "monday", ("production",), ())
+    assert (cfg.timezone, cfg.week_start, cfg.production_environments, cfg.phases) == (
+        "UTC",
+        "monday",
+        ("production",),
+        (),
+    )
 
 
 def test_full_file_is_read(tmp_path):
@@ -46,7 +51,10 @@ def test_full_file_is_read(tmp_path):
     assert cfg.production_environments == ("production", "prod-eu")
     assert [p.name for p in cfg.phases] == ["baseline", "program", "after"]
     assert cfg.phase("program").end == dt.date(2021, 8, 31)
-    assert [m.label for m in cfg.milestones] == ["Unified CI pipeline", "Automated test gate"]  # sorted by date
+    assert [m.label for m in cfg.milestones] == [
+        "Unified CI pipeline",
+        "Automated test gate",
+    ]  # sorted by date
     ttr = cfg.target("time_to_restore_hours")
     assert (ttr.threshold, ttr.op, ttr.severity) == (1.0, "<=", "critical")
     assert cfg.target("production_releases").op == ">="
@@ -65,8 +73,15 @@ def test_full_file_is_read(tmp_path):
         ({"targets": {"happiness": 1}}, "targets.happiness"),
         ({"targets": {"production_releases": {"min": 1, "max": 2}}}, "targets.production_releases"),
         ({"phases": {"a": {"start": "2021-02-01", "end": "2021-01-01"}}}, "phases.a"),
-        ({"phases": {"a": {"start": "2021-01-01", "end": "2021-02-01"},
-                     "b": {"start": "2021-01-15", "end": "2021-03-01"}}}, "phases.b"),
+        (
+            {
+                "phases": {
+                    "a": {"start": "2021-01-01", "end": "2021-02-01"},
+                    "b": {"start": "2021-01-15", "end": "2021-03-01"},
+                }
+            },
+            "phases.b",
+        ),
         ({"milestones": [{"date": "soon", "label": "x"}]}, "milestones[0].date"),
         ({"timezon": "UTC"}, "timezon"),
         ({"link_window_hours": 0}, "link_window_hours"),
@@ -108,21 +123,42 @@ def test_target_met():
     "targets, key, words",
     [
         ({"test_coverage": 95}, "targets.test_coverage", "95 looks like a percentage: write 0.95"),
-        ({"unit_test_pass_rate": 100}, "targets.unit_test_pass_rate", "100 looks like a percentage: write 1"),
-        ({"change_failure_rate": {"max": 15}}, "targets.change_failure_rate.max",
-         "15 looks like a percentage: write 0.15"),
+        (
+            {"unit_test_pass_rate": 100},
+            "targets.unit_test_pass_rate",
+            "100 looks like a percentage: write 1",
+        ),
+        (
+            {"change_failure_rate": {"max": 15}},
+            "targets.change_failure_rate.max",
+            "15 looks like a percentage: write 0.15",
+        ),
         ({"rework_rate": {"max": 12.5}}, "targets.rework_rate.max", "write 0.125"),
         ({"test_coverage": 150}, "targets.test_coverage", "150 is outside 0..1"),
         ({"test_coverage": -0.1}, "targets.test_coverage", "-0.1 is outside 0..1"),
-        ({"test_coverage": "95%"}, "targets.test_coverage", "write a share between 0 and 1, e.g. 0.95 for 95%"),
-        ({"time_to_restore_hours": {"severity": "critical", "max": -1}}, "targets.time_to_restore_hours.max",
-         "-1 is negative"),
+        (
+            {"test_coverage": "95%"},
+            "targets.test_coverage",
+            "write a share between 0 and 1, e.g. 0.95 for 95%",
+        ),
+        (
+            {"time_to_restore_hours": {"severity": "critical", "max": -1}},
+            "targets.time_to_restore_hours.max",
+            "-1 is negative",
+        ),
         ({"production_releases": -5}, "targets.production_releases", "-5 is negative"),
         ({"lead_time_hours": float("nan")}, "targets.lead_time_hours", "not a finite number"),
         ({"test_coverage": True}, "targets.test_coverage", "True is not a number"),
-        ({"test_coverage": {"min": 0.95, "applies_to": "each service"}}, "targets.test_coverage.applies_to",
-         "must be one of overall, every_service, got 'each service'"),
-        ({"test_coverage": {"min": 0.95, "scope": "overall"}}, "targets.test_coverage", "applies_to"),
+        (
+            {"test_coverage": {"min": 0.95, "applies_to": "each service"}},
+            "targets.test_coverage.applies_to",
+            "must be one of overall, every_service, got 'each service'",
+        ),
+        (
+            {"test_coverage": {"min": 0.95, "scope": "overall"}},
+            "targets.test_coverage",
+            "applies_to",
+        ),
     ],
 )
 def test_bad_targets_are_rejected_on_one_line_naming_the_key(targets, key, words):
@@ -133,21 +169,35 @@ def test_bad_targets_are_rejected_on_one_line_naming_the_key(targets, key, words
 
 
 def test_coverage_targets_apply_to_every_service_unless_told_otherwise():
-    cfg = parse_config({"targets": {
-        "test_coverage": 0.95, "unit_test_pass_rate": 1.0,
-        "change_failure_rate": {"max": 0.15, "applies_to": "every_service"},
-    }})
-    assert cfg.target("test_coverage").applies_to == "every_service"  # the claim: "for every service"
+    cfg = parse_config(
+        {
+            "targets": {
+                "test_coverage": 0.95,
+                "unit_test_pass_rate": 1.0,
+                "change_failure_rate": {"max": 0.15, "applies_to": "every_service"},
+            }
+        }
+    )
+    assert (
+        cfg.target("test_coverage").applies_to == "every_service"
+    )  # the claim: "for every service"
     assert cfg.target("unit_test_pass_rate").applies_to == "overall"
     assert cfg.target("change_failure_rate").applies_to == "every_service"
     overall = parse_config({"targets": {"test_coverage": {"min": 0.95, "applies_to": "Overall"}}})
     assert overall.target("test_coverage").applies_to == "overall"
 
 
-@pytest.mark.parametrize("targets", [
-    {"test_coverage": 0}, {"test_coverage": 1}, {"unit_test_pass_rate": 1.0},
-    {"change_failure_rate": {"max": 0}}, {"lead_time_hours": 0}, {"production_releases": 250},
-])
+@pytest.mark.parametrize(
+    "targets",
+    [
+        {"test_coverage": 0},
+        {"test_coverage": 1},
+        {"unit_test_pass_rate": 1.0},
+        {"change_failure_rate": {"max": 0}},
+        {"lead_time_hours": 0},
+        {"production_releases": 250},
+    ],
+)
 def test_targets_at_the_edges_of_their_range_are_accepted(targets):
     ((metric, value),) = targets.items()
     threshold = value["max"] if isinstance(value, dict) else value

@@ -8,7 +8,9 @@ from analytics.data.load import load
 from tests.conftest import FIXTURES
 
 TINY = FIXTURES / "tiny"
-CUT = pd.Timestamp("2021-02-01T00:00:00", tz="Europe/London").tz_convert("UTC")  # = 00:00 UTC in winter
+CUT = pd.Timestamp("2021-02-01T00:00:00", tz="Europe/London").tz_convert(
+    "UTC"
+)  # = 00:00 UTC in winter
 
 
 def _tiny_with_changes(tmp_path):
@@ -36,7 +38,10 @@ def test_until_keeps_what_was_known_and_counts_the_rest(tmp_path):
     after = "rows after 2021-01-31 (the report's as-of date) not used"
     assert noted[("deployments", after)] == 9 and noted[("incidents", after)] == 3
     assert noted[("changes", after)] == 1
-    assert noted[("changes", "merged or shipped after 2021-01-31: not yet shipped then, not used")] == 2
+    assert (
+        noted[("changes", "merged or shipped after 2021-01-31: not yet shipped then, not used")]
+        == 2
+    )
     assert len(full.deployments) == 12 and full.as_of is None  # the original is untouched
 
 
@@ -48,7 +53,9 @@ def test_an_incident_resolved_after_the_cut_is_open_and_censored_there(tmp_path)
     i1 = cut.incidents.set_index("incident_id").loc["i1"]
     assert pd.isna(i1["resolved_at"]) and i1["caused_by_deployment_id"] == "d02"
     rt = restore_times(cut).set_index("incident_id")
-    assert bool(rt.loc["i1", "censored"]) and rt.loc["i1", "restore_hours"] == 2.0  # open 2 h so far
+    assert (
+        bool(rt.loc["i1", "censored"]) and rt.loc["i1", "restore_hours"] == 2.0
+    )  # open 2 h so far
 
 
 def test_until_after_the_last_event_changes_nothing(tmp_path):

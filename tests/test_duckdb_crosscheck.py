@@ -19,12 +19,21 @@ from tests.conftest import REPO, SAMPLE_DIR
 
 duckdb = pytest.importorskip("duckdb")
 
-_spec = importlib.util.spec_from_file_location("duckdb_metrics", REPO / "benchmarks" / "duckdb_metrics.py")
+_spec = importlib.util.spec_from_file_location(
+    "duckdb_metrics", REPO / "benchmarks" / "duckdb_metrics.py"
+)
 duckdb_metrics = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(duckdb_metrics)
 
-REQUIRED = {"delivery_throughput_per_day", "production_releases", "deployment_frequency_per_day",
-            "change_failure_rate", "lead_time_hours", "time_to_restore_hours", "unit_test_pass_rate"}
+REQUIRED = {
+    "delivery_throughput_per_day",
+    "production_releases",
+    "deployment_frequency_per_day",
+    "change_failure_rate",
+    "lead_time_hours",
+    "time_to_restore_hours",
+    "unit_test_pass_rate",
+}
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,12 @@ from analytics.report import notebook_to_html, offline_problems
 from tests.test_render import MONTH, render_fixture_month
 
 ALERT = "<script>alert(1)</script>"
-_PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082")).decode()
+_PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+    )
+).decode()
 
 
 class Page(HTMLParser):
@@ -54,9 +57,15 @@ def external_references(page: Page) -> list[str]:
 
 
 def page_meta(title: str = "Incidents") -> dict:
-    return {"title": title, "page_title": f"{title}, November 2021 - Program", "program": "Program",
-            "month_label": "November 2021", "nav": [{"title": title, "href": "01-x.html", "current": True}],
-            "provenance": [("Data folder", "data/sample"), ("Month", "2021-11")], "version": "0.1.0"}
+    return {
+        "title": title,
+        "page_title": f"{title}, November 2021 - Program",
+        "program": "Program",
+        "month_label": "November 2021",
+        "nav": [{"title": title, "href": "01-x.html", "current": True}],
+        "provenance": [("Data folder", "data/sample"), ("Month", "2021-11")],
+        "version": "0.1.0",
+    }
 
 
 def executed_notebook() -> nbformat.NotebookNode:
@@ -66,28 +75,80 @@ def executed_notebook() -> nbformat.NotebookNode:
     params.metadata["tags"] = ["parameters"]
     injected = v4.new_code_cell("# Parameters\nmonth = '2021-11'\n", execution_count=2)
     injected.metadata["tags"] = ["injected-parameters"]
-    table = v4.new_code_cell("incidents_table(ds)", execution_count=3, outputs=[v4.new_output(
-        "execute_result", execution_count=3, data={
-            "text/plain": "...",
-            "text/html": "<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>"})])
-    chart = v4.new_code_cell("plot_releases(ds)", execution_count=4, outputs=[
-        v4.new_output("display_data", data={"image/png": _PNG, "text/plain": "Releases rose 4.5x"}),
-        v4.new_output("stream", name="stderr", text="UserWarning: noisy\n"),
-        v4.new_output("execute_result", execution_count=4, data={"text/plain": "Text(0.5, 1.0, 'x')"})])
-    untitled = v4.new_code_cell("plot_other(ds)", execution_count=5, outputs=[
-        v4.new_output("display_data", data={"image/png": _PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"})])
-    given = v4.new_code_cell("show(fig)", execution_count=6, outputs=[
-        v4.new_output("display_data", data={"image/png": _PNG}, metadata={"alt": "KPI tiles"})])
-    js = v4.new_code_cell("display(Javascript(...))", execution_count=7, outputs=[
-        v4.new_output("display_data", data={"application/javascript": "alert(2)", "text/plain": "js"})])
-    nb = v4.new_notebook(cells=[
-        v4.new_markdown_cell("# Stability\n\nHow often changes fail."), params, injected,
-        v4.new_markdown_cell("## Incidents"), table,
-        v4.new_markdown_cell("## Releases"), chart,
-        v4.new_markdown_cell("## Restore *time*"), untitled, given, js,
-        v4.new_code_cell("import analytics", execution_count=8),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    table = v4.new_code_cell(
+        "incidents_table(ds)",
+        execution_count=3,
+        outputs=[
+            v4.new_output(
+                "execute_result",
+                execution_count=3,
+                data={
+                    "text/plain": "...",
+                    "text/html": "<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>",
+                },
+            )
+        ],
+    )
+    chart = v4.new_code_cell(
+        "plot_releases(ds)",
+        execution_count=4,
+        outputs=[
+            v4.new_output(
+                "display_data", data={"image/png": _PNG, "text/plain": "Releases rose 4.5x"}
+            ),
+            v4.new_output("stream", name="stderr", text="UserWarning: noisy\n"),
+            v4.new_output(
+                "execute_result", execution_count=4, data={"text/plain": "Text(0.5, 1.0, 'x')"}
+            ),
+        ],
+    )
+    untitled = v4.new_code_cell(
+        "plot_other(ds)",
+        execution_count=5,
+        outputs=[
+            v4.new_output(
+                "display_data",
+                data={"image/png": _PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"},
+            )
+        ],
+    )
+    given = v4.new_code_cell(
+        "show(fig)",
+        execution_count=6,
+        outputs=[
+            v4.new_output("display_data", data={"image/png": _PNG}, metadata={"alt": "KPI tiles"})
+        ],
+    )
+    js = v4.new_code_cell(
+        "display(Javascript(...))",
+        execution_count=7,
+        outputs=[
+            v4.new_output(
+                "display_data", data={"application/javascript": "alert(2)", "text/plain": "js"}
+            )
+        ],
+    )
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# Stability\n\nHow often changes fail."),
+            params,
+            injected,
+            v4.new_markdown_cell("## Incidents"),
+            table,
+            v4.new_markdown_cell("## Releases"),
+            chart,
+            v4.new_markdown_cell("## Restore *time*"),
+            untitled,
+            given,
+            js,
+            v4.new_code_cell("import analytics", execution_count=8),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -98,9 +159,19 @@ def converted() -> str:
 
 # -- conversion (no kernel) ------------------------------------------------------------------
 
+
 def test_no_code_no_parameters_no_prompts(converted):
-    for code in ("incidents_table(ds)", "plot_releases", "month = ", "import analytics",
-                 "injected-parameters", "In&nbsp;[", "Out[", "jp-CodeMirrorEditor", "cm-editor"):
+    for code in (
+        "incidents_table(ds)",
+        "plot_releases",
+        "month = ",
+        "import analytics",
+        "injected-parameters",
+        "In&nbsp;[",
+        "Out[",
+        "jp-CodeMirrorEditor",
+        "cm-editor",
+    ):
         assert code not in converted
 
 
@@ -108,7 +179,7 @@ def test_data_text_is_escaped_and_scripts_never_reach_the_page(converted):
     page = Page(converted)
     assert ALERT in "".join(page.text)
     assert not [tag for tag, _ in page.tags if tag == "script"]
-    assert "alert(2)" not in converted          # javascript outputs are not rendered
+    assert "alert(2)" not in converted  # javascript outputs are not rendered
 
 
 def test_every_image_has_alt_text(converted):
@@ -126,8 +197,8 @@ def test_title_header_provenance_and_print_css(converted):
     text = " ".join(" ".join(page.text).split())
     assert "Data folder data/sample" in text and "Month 2021-11" in text
     assert "@media print" in converted and "<h1>Incidents</h1>" in converted
-    assert ">Stability</h1>" not in converted   # the notebook's title line became the header
-    assert "How often changes fail." in text      # ... and the rest of its cell stays
+    assert ">Stability</h1>" not in converted  # the notebook's title line became the header
+    assert "How often changes fail." in text  # ... and the rest of its cell stays
 
 
 def test_the_page_is_self_contained(converted):
@@ -135,32 +206,46 @@ def test_the_page_is_self_contained(converted):
     assert external_references(page) == []
     assert not [t for t, a in page.tags if t == "link"]
     assert offline_problems(converted) == []
-    for cdn in ("require.js", "mathjax", "MathJax", "fonts.googleapis", "cdn.", "unpkg", "jsdelivr"):
+    for cdn in (
+        "require.js",
+        "mathjax",
+        "MathJax",
+        "fonts.googleapis",
+        "cdn.",
+        "unpkg",
+        "jsdelivr",
+    ):
         assert cdn not in converted
 
 
-@pytest.mark.parametrize("html", [
-    '<script src="https://cdn.example.org/x.js"></script>',
-    "<script>alert(1)</script>",
-    '<img src="http://example.org/a.png">',
-    '<img srcset="data:image/png;base64,AAA 1x, //example.org/b.png 2x">',
-    '<link rel="stylesheet" href="https://fonts.example.org/css">',
-    "<style>@import 'https://example.org/a.css';</style>",
-    '<div style="background: url(https://example.org/bg.png)"></div>',
-    '<iframe src="https://example.org"></iframe>',
-    '<img src="x.png" onerror="alert(1)">',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<script src="https://cdn.example.org/x.js"></script>',
+        "<script>alert(1)</script>",
+        '<img src="http://example.org/a.png">',
+        '<img srcset="data:image/png;base64,AAA 1x, //example.org/b.png 2x">',
+        '<link rel="stylesheet" href="https://fonts.example.org/css">',
+        "<style>@import 'https://example.org/a.css';</style>",
+        '<div style="background: url(https://example.org/bg.png)"></div>',
+        '<iframe src="https://example.org"></iframe>',
+        '<img src="x.png" onerror="alert(1)">',
+    ],
+)
 def test_offline_problems_flags_what_would_fetch_or_run(html):
     assert offline_problems(f"<html><body>{html}</body></html>")
 
 
 def test_offline_problems_allows_links_and_data_uris():
-    html = ('<a href="https://dora.dev">DORA</a><a href="02-delivery.html">next</a>'
-            f'<img alt="x" src="data:image/png;base64,{_PNG}"><style>.a {{ color: red }}</style>')
+    html = (
+        '<a href="https://dora.dev">DORA</a><a href="02-delivery.html">next</a>'
+        f'<img alt="x" src="data:image/png;base64,{_PNG}"><style>.a {{ color: red }}</style>'
+    )
     assert offline_problems(html) == []
 
 
 # -- the pages rendered through the engine ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, str]:
@@ -203,7 +288,14 @@ def test_rendered_chart_alt_text_comes_from_title_or_heading(pages):
 @pytest.mark.slow
 def test_rendered_pages_carry_provenance(pages):
     text = " ".join(" ".join(Page(pages["01-chart.html"]).text).split())
-    for expected in (f"Data folder {Path(__file__).resolve().parent / 'fixtures' / 'notebooks' / 'data'}",
-                     "Month 2021-11", "Definitions preset fourkeys", "Services api",
-                     "Package devops-analytics", "Git commit", "Rendered", "UTC"):
+    for expected in (
+        f"Data folder {Path(__file__).resolve().parent / 'fixtures' / 'notebooks' / 'data'}",
+        "Month 2021-11",
+        "Definitions preset fourkeys",
+        "Services api",
+        "Package devops-analytics",
+        "Git commit",
+        "Rendered",
+        "UTC",
+    ):
         assert expected in text

@@ -14,13 +14,19 @@ from analytics.exceptions import ConfigError
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, program_trends
 from tests.conftest import SAMPLE_DIR
 
-PHASES = {"baseline": {"start": "2021-01-01", "end": "2021-01-31"},
-          "after": {"start": "2021-03-01", "end": "2021-03-31"}}
+PHASES = {
+    "baseline": {"start": "2021-01-01", "end": "2021-01-31"},
+    "after": {"start": "2021-03-01", "end": "2021-03-31"},
+}
 
 
 def _deployments(rows):
-    frame = pd.DataFrame(rows, columns=["deployment_id", "service", "environment", "finished_at", "status"])
-    frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype("datetime64[ns, UTC]")
+    frame = pd.DataFrame(
+        rows, columns=["deployment_id", "service", "environment", "finished_at", "status"]
+    )
+    frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype(
+        "datetime64[ns, UTC]"
+    )
     frame["kind"] = "regular"
     return frame
 
@@ -42,7 +48,10 @@ def test_sample_claims_improve_with_adjusted_p_below_001(sample_impact):
         assert rows.loc[metric, "improved"], rows.loc[metric, "sentence"]
         assert rows.loc[metric, "p_adjusted"] < 0.01
     assert rows.loc["time_to_restore_hours", "severity"] == "critical"
-    assert rows.loc["production_releases", "effect"] > 1 and rows.loc["time_to_restore_hours", "effect"] < 1
+    assert (
+        rows.loc["production_releases", "effect"] > 1
+        and rows.loc["time_to_restore_hours", "effect"] < 1
+    )
     assert rows.loc["unit_test_pass_rate", "after"] == 1.0
 
 
@@ -55,8 +64,14 @@ def test_holm_adjusted_is_never_below_raw(sample_impact):
 def test_rates_by_hand():
     """4 successful deployments in January's 31 days vs 31 in March's 31 days."""
     cfg = parse_config({"phases": PHASES})
-    jan = [(f"a{i}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for i, d in enumerate([1, 9, 17, 25])]
-    mar = [(f"b{i}", "api", "production", f"2021-03-{i + 1:02d}T10:00:00Z", "success") for i in range(31)]
+    jan = [
+        (f"a{i}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success")
+        for i, d in enumerate([1, 9, 17, 25])
+    ]
+    mar = [
+        (f"b{i}", "api", "production", f"2021-03-{i + 1:02d}T10:00:00Z", "success")
+        for i in range(31)
+    ]
     ds = Dataset.from_tables({"deployments": _deployments(jan + mar)}, config=cfg)
     row = program_impact(ds).set_index("metric").loc["delivery_throughput_per_day"]
     assert row["baseline"] == pytest.approx(4 / 31)
@@ -70,9 +85,18 @@ def test_rates_by_hand():
 def test_exposure_is_clipped_to_the_days_the_data_covers():
     """An export that starts on 11 January covers 21 days of the baseline, not 31."""
     cfg = parse_config({"phases": PHASES})
-    rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in (11, 20, 31)]
-    rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)]
-    row = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric").loc["delivery_throughput_per_day"]
+    rows = [
+        (f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success")
+        for d in (11, 20, 31)
+    ]
+    rows += [
+        (f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)
+    ]
+    row = (
+        program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg))
+        .set_index("metric")
+        .loc["delivery_throughput_per_day"]
+    )
     assert row["baseline"] == pytest.approx(3 / 21)
     assert row["after"] == pytest.approx(2 / 31)
 
@@ -80,21 +104,38 @@ def test_exposure_is_clipped_to_the_days_the_data_covers():
 def test_exposure_comes_from_the_deployments_export_not_from_other_tables():
     """Incidents from 1 January do not make January 1-10 count as days without deployments."""
     cfg = parse_config({"phases": PHASES})
-    rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in (11, 20, 31)]
-    rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)]
-    incidents = pd.DataFrame({"incident_id": ["i1"], "severity": ["low"], "service": ["api"],
-                              "opened_at": pd.to_datetime(["2021-01-01T08:00:00Z"]).astype("datetime64[ns, UTC]"),
-                              "resolved_at": pd.to_datetime(["2021-01-01T09:00:00Z"]).astype("datetime64[ns, UTC]")})
-    ds = Dataset.from_tables({"deployments": _deployments(rows), "incidents": incidents}, config=cfg)
+    rows = [
+        (f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success")
+        for d in (11, 20, 31)
+    ]
+    rows += [
+        (f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in (1, 31)
+    ]
+    incidents = pd.DataFrame(
+        {
+            "incident_id": ["i1"],
+            "severity": ["low"],
+            "service": ["api"],
+            "opened_at": pd.to_datetime(["2021-01-01T08:00:00Z"]).astype("datetime64[ns, UTC]"),
+            "resolved_at": pd.to_datetime(["2021-01-01T09:00:00Z"]).astype("datetime64[ns, UTC]"),
+        }
+    )
+    ds = Dataset.from_tables(
+        {"deployments": _deployments(rows), "incidents": incidents}, config=cfg
+    )
     row = program_impact(ds).set_index("metric").loc["delivery_throughput_per_day"]
     assert row["baseline"] == pytest.approx(3 / 21)
 
 
 def test_metric_without_data_gives_nan_and_says_so():
     cfg = parse_config({"phases": PHASES})
-    rows = [("a1", "api", "production", "2021-01-05T10:00:00Z", "success"),
-            ("b1", "api", "production", "2021-03-05T10:00:00Z", "success")]
-    table = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric")
+    rows = [
+        ("a1", "api", "production", "2021-01-05T10:00:00Z", "success"),
+        ("b1", "api", "production", "2021-03-05T10:00:00Z", "success"),
+    ]
+    table = program_impact(
+        Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)
+    ).set_index("metric")
     lead = table.loc["lead_time_hours"]
     assert math.isnan(lead["baseline"]) and math.isnan(lead["effect"]) and lead["n_before"] == 0
     assert "no data" in lead["sentence"]
@@ -106,7 +147,11 @@ def test_identical_phases_show_no_improvement():
     days = [1, 4, 7, 10, 13, 16, 19, 22, 25, 31]  # both phases covered from first to last day
     rows = [(f"a{d}", "api", "production", f"2021-01-{d:02d}T10:00:00Z", "success") for d in days]
     rows += [(f"b{d}", "api", "production", f"2021-03-{d:02d}T10:00:00Z", "success") for d in days]
-    row = program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg)).set_index("metric").loc["delivery_throughput_per_day"]
+    row = (
+        program_impact(Dataset.from_tables({"deployments": _deployments(rows)}, config=cfg))
+        .set_index("metric")
+        .loc["delivery_throughput_per_day"]
+    )
     assert row["effect"] == pytest.approx(1.0)
     assert row["p_value"] == pytest.approx(1.0)
     assert not row["improved"]
@@ -121,7 +166,9 @@ def test_missing_phase_is_a_config_error():
 def test_program_trends_on_sample():
     trends = program_trends(load(SAMPLE_DIR))
     slope = trends[(trends["metric"] == "production_releases")]
-    assert {"level_change", "slope_change", "level_change_end", "slope_change_end"} <= set(slope["term"])
+    assert {"level_change", "slope_change", "level_change_end", "slope_change_end"} <= set(
+        slope["term"]
+    )
     # the program is a ramp: releases grow during the program (slope change > 0 as a rate ratio > 1)
     lead = trends[(trends["metric"] == "lead_time_hours") & (trends["term"] == "slope_change")]
     assert lead["estimate"].iloc[0] < 0
@@ -141,7 +188,9 @@ def test_sample_targets_are_met_in_the_after_phase_and_not_in_the_baseline():
 
     ds = load(SAMPLE_DIR)
     monthly = metric_table(ds, freq="month")
-    by_service = metric_table(ds, freq="month", by="service")  # coverage is claimed for every service
+    by_service = metric_table(
+        ds, freq="month", by="service"
+    )  # coverage is claimed for every service
     after = scorecard(monthly, ds.config, phase="after", by_service=by_service).set_index("metric")
     assert list(after.index) == list(HEADLINE_METRICS)
     assert after["met"].tolist() == [True] * 5
@@ -160,4 +209,6 @@ def test_a_cut_dataset_counts_exposure_to_its_as_of_day_not_its_last_deployment(
     rate = imp.loc["delivery_throughput_per_day"]
     assert rate["baseline"] == pytest.approx(rate["n_before"] / 30)
     releases = imp.loc["production_releases"]
-    assert releases["baseline"] == pytest.approx(releases["n_before"] / (30 / (365.25 / 12)))  # months of 30.44 d
+    assert releases["baseline"] == pytest.approx(
+        releases["n_before"] / (30 / (365.25 / 12))
+    )  # months of 30.44 d

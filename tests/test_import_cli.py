@@ -39,7 +39,9 @@ def test_git_import_then_metrics_and_byte_identical_reimport(tmp_path, capsys):
     assert len(ds.deployments) == 795 and len(ds.changes) == 1975
     assert main(["metrics", str(out), "--format", "csv"]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
-    feb = table[(table["metric"] == "production_releases") & (table["period_start"] == "2024-02-01")]
+    feb = table[
+        (table["metric"] == "production_releases") & (table["period_start"] == "2024-02-01")
+    ]
     assert feb["value"].iloc[0] == 29
 
 
@@ -58,8 +60,15 @@ def test_local_repository_import_then_metrics(tmp_path, capsys):
 
 def test_incidents_only_import_gets_empty_deployments_and_program(tmp_path, capsys):
     out = tmp_path / "llm"
-    args = ["import", "csv", str(REAL / "llm-status-incidents" / "incident_stages.csv"),
-            "--mapping", str(REAL / "llm-status-incidents" / "mapping.yml"), "--out", str(out)]
+    args = [
+        "import",
+        "csv",
+        str(REAL / "llm-status-incidents" / "incident_stages.csv"),
+        "--mapping",
+        str(REAL / "llm-status-incidents" / "mapping.yml"),
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     assert (out / "deployments.csv").read_text().startswith("deployment_id,service,environment")
     assert len(load(out).incidents) == 540
@@ -69,14 +78,31 @@ def test_incidents_only_import_gets_empty_deployments_and_program(tmp_path, caps
 
 def test_merging_sources_and_dedupe_by_id(tmp_path):
     out = tmp_path / "data"
-    gh = [str(SRC / "github" / "deployments.json"), str(SRC / "github" / "deployment_statuses.json")]
+    gh = [
+        str(SRC / "github" / "deployments.json"),
+        str(SRC / "github" / "deployment_statuses.json"),
+    ]
     assert main(["import", "github", *gh, "--out", str(out)]) == 0
-    assert main(["import", "jenkins", str(SRC / "jenkins" / "builds.json"), "--service", "payments-api",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "jenkins",
+                str(SRC / "jenkins" / "builds.json"),
+                "--service",
+                "payments-api",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     dep = load(out).deployments
     assert len(dep) == 5 + 5 and dep["deployment_id"].is_unique
     # a later export of the same deployments: 1296800007 has finished since; ids dedupe, it is added
-    statuses = json.loads((SRC / "github" / "deployment_statuses.json").read_text().split("][")[0] + "]")
+    statuses = json.loads(
+        (SRC / "github" / "deployment_statuses.json").read_text().split("][")[0] + "]"
+    )
     done = dict(statuses[0], id=2841121199, state="success", created_at="2024-03-05T16:45:00Z")
     later = tmp_path / "statuses_later.json"
     later.write_text((SRC / "github" / "deployment_statuses.json").read_text() + json.dumps([done]))
@@ -98,12 +124,15 @@ def test_program_yml_written_once_and_production_names_listed(tmp_path):
     assert not load(out).quality["rule"].str.contains("offset").any()
 
 
-@pytest.mark.parametrize(("tool", "make_input", "expected"), [
-    ("github", lambda d: _truncated(d), "truncated JSON"),
-    ("junit", lambda d: SRC / "junit" / "nunit3.xml", "not a JUnit XML report"),
-    ("git", lambda d: _plain_folder(d), "not a git repository"),
-    ("jira", lambda d: _bad_jira(d), "row 2, column Created"),
-])
+@pytest.mark.parametrize(
+    ("tool", "make_input", "expected"),
+    [
+        ("github", lambda d: _truncated(d), "truncated JSON"),
+        ("junit", lambda d: SRC / "junit" / "nunit3.xml", "not a JUnit XML report"),
+        ("git", lambda d: _plain_folder(d), "not a git repository"),
+        ("jira", lambda d: _bad_jira(d), "row 2, column Created"),
+    ],
+)
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, tool, make_input, expected):
     path = make_input(tmp_path)
     out = tmp_path / "new"
@@ -112,7 +141,10 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, tool, make_input
     assert err.startswith("error: ") and expected in err and str(path) in err
     assert not out.exists()
     existing = tmp_path / "existing"
-    assert main(["import", "jenkins", str(SRC / "jenkins" / "builds.json"), "--out", str(existing)]) == 0
+    assert (
+        main(["import", "jenkins", str(SRC / "jenkins" / "builds.json"), "--out", str(existing)])
+        == 0
+    )
     before = snapshot(existing)
     assert main(["import", tool, str(path), "--out", str(existing)]) == 2
     assert snapshot(existing) == before
@@ -123,8 +155,20 @@ def test_csv_missing_mapped_column_exits_2(tmp_path, capsys):
     bad = tmp_path / "log.csv"
     bad.write_text((SRC / "csv" / "change_log.csv").read_text().replace("Outcome", "Result"))
     out = tmp_path / "out"
-    assert main(["import", "csv", str(bad), "--mapping", str(SRC / "csv" / "change_log.mapping.yml"),
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "import",
+                "csv",
+                str(bad),
+                "--mapping",
+                str(SRC / "csv" / "change_log.mapping.yml"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "column Outcome" in capsys.readouterr().err and not out.exists()
 
 
@@ -151,5 +195,9 @@ def _plain_folder(d):
 
 def _bad_jira(d):
     path = d / "jira.csv"
-    path.write_text((SRC / "jira" / "incidents_en.csv").read_text().replace("04/Mar/24 11:40 PM", "4.3.2024 23:40"))
+    path.write_text(
+        (SRC / "jira" / "incidents_en.csv")
+        .read_text()
+        .replace("04/Mar/24 11:40 PM", "4.3.2024 23:40")
+    )
     return path

@@ -17,10 +17,7 @@ TEST_RUNS = (
     "r1,api,2021-03-01T09:00:00+08:00,90,10,3,unit,0.55\n"
     "r2,api,2021-03-02T09:00:00+08:00,100,0,,,\n"
 )
-CHANGES = (
-    "change_id,service,committed_at,deployment_id\n"
-    "c1,api,2021-02-27T10:00:00+08:00,d1\n"
-)
+CHANGES = "change_id,service,committed_at,deployment_id\nc1,api,2021-02-27T10:00:00+08:00,d1\n"
 PROGRAM = "timezone: Asia/Shanghai\nseverity_map: {P1: critical}\n"
 
 
@@ -35,8 +32,17 @@ def test_minimal_folder_loads_with_absent_tables(write_folder):
 
 
 def test_all_tables_typed_and_utc(write_folder):
-    ds = load(write_folder({"deployments.csv": MINIMAL_DEPLOYMENTS, "incidents.csv": INCIDENTS,
-                            "test_runs.csv": TEST_RUNS, "changes.csv": CHANGES, "program.yml": PROGRAM}))
+    ds = load(
+        write_folder(
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "incidents.csv": INCIDENTS,
+                "test_runs.csv": TEST_RUNS,
+                "changes.csv": CHANGES,
+                "program.yml": PROGRAM,
+            }
+        )
+    )
     assert ds.config.timezone == "Asia/Shanghai"
     assert ds.deployments["finished_at"].iloc[0] == pd.Timestamp("2021-03-01T02:00:00Z")
     assert list(ds.incidents["severity"]) == ["critical", "high"]
@@ -69,15 +75,25 @@ def test_repairs_are_logged_not_silent(write_folder):
     q = ds.quality.set_index("rule")
     assert q.loc["exact duplicate rows removed", "rows"] == 1
     assert q.loc["exact duplicate rows removed", "examples"] == "d2"
-    assert q.loc["finished_at: timestamps with a UTC offset other than Asia/Shanghai's converted (same instant)", "rows"] == 1
-    assert q.loc["status: values normalised to the canonical spelling", "rows"] == 3 - 1  # duplicate removed first
+    assert (
+        q.loc[
+            "finished_at: timestamps with a UTC offset other than Asia/Shanghai's converted (same instant)",
+            "rows",
+        ]
+        == 1
+    )
+    assert (
+        q.loc["status: values normalised to the canonical spelling", "rows"] == 3 - 1
+    )  # duplicate removed first
     assert list(ds.deployments["status"]) == ["success", "rolled_back"]
     assert list(ds.deployments["environment"]) == ["production", "production"]
     assert ds.rows_read["deployments"] == 3 and len(ds.deployments) == 2
 
 
 def test_parquet_variant_equals_csv(write_folder, tmp_path):
-    folder = write_folder({"incidents.csv": INCIDENTS, "deployments.csv": MINIMAL_DEPLOYMENTS, "program.yml": PROGRAM})
+    folder = write_folder(
+        {"incidents.csv": INCIDENTS, "deployments.csv": MINIMAL_DEPLOYMENTS, "program.yml": PROGRAM}
+    )
     from_csv = load(folder)
     pq = tmp_path / "pq"
     pq.mkdir()
@@ -99,48 +115,175 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
 @pytest.mark.parametrize(
     "files, name, row, column, words",
     [
-        ({"deployments.csv": "deployment_id,service,environment,status\nd1,api,production,success\n"},
-         "deployments.csv", None, "finished_at", "missing required column"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-13-45T10:00,success\n"},
-         "deployments.csv", 1, "finished_at", "cannot read '2021-13-45T10:00' as a timestamp"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production,yesterday,success\n"},
-         "deployments.csv", 2, "finished_at", "as a timestamp"),
-        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
-          "incidents.csv": "incident_id,severity,opened_at,resolved_at\ni1,high,2021-03-02T10:00Z,2021-03-02T09:00Z\n"},
-         "incidents.csv", 1, "resolved_at", "resolved_at is before opened_at"),
-        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
-          "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,5,-1\n"},
-         "test_runs.csv", 1, "tests_failed", "negative count"),
-        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
-          "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed,coverage\nr1,api,2021-03-01T10:00Z,5,0,87.5\n"},
-         "test_runs.csv", 1, "coverage", "outside 0..1 (it looks like a percentage"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success\nd1,api,production,2021-03-02T10:00Z,success\n"},
-         "deployments.csv", None, "finished_at", "id 'd1' appears 2 times with different content"),
+        (
+            {
+                "deployments.csv": "deployment_id,service,environment,status\nd1,api,production,success\n"
+            },
+            "deployments.csv",
+            None,
+            "finished_at",
+            "missing required column",
+        ),
+        (
+            {"deployments.csv": HEADER + "d1,api,production,2021-13-45T10:00,success\n"},
+            "deployments.csv",
+            1,
+            "finished_at",
+            "cannot read '2021-13-45T10:00' as a timestamp",
+        ),
+        (
+            {
+                "deployments.csv": HEADER
+                + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production,yesterday,success\n"
+            },
+            "deployments.csv",
+            2,
+            "finished_at",
+            "as a timestamp",
+        ),
+        (
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "incidents.csv": "incident_id,severity,opened_at,resolved_at\ni1,high,2021-03-02T10:00Z,2021-03-02T09:00Z\n",
+            },
+            "incidents.csv",
+            1,
+            "resolved_at",
+            "resolved_at is before opened_at",
+        ),
+        (
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,5,-1\n",
+            },
+            "test_runs.csv",
+            1,
+            "tests_failed",
+            "negative count",
+        ),
+        (
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed,coverage\nr1,api,2021-03-01T10:00Z,5,0,87.5\n",
+            },
+            "test_runs.csv",
+            1,
+            "coverage",
+            "outside 0..1 (it looks like a percentage",
+        ),
+        (
+            {
+                "deployments.csv": HEADER
+                + "d1,api,production,2021-03-01T10:00Z,success\nd1,api,production,2021-03-02T10:00Z,success\n"
+            },
+            "deployments.csv",
+            None,
+            "finished_at",
+            "id 'd1' appears 2 times with different content",
+        ),
         ({"deployments.csv": ""}, "deployments.csv", None, None, "empty file"),
-        ({"deployments.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, "deployments.csv", None, None, "binary"),
-        ({"deployments.csv": "deployment_id;service;environment;finished_at;status\nd1;api;production;2021-03-01T10:00Z;success\n"},
-         "deployments.csv", None, None, "semicolons as the delimiter"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,deployed-ish\n"},
-         "deployments.csv", 1, "status", "unknown status value 'deployed-ish'"),
-        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
-          "incidents.csv": "incident_id,severity,opened_at\ni1,P9,2021-03-02T10:00Z\n"},
-         "incidents.csv", 1, "severity", "severity_map"),
-        ({"deployments.csv": HEADER + "d1,,production,2021-03-01T10:00Z,success\n"},
-         "deployments.csv", 1, "service", "empty value in a required column"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success,extra\n"},
-         "deployments.csv", 1, None, "more fields than the header"),
-        ({"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production\n"},
-         "deployments.csv", 2, None, "row has 3 fields where the header has 5"),
-        ({"deployments.csv": b"deployment_id,service\n\xff\xfe,api\n"}, "deployments.csv", None, None, "not UTF-8"),
-        ({"deployments.csv": MINIMAL_DEPLOYMENTS,
-          "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,99999999999999999999999,0\n"},
-         "test_runs.csv", 1, "tests_passed", "too large for a count"),
-        ({"deployments.csv": HEADER + "d1,api,production,2300-03-01T10:00:00+08:00,success\n"},
-         "deployments.csv", 1, "finished_at", "as a timestamp"),
+        (
+            {"deployments.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"},
+            "deployments.csv",
+            None,
+            None,
+            "binary",
+        ),
+        (
+            {
+                "deployments.csv": "deployment_id;service;environment;finished_at;status\nd1;api;production;2021-03-01T10:00Z;success\n"
+            },
+            "deployments.csv",
+            None,
+            None,
+            "semicolons as the delimiter",
+        ),
+        (
+            {"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,deployed-ish\n"},
+            "deployments.csv",
+            1,
+            "status",
+            "unknown status value 'deployed-ish'",
+        ),
+        (
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "incidents.csv": "incident_id,severity,opened_at\ni1,P9,2021-03-02T10:00Z\n",
+            },
+            "incidents.csv",
+            1,
+            "severity",
+            "severity_map",
+        ),
+        (
+            {"deployments.csv": HEADER + "d1,,production,2021-03-01T10:00Z,success\n"},
+            "deployments.csv",
+            1,
+            "service",
+            "empty value in a required column",
+        ),
+        (
+            {"deployments.csv": HEADER + "d1,api,production,2021-03-01T10:00Z,success,extra\n"},
+            "deployments.csv",
+            1,
+            None,
+            "more fields than the header",
+        ),
+        (
+            {
+                "deployments.csv": HEADER
+                + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production\n"
+            },
+            "deployments.csv",
+            2,
+            None,
+            "row has 3 fields where the header has 5",
+        ),
+        (
+            {"deployments.csv": b"deployment_id,service\n\xff\xfe,api\n"},
+            "deployments.csv",
+            None,
+            None,
+            "not UTF-8",
+        ),
+        (
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,99999999999999999999999,0\n",
+            },
+            "test_runs.csv",
+            1,
+            "tests_passed",
+            "too large for a count",
+        ),
+        (
+            {"deployments.csv": HEADER + "d1,api,production,2300-03-01T10:00:00+08:00,success\n"},
+            "deployments.csv",
+            1,
+            "finished_at",
+            "as a timestamp",
+        ),
     ],
-    ids=["missing-column", "bad-timestamp", "bad-timestamp-row2", "resolved-before-opened", "negative-count",
-         "coverage-percent", "id-twice", "empty-file", "binary", "semicolons", "unknown-status",
-         "unknown-severity", "blank-required", "ragged-row", "short-row", "not-utf8", "huge-count", "year-2300"],
+    ids=[
+        "missing-column",
+        "bad-timestamp",
+        "bad-timestamp-row2",
+        "resolved-before-opened",
+        "negative-count",
+        "coverage-percent",
+        "id-twice",
+        "empty-file",
+        "binary",
+        "semicolons",
+        "unknown-status",
+        "unknown-severity",
+        "blank-required",
+        "ragged-row",
+        "short-row",
+        "not-utf8",
+        "huge-count",
+        "year-2300",
+    ],
 )
 def test_bad_input_is_named_precisely(write_folder, files, name, row, column, words):
     folder = write_folder(files)
@@ -161,28 +304,37 @@ def test_short_rows_are_named_with_their_field_counts_not_as_empty_values(write_
     """A row with too few fields is a short row, whichever reader met it (a quoted header
     skips the pyarrow reader); rows are numbered as everywhere else: blank lines not counted."""
     header = '"' + HEADER.strip().replace(",", '","') + '"\n' if quoted else HEADER
-    csv = (header + "d1,api,production,2021-03-01T10:00Z,success\n\n"
-           '"d2","api, the gateway",production\n'
-           "d3,api,production,2021-03-03T10:00Z,success\n"
-           "d4,api,production,2021-03-04T10:00Z\n")
+    csv = (
+        header + "d1,api,production,2021-03-01T10:00Z,success\n\n"
+        '"d2","api, the gateway",production\n'
+        "d3,api,production,2021-03-03T10:00Z,success\n"
+        "d4,api,production,2021-03-04T10:00Z\n"
+    )
     with pytest.raises(DataValidationError) as err:
         load(write_folder({"deployments.csv": csv}))
     assert err.value.rows == [2, 4] and err.value.column is None
-    assert str(err.value).endswith("deployments.csv, rows 2, 4: rows have 3 to 4 fields where the header has 5 "
-                                   "(a value missing, or a line break inside an unquoted value?)")
+    assert str(err.value).endswith(
+        "deployments.csv, rows 2, 4: rows have 3 to 4 fields where the header has 5 "
+        "(a value missing, or a line break inside an unquoted value?)"
+    )
 
 
 def test_empty_trailing_values_are_not_short_rows(write_folder):
-    csv = "deployment_id,service,environment,finished_at,status,kind\n" \
-          "d1,api,production,2021-03-01T10:00Z,success,\n" \
-          '"d2",api,production,2021-03-02T10:00Z,success,""\n' \
-          "d3,api,production,2021-03-03T10:00Z,success,hotfix\n"
+    csv = (
+        "deployment_id,service,environment,finished_at,status,kind\n"
+        "d1,api,production,2021-03-01T10:00Z,success,\n"
+        '"d2",api,production,2021-03-02T10:00Z,success,""\n'
+        "d3,api,production,2021-03-03T10:00Z,success,hotfix\n"
+    )
     ds = load(write_folder({"deployments.csv": csv}))
     assert list(ds.deployments["kind"]) == ["regular", "regular", "hotfix"]
 
 
 def test_more_fields_rows_are_numbered_without_blank_lines(write_folder):
-    csv = HEADER + "\nd1,api,production,2021-03-01T10:00Z,success\n\nd2,api,production,2021-03-02T10:00Z,success,x\n"
+    csv = (
+        HEADER
+        + "\nd1,api,production,2021-03-01T10:00Z,success\n\nd2,api,production,2021-03-02T10:00Z,success,x\n"
+    )
     with pytest.raises(DataValidationError, match="row 2: row has more fields than the header"):
         load(write_folder({"deployments.csv": csv}))
 
@@ -202,10 +354,19 @@ def test_csv_and_parquet_of_one_table_is_ambiguous(write_folder):
 
 
 def test_header_only_file_loads_as_empty_and_is_noted(write_folder):
-    ds = load(write_folder({"deployments.csv": MINIMAL_DEPLOYMENTS,
-                            "incidents.csv": "incident_id,severity,opened_at\n"}))
+    ds = load(
+        write_folder(
+            {
+                "deployments.csv": MINIMAL_DEPLOYMENTS,
+                "incidents.csv": "incident_id,severity,opened_at\n",
+            }
+        )
+    )
     assert len(ds.incidents) == 0
-    assert ((ds.quality["table"] == "incidents") & (ds.quality["rule"] == "file has a header but no rows")).any()
+    assert (
+        (ds.quality["table"] == "incidents")
+        & (ds.quality["rule"] == "file has a header but no rows")
+    ).any()
 
 
 def test_loading_does_not_modify_files(write_folder):
@@ -219,16 +380,21 @@ def test_an_all_empty_enumeration_column_takes_its_default_without_warnings(writ
     import warnings
 
     text = "deployment_id,service,environment,finished_at,status,kind\n" + "".join(
-        line + ",\n" for line in MINIMAL_DEPLOYMENTS.splitlines()[1:])
+        line + ",\n" for line in MINIMAL_DEPLOYMENTS.splitlines()[1:]
+    )
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # pandas: "'str' is not supported as a fill value for float64"
+        warnings.simplefilter(
+            "error"
+        )  # pandas: "'str' is not supported as a fill value for float64"
         ds = load(write_folder({"deployments.csv": text}))
     assert ds.deployments["kind"].tolist() == ["regular", "regular"]
     log = ds.quality.set_index("rule")["rows"]
     assert log["kind: empty values read as 'regular'"] == 2
 
 
-def test_columns_coerced_two_at_a_time_give_the_same_tables_log_and_first_error(monkeypatch, write_folder):
+def test_columns_coerced_two_at_a_time_give_the_same_tables_log_and_first_error(
+    monkeypatch, write_folder
+):
     from analytics.data import coerce
     from tests.conftest import SAMPLE_DIR
 
@@ -238,7 +404,9 @@ def test_columns_coerced_two_at_a_time_give_the_same_tables_log_and_first_error(
     for table in ("deployments", "changes", "incidents", "test_runs"):
         pd.testing.assert_frame_equal(threaded.table(table), one_by_one.table(table))
     pd.testing.assert_frame_equal(threaded.quality, one_by_one.quality)
-    bad = ("deployment_id,service,environment,finished_at,status\n"
-           "d1,api,production,not a time,nonsense\n")  # finished_at comes before status
+    bad = (
+        "deployment_id,service,environment,finished_at,status\n"
+        "d1,api,production,not a time,nonsense\n"
+    )  # finished_at comes before status
     with pytest.raises(DataValidationError, match="column finished_at"):
         load(write_folder({"deployments.csv": bad}))

@@ -25,17 +25,29 @@ def deployment_rows(draw):
     for i in range(n):
         when = draw(instants).replace(microsecond=0)
         offset = draw(st.sampled_from(OFFSETS))
-        status = draw(st.sampled_from(list(STATUSES) + ["SUCCESS", "Failed", "rolled back", "canceled"]))
+        status = draw(
+            st.sampled_from(list(STATUSES) + ["SUCCESS", "Failed", "rolled back", "canceled"])
+        )
         env = draw(st.sampled_from(["production", "Staging", "prod-eu"]))
-        service = draw(st.text(alphabet="abcdefghij-", min_size=1, max_size=8).filter(lambda s: s.strip("-")))
+        service = draw(
+            st.text(alphabet="abcdefghij-", min_size=1, max_size=8).filter(lambda s: s.strip("-"))
+        )
         rows.append(f"d{i},{service},{env},{when.isoformat()}{offset},{status}")
-    return "deployment_id,service,environment,finished_at,status\n" + "\n".join(rows) + ("\n" if rows else "")
+    return (
+        "deployment_id,service,environment,finished_at,status\n"
+        + "\n".join(rows)
+        + ("\n" if rows else "")
+    )
 
 
 def _coerce(text: str) -> pd.DataFrame:
-    raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False)
+    raw = pd.read_csv(
+        io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False
+    )
     raw.index = pd.RangeIndex(1, len(raw) + 1)
-    return coerce_table(raw, "deployments", ProgramConfig(timezone="Asia/Shanghai"), QualityLog(), "deployments.csv")
+    return coerce_table(
+        raw, "deployments", ProgramConfig(timezone="Asia/Shanghai"), QualityLog(), "deployments.csv"
+    )
 
 
 @SETTINGS
@@ -52,7 +64,9 @@ def test_random_valid_tables_load(text):
 @given(deployment_rows(), st.data())
 def test_random_corruptions_raise_only_data_validation_error(text, data):
     lines = text.splitlines()
-    kind = data.draw(st.sampled_from(["cell", "drop_column", "truncate", "garbage_timestamp", "bad_status"]))
+    kind = data.draw(
+        st.sampled_from(["cell", "drop_column", "truncate", "garbage_timestamp", "bad_status"])
+    )
     if kind == "drop_column":
         col = data.draw(st.integers(0, 4))
         lines = [",".join(p for j, p in enumerate(line.split(",")) if j != col) for line in lines]
@@ -68,7 +82,14 @@ def test_random_corruptions_raise_only_data_validation_error(text, data):
             parts[4] = data.draw(st.text(alphabet="xyzqw", min_size=1, max_size=6))
         else:
             col = data.draw(st.integers(0, 4))
-            parts[col] = data.draw(st.text(alphabet=st.characters(blacklist_characters=",\n\r\"", blacklist_categories=("Cs",)), max_size=10))
+            parts[col] = data.draw(
+                st.text(
+                    alphabet=st.characters(
+                        blacklist_characters=',\n\r"', blacklist_categories=("Cs",)
+                    ),
+                    max_size=10,
+                )
+            )
         lines[row] = ",".join(parts)
     try:
         _coerce("\n".join(lines) + "\n")
@@ -78,12 +99,17 @@ def test_random_corruptions_raise_only_data_validation_error(text, data):
 
 
 @SETTINGS
-@given(deployment_rows(), st.sampled_from(["Asia/Kolkata", "America/New_York", "UTC", "Pacific/Chatham"]))
+@given(
+    deployment_rows(),
+    st.sampled_from(["Asia/Kolkata", "America/New_York", "UTC", "Pacific/Chatham"]),
+)
 def test_rewriting_offsets_keeps_instants(text, zone):
     """The same instants written with another zone's offsets load to the same UTC values."""
     first = _coerce(text)
     again = first.copy()
     again["finished_at"] = [t.tz_convert(zone).isoformat() for t in first["finished_at"]]
-    rewritten = again[["deployment_id", "service", "environment", "finished_at", "status"]].to_csv(index=False)
+    rewritten = again[["deployment_id", "service", "environment", "finished_at", "status"]].to_csv(
+        index=False
+    )
     second = _coerce(rewritten)
     assert list(second["finished_at"]) == list(first["finished_at"])

@@ -26,8 +26,19 @@ from analytics.metrics import (
 )
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-COLUMNS = ["period_start", "service", "severity", "metric", "value", "unit", "n", "median", "p90",
-           "mean", "n_censored"]
+COLUMNS = [
+    "period_start",
+    "service",
+    "severity",
+    "metric",
+    "value",
+    "unit",
+    "n",
+    "median",
+    "p90",
+    "mean",
+    "n_censored",
+]
 KEY = ["period_start", "service", "severity", "metric"]
 RATES = ["change_failure_rate", "rework_rate", "unit_test_pass_rate", "test_coverage"]
 T0 = pd.Timestamp("2021-03-01T00:00:00Z")
@@ -60,30 +71,53 @@ def service_rows(draw, service: str, clip: bool = False) -> dict[str, list[dict]
     """Rows of all four tables for one service; ``clip`` keeps every time within the span."""
     minute = st.integers(0, SPAN_MIN)
     end = (lambda m: min(m, SPAN_MIN)) if clip else (lambda m: m)
-    deps = [{"deployment_id": f"{service}-d{i}", "service": service,
-             "environment": draw(st.sampled_from(["production", "production", "staging"])),
-             "finished_at": at(draw(minute)), "status": draw(st.sampled_from(STATUSES)),
-             "kind": draw(st.sampled_from(KINDS))}
-            for i in range(draw(st.integers(0, 8)))]
+    deps = [
+        {
+            "deployment_id": f"{service}-d{i}",
+            "service": service,
+            "environment": draw(st.sampled_from(["production", "production", "staging"])),
+            "finished_at": at(draw(minute)),
+            "status": draw(st.sampled_from(STATUSES)),
+            "kind": draw(st.sampled_from(KINDS)),
+        }
+        for i in range(draw(st.integers(0, 8)))
+    ]
     dep_ids = [d["deployment_id"] for d in deps] or [None]
     incidents = []
     for i in range(draw(st.integers(0, 5))):
         opened = draw(minute)
         length = draw(st.one_of(st.none(), st.integers(0, 3000)))
-        incidents.append({
-            "incident_id": f"{service}-i{i}", "severity": draw(st.sampled_from(SEVERITIES)),
-            "opened_at": at(opened), "service": service,
-            "resolved_at": None if length is None else at(end(opened + length)),
-            "impact_started_at": at(max(0, opened - draw(st.integers(0, 90)))) if draw(st.booleans()) else None,
-            "caused_by_deployment_id": draw(st.sampled_from(dep_ids)) if draw(st.booleans()) else None,
-        })
-    changes = [{"change_id": f"{service}-c{i}", "service": service, "committed_at": at(draw(minute))}
-               for i in range(draw(st.integers(0, 6)))]
-    runs = [{"run_id": f"{service}-r{i}", "service": service, "finished_at": at(draw(minute)),
-             "tests_passed": draw(st.integers(0, 50)), "tests_failed": draw(st.integers(0, 5)),
-             "suite": draw(st.sampled_from(["unit", "unit", "integration"])),
-             "coverage": draw(st.one_of(st.none(), st.floats(0, 1)))}
-            for i in range(draw(st.integers(0, 4)))]
+        incidents.append(
+            {
+                "incident_id": f"{service}-i{i}",
+                "severity": draw(st.sampled_from(SEVERITIES)),
+                "opened_at": at(opened),
+                "service": service,
+                "resolved_at": None if length is None else at(end(opened + length)),
+                "impact_started_at": at(max(0, opened - draw(st.integers(0, 90))))
+                if draw(st.booleans())
+                else None,
+                "caused_by_deployment_id": draw(st.sampled_from(dep_ids))
+                if draw(st.booleans())
+                else None,
+            }
+        )
+    changes = [
+        {"change_id": f"{service}-c{i}", "service": service, "committed_at": at(draw(minute))}
+        for i in range(draw(st.integers(0, 6)))
+    ]
+    runs = [
+        {
+            "run_id": f"{service}-r{i}",
+            "service": service,
+            "finished_at": at(draw(minute)),
+            "tests_passed": draw(st.integers(0, 50)),
+            "tests_failed": draw(st.integers(0, 5)),
+            "suite": draw(st.sampled_from(["unit", "unit", "integration"])),
+            "coverage": draw(st.one_of(st.none(), st.floats(0, 1))),
+        }
+        for i in range(draw(st.integers(0, 4)))
+    ]
     return {"deployments": deps, "incidents": incidents, "changes": changes, "test_runs": runs}
 
 
@@ -99,16 +133,38 @@ PROPERTY = settings(max_examples=10, deadline=None, suppress_health_check=[Healt
 # ---------------------------------------------------------------- contract
 @pytest.fixture(scope="module")
 def small() -> Dataset:
-    incidents = canonical("incidents", [
-        {"incident_id": "i1", "severity": "high", "opened_at": at(60), "resolved_at": at(120), "service": "api"},
-        {"incident_id": "i2", "severity": "low", "opened_at": at(90), "resolved_at": at(200)},
-    ])
-    deployments = canonical("deployments", [
-        {"deployment_id": "d1", "service": "api", "environment": "production", "finished_at": at(0),
-         "status": "success"},
-        {"deployment_id": "d2", "service": "web", "environment": "production",
-         "finished_at": at(70 * 24 * 60), "status": "success"},
-    ])
+    incidents = canonical(
+        "incidents",
+        [
+            {
+                "incident_id": "i1",
+                "severity": "high",
+                "opened_at": at(60),
+                "resolved_at": at(120),
+                "service": "api",
+            },
+            {"incident_id": "i2", "severity": "low", "opened_at": at(90), "resolved_at": at(200)},
+        ],
+    )
+    deployments = canonical(
+        "deployments",
+        [
+            {
+                "deployment_id": "d1",
+                "service": "api",
+                "environment": "production",
+                "finished_at": at(0),
+                "status": "success",
+            },
+            {
+                "deployment_id": "d2",
+                "service": "web",
+                "environment": "production",
+                "finished_at": at(70 * 24 * 60),
+                "status": "success",
+            },
+        ],
+    )
     return Dataset.from_tables({"incidents": incidents, "deployments": deployments})
 
 
@@ -146,7 +202,9 @@ def test_by_service_lists_every_service_and_unassigned_incidents(small):
     assert low["service"].tolist() == ["(unassigned)"]
     api = table[(table["service"] == "api") & (table["metric"] == "production_releases")]
     assert api["value"].tolist() == [1.0, 0.0, 0.0]
-    unassigned = table[(table["service"] == "(unassigned)") & (table["metric"] == "production_releases")]
+    unassigned = table[
+        (table["service"] == "(unassigned)") & (table["metric"] == "production_releases")
+    ]
     assert unassigned["value"].isna().all()  # it has no deployments at all
 
 
@@ -160,17 +218,22 @@ def test_services_filter_and_bad_arguments(small):
 
 
 def test_cli_prints_the_table(write_folder, capsys):
-    folder = write_folder({
-        "deployments.csv": "deployment_id,service,environment,finished_at,status\n"
-                           "d1,api,production,2021-03-01T10:00:00+08:00,success\n"
-                           "d2,api,staging,2021-04-02T11:00:00+08:00,failed\n",
-        "program.yml": "timezone: Asia/Shanghai\n",
-    })
+    folder = write_folder(
+        {
+            "deployments.csv": "deployment_id,service,environment,finished_at,status\n"
+            "d1,api,production,2021-03-01T10:00:00+08:00,success\n"
+            "d2,api,staging,2021-04-02T11:00:00+08:00,failed\n",
+            "program.yml": "timezone: Asia/Shanghai\n",
+        }
+    )
     assert main(["metrics", str(folder), "--format", "csv"]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(out.columns) == COLUMNS
     assert set(out["period_start"]) == {"2021-03-01", "2021-04-01"}
-    assert main(["metrics", str(folder), "--freq", "week", "--preset", "devlake", "--by", "service"]) == 0
+    assert (
+        main(["metrics", str(folder), "--freq", "week", "--preset", "devlake", "--by", "service"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "definitions devlake, time zone UTC, weeks start monday" in text
     assert main(["metrics", str(folder / "missing")]) == 2
@@ -178,9 +241,13 @@ def test_cli_prints_the_table(write_folder, capsys):
 
 # ---------------------------------------------------------------- properties
 @PROPERTY
-@given(parts=st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True).flatmap(
-    lambda names: st.tuples(*[service_rows(n) for n in names])), tz=TZS,
-    preset=st.sampled_from(["default", "fourkeys", "devlake"]))
+@given(
+    parts=st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True).flatmap(
+        lambda names: st.tuples(*[service_rows(n) for n in names])
+    ),
+    tz=TZS,
+    preset=st.sampled_from(["default", "fourkeys", "devlake"]),
+)
 def test_rates_are_shares_and_inputs_are_never_modified(parts, tz, preset):
     ds = build(list(parts), tz)
     before = {t: ds.table(t).copy(deep=True) for t in TABLE_NAMES}
@@ -190,19 +257,29 @@ def test_rates_are_shares_and_inputs_are_never_modified(parts, tz, preset):
     for t in TABLE_NAMES:
         pd.testing.assert_frame_equal(ds.table(t), before[t])
     assert (table["n"] >= 0).all() and (table["n_censored"] <= table["n"]).all()
-    rates = table[table["metric"].isin(RATES if preset == "default" else RATES[1:])]["value"].dropna()
+    rates = table[table["metric"].isin(RATES if preset == "default" else RATES[1:])][
+        "value"
+    ].dropna()
     assert ((rates >= 0) & (rates <= 1)).all()
 
 
 @PROPERTY
-@given(parts=service_rows("a"), tz=TZS, preset=st.sampled_from(["default", "fourkeys", "devlake"]),
-       shift_min=st.integers(-200_000, 200_000))
+@given(
+    parts=service_rows("a"),
+    tz=TZS,
+    preset=st.sampled_from(["default", "fourkeys", "devlake"]),
+    shift_min=st.integers(-200_000, 200_000),
+)
 def test_shifting_every_timestamp_leaves_durations_unchanged(parts, tz, preset, shift_min):
     ds = build([parts], tz)
     shift = pd.Timedelta(minutes=shift_min)
-    moved = Dataset.from_tables({t: _shifted(ds.table(t), shift) for t in TABLE_NAMES}, config=ds.config)
-    for fn, key, value in ((lead_times, "change_id", "lead_time_hours"),
-                           (restore_times, "incident_id", "restore_hours")):
+    moved = Dataset.from_tables(
+        {t: _shifted(ds.table(t), shift) for t in TABLE_NAMES}, config=ds.config
+    )
+    for fn, key, value in (
+        (lead_times, "change_id", "lead_time_hours"),
+        (restore_times, "incident_id", "restore_hours"),
+    ):
         a = fn(ds, preset=preset).set_index(key)[value].sort_index()
         b = fn(moved, preset=preset).set_index(key)[value].sort_index()
         pd.testing.assert_series_equal(a, b, rtol=1e-9)
@@ -220,9 +297,17 @@ def _shifted(frame: pd.DataFrame, delta: pd.Timedelta) -> pd.DataFrame:
 @given(a=service_rows("a", clip=True), b=service_rows("b", clip=True), tz=TZS)
 def test_an_unrelated_service_leaves_another_services_metrics_unchanged(a, b, tz):
     # Anchor service a's span (first and last instant), so b can only add rows inside it.
-    anchors = [{"deployment_id": f"a-anchor{i}", "service": "a", "environment": "staging",
-                "finished_at": at(m), "status": "success", "kind": "regular"}
-               for i, m in enumerate((0, SPAN_MIN))]
+    anchors = [
+        {
+            "deployment_id": f"a-anchor{i}",
+            "service": "a",
+            "environment": "staging",
+            "finished_at": at(m),
+            "status": "success",
+            "kind": "regular",
+        }
+        for i, m in enumerate((0, SPAN_MIN))
+    ]
     a = {**a, "deployments": a["deployments"] + anchors}
     alone = metric_table(build([a], tz), freq="week", by="service")
     both = metric_table(build([a, b], tz), freq="week", by="service")
@@ -231,7 +316,9 @@ def test_an_unrelated_service_leaves_another_services_metrics_unchanged(a, b, tz
 
 
 # ---------------------------------------------------------------- the bundled sample
-@pytest.mark.skipif(not (SAMPLE / "deployments.csv").exists(), reason="data/sample not generated yet")
+@pytest.mark.skipif(
+    not (SAMPLE / "deployments.csv").exists(), reason="data/sample not generated yet"
+)
 def test_sample_shows_the_programs_claims_after_and_not_before():
     from analytics.data.load import load
 
@@ -239,17 +326,21 @@ def test_sample_shows_the_programs_claims_after_and_not_before():
     months = table["period_start"].dt.strftime("%Y-%m")
 
     def values(metric: str, period: list[str], severity: str = "all") -> pd.Series:
-        rows = table[(table["metric"] == metric) & months.isin(period) & (table["severity"] == severity)]
+        rows = table[
+            (table["metric"] == metric) & months.isin(period) & (table["severity"] == severity)
+        ]
         assert len(rows) == len(period)
         return rows["value"]
 
     after = ["2021-09", "2021-10", "2021-11", "2021-12"]
     baseline = ["2020-10", "2020-11", "2020-12"]
-    claims = [("delivery_throughput_per_day", lambda v: v >= 6, "all"),
-              ("production_releases", lambda v: v >= 18, "all"),
-              ("time_to_restore_hours", lambda v: v < 1, "critical"),
-              ("unit_test_pass_rate", lambda v: v == 1.0, "all"),
-              ("test_coverage", lambda v: v >= 0.95, "all")]
+    claims = [
+        ("delivery_throughput_per_day", lambda v: v >= 6, "all"),
+        ("production_releases", lambda v: v >= 18, "all"),
+        ("time_to_restore_hours", lambda v: v < 1, "critical"),
+        ("unit_test_pass_rate", lambda v: v == 1.0, "all"),
+        ("test_coverage", lambda v: v >= 0.95, "all"),
+    ]
     for metric, holds, severity in claims:
         assert holds(values(metric, after, severity)).all(), metric
         assert not holds(values(metric, baseline, severity)).any(), metric

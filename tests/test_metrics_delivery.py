@@ -43,8 +43,12 @@ SHANGHAI_RUNS = """
 
 @pytest.fixture(scope="module")
 def shanghai() -> Dataset:
-    return make_dataset("Asia/Shanghai", deployments=SHANGHAI_DEPLOYMENTS, changes=SHANGHAI_CHANGES,
-                        test_runs=SHANGHAI_RUNS)
+    return make_dataset(
+        "Asia/Shanghai",
+        deployments=SHANGHAI_DEPLOYMENTS,
+        changes=SHANGHAI_CHANGES,
+        test_runs=SHANGHAI_RUNS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,28 +81,44 @@ def test_counts_are_hand_computed(shanghai_table, metric, period, value, n):
     assert row["n"] == n
 
 
-@pytest.mark.parametrize("metric", ["delivery_throughput_per_day", "production_releases",
-                                    "deployment_frequency_per_day", "deployment_days_per_week",
-                                    "lead_time_hours"])
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "delivery_throughput_per_day",
+        "production_releases",
+        "deployment_frequency_per_day",
+        "deployment_days_per_week",
+        "lead_time_hours",
+    ],
+)
 def test_period_outside_the_deployments_span_has_no_data(shanghai_table, metric):
     row = cell(shanghai_table, metric, "2021-02-01")
     assert pd.isna(row["value"]) and row["n"] == 0
 
 
 def test_units_follow_the_catalog_and_releases_name_the_period(shanghai, shanghai_table):
-    assert cell(shanghai_table, "delivery_throughput_per_day", "2021-03-01")["unit"] == "deployments/day"
+    assert (
+        cell(shanghai_table, "delivery_throughput_per_day", "2021-03-01")["unit"]
+        == "deployments/day"
+    )
     assert cell(shanghai_table, "production_releases", "2021-03-01")["unit"] == "releases/month"
     weekly = metric_table(shanghai, freq="week")
     assert set(weekly.loc[weekly["metric"] == "production_releases", "unit"]) == {"releases/week"}
 
 
 def test_absent_deployments_table_gives_no_data_not_zero():
-    ds = make_dataset(test_runs="""
+    ds = make_dataset(
+        test_runs="""
         run_id,service,finished_at,tests_passed,tests_failed
         r1,api,2021-03-01T10:00:00Z,5,0
-    """)
+    """
+    )
     table = metric_table(ds)
-    for metric in ("delivery_throughput_per_day", "production_releases", "deployment_days_per_week"):
+    for metric in (
+        "delivery_throughput_per_day",
+        "production_releases",
+        "deployment_days_per_week",
+    ):
         row = cell(table, metric, "2021-03-01")
         assert pd.isna(row["value"]) and row["n"] == 0
 
@@ -120,7 +140,9 @@ def test_lead_time_is_grouped_by_the_deployments_period(shanghai_table):
     assert march["value"] == march["median"] == pytest.approx(4.0)
     assert march["p90"] == pytest.approx(4 + 0.8 * 1)
     assert march["mean"] == pytest.approx((4 + 5 + c3) / 3)
-    april = cell(shanghai_table, "lead_time_hours", "2021-04-01")  # c4 12 h (committed in March), c6 0 h
+    april = cell(
+        shanghai_table, "lead_time_hours", "2021-04-01"
+    )  # c4 12 h (committed in March), c6 0 h
     assert april["n"] == 2 and april["value"] == pytest.approx(6.0)
 
 
@@ -130,7 +152,9 @@ def test_fourkeys_uses_utc_months_truncated_minutes_and_drops_zero(shanghai):
     assert cell(table, "production_releases", "2021-02-01")["value"] == 1
     assert cell(table, "production_releases", "2021-03-01")["value"] == 2
     assert cell(table, "production_releases", "2021-04-01")["value"] == 0
-    march = cell(table, "lead_time_hours", "2021-03-01")  # 300, 179 (truncated), 720 min; c6's 0 dropped
+    march = cell(
+        table, "lead_time_hours", "2021-03-01"
+    )  # 300, 179 (truncated), 720 min; c6's 0 dropped
     assert march["n"] == 3
     assert march["median"] == pytest.approx(300 / 60)
     assert march["mean"] == pytest.approx((300 + 179 + 720) / 3 / 60)
@@ -151,7 +175,8 @@ def test_devlake_pr_cycle_time_is_ceiled_and_uses_authored_opened_merged():
             c,api,2021-03-01T09:00:00Z,,,,d1
             d,api,2021-03-01T20:00:00Z,,2021-03-01T21:00:00Z,2021-03-02T09:00:00Z,d2
             e,api,2021-03-03T10:30:00Z,2021-03-03T10:00:20Z,2021-03-03T11:00:00Z,2021-03-03T12:00:20Z,d3
-        """)
+        """,
+    )
     lt = lead_times(ds, preset="devlake").set_index("change_id")["lead_time_hours"]
     assert lt["a"] == pytest.approx(181 / 60)  # authored 10:00 -> deployed 13:00:30, ceil'd
     assert lt["b"] == pytest.approx(121 / 60)  # authored after the PR opened: start at PR opened
@@ -172,9 +197,14 @@ def test_devlake_lead_time_median_is_the_lower_middle_value():
             change_id,service,committed_at
             a,api,2021-03-10T11:00:00Z
             b,api,2021-03-10T09:00:00Z
-        """)
-    assert cell(metric_table(ds, preset="devlake"), "lead_time_hours", "2021-03-01")["median"] == 1.0
-    assert cell(metric_table(ds, preset="fourkeys"), "lead_time_hours", "2021-03-01")["median"] == 2.0
+        """,
+    )
+    assert (
+        cell(metric_table(ds, preset="devlake"), "lead_time_hours", "2021-03-01")["median"] == 1.0
+    )
+    assert (
+        cell(metric_table(ds, preset="fourkeys"), "lead_time_hours", "2021-03-01")["median"] == 2.0
+    )
 
 
 LONDON_DEPLOYMENTS = """
@@ -199,10 +229,13 @@ def test_europe_london_days_across_both_dst_changes():
     assert cell(daily, "deployment_days_per_week", "2021-10-31")["value"] == 7.0
 
 
-@pytest.mark.parametrize(("week_start", "counts"), [
-    ("monday", {"2021-03-22": 2, "2021-03-29": 1}),
-    ("sunday", {"2021-03-21": 1, "2021-03-28": 2}),
-])
+@pytest.mark.parametrize(
+    ("week_start", "counts"),
+    [
+        ("monday", {"2021-03-22": 2, "2021-03-29": 1}),
+        ("sunday", {"2021-03-21": 1, "2021-03-28": 2}),
+    ],
+)
 def test_weeks_start_on_the_configured_day_in_local_time(week_start, counts):
     ds = make_dataset("Europe/London", week_start, deployments=LONDON_DEPLOYMENTS)
     weekly = metric_table(ds, freq="week")
@@ -219,16 +252,20 @@ def test_shanghai_puts_the_same_instants_in_other_days_and_months():
 
 def _daily_deployments(days: pd.DatetimeIndex) -> Dataset:
     text = "deployment_id,service,environment,finished_at,status\n" + "".join(
-        f"d{i},api,production,{d:%Y-%m-%d}T12:00:00Z,success\n" for i, d in enumerate(days))
+        f"d{i},api,production,{d:%Y-%m-%d}T12:00:00Z,success\n" for i, d in enumerate(days)
+    )
     return make_dataset(deployments=text)
 
 
-@pytest.mark.parametrize(("days", "fourkeys", "devlake"), [
-    (pd.date_range("2021-01-01", "2021-06-30", freq="D"), "Daily", "elite"),
-    (pd.bdate_range("2021-01-01", "2021-06-30"), "Daily", "high"),
-    (pd.date_range("2021-01-04", "2021-06-30", freq="14D"), "Monthly", "medium"),
-    (pd.DatetimeIndex(["2021-01-04", "2021-06-30"]), "Yearly", "low"),
-])
+@pytest.mark.parametrize(
+    ("days", "fourkeys", "devlake"),
+    [
+        (pd.date_range("2021-01-01", "2021-06-30", freq="D"), "Daily", "elite"),
+        (pd.bdate_range("2021-01-01", "2021-06-30"), "Daily", "high"),
+        (pd.date_range("2021-01-04", "2021-06-30", freq="14D"), "Monthly", "medium"),
+        (pd.DatetimeIndex(["2021-01-04", "2021-06-30"]), "Yearly", "low"),
+    ],
+)
 def test_deployment_frequency_buckets_of_the_peers(days, fourkeys, devlake):
     ds = _daily_deployments(days)
     assert deployment_frequency_band(ds, "fourkeys", end="2021-06-30") == fourkeys

@@ -53,7 +53,9 @@ def test_coverage_is_the_last_covered_run_per_service_averaged(table):
 
 def test_quality_by_service(runs):
     by = metric_table(runs, by="service")
-    assert cell(by, "unit_test_pass_rate", "2021-03-01", service="api")["value"] == pytest.approx(240 / 250)
+    assert cell(by, "unit_test_pass_rate", "2021-03-01", service="api")["value"] == pytest.approx(
+        240 / 250
+    )
     assert cell(by, "test_coverage", "2021-03-01", service="web")["value"] == pytest.approx(0.90)
 
 
@@ -64,7 +66,10 @@ def test_per_run_and_per_period_helpers(runs):
     assert totals.loc[pd.Timestamp("2021-03-01"), "runs"] == 5
     assert totals.loc[pd.Timestamp("2021-03-01"), "tests_failed"] == 15
     cov = coverage_by_service(runs)
-    assert cov[["service", "run_id", "coverage"]].values.tolist() == [["api", "r2", 0.6], ["web", "r5", 0.9]]
+    assert cov[["service", "run_id", "coverage"]].values.tolist() == [
+        ["api", "r2", 0.6],
+        ["web", "r5", 0.9],
+    ]
 
 
 def test_weekly_coverage_takes_the_last_run_of_each_week(runs):

@@ -54,11 +54,14 @@ def failure_tables(failures) -> dict[str, pd.DataFrame]:
     return {p: metric_table(failures, preset=p) for p in ("default", "fourkeys", "devlake")}
 
 
-@pytest.mark.parametrize(("preset", "cfr", "n"), [
-    ("default", 4 / 8, 8),  # p1 p3 p4 p6 of the 8 non-cancelled production deployments
-    ("fourkeys", 2 / 6, 6),  # two incident rows / six successful production deployments
-    ("devlake", 1 / 6, 6),  # one deployment with an incident / six
-])
+@pytest.mark.parametrize(
+    ("preset", "cfr", "n"),
+    [
+        ("default", 4 / 8, 8),  # p1 p3 p4 p6 of the 8 non-cancelled production deployments
+        ("fourkeys", 2 / 6, 6),  # two incident rows / six successful production deployments
+        ("devlake", 1 / 6, 6),  # one deployment with an incident / six
+    ],
+)
 def test_change_failure_rate_per_preset(failure_tables, preset, cfr, n):
     row = cell(failure_tables[preset], "change_failure_rate", "2021-03-01")
     assert row["value"] == pytest.approx(cfr)
@@ -79,25 +82,42 @@ TWO_ON_ONE = """
 """
 
 
-@pytest.mark.parametrize(("preset", "cfr"), [("default", 1 / 3), ("fourkeys", 2 / 3), ("devlake", 1 / 3)])
+@pytest.mark.parametrize(
+    ("preset", "cfr"), [("default", 1 / 3), ("fourkeys", 2 / 3), ("devlake", 1 / 3)]
+)
 def test_two_incidents_on_one_deployment(preset, cfr):
-    ds = make_dataset(deployments=TWO_ON_ONE, incidents="""
+    ds = make_dataset(
+        deployments=TWO_ON_ONE,
+        incidents="""
         incident_id,severity,opened_at,resolved_at,service
         x,high,2021-03-05T11:00:00Z,2021-03-05T12:00:00Z,api
         y,low,2021-03-05T15:00:00Z,2021-03-05T16:00:00Z,api
-    """)
-    assert cell(metric_table(ds, preset=preset), "change_failure_rate", "2021-03-01")["value"] == pytest.approx(cfr)
+    """,
+    )
+    assert cell(metric_table(ds, preset=preset), "change_failure_rate", "2021-03-01")[
+        "value"
+    ] == pytest.approx(cfr)
 
 
 def test_fourkeys_rate_can_exceed_one():
-    ds = make_dataset(deployments=TWO_ON_ONE.replace("b,api", "b,web").replace("c,api", "c,web"), incidents="""
+    ds = make_dataset(
+        deployments=TWO_ON_ONE.replace("b,api", "b,web").replace("c,api", "c,web"),
+        incidents="""
         incident_id,severity,opened_at,service
         x,high,2021-03-01T11:00:00Z,api
         y,high,2021-03-01T12:00:00Z,api
         z,high,2021-03-01T13:00:00Z,api
-    """)
-    assert cell(metric_table(ds, preset="fourkeys", by="service"), "change_failure_rate", "2021-03-01",
-                service="api")["value"] == 3.0
+    """,
+    )
+    assert (
+        cell(
+            metric_table(ds, preset="fourkeys", by="service"),
+            "change_failure_rate",
+            "2021-03-01",
+            service="api",
+        )["value"]
+        == 3.0
+    )
 
 
 # a1 0.5 h; a2 zero length; a3 3 h from impact start (2 h from opened); a4 open until the
@@ -119,8 +139,16 @@ def incidents() -> Dataset:
 
 def test_restore_times_censor_open_incidents_at_the_latest_timestamp(incidents):
     rt = restore_times(incidents).set_index("incident_id")
-    assert rt["restore_hours"].to_dict() == pytest.approx({"a1": 0.5, "a2": 0.0, "a3": 3.0, "a4": 28.75, "a5": 4.75})
-    assert rt["censored"].to_dict() == {"a1": False, "a2": False, "a3": False, "a4": True, "a5": False}
+    assert rt["restore_hours"].to_dict() == pytest.approx(
+        {"a1": 0.5, "a2": 0.0, "a3": 3.0, "a4": 28.75, "a5": 4.75}
+    )
+    assert rt["censored"].to_dict() == {
+        "a1": False,
+        "a2": False,
+        "a3": False,
+        "a4": True,
+        "a5": False,
+    }
 
 
 def test_restore_times_as_of_an_earlier_moment(incidents):
@@ -147,8 +175,12 @@ def incident_tables(incidents) -> dict[str, pd.DataFrame]:
     return {p: metric_table(incidents, preset=p) for p in ("default", "fourkeys", "devlake")}
 
 
-@pytest.mark.parametrize(("preset", "severity", "value", "n", "median", "p90", "mean", "n_censored"), RESTORE)
-def test_time_to_restore(incident_tables, preset, severity, value, n, median, p90, mean, n_censored):
+@pytest.mark.parametrize(
+    ("preset", "severity", "value", "n", "median", "p90", "mean", "n_censored"), RESTORE
+)
+def test_time_to_restore(
+    incident_tables, preset, severity, value, n, median, p90, mean, n_censored
+):
     row = cell(incident_tables[preset], "time_to_restore_hours", "2021-03-01", severity)
     got = row[["value", "n", "median", "p90", "mean", "n_censored"]].to_numpy(float)
     np.testing.assert_allclose(got, [value, n, median, p90, mean, n_censored], equal_nan=True)
@@ -162,29 +194,42 @@ def test_time_to_restore_has_a_row_per_severity_present(incident_tables):
 
 
 def test_a_single_incident():
-    ds = make_dataset(incidents="""
+    ds = make_dataset(
+        incidents="""
         incident_id,severity,opened_at,resolved_at
         z,medium,2021-03-01T10:00:00Z,2021-03-01T11:15:00Z
-    """)
+    """
+    )
     row = cell(metric_table(ds), "time_to_restore_hours", "2021-03-01", "medium")
-    assert (row["value"], row["median"], row["p90"], row["mean"], row["n"]) == (1.25, 1.25, 1.25, 1.25, 1)
+    assert (row["value"], row["median"], row["p90"], row["mean"], row["n"]) == (
+        1.25,
+        1.25,
+        1.25,
+        1.25,
+        1,
+    )
 
 
 def test_zero_length_incidents_give_zero_not_missing():
-    ds = make_dataset(incidents="""
+    ds = make_dataset(
+        incidents="""
         incident_id,severity,opened_at,resolved_at
         z1,low,2021-03-01T10:00:00Z,2021-03-01T10:00:00Z
         z2,low,2021-03-02T10:00:00Z,2021-03-02T10:00:00Z
-    """)
+    """
+    )
     row = cell(metric_table(ds), "time_to_restore_hours", "2021-03-01")
     assert (row["value"], row["median"], row["n"]) == (0.0, 0.0, 2)
 
 
 def test_incidents_are_bucketed_by_the_local_day_they_opened():
-    ds = make_dataset("Asia/Shanghai", incidents="""
+    ds = make_dataset(
+        "Asia/Shanghai",
+        incidents="""
         incident_id,severity,opened_at,resolved_at
         n1,high,2021-03-31T16:30:00Z,2021-03-31T17:30:00Z
-    """)
+    """,
+    )
     assert cell(metric_table(ds), "time_to_restore_hours", "2021-04-01")["n"] == 1
 
 

@@ -38,15 +38,23 @@ def test_thin_no_functions_no_path_hacks_no_silenced_warnings(path):
     for cell in code:
         source = "".join(cell["source"])
         tree = ast.parse(source)
-        assert not any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef)
-                       for n in ast.walk(tree)), f"{path.name}: logic belongs in analytics/"
-        assert "sys.path" not in source and "filterwarnings" not in source and "simplefilter" not in source
+        assert not any(
+            isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef)
+            for n in ast.walk(tree)
+        ), f"{path.name}: logic belongs in analytics/"
+        assert (
+            "sys.path" not in source
+            and "filterwarnings" not in source
+            and "simplefilter" not in source
+        )
 
 
 def _parameter_lines(path) -> list[str]:
     _, code = _cells(path)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters', expected exactly 1"
+    assert len(tagged) == 1, (
+        f"{path.name}: {len(tagged)} cells tagged 'parameters', expected exactly 1"
+    )
     assert code[0] is tagged[0], f"{path.name}: the parameters cell must be the first code cell"
     return "".join(tagged[0]["source"]).splitlines()
 
@@ -64,7 +72,9 @@ def test_every_notebook_has_one_typed_commented_parameters_cell(path):
     for cell in code[1:]:
         for node in ast.walk(ast.parse("".join(cell["source"]))):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                assert node.id not in names, f"{path.name}: a later cell overwrites parameter {node.id}"
+                assert node.id not in names, (
+                    f"{path.name}: a later cell overwrites parameter {node.id}"
+                )
 
 
 @pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.name)
@@ -91,6 +101,10 @@ def test_nbstripout_finds_nothing_to_strip():
     import sys
 
     paths = [str(p) for p in ALL_NOTEBOOKS]
-    proc = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *paths],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbstripout", "--verify", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -42,7 +42,10 @@ def test_a_file_is_not_taken_for_a_folder_above(repo, monkeypatch):
 def test_start_replaces_the_current_folder(repo, monkeypatch):
     monkeypatch.chdir(repo / "data")
     assert find_data_dir("data/sample", start=repo) == repo / "data" / "sample"
-    assert find_data_dir("data/sample", start=repo / "notebooks" / "reports") == (repo / "data" / "sample").resolve()
+    assert (
+        find_data_dir("data/sample", start=repo / "notebooks" / "reports")
+        == (repo / "data" / "sample").resolve()
+    )
 
 
 def test_not_found_names_the_path_and_where_it_looked(repo, monkeypatch):
@@ -73,9 +76,14 @@ def test_explore_notebook_runs_from_the_repo_root_and_from_its_folder(folder, tm
     from tests.conftest import REPO
 
     out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(str(REPO / "notebooks" / "explore" / "explore.ipynb"), str(out),
-                               parameters={"metric": "lead_time_hours", "services": ["payment-gateway"]},
-                               cwd=str(REPO / folder), kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "explore" / "explore.ipynb"),
+        str(out),
+        parameters={"metric": "lead_time_hours", "services": ["payment-gateway"]},
+        cwd=str(REPO / folder),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
     outputs = [o for c in cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o["output_type"] == "error" or o.get("name") == "stderr"]

@@ -54,10 +54,21 @@ def test_period_range_and_days():
 
 
 def test_phase_assignment_is_inclusive_in_local_time():
-    cfg = parse_config({"timezone": "Asia/Shanghai", "phases": {
-        "baseline": {"start": "2020-10-01", "end": "2020-12-31"},
-        "after": {"start": "2021-09-01", "end": "2021-12-31"}}})
-    s = ts("2020-12-31T15:59:00Z", "2020-12-31T16:00:00Z", "2021-09-01T00:00:00+08:00", "2020-09-30T15:00:00Z")
+    cfg = parse_config(
+        {
+            "timezone": "Asia/Shanghai",
+            "phases": {
+                "baseline": {"start": "2020-10-01", "end": "2020-12-31"},
+                "after": {"start": "2021-09-01", "end": "2021-12-31"},
+            },
+        }
+    )
+    s = ts(
+        "2020-12-31T15:59:00Z",
+        "2020-12-31T16:00:00Z",
+        "2021-09-01T00:00:00+08:00",
+        "2020-09-30T15:00:00Z",
+    )
     assert list(phase_of(s, cfg).fillna("-")) == ["baseline", "-", "after", "-"]
 
 

@@ -44,25 +44,43 @@ from analytics.wording.numbers import format_hours, format_number, format_percen
 MONTHS = pd.date_range("2020-10-01", "2021-12-01", freq="MS")  # 3 baseline, 8 program, 4 after
 # hand-picked monthly values: baseline (Oct-Dec 2020), program (8 months), after (Sep-Dec 2021)
 VALUES = {
-    "production_releases": ([3, 4, 4], [5, 7, 9, 11, 13, 15, 17, 18], [19, 20, 20, 20.2]),  # 3.667 -> 19.8
-    "delivery_throughput_per_day": ([1, 1.2, 1.4], [2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5], [6, 6, 6.2, 6.2]),  # 1.2 -> 6.1
+    "production_releases": (
+        [3, 4, 4],
+        [5, 7, 9, 11, 13, 15, 17, 18],
+        [19, 20, 20, 20.2],
+    ),  # 3.667 -> 19.8
+    "delivery_throughput_per_day": (
+        [1, 1.2, 1.4],
+        [2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5],
+        [6, 6, 6.2, 6.2],
+    ),  # 1.2 -> 6.1
     "unit_test_pass_rate": ([0.9, 0.92, 0.94], [0.95] * 8, [1.0] * 4),  # 92% -> 100%
     "test_coverage": ([0.5, 0.55, 0.6], [0.7] * 8, [0.99, 1.0, 1.0, 1.0]),  # 55% -> 99.75%, "99.8%"
 }
-RESTORE = {"critical": ([6, 5, 4], [3] * 8, [0.5, 0.5, 0.6, 0.6]),  # 5 h -> 33 min
-           "all": ([8, 7, 6], [4] * 8, [1.5, 1.5, 2, 2])}
+RESTORE = {
+    "critical": ([6, 5, 4], [3] * 8, [0.5, 0.5, 0.6, 0.6]),  # 5 h -> 33 min
+    "all": ([8, 7, 6], [4] * 8, [1.5, 1.5, 2, 2]),
+}
 
 
 def _config(**overrides):
     raw = {
-        "phases": {"baseline": {"start": "2020-10-01", "end": "2020-12-31"},
-                   "program": {"start": "2021-01-01", "end": "2021-08-31"},
-                   "after": {"start": "2021-09-01", "end": "2021-12-31"}},
-        "milestones": [{"date": "2021-01-18", "label": "Unified CI pipeline"},
-                       {"date": "2021-02-01", "label": "Trunk-based development"}],
-        "targets": {"production_releases": 18, "delivery_throughput_per_day": 6,
-                    "time_to_restore_hours": {"severity": "critical", "max": 1},
-                    "unit_test_pass_rate": 1.0, "test_coverage": 1.0},
+        "phases": {
+            "baseline": {"start": "2020-10-01", "end": "2020-12-31"},
+            "program": {"start": "2021-01-01", "end": "2021-08-31"},
+            "after": {"start": "2021-09-01", "end": "2021-12-31"},
+        },
+        "milestones": [
+            {"date": "2021-01-18", "label": "Unified CI pipeline"},
+            {"date": "2021-02-01", "label": "Trunk-based development"},
+        ],
+        "targets": {
+            "production_releases": 18,
+            "delivery_throughput_per_day": 6,
+            "time_to_restore_hours": {"severity": "critical", "max": 1},
+            "unit_test_pass_rate": 1.0,
+            "test_coverage": 1.0,
+        },
     }
     raw.update(overrides)
     return parse_config(raw)
@@ -74,9 +92,21 @@ def _metric_table() -> pd.DataFrame:
 
     def add(metric, severity, parts):
         for month, value in zip(MONTHS, [v for part in parts for v in part], strict=True):
-            rows.append({"period_start": month, "service": "all", "severity": severity, "metric": metric,
-                         "value": float(value), "unit": METRICS[metric].unit, "n": 10,
-                         "median": np.nan, "p90": np.nan, "mean": np.nan, "n_censored": 0})
+            rows.append(
+                {
+                    "period_start": month,
+                    "service": "all",
+                    "severity": severity,
+                    "metric": metric,
+                    "value": float(value),
+                    "unit": METRICS[metric].unit,
+                    "n": 10,
+                    "median": np.nan,
+                    "p90": np.nan,
+                    "mean": np.nan,
+                    "n_censored": 0,
+                }
+            )
 
     for metric, parts in VALUES.items():
         add(metric, "all", parts)
@@ -87,69 +117,97 @@ def _metric_table() -> pd.DataFrame:
 
 def _durations() -> pd.DataFrame:
     """Per-change lead times: baseline median 20 h, after median 2 h; one row without a phase."""
-    return pd.DataFrame({
-        "lead_time_hours": [10.0, 20.0, 30.0, 4.0, 5.0, 6.0, 0.0, 2.0, 2.0, 3.0, 99.0],
-        "phase": ["baseline"] * 3 + ["program"] * 3 + ["after"] * 4 + [None],
-    })
+    return pd.DataFrame(
+        {
+            "lead_time_hours": [10.0, 20.0, 30.0, 4.0, 5.0, 6.0, 0.0, 2.0, 2.0, 3.0, 99.0],
+            "phase": ["baseline"] * 3 + ["program"] * 3 + ["after"] * 4 + [None],
+        }
+    )
 
 
 def _restore_items() -> pd.DataFrame:
     """Baseline: 1 of 4 resolved within 1 h; after: 3 of 4 (the fourth still open at 2 h)."""
-    return pd.DataFrame({
-        "restore_hours": [0.5, 2.0, 3.0, 4.0, 0.25, 0.5, 0.75, 2.0],
-        "phase": ["baseline"] * 4 + ["after"] * 4,
-        "severity": ["critical"] * 8,
-        "censored": [False] * 7 + [True],
-    })
+    return pd.DataFrame(
+        {
+            "restore_hours": [0.5, 2.0, 3.0, 4.0, 0.25, 0.5, 0.75, 2.0],
+            "phase": ["baseline"] * 4 + ["after"] * 4,
+            "severity": ["critical"] * 8,
+            "censored": [False] * 7 + [True],
+        }
+    )
 
 
 def _xmr() -> pd.DataFrame:
     weeks = pd.date_range("2021-01-04", periods=12, freq="7D")
-    return pd.DataFrame({
-        "period_start": weeks,
-        "value": [4, 5, 4, 5, 4, 5, 9, 8, 9, 8, 15, 9.0],
-        "centre": [4.5] * 6 + [8.5] * 6, "lower": [2.0] * 6 + [6.0] * 6, "upper": [7.0] * 6 + [11.0] * 6,
-        "signal": [""] * 6 + ["shift", "", "", "", "beyond limits", ""],
-        "segment": [0] * 6 + [1] * 6,
-    })
+    return pd.DataFrame(
+        {
+            "period_start": weeks,
+            "value": [4, 5, 4, 5, 4, 5, 9, 8, 9, 8, 15, 9.0],
+            "centre": [4.5] * 6 + [8.5] * 6,
+            "lower": [2.0] * 6 + [6.0] * 6,
+            "upper": [7.0] * 6 + [11.0] * 6,
+            "signal": [""] * 6 + ["shift", "", "", "", "beyond limits", ""],
+            "segment": [0] * 6 + [1] * 6,
+        }
+    )
 
 
 def _its() -> tuple[pd.Series, pd.Series, pd.Series]:
     weeks = pd.date_range("2020-10-05", "2021-12-27", freq="7D")
     observed = pd.Series(np.linspace(1, 5, len(weeks)), index=weeks)
     fitted = observed.copy()
-    counterfactual = pd.Series(np.where(weeks >= pd.Timestamp("2021-01-01"), 1.5, np.nan), index=weeks)
+    counterfactual = pd.Series(
+        np.where(weeks >= pd.Timestamp("2021-01-01"), 1.5, np.nan), index=weeks
+    )
     fitted.iloc[-1] = 4.6
     return observed, fitted, counterfactual
 
 
 def _impact() -> pd.DataFrame:
-    return pd.DataFrame({
-        "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
-        "baseline": [3.7, 5.0, 0.92], "after": [19.8, 0.55, 0.90],
-        "effect": [5.35, 0.11, -0.02], "effect_kind": ["ratio", "ratio", "difference"],
-        "ci_low": [4.1, 0.05, -0.05], "ci_high": [6.9, 0.25, 0.01],
-        "p_value": [1e-6, 1e-3, 0.2], "p_adjusted": [3e-6, 2e-3, 0.2], "test": ["poisson", "mwu", "fisher"],
-        "n_before": [11, 14, 300], "n_after": [79, 12, 400], "improved": [True, True, False],
-        "sentence": ["", "", ""],
-    })
+    return pd.DataFrame(
+        {
+            "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
+            "baseline": [3.7, 5.0, 0.92],
+            "after": [19.8, 0.55, 0.90],
+            "effect": [5.35, 0.11, -0.02],
+            "effect_kind": ["ratio", "ratio", "difference"],
+            "ci_low": [4.1, 0.05, -0.05],
+            "ci_high": [6.9, 0.25, 0.01],
+            "p_value": [1e-6, 1e-3, 0.2],
+            "p_adjusted": [3e-6, 2e-3, 0.2],
+            "test": ["poisson", "mwu", "fisher"],
+            "n_before": [11, 14, 300],
+            "n_after": [79, 12, 400],
+            "improved": [True, True, False],
+            "sentence": ["", "", ""],
+        }
+    )
 
 
 def _scorecard(label: str = "Production releases", service: str = "all") -> pd.DataFrame:
-    return pd.DataFrame({
-        "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
-        "label": [label, None, None],
-        "service": [service, "all", "all"],
-        "value": [19.8, 0.55, 0.999], "target": [18.0, 1.0, 1.0], "op": [">=", "<=", ">="],
-        "met": [True, True, False], "baseline": [3.7, 5.0, 0.92], "trend": ["up", "down", "flat"],
-        "band": ["Elite", "", None],
-    })
+    return pd.DataFrame(
+        {
+            "metric": ["production_releases", "time_to_restore_hours", "unit_test_pass_rate"],
+            "label": [label, None, None],
+            "service": [service, "all", "all"],
+            "value": [19.8, 0.55, 0.999],
+            "target": [18.0, 1.0, 1.0],
+            "op": [">=", "<=", ">="],
+            "met": [True, True, False],
+            "baseline": [3.7, 5.0, 0.92],
+            "trend": ["up", "down", "flat"],
+            "band": ["Elite", "", None],
+        }
+    )
 
 
 def _gids(ax, gid: str) -> list:
     """Artists of ``ax`` with this gid (or, for a gid ending in ':', with gids starting so)."""
-    return [a for a in ax.get_children()
-            if (str(a.get_gid() or "").startswith(gid) if gid.endswith(":") else a.get_gid() == gid)]
+    return [
+        a
+        for a in ax.get_children()
+        if (str(a.get_gid() or "").startswith(gid) if gid.endswith(":") else a.get_gid() == gid)
+    ]
 
 
 def _title(ax) -> str:
@@ -161,7 +219,10 @@ def _texts(fig) -> list[str]:
 
 
 def _is_no_data(fig) -> bool:
-    return any(t.get_gid() == "no-data" and t.get_text() == NO_DATA for t in fig.findobj(matplotlib.text.Text))
+    return any(
+        t.get_gid() == "no-data" and t.get_text() == NO_DATA
+        for t in fig.findobj(matplotlib.text.Text)
+    )
 
 
 def _render(fig) -> bytes:
@@ -171,12 +232,25 @@ def _render(fig) -> bytes:
 
 
 # ------------------------------------------------------------------------------------ words
-@pytest.mark.parametrize(("value", "unit", "expected"), [
-    (3.6667, "releases/month", "3.7"), (18.0, "releases/month", "18"), (1240.4, "", "1,240"),
-    (0.355, "", "0.35"), (0.92, "share", "92%"), (1.0, "share", "100%"), (0.9996, "share", "99.96%"),
-    (0.0004, "share", "0.04%"), (0.7504, "share", "75.0%"), (0.55, "hours", "33 min"), (5.0, "hours", "5 h"),
-    (0.999, "hours", "1 h"), (72.0, "hours", "3 d"), (float("nan"), "hours", "n/a"),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (3.6667, "releases/month", "3.7"),
+        (18.0, "releases/month", "18"),
+        (1240.4, "", "1,240"),
+        (0.355, "", "0.35"),
+        (0.92, "share", "92%"),
+        (1.0, "share", "100%"),
+        (0.9996, "share", "99.96%"),
+        (0.0004, "share", "0.04%"),
+        (0.7504, "share", "75.0%"),
+        (0.55, "hours", "33 min"),
+        (5.0, "hours", "5 h"),
+        (0.999, "hours", "1 h"),
+        (72.0, "hours", "3 d"),
+        (float("nan"), "hours", "n/a"),
+    ],
+)
 def test_format_value(value, unit, expected):
     assert format_value(value, unit) == expected
 
@@ -194,9 +268,16 @@ def test_run_chart_draws_series_phases_milestones_target_and_states_the_finding(
     assert ax.get_title(loc="left") == "Production releases rose from 3.7 to 19.8 a month"
     (series,) = _gids(ax, "series")
     assert len(series.get_xdata()) == len(MONTHS)
-    assert [p.get_gid() for p in _gids(ax, "phase:")] == ["phase:baseline", "phase:program", "phase:after"]
+    assert [p.get_gid() for p in _gids(ax, "phase:")] == [
+        "phase:baseline",
+        "phase:program",
+        "phase:after",
+    ]
     assert len(_gids(ax, "milestone")) == 2
-    assert [t.get_text() for t in _gids(ax, "milestone-label")] == ["Unified CI pipeline", "Trunk-based development"]
+    assert [t.get_text() for t in _gids(ax, "milestone-label")] == [
+        "Unified CI pipeline",
+        "Trunk-based development",
+    ]
     (target,) = _gids(ax, "target")
     assert list(target.get_ydata()) == [18.0, 18.0]
     assert ax.get_ylabel() == "Releases per month"
@@ -208,13 +289,19 @@ def test_run_chart_draws_series_phases_milestones_target_and_states_the_finding(
 def test_run_chart_severity_target_and_custom_title():
     table, config = _metric_table(), _config()
     critical = run_chart(table, "time_to_restore_hours", config, severity="critical")
-    assert critical.axes[0].get_title(loc="left") == "Time to restore for critical incidents fell from 5 h to 33 min"
+    assert (
+        critical.axes[0].get_title(loc="left")
+        == "Time to restore for critical incidents fell from 5 h to 33 min"
+    )
     assert list(_gids(critical.axes[0], "target")[0].get_ydata()) == [1.0, 1.0]
     every = run_chart(table, "time_to_restore_hours", config)  # the critical target does not apply
     assert _gids(every.axes[0], "target") == []
     titled = run_chart(table, "unit_test_pass_rate", config, title="Pass rate")
     assert titled.axes[0].get_title(loc="left") == "Pass rate"
-    assert trend_finding(table, "unit_test_pass_rate", config) == "Unit-test pass rate rose from 92% to 100%"
+    assert (
+        trend_finding(table, "unit_test_pass_rate", config)
+        == "Unit-test pass rate rose from 92% to 100%"
+    )
 
 
 def test_run_chart_falls_back_to_the_label_without_phases():
@@ -247,10 +334,16 @@ def test_run_chart_of_a_per_service_target_names_the_mean_and_labels_the_line_pe
     assert _target_labels(ax) == ["Target ≥ 95% per service"]
     assert trend_finding(table, "test_coverage", per_service) == _title(ax)
     panels = small_multiples(table, per_service, ["production_releases", "test_coverage"]).axes
-    assert " ".join(_title(panels[1]).split()) == "Mean test coverage of services rose from 55% to 99.8%"
+    assert (
+        " ".join(_title(panels[1]).split())
+        == "Mean test coverage of services rose from 55% to 99.8%"
+    )
     assert _target_labels(panels[1]) == ["Target ≥ 95% per service"]
     no_phases = parse_config({"targets": {"test_coverage": 0.95}})
-    assert _title(run_chart(table, "test_coverage", no_phases).axes[0]) == "Mean test coverage of services"
+    assert (
+        _title(run_chart(table, "test_coverage", no_phases).axes[0])
+        == "Mean test coverage of services"
+    )
 
 
 def test_run_chart_of_an_overall_target_or_one_service_keeps_the_plain_wording():
@@ -260,18 +353,23 @@ def test_run_chart_of_an_overall_target_or_one_service_keeps_the_plain_wording()
     assert _title(ax) == "Test coverage rose from 55% to 99.8%"
     assert _target_labels(ax) == ["Target ≥ 95%"]
     payments = table.assign(service="payments")  # one service's own value meets the target itself
-    ax = run_chart(payments, "test_coverage", _config(targets={"test_coverage": 0.95}), service="payments").axes[0]
+    ax = run_chart(
+        payments, "test_coverage", _config(targets={"test_coverage": 0.95}), service="payments"
+    ).axes[0]
     assert _title(ax) == "Test coverage (payments) rose from 55% to 99.8%"
     assert _target_labels(ax) == ["Target ≥ 95%"]
 
 
-@pytest.mark.parametrize("table", [
-    None,
-    pd.DataFrame(),
-    _metric_table().iloc[:0],
-    _metric_table().assign(value=np.nan),
-    _metric_table().query("metric != 'production_releases'"),
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        None,
+        pd.DataFrame(),
+        _metric_table().iloc[:0],
+        _metric_table().assign(value=np.nan),
+        _metric_table().query("metric != 'production_releases'"),
+    ],
+)
 def test_run_chart_without_data_says_so(table):
     fig = run_chart(table, "production_releases", _config())
     assert _is_no_data(fig)
@@ -295,21 +393,28 @@ def _weighted_table() -> pd.DataFrame:
     return table
 
 
-@pytest.mark.parametrize(("metric", "severity", "plain_baseline"), [
-    ("unit_test_pass_rate", "all", "92%"),  # (0.9*10 + 0.92*10 + 0.94*80) / 100 = 93.4%
-    ("time_to_restore_hours", "critical", "5 h"),  # (6*10 + 5*10 + 4*80) / 100 = 4.3 h
-])
+@pytest.mark.parametrize(
+    ("metric", "severity", "plain_baseline"),
+    [
+        ("unit_test_pass_rate", "all", "92%"),  # (0.9*10 + 0.92*10 + 0.94*80) / 100 = 93.4%
+        ("time_to_restore_hours", "critical", "5 h"),  # (6*10 + 5*10 + 4*80) / 100 = 4.3 h
+    ],
+)
 def test_run_chart_titles_state_the_scorecard_phase_values(metric, severity, plain_baseline):
     table, config = _weighted_table(), _config()
     info = METRICS[metric]
-    before, after = (format_value(phase_value(table, config, metric, p, severity), info.unit)
-                     for p in ("baseline", "after"))
+    before, after = (
+        format_value(phase_value(table, config, metric, p, severity), info.unit)
+        for p in ("baseline", "after")
+    )
     assert before != plain_baseline  # the plain mean of the months would show another baseline
     expected = f"{info.label} for critical incidents" if severity != "all" else info.label
     expected += f" {'rose' if info.higher_is_better else 'fell'} from {before} to {after}"
     assert _title(run_chart(table, metric, config, severity=severity).axes[0]) == expected
     assert trend_finding(table, metric, config, severity) == expected
-    panels = [" ".join(ax.get_title(loc="left").split()) for ax in small_multiples(table, config).axes]
+    panels = [
+        " ".join(ax.get_title(loc="left").split()) for ax in small_multiples(table, config).axes
+    ]
     assert expected in panels
 
 
@@ -317,10 +422,14 @@ def test_run_chart_title_of_one_service_pools_that_service_like_phase_value():
     table, config = _weighted_table(), _config()
     payments = table.assign(service="payments", n=np.where(table["n"] == 80, 10, 80))
     both = pd.concat([table, payments], ignore_index=True)
-    expected = phase_value(payments.assign(service="all"), config, "unit_test_pass_rate", "baseline")
+    expected = phase_value(
+        payments.assign(service="all"), config, "unit_test_pass_rate", "baseline"
+    )
     assert expected == pytest.approx((0.9 * 80 + 0.92 * 80 + 0.94 * 10) / 170)
-    assert trend_finding(both, "unit_test_pass_rate", config, service="payments") == \
-        f"Unit-test pass rate (payments) rose from {format_percent(expected)} to 100%"
+    assert (
+        trend_finding(both, "unit_test_pass_rate", config, service="payments")
+        == f"Unit-test pass rate (payments) rose from {format_percent(expected)} to 100%"
+    )
 
 
 def _inside(ax, artist) -> bool:
@@ -332,20 +441,44 @@ def _inside(ax, artist) -> bool:
     return frame.y0 - 0.5 <= box.y0 and box.y1 <= frame.y1 + 0.5
 
 
-@pytest.mark.parametrize(("metric", "values", "target"), [
-    ("change_failure_rate", [0.3, 0.32, 0.31] + [0.25] * 8 + [0.15, 0.16, 0.15, 0.14], {"max": 0.15}),
-    ("unit_test_pass_rate", [0.9, 0.92, 0.94] + [0.95] * 8 + [1.0] * 4, 1.0),
-    ("deployment_days_per_week", [2.5, 2.7, 2.6] + [3.0] * 8 + [4.0, 4.2, 4.1, 4.0], 4),
-    ("production_releases", [3, 4, 4] + [10] * 8 + [19, 20, 20, 20.2], 18),
-])
-def test_run_charts_of_shares_counts_and_rates_start_at_zero_with_the_target_label_inside(metric, values, target):
-    table = pd.DataFrame({"period_start": MONTHS, "service": "all", "severity": "all", "metric": metric,
-                          "value": values, "n": 10})
+@pytest.mark.parametrize(
+    ("metric", "values", "target"),
+    [
+        (
+            "change_failure_rate",
+            [0.3, 0.32, 0.31] + [0.25] * 8 + [0.15, 0.16, 0.15, 0.14],
+            {"max": 0.15},
+        ),
+        ("unit_test_pass_rate", [0.9, 0.92, 0.94] + [0.95] * 8 + [1.0] * 4, 1.0),
+        ("deployment_days_per_week", [2.5, 2.7, 2.6] + [3.0] * 8 + [4.0, 4.2, 4.1, 4.0], 4),
+        ("production_releases", [3, 4, 4] + [10] * 8 + [19, 20, 20, 20.2], 18),
+    ],
+)
+def test_run_charts_of_shares_counts_and_rates_start_at_zero_with_the_target_label_inside(
+    metric, values, target
+):
+    table = pd.DataFrame(
+        {
+            "period_start": MONTHS,
+            "service": "all",
+            "severity": "all",
+            "metric": metric,
+            "value": values,
+            "n": 10,
+        }
+    )
     config = _config(targets={metric: target})
-    for fig in (run_chart(table, metric, config), small_multiples(table, config, [metric, "test_coverage"])):
+    for fig in (
+        run_chart(table, metric, config),
+        small_multiples(table, config, [metric, "test_coverage"]),
+    ):
         ax = fig.axes[0]
         assert ax.get_ylim()[0] == 0
-        assert max(values) <= ax.get_ylim()[1] <= (1.05 if METRICS[metric].unit == "share" else math.inf)
+        assert (
+            max(values)
+            <= ax.get_ylim()[1]
+            <= (1.05 if METRICS[metric].unit == "share" else math.inf)
+        )
         (label,) = [t for t in ax.texts if t.get_gid() == "target-label"]
         assert _inside(ax, label)
 
@@ -355,7 +488,10 @@ def test_small_multiples_one_panel_per_headline_metric(tmp_path):
     fig = small_multiples(_metric_table(), _config())
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 5
-    assert fig.get_suptitle() == "All 5 headline metrics moved in the right direction from baseline to after"
+    assert (
+        fig.get_suptitle()
+        == "All 5 headline metrics moved in the right direction from baseline to after"
+    )
     titles = [" ".join(ax.get_title(loc="left").split()) for ax in panels]
     assert "Production releases rose from 3.7 to 19.8 a month" in titles
     assert "Time to restore for critical incidents fell from 5 h to 33 min" in titles
@@ -373,7 +509,10 @@ def test_small_multiples_counts_a_metric_that_got_worse_and_marks_empty_panels()
     table.loc[worse, "value"] = 0.4
     table = table[table["metric"] != "unit_test_pass_rate"]
     fig = small_multiples(table, _config())
-    assert fig.get_suptitle() == "3 of 4 headline metrics moved in the right direction from baseline to after"
+    assert (
+        fig.get_suptitle()
+        == "3 of 4 headline metrics moved in the right direction from baseline to after"
+    )
     assert _is_no_data(fig)  # the pass-rate panel
 
 
@@ -390,9 +529,17 @@ def test_distribution_before_after_log_axis_medians_and_threshold():
     assert ax.get_xscale() == "log"
     assert ax.get_title(loc="left") == "Median lead time for changes fell from 20 h to 2 h"
     assert [p.get_gid() for p in _gids(ax, "box:")] == ["box:baseline", "box:program", "box:after"]
-    assert sorted(t.get_text() for t in _gids(ax, "median-label")) == ["median 2 h", "median 20 h", "median 5 h"]
+    assert sorted(t.get_text() for t in _gids(ax, "median-label")) == [
+        "median 2 h",
+        "median 20 h",
+        "median 5 h",
+    ]
     assert len(_gids(ax, "threshold")) == 1
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Baseline\nn=3", "Program\nn=3", "After\nn=4"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Baseline\nn=3",
+        "Program\nn=3",
+        "After\nn=4",
+    ]
     assert "1 value(s) below 1 min drawn at 1 min" in ax.get_xlabel()  # the zero, on a log axis
     _render(fig)
 
@@ -400,7 +547,9 @@ def test_distribution_before_after_log_axis_medians_and_threshold():
 def test_distribution_linear_and_empty():
     fig = distribution_before_after(_durations(), "lead_time_hours", "phase", _config(), log=False)
     assert fig.axes[0].get_xscale() == "linear"
-    assert _is_no_data(distribution_before_after(_durations().iloc[:0], "lead_time_hours", "phase", _config()))
+    assert _is_no_data(
+        distribution_before_after(_durations().iloc[:0], "lead_time_hours", "phase", _config())
+    )
     nan_only = _durations().assign(lead_time_hours=np.nan)
     assert _is_no_data(distribution_before_after(nan_only, "lead_time_hours", "phase", _config()))
     with pytest.raises(ValueError, match="missing column.*stage"):
@@ -421,8 +570,10 @@ def test_kaplan_meier_by_hand():
 def test_survival_curve_per_phase_with_censored_marks_and_60_minute_line():
     fig = survival_curve(_restore_items(), _config(), severity="critical")
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == ("75% of critical incidents were resolved within 60 min in the after phase, "
-                              "against 25% in the baseline phase")
+    assert ax.get_title(loc="left") == (
+        "75% of critical incidents were resolved within 60 min in the after phase, "
+        "against 25% in the baseline phase"
+    )
     assert [line.get_gid() for line in _gids(ax, "km:")] == ["km:baseline", "km:after"]
     (threshold,) = _gids(ax, "threshold")
     assert list(threshold.get_xdata()) == [1.0, 1.0]
@@ -438,11 +589,17 @@ def test_survival_curve_axis_names_the_clock_of_restore_times():
     impact = opened.where(opened.index % 2 == 0) - pd.Timedelta(minutes=20)
     from_impact = _restore_items().assign(opened_at=opened, started_at=impact.fillna(opened))
     fig = survival_curve(from_impact, _config())
-    assert fig.axes[0].get_xlabel() == ("Time since impact started, or since the incident opened when no "
-                                        "impact start was recorded (log scale)")
-    fig = survival_curve(from_impact.assign(started_at=opened), _config(), log=False)  # e.g. fourkeys
+    assert fig.axes[0].get_xlabel() == (
+        "Time since impact started, or since the incident opened when no "
+        "impact start was recorded (log scale)"
+    )
+    fig = survival_curve(
+        from_impact.assign(started_at=opened), _config(), log=False
+    )  # e.g. fourkeys
     assert fig.axes[0].get_xlabel() == "Time since the incident opened (hours)"
-    generic = survival_curve(_restore_items(), _config())  # no clock columns: the metric's definition
+    generic = survival_curve(
+        _restore_items(), _config()
+    )  # no clock columns: the metric's definition
     assert generic.axes[0].get_xlabel().startswith("Time since impact started")
 
 
@@ -453,41 +610,60 @@ def test_survival_curve_without_data():
 
 # ----------------------------------------------------------------------------- process charts
 def test_control_chart_limits_per_segment_and_signals():
-    fig = control_chart(_xmr(), metric="production_releases", unit="releases/week", config=_config())
+    fig = control_chart(
+        _xmr(), metric="production_releases", unit="releases/week", config=_config()
+    )
     ax = fig.axes[0]
     assert len(_gids(ax, "centre")) == 2 and len(_gids(ax, "limit")) == 4
     (signals,) = _gids(ax, "signal")
     assert len(signals.get_offsets()) == 2
-    assert ax.get_title(loc="left") == "Production releases: 2 points signal a real change, the first in Feb 2021"
+    assert (
+        ax.get_title(loc="left")
+        == "Production releases: 2 points signal a real change, the first in Feb 2021"
+    )
     assert ax.get_ylabel() == "Releases per week"
     _render(fig)
 
 
 def test_control_chart_title_of_one_signal_is_singular():
     one = _xmr().assign(signal=[""] * 10 + ["beyond limits", ""])
-    assert control_chart(one, metric="production_releases", unit="releases/week").axes[0].get_title(loc="left") \
+    assert (
+        control_chart(one, metric="production_releases", unit="releases/week")
+        .axes[0]
+        .get_title(loc="left")
         == "Production releases: 1 point signals a real change, the first in Mar 2021"
+    )
 
 
 def _lowest_limit(fig) -> float:
     return min(min(line.get_ydata()) for line in _gids(fig.axes[0], "limit"))
 
 
-@pytest.mark.parametrize(("metric", "unit"), [
-    ("lead_time_hours", None), ("production_releases", "releases/week"), (None, "hours"),
-])
+@pytest.mark.parametrize(
+    ("metric", "unit"),
+    [("lead_time_hours", None), ("production_releases", "releases/week"), (None, "hours")],
+)
 def test_control_chart_draws_a_negative_lower_limit_of_non_negative_values_at_zero(metric, unit):
-    xmr = _xmr().assign(lower=[-1.5] * 6 + [6.0] * 6)  # 4.5 - 2.66 * 2.26: below any duration or count
+    xmr = _xmr().assign(
+        lower=[-1.5] * 6 + [6.0] * 6
+    )  # 4.5 - 2.66 * 2.26: below any duration or count
     before = xmr.copy()
     assert _lowest_limit(control_chart(xmr, metric=metric, unit=unit)) == 0.0
     pd.testing.assert_frame_equal(xmr, before)  # the frame's limits are not changed
 
 
 def test_control_chart_draws_a_share_limit_above_100_percent_at_100():
-    shares = _xmr().assign(value=lambda f: f["value"] / 16, centre=0.9, lower=0.8, upper=[1.04] * 6 + [0.98] * 6)
-    highest = max(max(line.get_ydata()) for line in _gids(control_chart(shares, unit="share").axes[0], "limit"))
+    shares = _xmr().assign(
+        value=lambda f: f["value"] / 16, centre=0.9, lower=0.8, upper=[1.04] * 6 + [0.98] * 6
+    )
+    highest = max(
+        max(line.get_ydata())
+        for line in _gids(control_chart(shares, unit="share").axes[0], "limit")
+    )
     assert highest == 1.0
-    assert max(max(line.get_ydata()) for line in _gids(control_chart(shares).axes[0], "limit")) == 1.04
+    assert (
+        max(max(line.get_ydata()) for line in _gids(control_chart(shares).axes[0], "limit")) == 1.04
+    )
 
 
 def test_control_chart_keeps_a_negative_lower_limit_of_values_that_can_be_negative():
@@ -497,28 +673,50 @@ def test_control_chart_keeps_a_negative_lower_limit_of_values_that_can_be_negati
 
 def test_control_chart_without_signals_or_data():
     quiet = _xmr().assign(signal="")
-    assert control_chart(quiet).axes[0].get_title(loc="left") == "Process behaviour: routine variation only, no signals"
+    assert (
+        control_chart(quiet).axes[0].get_title(loc="left")
+        == "Process behaviour: routine variation only, no signals"
+    )
     assert _is_no_data(control_chart(_xmr().iloc[:0]))
     assert _is_no_data(control_chart(_xmr().assign(value=np.nan)))
 
 
 def test_its_chart_breaks_the_fit_at_phases_and_carries_the_baseline_forward():
     observed, fitted, counterfactual = _its()
-    fig = its_chart(observed, fitted, counterfactual, _config(), metric="production_releases", unit="releases/week")
+    fig = its_chart(
+        observed,
+        fitted,
+        counterfactual,
+        _config(),
+        metric="production_releases",
+        unit="releases/week",
+    )
     ax = fig.axes[0]
     assert len(_gids(ax, "fitted")) == 3  # baseline, program, after
     assert len(_gids(ax, "counterfactual")) == 1 and len(_gids(ax, "observed")) == 1
     assert len(_gids(ax, "phase:")) == 3
     # what was measured, no counterfactual claim: the 13 baseline weeks average 1 + 6 * 4/64 = 1.375
-    assert ax.get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021; the baseline averaged 1.4 a week"
+    assert (
+        ax.get_title(loc="left")
+        == "Production releases: 4.6 a week by Dec 2021; the baseline averaged 1.4 a week"
+    )
     words = " ".join([*_texts(fig), *(t.get_text() for t in fig.legends[0].get_texts())]).lower()
     assert "projected" not in words and "without the program" not in words
     frame = pd.DataFrame({"observed": observed, "fitted": fitted, "counterfactual": counterfactual})
-    assert its_chart(frame, config=_config(), metric="production_releases", unit="releases/week") \
-        .axes[0].get_title(loc="left") == ax.get_title(loc="left")
-    assert _is_no_data(its_chart(observed.iloc[:0], fitted.iloc[:0], counterfactual.iloc[:0], _config()))
-    no_phases = its_chart(observed, fitted, counterfactual, parse_config({}), metric="production_releases",
-                          unit="releases/week")
+    assert its_chart(
+        frame, config=_config(), metric="production_releases", unit="releases/week"
+    ).axes[0].get_title(loc="left") == ax.get_title(loc="left")
+    assert _is_no_data(
+        its_chart(observed.iloc[:0], fitted.iloc[:0], counterfactual.iloc[:0], _config())
+    )
+    no_phases = its_chart(
+        observed,
+        fitted,
+        counterfactual,
+        parse_config({}),
+        metric="production_releases",
+        unit="releases/week",
+    )
     assert no_phases.axes[0].get_title(loc="left") == "Production releases: 4.6 a week by Dec 2021"
 
 
@@ -527,10 +725,15 @@ def test_effect_forest_log_ratio_axis_and_colours():
     fig = effect_forest(_impact())
     ratio_ax, diff_ax = fig.axes
     assert ratio_ax.get_xscale() == "log" and diff_ax.get_xscale() == "linear"
-    assert ratio_ax.get_title(loc="left") == "2 of 3 metrics improved, 1 without a clear change (Holm-adjusted p < 0.05)"
+    assert (
+        ratio_ax.get_title(loc="left")
+        == "2 of 3 metrics improved, 1 without a clear change (Holm-adjusted p < 0.05)"
+    )
     assert [to_hex(m.get_color()).upper() for m in _gids(ratio_ax, "effect")] == [GOOD, GOOD]
     # -2 pp with adjusted p = 0.20 is no clear change, not a worsening
-    assert [to_hex(m.get_color()).upper() for m in _gids(diff_ax, "effect")] == [to_hex(NEUTRAL).upper()]
+    assert [to_hex(m.get_color()).upper() for m in _gids(diff_ax, "effect")] == [
+        to_hex(NEUTRAL).upper()
+    ]
     assert len(_gids(ratio_ax, "ci")) == 2
     assert list(_gids(ratio_ax, "no-effect")[0].get_xdata()) == [1.0, 1.0]
     assert "5.3x  (95% CI 4.1–6.9x); adj. p < 0.001" in _texts(fig)
@@ -542,28 +745,41 @@ def test_effect_forest_marks_a_clear_worsening():
     worse = _impact().assign(p_adjusted=[3e-6, 2e-3, 0.001], ci_high=[6.9, 0.25, -0.01])
     fig = effect_forest(worse)
     assert [to_hex(m.get_color()).upper() for m in _gids(fig.axes[1], "effect")] == [BAD]
-    assert fig.axes[0].get_title(loc="left") == "2 of 3 metrics improved, 1 worsened (Holm-adjusted p < 0.05)"
+    assert (
+        fig.axes[0].get_title(loc="left")
+        == "2 of 3 metrics improved, 1 worsened (Holm-adjusted p < 0.05)"
+    )
 
 
 def test_effect_forest_title_leaves_out_metrics_without_data_on_a_side():
     partial = _impact().assign(n_before=[10, 10, 40], n_after=[0, 81, 60])
-    assert effect_forest(partial).axes[0].get_title(loc="left") == \
-        "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side (Holm-adjusted p < 0.05)"
+    assert (
+        effect_forest(partial).axes[0].get_title(loc="left")
+        == "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side (Holm-adjusted p < 0.05)"
+    )
     nothing = _impact().assign(n_before=[10, 10, 40], n_after=[0, 0, 0])
-    assert effect_forest(nothing).axes[0].get_title(loc="left") == "No metric can be compared yet: no data on one side"
+    assert (
+        effect_forest(nothing).axes[0].get_title(loc="left")
+        == "No metric can be compared yet: no data on one side"
+    )
 
 
 def test_effect_forest_row_labels_write_n_with_thousands_separators():
     big = _impact().assign(n_before=[430779, 14, 300.0], n_after=[2910122, 12, np.nan])
     fig = effect_forest(big)
     labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-    assert labels == ["Production releases\nn = 430,779 → 2,910,122", "Time to restore\nn = 14 → 12",
-                      "Unit-test pass rate\nn = 300 → n/a"]
+    assert labels == [
+        "Production releases\nn = 430,779 → 2,910,122",
+        "Time to restore\nn = 14 → 12",
+        "Unit-test pass rate\nn = 300 → n/a",
+    ]
 
 
 def test_effect_forest_edge_cases():
     assert _is_no_data(effect_forest(_impact().iloc[:0]))
-    missing = _impact().assign(ci_low=np.nan, effect=[5.35, np.nan, -0.02], improved=[True, None, False])
+    missing = _impact().assign(
+        ci_low=np.nan, effect=[5.35, np.nan, -0.02], improved=[True, None, False]
+    )
     fig = effect_forest(missing)
     assert _gids(fig.axes[0], "ci") == [] and len(_gids(fig.axes[0], "effect")) == 1
     with pytest.raises(ValueError, match="effect_kind"):
@@ -577,8 +793,19 @@ def test_kpi_tiles_figure():
     assert len(tiles) == 3
     assert fig.get_suptitle() == "2 of 3 targets met"
     texts = _texts(fig)
-    for expected in ("19.8", "a month", "33 min", "99.9%", "↑ improving", "↓ improving", "→ steady",
-                     "✓ Target met", "✗ Target not met", "DORA Elite", "Target ≥ 18\nBaseline 3.7"):
+    for expected in (
+        "19.8",
+        "a month",
+        "33 min",
+        "99.9%",
+        "↑ improving",
+        "↓ improving",
+        "→ steady",
+        "✓ Target met",
+        "✗ Target not met",
+        "DORA Elite",
+        "Target ≥ 18\nBaseline 3.7",
+    ):
         assert expected in texts
     _render(fig)
     assert _is_no_data(kpi_tiles(_scorecard().iloc[:0]))
@@ -586,8 +813,11 @@ def test_kpi_tiles_figure():
 
 def test_kpi_tiles_html_escapes_and_has_no_urls():
     evil = "<script>alert(1)</script>"
-    html = kpi_tiles_html(_scorecard(label=evil, service=evil).assign(metric=[evil, "time_to_restore_hours",
-                                                                               "unit_test_pass_rate"]))
+    html = kpi_tiles_html(
+        _scorecard(label=evil, service=evil).assign(
+            metric=[evil, "time_to_restore_hours", "unit_test_pass_rate"]
+        )
+    )
     assert isinstance(html, HtmlFragment) and html._repr_html_() == str(html)
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -602,7 +832,9 @@ def test_kpi_tiles_html_missing_values_and_empty():
     card = pd.DataFrame({"metric": ["production_releases"], "value": [np.nan]})
     html = kpi_tiles_html(card)
     assert "n/a" in html and "No target" in html
-    computed = kpi_tiles_html(pd.DataFrame({"metric": ["production_releases"], "value": [20.0], "target": [18.0]}))
+    computed = kpi_tiles_html(
+        pd.DataFrame({"metric": ["production_releases"], "value": [20.0], "target": [18.0]})
+    )
     assert "Target met" in computed
     assert "No data for this period" in kpi_tiles_html(card.iloc[:0])
     with pytest.raises(ValueError, match="value"):
@@ -625,7 +857,15 @@ def _every_chart(table, items, restore, xmr, its, impact, card):
 
 
 def test_inputs_are_not_mutated_and_pyplot_holds_no_figures():
-    inputs = (_metric_table(), _durations(), _restore_items(), _xmr(), _its(), _impact(), _scorecard())
+    inputs = (
+        _metric_table(),
+        _durations(),
+        _restore_items(),
+        _xmr(),
+        _its(),
+        _impact(),
+        _scorecard(),
+    )
     before = copy.deepcopy(inputs)
     plt.close("all")
     figures = _every_chart(*inputs)
@@ -636,8 +876,13 @@ def test_inputs_are_not_mutated_and_pyplot_holds_no_figures():
                 pd.testing.assert_series_equal(g, e)
         else:
             pd.testing.assert_frame_equal(got, expected)
-    assert all(isinstance(f, ChartFigure) and f.axes[0].get_title(loc="left") + (f.get_suptitle() or "") for f in figures)
-    assert plt.get_fignums() == []  # nothing registered with pyplot, so nothing for callers to close
+    assert all(
+        isinstance(f, ChartFigure) and f.axes[0].get_title(loc="left") + (f.get_suptitle() or "")
+        for f in figures
+    )
+    assert (
+        plt.get_fignums() == []
+    )  # nothing registered with pyplot, so nothing for callers to close
 
 
 def test_figures_show_once_in_jupyter_with_alt_text():
@@ -661,31 +906,53 @@ def test_volume_chart_names_the_first_empty_month():
 
     config = parse_config({})
     months = pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01"])
-    counts = pd.DataFrame({"period_start": list(months) * 2, "table": ["deployments"] * 3 + ["incidents"] * 3,
-                           "rows": [5, 6, 7, 2, 0, 1]})
+    counts = pd.DataFrame(
+        {
+            "period_start": list(months) * 2,
+            "table": ["deployments"] * 3 + ["incidents"] * 3,
+            "rows": [5, 6, 7, 2, 0, 1],
+        }
+    )
     fig = volume_chart(counts, config)
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "incidents has no rows in Feb 2021: check the export"
     assert len(_gids(ax, "table:")) == 2
     both = volume_chart(counts.assign(rows=[5, 0, 7, 2, 0, 1]), config)
-    assert both.axes[0].get_title(loc="left") == "deployments and incidents have no rows in Feb 2021: check the export"
+    assert (
+        both.axes[0].get_title(loc="left")
+        == "deployments and incidents have no rows in Feb 2021: check the export"
+    )
     full = volume_chart(counts.assign(rows=[5, 6, 7, 2, 3, 1]), config)
     assert full.axes[0].get_title(loc="left") == "Every table has rows in every month of the data"
     assert _is_no_data(volume_chart(counts.iloc[:0], config))
 
 
-@pytest.mark.parametrize(("rows", "expected"), [
-    ([0, 6, 7, 0, 3, 0], "3 gaps in the export across 2 months: no rows for deployments in Jan 2021, "
-                         "incidents in Jan 2021 and incidents in Mar 2021"),
-    ([0, 0, 0, 0, 0, 1], "5 gaps in the export across 3 months: no rows for deployments in Jan 2021, "
-                         "incidents in Jan 2021 and 3 more"),
-])
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            [0, 6, 7, 0, 3, 0],
+            "3 gaps in the export across 2 months: no rows for deployments in Jan 2021, "
+            "incidents in Jan 2021 and incidents in Mar 2021",
+        ),
+        (
+            [0, 0, 0, 0, 0, 1],
+            "5 gaps in the export across 3 months: no rows for deployments in Jan 2021, "
+            "incidents in Jan 2021 and 3 more",
+        ),
+    ],
+)
 def test_volume_chart_counts_gaps_and_months_apart(rows, expected):
     from analytics.plots import volume_chart
 
     months = pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01"])
-    counts = pd.DataFrame({"period_start": list(months) * 2, "table": ["deployments"] * 3 + ["incidents"] * 3,
-                           "rows": rows})
+    counts = pd.DataFrame(
+        {
+            "period_start": list(months) * 2,
+            "table": ["deployments"] * 3 + ["incidents"] * 3,
+            "rows": rows,
+        }
+    )
     title = volume_chart(counts, parse_config({})).axes[0].get_title(loc="left")
     assert title == expected
     assert "more empty months" not in title

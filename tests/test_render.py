@@ -19,8 +19,10 @@ from analytics.report.index import list_months, write_index, write_manifest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 DATA = FIXTURES / "data"
-GOOD = (Report("01-chart", "Chart report", "01-chart.ipynb"),
-        Report("02-table", "Incident table", "02-table.ipynb"))
+GOOD = (
+    Report("01-chart", "Chart report", "01-chart.ipynb"),
+    Report("02-table", "Incident table", "02-table.ipynb"),
+)
 MONTH = "2021-11"
 _RENDERED: dict[str, tuple] = {}
 
@@ -34,8 +36,17 @@ def render_fixture_month(tmp_path_factory) -> tuple:
         out = tmp_path_factory.mktemp("rendered") / "reports"
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("MPLBACKEND", "Agg")
-            result = render_month(DATA, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES, jobs=2,
-                                  services=["api"], preset="fourkeys", params={"top_n": 2})
+            result = render_month(
+                DATA,
+                MONTH,
+                out=out,
+                reports=GOOD,
+                notebook_dir=FIXTURES,
+                jobs=2,
+                services=["api"],
+                preset="fourkeys",
+                params={"top_n": 2},
+            )
         _RENDERED["month"] = (result, out)
     return _RENDERED["month"]
 
@@ -60,17 +71,25 @@ def no_kernels(monkeypatch):
 
 # -- rendering -------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_every_page_written_with_parameters_injected_as_given(rendered):
     result, out = rendered
     assert result.ok, [str(f) for f in result.failures]
     assert [p.name for p in result.pages] == ["01-chart.html", "02-table.html"]
     chart = (out / MONTH / "01-chart.html").read_text(encoding="utf-8")
-    echoed = json.loads(re.search(r"<pre>(\{.*?\})\s*</pre>", chart, re.S).group(1).replace("&quot;", '"'))
-    assert echoed == {"data_dir": str(DATA), "month": MONTH, "preset": "fourkeys",
-                      "program_file": None, "services": ["api"]}
+    echoed = json.loads(
+        re.search(r"<pre>(\{.*?\})\s*</pre>", chart, re.S).group(1).replace("&quot;", '"')
+    )
+    assert echoed == {
+        "data_dir": str(DATA),
+        "month": MONTH,
+        "preset": "fourkeys",
+        "program_file": None,
+        "services": ["api"],
+    }
     table = (out / MONTH / "02-table.html").read_text(encoding="utf-8")
-    assert "top_n = 2" in table                      # the extra --param reached its notebook
+    assert "top_n = 2" in table  # the extra --param reached its notebook
     assert "INC-2" in table and "INC-3" not in table
 
 
@@ -89,7 +108,7 @@ def test_month_has_manifest_and_index_links_it(rendered):
     assert manifest["provenance"]["Definitions preset"] == "fourkeys"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f'href="{MONTH}/01-chart.html"' in index and f'href="{MONTH}/02-table.html"' in index
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]   # no staging left
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no staging left
 
 
 @pytest.mark.slow
@@ -105,13 +124,28 @@ def test_failures_leave_the_previous_month_intact(rendered, tmp_path, capsys):
     shutil.copy(FIXTURES / "03-fails.ipynb", notebooks / "02-fails.ipynb")
     shutil.copy(FIXTURES / "03-fails.ipynb", notebooks / "03-fails-too.ipynb")
 
-    code = main(["render", "--data", str(DATA), "--latest", "--out", str(out), "--jobs", "2",
-                 "--notebooks", str(notebooks)])
+    code = main(
+        [
+            "render",
+            "--data",
+            str(DATA),
+            "--latest",
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--notebooks",
+            str(notebooks),
+        ]
+    )
 
     assert code == 1
     err = capsys.readouterr().err
-    assert "error: 2021-11 02-fails.ipynb, cell 5 (In [4]): ValueError: fixture failure for 2021-11" in err
-    assert "03-fails-too.ipynb, cell 5" in err                       # every failure, not the first
+    assert (
+        "error: 2021-11 02-fails.ipynb, cell 5 (In [4]): ValueError: fixture failure for 2021-11"
+        in err
+    )
+    assert "03-fails-too.ipynb, cell 5" in err  # every failure, not the first
     assert "2 of 3 notebooks failed" in err
     assert {p.name: p.read_bytes() for p in (out / MONTH).iterdir()} == before
     assert (out / "index.html").read_bytes() == index_before
@@ -122,21 +156,29 @@ def test_failures_leave_the_previous_month_intact(rendered, tmp_path, capsys):
 
 # -- validation before any kernel -----------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    (["--month", "2021-13"], "month must be YYYY-MM"),
-    (["--month", "21-11"], "month must be YYYY-MM"),
-    (["--month", "2021/11"], "month must be YYYY-MM"),
-    (["--month", "2020-01"], "month 2020-01 is outside the data (2021-10-05 to 2021-12-20)"),
-    (["--month", "2021-11", "--param", "nope=1"], "unknown parameter 'nope'"),
-    (["--month", "2021-11", "--param", "month=2021-10"], "has its own option"),
-    (["--month", "2021-11", "--param", "no equals"], "KEY=VALUE"),
-    (["--month", "2021-11", "--preset", "dora"], "unknown preset 'dora'"),
-    (["--month", "2021-11", "--services", "api,ghost"], "unknown service 'ghost'"),
-    (["--month", "2021-11", "--jobs", "0"], "jobs must be at least 1"),
-])
-def test_bad_input_is_rejected_before_any_kernel_starts(no_kernels, tmp_path, capsys, argv, message):
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--month", "2021-13"], "month must be YYYY-MM"),
+        (["--month", "21-11"], "month must be YYYY-MM"),
+        (["--month", "2021/11"], "month must be YYYY-MM"),
+        (["--month", "2020-01"], "month 2020-01 is outside the data (2021-10-05 to 2021-12-20)"),
+        (["--month", "2021-11", "--param", "nope=1"], "unknown parameter 'nope'"),
+        (["--month", "2021-11", "--param", "month=2021-10"], "has its own option"),
+        (["--month", "2021-11", "--param", "no equals"], "KEY=VALUE"),
+        (["--month", "2021-11", "--preset", "dora"], "unknown preset 'dora'"),
+        (["--month", "2021-11", "--services", "api,ghost"], "unknown service 'ghost'"),
+        (["--month", "2021-11", "--jobs", "0"], "jobs must be at least 1"),
+    ],
+)
+def test_bad_input_is_rejected_before_any_kernel_starts(
+    no_kernels, tmp_path, capsys, argv, message
+):
     out = tmp_path / "reports"
-    code = main(["render", "--data", str(DATA), "--out", str(out), "--notebooks", str(FIXTURES), *argv])
+    code = main(
+        ["render", "--data", str(DATA), "--out", str(out), "--notebooks", str(FIXTURES), *argv]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err
@@ -158,8 +200,9 @@ def test_a_missing_notebook_is_rejected(no_kernels, tmp_path):
 
 
 def test_parse_params_reads_json_else_text():
-    assert parse_params(["n=5", "ratio=0.5", "on=true", "xs=[1, 2]", "label=Q4 review", "none=null"]) == {
-        "n": 5, "ratio": 0.5, "on": True, "xs": [1, 2], "label": "Q4 review", "none": None}
+    assert parse_params(
+        ["n=5", "ratio=0.5", "on=true", "xs=[1, 2]", "label=Q4 review", "none=null"]
+    ) == {"n": 5, "ratio": 0.5, "on": True, "xs": [1, 2], "label": "Q4 review", "none": None}
 
 
 # -- which month is complete ---------------------------------------------------------------
@@ -167,15 +210,33 @@ def test_parse_params_reads_json_else_text():
 D = dt.date
 
 
-@pytest.mark.parametrize("first, last, phase_end, expected", [
-    (D(2021, 1, 4), D(2021, 12, 31), None, "2021-12"),             # data to the month's last day
-    (D(2021, 1, 4), D(2021, 12, 20), None, "2021-11"),             # December is partial
-    (D(2021, 1, 4), D(2021, 12, 29), D(2021, 12, 31), "2021-12"),  # ... the program ends in it, data reach it
-    (D(2021, 1, 4), D(2021, 12, 20), D(2021, 12, 31), "2021-11"),  # ... an export taken mid-month
-    (D(2021, 1, 4), D(2021, 12, 15), D(2021, 12, 15), "2021-12"),  # a phase ending mid-month, data to it
-    (D(2021, 1, 4), D(2022, 1, 3), D(2021, 12, 31), "2021-12"),    # data runs past the program
-    (D(2021, 2, 1), D(2021, 2, 28), None, "2021-02"),
-])
+@pytest.mark.parametrize(
+    "first, last, phase_end, expected",
+    [
+        (D(2021, 1, 4), D(2021, 12, 31), None, "2021-12"),  # data to the month's last day
+        (D(2021, 1, 4), D(2021, 12, 20), None, "2021-11"),  # December is partial
+        (
+            D(2021, 1, 4),
+            D(2021, 12, 29),
+            D(2021, 12, 31),
+            "2021-12",
+        ),  # ... the program ends in it, data reach it
+        (
+            D(2021, 1, 4),
+            D(2021, 12, 20),
+            D(2021, 12, 31),
+            "2021-11",
+        ),  # ... an export taken mid-month
+        (
+            D(2021, 1, 4),
+            D(2021, 12, 15),
+            D(2021, 12, 15),
+            "2021-12",
+        ),  # a phase ending mid-month, data to it
+        (D(2021, 1, 4), D(2022, 1, 3), D(2021, 12, 31), "2021-12"),  # data runs past the program
+        (D(2021, 2, 1), D(2021, 2, 28), None, "2021-02"),
+    ],
+)
 def test_latest_complete_month(first, last, phase_end, expected):
     assert latest_complete_month(first, last, phase_end) == expected
 
@@ -187,37 +248,63 @@ def test_no_complete_month_is_an_error():
 
 # -- index and registry --------------------------------------------------------------------
 
+
 def test_index_lists_every_month_newest_first(tmp_path):
     for month in ("2021-09", "2021-11", "2021-10"):
         folder = tmp_path / month
         folder.mkdir()
         (folder / "01-a.html").write_text("<html></html>", encoding="utf-8")
-        write_manifest(folder, {"month": month, "rendered_at": "x", "data_through": "y",
-                                "pages": [{"title": f"A {month}", "file": "01-a.html"}]})
+        write_manifest(
+            folder,
+            {
+                "month": month,
+                "rendered_at": "x",
+                "data_through": "y",
+                "pages": [{"title": f"A {month}", "file": "01-a.html"}],
+            },
+        )
     (tmp_path / "_failed" / "2021-12").mkdir(parents=True)
     (tmp_path / ".render-2021-12-abc").mkdir()
     assert [m.month for m in list_months(tmp_path)] == ["2021-11", "2021-10", "2021-09"]
     html = write_index(tmp_path).read_text(encoding="utf-8")
-    assert re.findall(r'href="(\d{4}-\d{2})/01-a.html">A', html) == ["2021-11", "2021-10", "2021-09"]
+    assert re.findall(r'href="(\d{4}-\d{2})/01-a.html">A', html) == [
+        "2021-11",
+        "2021-10",
+        "2021-09",
+    ]
     assert "November 2021" in html and "_failed" not in html
 
 
 def test_registry_is_the_six_reports_in_order():
     assert [r.slug for r in REPORTS] == [
-        "01-executive-summary", "02-delivery", "03-stability", "04-quality",
-        "05-program-impact", "06-data-quality"]
+        "01-executive-summary",
+        "02-delivery",
+        "03-stability",
+        "04-quality",
+        "05-program-impact",
+        "06-data-quality",
+    ]
     assert all(r.notebook == f"{r.slug}.ipynb" and r.title for r in REPORTS)
 
 
 def test_discover_reads_titles_from_the_notebooks():
     assert [(r.slug, r.title) for r in discover(FIXTURES)] == [
-        ("01-chart", "Chart report"), ("02-table", "Incident table"), ("03-fails", "Failing report")]
+        ("01-chart", "Chart report"),
+        ("02-table", "Incident table"),
+        ("03-fails", "Failing report"),
+    ]
 
 
 def test_an_unknown_kernel_is_rejected(no_kernels, tmp_path):
     with pytest.raises(RenderError, match="no Jupyter kernel named 'nope'"):
-        render_month(DATA, MONTH, out=tmp_path / "out", reports=GOOD, notebook_dir=FIXTURES,
-                     kernel_name="nope")
+        render_month(
+            DATA,
+            MONTH,
+            out=tmp_path / "out",
+            reports=GOOD,
+            notebook_dir=FIXTURES,
+            kernel_name="nope",
+        )
 
 
 def test_plan_months_and_injected_parameters(no_kernels, tmp_path):
@@ -229,16 +316,27 @@ def test_plan_months_and_injected_parameters(no_kernels, tmp_path):
     assert plan("latest").months == ["2021-11"]
     assert plan("all").months == ["2021-10", "2021-11"]
     partial = plan(["2021-12", "2021-12"])
-    assert partial.months == ["2021-12"] and "incomplete: the data ends 2021-12-20" in partial.notes["2021-12"]
+    assert (
+        partial.months == ["2021-12"]
+        and "incomplete: the data ends 2021-12-20" in partial.notes["2021-12"]
+    )
     both = plan(["2021-10", "2021-12"])  # each month's report is cut at its end
     assert both.data_through == {"2021-10": "2021-10-31", "2021-12": "2021-12-20"}
     through = dict(both.provenance["2021-10"])["Data through"]
-    assert through.startswith("2021-10-31 (local dates") and "export, which runs to 2021-12-20, are not used" in through
+    assert (
+        through.startswith("2021-10-31 (local dates")
+        and "export, which runs to 2021-12-20, are not used" in through
+    )
     assert "not used" not in dict(both.provenance["2021-12"])["Data through"]
     jobs = plan("2021-11", params={"top_n": 3}, services=["web"]).jobs
     assert [j.parameters for j in jobs] == [
         {"data_dir": str(DATA), "month": "2021-11", "services": ["web"]},
-        {"data_dir": str(DATA), "month": "2021-11", "services": ["web"], "top_n": 3},  # declared here only
+        {
+            "data_dir": str(DATA),
+            "month": "2021-11",
+            "services": ["web"],
+            "top_n": 3,
+        },  # declared here only
     ]
 
 
@@ -258,7 +356,10 @@ def test_kernel_start_failure_is_retried_but_cell_errors_are_not(monkeypatch, tm
 
     monkeypatch.setattr(papermill, "execute_notebook", died_once)
     job = type("J", (), {"notebook": tmp_path / "x.ipynb", "parameters": {}})()
-    assert render_mod._execute_with_start_retry(job, tmp_path / "o.ipynb", "python3", 10, tmp_path) == "executed"
+    assert (
+        render_mod._execute_with_start_retry(job, tmp_path / "o.ipynb", "python3", 10, tmp_path)
+        == "executed"
+    )
     assert len(calls) == 2
 
     def cell_error(*args, **kwargs):

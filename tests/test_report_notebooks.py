@@ -38,10 +38,14 @@ def test_parameters_are_injected_and_shown_as_provenance(rendered_tiny):
 
 
 def test_data_text_is_escaped_on_the_pages(rendered_tiny, rendered_without_phases):
-    assert "Rollback of web, 40 minutes" in _pages(rendered_tiny)["03-stability"]  # a March incident
+    assert (
+        "Rollback of web, 40 minutes" in _pages(rendered_tiny)["03-stability"]
+    )  # a March incident
     january = _pages(rendered_without_phases)
     stability = january["03-stability"]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stability  # the January incident's title, as text
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in stability
+    )  # the January incident's title, as text
     for html in [*january.values(), *_pages(rendered_tiny).values()]:
         assert "<script" not in html.lower()  # no script at all: offline and code-free
 

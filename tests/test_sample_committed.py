@@ -7,10 +7,14 @@ from tests.conftest import SAMPLE_DIR
 
 def test_committed_sample_equals_generator_output(tmp_path):
     written = write_sample(tmp_path)
-    assert sorted(p.name for p in written) == sorted(p.name for p in SAMPLE_DIR.iterdir() if p.is_file() and p.name != "README.md")
+    assert sorted(p.name for p in written) == sorted(
+        p.name for p in SAMPLE_DIR.iterdir() if p.is_file() and p.name != "README.md"
+    )
     for path in written:
         committed = (SAMPLE_DIR / path.name).read_bytes()
-        assert committed == path.read_bytes(), f"data/sample/{path.name} differs from the generator: run `make sample`"
+        assert committed == path.read_bytes(), (
+            f"data/sample/{path.name} differs from the generator: run `make sample`"
+        )
 
 
 def test_committed_sample_loads_with_its_logged_repairs():

@@ -21,8 +21,9 @@ AFTER_MONTHS = ["2021-09", "2021-10", "2021-11", "2021-12"]
 BASELINE_MONTHS = ["2020-10", "2020-11", "2020-12"]
 
 COLUMNS = {name: table.names for name, table in TABLES.items()}  # the contract
-TIME_COLUMNS = {name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()}
-
+TIME_COLUMNS = {
+    name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()
+}
 
 
 def ts(s: pd.Series) -> pd.Series:

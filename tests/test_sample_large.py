@@ -66,7 +66,9 @@ def test_invariants_of_the_story(tiny_dir):
     dep, chg, inc = ds.deployments, ds.changes, ds.incidents
     assert (dep["started_at"] <= dep["finished_at"]).all()
     assert (chg["committed_at"] <= chg["merged_at"]).all()
-    assert (inc["impact_started_at"].dropna() <= inc.loc[inc["impact_started_at"].notna(), "opened_at"]).all()
+    assert (
+        inc["impact_started_at"].dropna() <= inc.loc[inc["impact_started_at"].notna(), "opened_at"]
+    ).all()
     first, last = ds.date_range()
     assert str(first.date()) >= "2019-01-01" and str(last.date()) <= "2023-12-31"
     assert set(dep["environment"]) == {"test", "staging", "production"}
@@ -76,7 +78,9 @@ def test_invariants_of_the_story(tiny_dir):
 def test_links_exercise_every_rule(tiny_dir):
     ds = analytics.load(tiny_dir / "parquet")
     links = link_changes(ds.changes, ds.deployments)
-    cover = link_coverage(ds.changes, ds.incidents, links, link_incidents(ds.incidents, ds.deployments))
+    cover = link_coverage(
+        ds.changes, ds.incidents, links, link_incidents(ds.incidents, ds.deployments)
+    )
     changes = cover.set_index("table").loc["changes"]
     assert changes["explicit"] > 0.7 * changes["rows"]
     assert changes["service_time"] > 0
@@ -84,15 +88,20 @@ def test_links_exercise_every_rule(tiny_dir):
     assert cover.set_index("table").loc["incidents", "previous_deployment"] > 0
     # explicit links point at successful production deployments of the same service
     shipped = links.dropna(subset=["deployment_id"]).merge(
-        ds.deployments, on="deployment_id", suffixes=("", "_d"))
+        ds.deployments, on="deployment_id", suffixes=("", "_d")
+    )
     assert set(shipped["environment"]) == {"production"} and set(shipped["status"]) == {"success"}
 
 
 def test_sample_command_writes_the_scale_data(tmp_path, capsys):
-    assert main(["sample", "--scale", "0.001", "--out", str(tmp_path / "d"), "--format", "parquet"]) == 0
+    assert (
+        main(["sample", "--scale", "0.001", "--out", str(tmp_path / "d"), "--format", "parquet"])
+        == 0
+    )
     printed = capsys.readouterr().out.split()
     assert sorted(p.rsplit("/", 1)[-1] for p in printed) == sorted(
-        [f"{t}.parquet" for t in TABLE_NAMES] + ["program.yml"])
+        [f"{t}.parquet" for t in TABLE_NAMES] + ["program.yml"]
+    )
     assert len(analytics.load(tmp_path / "d").changes) == sample_large.rows_for(0.001)["changes"]
     assert main(["sample", "--scale", "huge", "--out", str(tmp_path / "e")]) == 2
 
@@ -116,5 +125,7 @@ def test_module_command_refuses_a_bad_scale_in_one_line(capsys):
         with pytest.raises(SystemExit) as stop:
             main(["--scale", bad, "--out", "unused"])
         assert stop.value.code == 2
-        assert f"--scale must be one of tiny, small, medium, large or a positive number, got '{bad}'" \
+        assert (
+            f"--scale must be one of tiny, small, medium, large or a positive number, got '{bad}'"
             in capsys.readouterr().err
+        )

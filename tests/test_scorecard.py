@@ -40,15 +40,33 @@ COVERAGE = {
 }
 
 
-def table(values: dict[str, list[float]], metric: str = "test_coverage", severity: str = "all",
-          n: int = 1, n_censored: int = 0) -> pd.DataFrame:
+def table(
+    values: dict[str, list[float]],
+    metric: str = "test_coverage",
+    severity: str = "all",
+    n: int = 1,
+    n_censored: int = 0,
+) -> pd.DataFrame:
     """Metric-table rows: one per month and service of ``values``."""
-    return pd.DataFrame([
-        {"period_start": month, "service": service, "severity": severity, "metric": metric,
-         "value": float(v), "unit": "", "n": n, "median": float(v), "p90": np.nan, "mean": float(v),
-         "n_censored": n_censored}
-        for service, series in values.items() for month, v in zip(MONTHS, series, strict=True)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "period_start": month,
+                "service": service,
+                "severity": severity,
+                "metric": metric,
+                "value": float(v),
+                "unit": "",
+                "n": n,
+                "median": float(v),
+                "p90": np.nan,
+                "mean": float(v),
+                "n_censored": n_censored,
+            }
+            for service, series in values.items()
+            for month, v in zip(MONTHS, series, strict=True)
+        ]
+    )
 
 
 BY_SERVICE = table(COVERAGE)
@@ -106,18 +124,43 @@ def test_ties_go_to_the_first_service_name_and_services_without_a_value_are_skip
 
 def test_an_upper_limit_for_every_service_is_judged_on_the_highest_value():
     restore = table({"api": [0.5] * 8, "web": [2.0] * 8}, "time_to_restore_hours", "critical")
-    cfg = parse_config({"targets": {"time_to_restore_hours": {
-        "severity": "critical", "max": 1, "applies_to": "every_service"}}})
+    cfg = parse_config(
+        {
+            "targets": {
+                "time_to_restore_hours": {
+                    "severity": "critical",
+                    "max": 1,
+                    "applies_to": "every_service",
+                }
+            }
+        }
+    )
     r = scorecard(OVERALL.iloc[0:0], cfg, "2021-08-01", by_service=restore).iloc[0]
     assert (r.value, r.worst_service, r.met, r.op) == (2.0, "web", False, "<=")
-    assert target_detail(r) == "target ≤ 1 h for every service; 1 of 2 services short, highest: web 2 h"
+    assert (
+        target_detail(r)
+        == "target ≤ 1 h for every service; 1 of 2 services short, highest: web 2 h"
+    )
 
 
 def test_an_open_incident_in_any_service_leaves_an_upper_limit_undecided():
-    restore = pd.concat([table({"api": [0.5] * 8}, "time_to_restore_hours", "critical", n_censored=1),
-                         table({"web": [0.8] * 8}, "time_to_restore_hours", "critical")])
-    cfg = parse_config({"targets": {"time_to_restore_hours": {
-        "severity": "critical", "max": 1, "applies_to": "every_service"}}})
+    restore = pd.concat(
+        [
+            table({"api": [0.5] * 8}, "time_to_restore_hours", "critical", n_censored=1),
+            table({"web": [0.8] * 8}, "time_to_restore_hours", "critical"),
+        ]
+    )
+    cfg = parse_config(
+        {
+            "targets": {
+                "time_to_restore_hours": {
+                    "severity": "critical",
+                    "max": 1,
+                    "applies_to": "every_service",
+                }
+            }
+        }
+    )
     r = scorecard(OVERALL.iloc[0:0], cfg, "2021-08-01", by_service=restore).iloc[0]
     # the highest value (web 0.8 h) is below 1 h, but api's 0.5 h counts an open incident
     assert r.value == 0.8 and r.met is None and r.lower_bound and "still open" in r.note
@@ -133,12 +176,31 @@ def test_without_per_service_rows_an_every_service_target_is_not_judged():
 
 def test_columns_are_added_not_renamed_and_inputs_are_not_mutated():
     before = (BY_SERVICE.copy(deep=True), OVERALL.copy(deep=True))
-    out = scorecard(OVERALL, parse_config({"phases": PHASES, "targets": {"test_coverage": 0.95}}),
-                    by_service=BY_SERVICE)
+    out = scorecard(
+        OVERALL,
+        parse_config({"phases": PHASES, "targets": {"test_coverage": 0.95}}),
+        by_service=BY_SERVICE,
+    )
     assert list(out.columns) == SCORECARD_COLUMNS
     assert SCORECARD_COLUMNS[:17] == [
-        "metric", "label", "severity", "unit", "scope", "value", "n", "target", "op", "met",
-        "baseline", "trend", "good_direction", "band", "on_track", "lower_bound", "note"]
+        "metric",
+        "label",
+        "severity",
+        "unit",
+        "scope",
+        "value",
+        "n",
+        "target",
+        "op",
+        "met",
+        "baseline",
+        "trend",
+        "good_direction",
+        "band",
+        "on_track",
+        "lower_bound",
+        "note",
+    ]
     pd.testing.assert_frame_equal(BY_SERVICE, before[0])
     pd.testing.assert_frame_equal(OVERALL, before[1])
 
@@ -152,30 +214,39 @@ def test_the_sample_with_one_service_at_80_percent_misses_the_coverage_target(tm
     runs.loc[runs.run_id == "TR-005866", "coverage"] = "0.80"
     runs.to_csv(data / "test_runs.csv", index=False)
     ds = load(data)
-    r = scorecard(metric_table(ds), ds.config, "2021-12-01",
-                  by_service=metric_table(ds, by="service")).iloc[-1]
+    r = scorecard(
+        metric_table(ds), ds.config, "2021-12-01", by_service=metric_table(ds, by="service")
+    ).iloc[-1]
     assert r.metric == "test_coverage"
     # December's last runs: 11 services between 96.00% and 99.03%, reporting 80%; their mean
     # (0.9826+0.9700+0.9879+0.9895+0.9600+0.9709+0.9840+0.9795+0.9795+0.9903+0.80+0.9742)/12
     assert r.overall_value == pytest.approx(11.5684 / 12)
     assert (r.value, r.worst_service, r.met, r.services_missed, r.services_judged) == (
-        0.8, "reporting", False, 1, 12)
+        0.8,
+        "reporting",
+        False,
+        1,
+        12,
+    )
     assert value_text(r) == "80% (lowest of 12 services: reporting)"
 
 
 # --- the scorecard in words -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("metric, op, threshold, applies_to, expected", [
-    ("unit_test_pass_rate", ">=", 1.0, "overall", "≥ 100%"),
-    ("test_coverage", ">=", 0.95, "overall", "≥ 95%"),
-    ("test_coverage", ">=", 0.95, "every_service", "≥ 95% for every service"),
-    ("time_to_restore_hours", "<=", 1.0, "overall", "≤ 1 h"),
-    ("time_to_restore_hours", "<=", 0.5, "overall", "≤ 30 min"),
-    ("change_failure_rate", "<=", 0.15, "overall", "≤ 15%"),
-    ("production_releases", ">=", 18, "overall", "≥ 18 releases/month"),
-    ("delivery_throughput_per_day", ">=", 6, "overall", "≥ 6 deployments/day"),
-])
+@pytest.mark.parametrize(
+    "metric, op, threshold, applies_to, expected",
+    [
+        ("unit_test_pass_rate", ">=", 1.0, "overall", "≥ 100%"),
+        ("test_coverage", ">=", 0.95, "overall", "≥ 95%"),
+        ("test_coverage", ">=", 0.95, "every_service", "≥ 95% for every service"),
+        ("time_to_restore_hours", "<=", 1.0, "overall", "≤ 1 h"),
+        ("time_to_restore_hours", "<=", 0.5, "overall", "≤ 30 min"),
+        ("change_failure_rate", "<=", 0.15, "overall", "≤ 15%"),
+        ("production_releases", ">=", 18, "overall", "≥ 18 releases/month"),
+        ("delivery_throughput_per_day", ">=", 6, "overall", "≥ 6 deployments/day"),
+    ],
+)
 def test_target_text_carries_the_unit(metric, op, threshold, applies_to, expected):
     assert target_text(metric, op, threshold, applies_to) == expected
 
@@ -183,32 +254,59 @@ def test_target_text_carries_the_unit(metric, op, threshold, applies_to, expecte
 def test_target_detail_and_value_text_of_overall_rows():
     r = card({"unit_test_pass_rate": 1.0})  # no pass-rate rows: no data
     assert target_detail(r) == "target ≥ 100%" and value_text(r) == "no data"
-    july = card({"test_coverage": {"min": 0.95, "applies_to": "overall"}}, period_start="2021-07-01")
+    july = card(
+        {"test_coverage": {"min": 0.95, "applies_to": "overall"}}, period_start="2021-07-01"
+    )
     assert value_text(july) == "96%" and target_detail(july) == "target ≥ 95%"
     every = card({"test_coverage": 0.95}, period_start="2021-07-01")
-    assert target_detail(every) == "target ≥ 95% for every service; 1 of 3 services short, lowest: batch 92%"
+    assert (
+        target_detail(every)
+        == "target ≥ 95% for every service; 1 of 3 services short, lowest: batch 92%"
+    )
     assert value_text(every) == "92% (lowest of 3 services: batch)"
 
 
-@pytest.mark.parametrize("met, lower_bound, sentence, expected", [
-    ([False, False, False, False, None], None, False, "0 of 4 targets met; 1 could not be judged (no data)"),
-    ([True, True], None, True, "2 of 2 targets were met"),
-    ([True, True, True, True, True], None, True, "5 of 5 targets were met"),
-    ([True], None, True, "1 of 1 target was met"),
-    ([False, None], None, True, "0 of 1 target was met; 1 could not be judged (no data)"),
-    ([None] * 5, None, False, "no target could be judged (no data)"),
-    ([True, None, None, False], [False, True, False, False], False,
-     "1 of 2 targets met; 2 could not be judged (1 with no data, 1 with incidents still open)"),
-    ([True, None], [False, True], True, "1 of 1 target was met; 1 could not be judged (incidents still open)"),
-])
+@pytest.mark.parametrize(
+    "met, lower_bound, sentence, expected",
+    [
+        (
+            [False, False, False, False, None],
+            None,
+            False,
+            "0 of 4 targets met; 1 could not be judged (no data)",
+        ),
+        ([True, True], None, True, "2 of 2 targets were met"),
+        ([True, True, True, True, True], None, True, "5 of 5 targets were met"),
+        ([True], None, True, "1 of 1 target was met"),
+        ([False, None], None, True, "0 of 1 target was met; 1 could not be judged (no data)"),
+        ([None] * 5, None, False, "no target could be judged (no data)"),
+        (
+            [True, None, None, False],
+            [False, True, False, False],
+            False,
+            "1 of 2 targets met; 2 could not be judged (1 with no data, 1 with incidents still open)",
+        ),
+        (
+            [True, None],
+            [False, True],
+            True,
+            "1 of 1 target was met; 1 could not be judged (incidents still open)",
+        ),
+    ],
+)
 def test_targets_met_text_counts_the_unjudged_apart(met, lower_bound, sentence, expected):
     assert targets_met_text(met, lower_bound, sentence=sentence) == expected
 
 
 def test_targets_met_text_reads_a_scorecard_column():
-    cfg = parse_config({"phases": PHASES, "targets": {"test_coverage": 0.95, "unit_test_pass_rate": 1.0}})
+    cfg = parse_config(
+        {"phases": PHASES, "targets": {"test_coverage": 0.95, "unit_test_pass_rate": 1.0}}
+    )
     out = scorecard(OVERALL, cfg, "2021-07-01", by_service=BY_SERVICE)
-    assert targets_met_text(out["met"], out["lower_bound"]) == "0 of 1 target met; 1 could not be judged (no data)"
+    assert (
+        targets_met_text(out["met"], out["lower_bound"])
+        == "0 of 1 target met; 1 could not be judged (no data)"
+    )
 
 
 def test_one_service_is_one_service():
@@ -216,4 +314,7 @@ def test_one_service_is_one_service():
     cfg = parse_config({"targets": {"test_coverage": 0.95}})
     r = scorecard(OVERALL.iloc[0:0], cfg, "2021-03-01", by_service=rows).iloc[0]
     assert value_text(r) == "63% (lowest of 1 service: reporting)"
-    assert target_detail(r) == "target ≥ 95% for every service; 1 of 1 service short, lowest: reporting 63%"
+    assert (
+        target_detail(r)
+        == "target ≥ 95% for every service; 1 of 1 service short, lowest: reporting 63%"
+    )

@@ -13,7 +13,11 @@ COV = FIXTURES / "sources" / "coverage"
 
 
 def test_cobertura_and_jacoco():
-    tables, log = read("coverage", [COV / "coverage.xml", COV / "jacoco.xml"], SourceOptions(service="payments-api"))
+    tables, log = read(
+        "coverage",
+        [COV / "coverage.xml", COV / "jacoco.xml"],
+        SourceOptions(service="payments-api"),
+    )
     runs = tables["test_runs"].set_index("run_id")
     cob = runs.loc["coverage:payments-api:coverage@20240304T090512Z"]
     assert cob["coverage"] == pytest.approx(1091 / 1250)  # lines-covered / lines-valid
@@ -27,7 +31,9 @@ def test_cobertura_and_jacoco():
 
 def test_cobertura_seconds_timestamp_and_line_rate_only(tmp_path):
     path = tmp_path / "cobertura.xml"
-    path.write_text('<coverage line-rate="0.5" timestamp="1709543112" version="gcovr 7.2"><packages/></coverage>')
+    path.write_text(
+        '<coverage line-rate="0.5" timestamp="1709543112" version="gcovr 7.2"><packages/></coverage>'
+    )
     tables, _ = read("coverage", [path], SourceOptions(service="x"))
     run = tables["test_runs"].iloc[0]
     assert run["coverage"] == 0.5 and run["finished_at"] == pd.Timestamp("2024-03-04T09:05:12Z")

@@ -17,13 +17,28 @@ LLM = FIXTURES / "realdata" / "llm-status-incidents"
 
 
 def test_change_log_mapping():
-    tables, log = read("csv", [CSVF / "change_log.csv"], SourceOptions(mapping=CSVF / "change_log.mapping.yml"))
+    tables, log = read(
+        "csv", [CSVF / "change_log.csv"], SourceOptions(mapping=CSVF / "change_log.mapping.yml")
+    )
     dep = tables["deployments"].set_index("deployment_id")
-    assert list(dep.index) == ["CHG0031201", "CHG0031207", "CHG0031208", "CHG0031215", "CHG0031220"]  # TEST dropped
-    assert dep.loc["CHG0031201", "finished_at"] == pd.Timestamp("2024-03-01T16:09:00Z")  # 17:09 Berlin (CET)
-    assert dep.loc["CHG0031220", "finished_at"] == pd.Timestamp("2024-03-31T01:00:00Z")  # 02:30 does not exist (DST)
+    assert list(dep.index) == [
+        "CHG0031201",
+        "CHG0031207",
+        "CHG0031208",
+        "CHG0031215",
+        "CHG0031220",
+    ]  # TEST dropped
+    assert dep.loc["CHG0031201", "finished_at"] == pd.Timestamp(
+        "2024-03-01T16:09:00Z"
+    )  # 17:09 Berlin (CET)
+    assert dep.loc["CHG0031220", "finished_at"] == pd.Timestamp(
+        "2024-03-31T01:00:00Z"
+    )  # 02:30 does not exist (DST)
     assert dep["status"].to_dict()["CHG0031215"] == "rolled_back"
-    assert dep.loc["CHG0031208", "kind"] == "hotfix" and dep.loc["CHG0031201", "environment"] == "production"
+    assert (
+        dep.loc["CHG0031208", "kind"] == "hotfix"
+        and dep.loc["CHG0031201", "environment"] == "production"
+    )
     assert pd.isna(dep.loc["CHG0031215", "commit_sha"])
     rules = log.frame().set_index("rule")["rows"]
     assert rules["rows with Target in ['test'] dropped (mapping drop_rows)"] == 1
@@ -39,21 +54,26 @@ def test_missing_mapped_column(tmp_path):
 
 def test_date_in_unexpected_format(tmp_path):
     bad = tmp_path / "log.csv"
-    bad.write_text((CSVF / "change_log.csv").read_text().replace("04.03.2024 10:55", "2024-03-04 10:55"))
+    bad.write_text(
+        (CSVF / "change_log.csv").read_text().replace("04.03.2024 10:55", "2024-03-04 10:55")
+    )
     with pytest.raises(DataValidationError) as err:
         read("csv", [bad], SourceOptions(mapping=CSVF / "change_log.mapping.yml"))
     assert err.value.rows == [3] and err.value.column == "Implemented (local time)"
     assert "format '%d.%m.%Y %H:%M'" in str(err.value)
 
 
-@pytest.mark.parametrize(("yaml_text", "message"), [
-    ("table: tickets\n", "key 'table'"),
-    ("table: incidents\ncolumns: {opened_at: a}\n", "required column 'incident_id'"),
-    ("table: incidents\ncolumns: {opened: a}\n", "key 'columns.opened'"),
-    ("table: incidents\nwhatever: 1\n", "key 'whatever'"),
-    ("table: incidents\ntimestamps: {timezone: Mars/Olympus}\n", "unknown time zone"),
-    ("[1, 2", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("table: tickets\n", "key 'table'"),
+        ("table: incidents\ncolumns: {opened_at: a}\n", "required column 'incident_id'"),
+        ("table: incidents\ncolumns: {opened: a}\n", "key 'columns.opened'"),
+        ("table: incidents\nwhatever: 1\n", "key 'whatever'"),
+        ("table: incidents\ntimestamps: {timezone: Mars/Olympus}\n", "unknown time zone"),
+        ("[1, 2", "not valid YAML"),
+    ],
+)
 def test_bad_mapping_files(tmp_path, yaml_text, message):
     mapping = tmp_path / "m.yml"
     mapping.write_text(yaml_text)
@@ -67,6 +87,7 @@ def test_mapping_is_required():
 
 
 # --- real data: llm-status-incidents (tests/fixtures/realdata/SOURCE.md) -----------------------
+
 
 @pytest.fixture(scope="module")
 def llm():
@@ -85,28 +106,59 @@ def test_llm_incidents_all_kept_but_maintenance(llm, raw_rows):
     assert len(raw_rows) == 542 and maintenance == 2
     assert len(inc) == 540
     per_provider = Counter(r["provider"] for r in raw_rows if r["incident_impact_level"] != "4")
-    assert inc.groupby("service").size().to_dict() == dict(per_provider) == {
-        "anthropic": 140, "character": 36, "openai": 364}
+    assert (
+        inc.groupby("service").size().to_dict()
+        == dict(per_provider)
+        == {"anthropic": 140, "character": 36, "openai": 364}
+    )
     zero = (inc["resolved_at"] == inc["opened_at"]).sum()
-    raw_zero = sum(r["start_timestamp"] == r["close_timestamp"] and r["incident_impact_level"] != "4" for r in raw_rows)
+    raw_zero = sum(
+        r["start_timestamp"] == r["close_timestamp"] and r["incident_impact_level"] != "4"
+        for r in raw_rows
+    )
     assert zero == raw_zero == 66  # posted already resolved: kept, counted as zero-length
-    assert log.frame().set_index("rule").loc[
-        "rows with incident_impact_level in ['4'] dropped (mapping drop_rows)", "rows"] == 2
-    assert inc["severity"].value_counts().to_dict() == {"medium": 193, "high": 179, "low": 98, "critical": 70}
+    assert (
+        log.frame()
+        .set_index("rule")
+        .loc["rows with incident_impact_level in ['4'] dropped (mapping drop_rows)", "rows"]
+        == 2
+    )
+    assert inc["severity"].value_counts().to_dict() == {
+        "medium": 193,
+        "high": 179,
+        "low": 98,
+        "critical": 70,
+    }
 
 
 def _independent_mttr(raw_rows, provider: str, month: str) -> tuple[float, float, int]:
     hours = []
     for r in raw_rows:
-        if r["provider"] != provider or r["incident_impact_level"] == "4" or not r["start_timestamp"].startswith(month):
+        if (
+            r["provider"] != provider
+            or r["incident_impact_level"] == "4"
+            or not r["start_timestamp"].startswith(month)
+        ):
             continue
-        hours.append((pd.Timestamp(r["close_timestamp"]) - pd.Timestamp(r["start_timestamp"])).total_seconds() / 3600)
+        hours.append(
+            (
+                pd.Timestamp(r["close_timestamp"]) - pd.Timestamp(r["start_timestamp"])
+            ).total_seconds()
+            / 3600
+        )
     s = pd.Series(hours)
     return s.median(), s.mean(), len(s)
 
 
-@pytest.mark.parametrize(("provider", "month"), [("openai", "2024-03"), ("anthropic", "2024-03"),
-                                                  ("openai", "2023-11"), ("character", "2024-06")])
+@pytest.mark.parametrize(
+    ("provider", "month"),
+    [
+        ("openai", "2024-03"),
+        ("anthropic", "2024-03"),
+        ("openai", "2023-11"),
+        ("character", "2024-06"),
+    ],
+)
 def test_llm_monthly_mttr_by_provider(llm, raw_rows, provider, month):
     inc = llm[0]["incidents"]
     hours = (inc["resolved_at"] - inc["opened_at"]).dt.total_seconds() / 3600
@@ -131,7 +183,9 @@ def test_llm_through_metric_table(llm):
     ds = Dataset.from_tables(llm[0])
     table = metrics.metric_table(ds, freq="month", by="service")
     mttr = table[(table["metric"] == "time_to_restore_hours") & (table["severity"] == "all")]
-    row = mttr[(mttr["service"] == "openai") & (mttr["period_start"] == pd.Timestamp("2024-03-01"))].iloc[0]
+    row = mttr[
+        (mttr["service"] == "openai") & (mttr["period_start"] == pd.Timestamp("2024-03-01"))
+    ].iloc[0]
     assert row["n"] == 34 and row["median"] == pytest.approx(1.4417, abs=1e-3)
 
 
@@ -141,4 +195,6 @@ def test_ambiguous_local_time_at_dst_end_is_read(tmp_path):
     log_csv.write_text(text)
     tables, _ = read("csv", [log_csv], SourceOptions(mapping=CSVF / "change_log.mapping.yml"))
     dep = tables["deployments"].set_index("deployment_id")
-    assert dep.loc["CHG0031220", "finished_at"] == pd.Timestamp("2024-10-27T00:30:00Z")  # first (summer) 02:30
+    assert dep.loc["CHG0031220", "finished_at"] == pd.Timestamp(
+        "2024-10-27T00:30:00Z"
+    )  # first (summer) 02:30

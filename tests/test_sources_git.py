@@ -22,41 +22,66 @@ REAL = FIXTURES / "realdata" / "content-publisher"
 
 @pytest.fixture(scope="module")
 def export_tables():
-    return read("git", [EXPORT / "tags.csv", EXPORT / "commits.csv"],
-                SourceOptions(service="payments-api", tags="v*"))
+    return read(
+        "git",
+        [EXPORT / "tags.csv", EXPORT / "commits.csv"],
+        SourceOptions(service="payments-api", tags="v*"),
+    )
 
 
 def test_export_releases_are_matching_tags_in_time_order(export_tables):
     tables, _ = export_tables
     dep = tables["deployments"]
-    assert list(dep["version"]) == ["v1.0.0", "v1.1.0", "v1.1.1", "v1.2.0"]  # nightly-* excluded by --tags
+    assert list(dep["version"]) == [
+        "v1.0.0",
+        "v1.1.0",
+        "v1.1.1",
+        "v1.2.0",
+    ]  # nightly-* excluded by --tags
     assert list(dep["deployment_id"]) == [f"payments-api@{v}" for v in dep["version"]]
     assert set(dep["environment"]) == {"production"} and set(dep["status"]) == {"success"}
-    assert dep["finished_at"].iloc[0] == pd.Timestamp("2024-03-01T11:00:00Z")  # tag time, +01:00 read
+    assert dep["finished_at"].iloc[0] == pd.Timestamp(
+        "2024-03-01T11:00:00Z"
+    )  # tag time, +01:00 read
 
 
 def test_export_changes_are_first_release_reaching_each_commit(export_tables):
     tables, log = export_tables
     ch = tables["changes"]
     subjects = {r["commit"]: r["subject"] for r in csv.DictReader((EXPORT / "commits.csv").open())}
-    shipped = ch.assign(subject=ch["change_id"].map(subjects)).groupby("deployment_id")["subject"].apply(set)
+    shipped = (
+        ch.assign(subject=ch["change_id"].map(subjects))
+        .groupby("deployment_id")["subject"]
+        .apply(set)
+    )
     assert shipped["payments-api@v1.0.0"] == {"Initial commit", "Payments skeleton"}
-    assert shipped["payments-api@v1.1.0"] == {"Fix typo", "Add IBAN model", "Validate IBAN checksum"}
+    assert shipped["payments-api@v1.1.0"] == {
+        "Fix typo",
+        "Add IBAN model",
+        "Validate IBAN checksum",
+    }
     # the merge brings both sides, the merge commit included
-    assert shipped["payments-api@v1.2.0"] == {"Log card network", "Tidy settlement export",
-                                              'Retry refunds on 503, "idempotent"',
-                                              "Merge pull request #42 from acme/refund-retries"}
+    assert shipped["payments-api@v1.2.0"] == {
+        "Log card network",
+        "Tidy settlement export",
+        'Retry refunds on 503, "idempotent"',
+        "Merge pull request #42 from acme/refund-retries",
+    }
     assert "payments-api@v1.1.1" not in shipped  # tags an older commit: ships nothing new
     assert len(ch) == 9 and ch["change_id"].is_unique
     rules = log.frame().set_index("rule")["rows"]
-    assert rules["commits in no release (not shipped yet, or only on untagged branches) left out"] == 1
+    assert (
+        rules["commits in no release (not shipped yet, or only on untagged branches) left out"] == 1
+    )
     assert rules["merge commits kept as changes"] == 1
     assert any("ship no new commit" in r for r in rules.index)
 
 
 def test_export_authored_and_committed_times_kept(export_tables):
     ch = export_tables[0]["changes"].set_index("change_id")
-    retry = next(i for i, r in ch.iterrows() if r["committed_at"] == pd.Timestamp("2024-03-05T10:02:00Z"))
+    retry = next(
+        i for i, r in ch.iterrows() if r["committed_at"] == pd.Timestamp("2024-03-05T10:02:00Z")
+    )
     assert ch.loc[retry, "authored_at"] == pd.Timestamp("2024-03-04T15:20:00Z")
     assert ch.loc[retry, "commit_sha"] == retry
 
@@ -74,12 +99,18 @@ def test_not_a_repository(tmp_path):
 
 
 def test_bad_date_in_export_names_file_row_column(tmp_path):
-    text = (EXPORT / "tags.csv").read_text().replace("2024-03-02T15:00:00+01:00", "02/03/2024 15:00")
+    text = (
+        (EXPORT / "tags.csv").read_text().replace("2024-03-02T15:00:00+01:00", "02/03/2024 15:00")
+    )
     (tmp_path / "tags.csv").write_text(text)
     shutil.copy(EXPORT / "commits.csv", tmp_path / "commits.csv")
     with pytest.raises(DataValidationError) as err:
         read("git", [tmp_path / "tags.csv", tmp_path / "commits.csv"])
-    assert err.value.file.endswith("tags.csv") and err.value.rows == [3] and err.value.column == "created_at"
+    assert (
+        err.value.file.endswith("tags.csv")
+        and err.value.rows == [3]
+        and err.value.column == "created_at"
+    )
 
 
 def test_missing_column_and_missing_file(tmp_path):
@@ -93,17 +124,23 @@ def test_missing_column_and_missing_file(tmp_path):
 
 # --- a real local repository -------------------------------------------------------------------
 
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull, "GIT_AUTHOR_NAME": "Ana",
-           "GIT_AUTHOR_EMAIL": "ana@example.com", "GIT_COMMITTER_NAME": "Ana",
-           "GIT_COMMITTER_EMAIL": "ana@example.com"}
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_SYSTEM": os.devnull,
+    "GIT_AUTHOR_NAME": "Ana",
+    "GIT_AUTHOR_EMAIL": "ana@example.com",
+    "GIT_COMMITTER_NAME": "Ana",
+    "GIT_COMMITTER_EMAIL": "ana@example.com",
+}
 
 
 def _git(repo: Path, *args: str, when: str | None = None) -> str:
     env = {**os.environ, **GIT_ENV}
     if when:
         env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def make_repo(root: Path) -> Path:
@@ -124,7 +161,16 @@ def make_repo(root: Path) -> Path:
     commit("f1", "2024-03-02T09:00:00+01:00")
     _git(repo, "checkout", "-q", "main")
     commit("c3", "2024-03-02T10:00:00+01:00")
-    _git(repo, "merge", "-q", "--no-ff", "feature", "-m", "merge feature", when="2024-03-03T08:00:00+01:00")
+    _git(
+        repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "feature",
+        "-m",
+        "merge feature",
+        when="2024-03-03T08:00:00+01:00",
+    )
     _git(repo, "tag", "v2")
     return repo
 
@@ -137,9 +183,13 @@ def test_local_repository(tmp_path):
     dep, ch = tables["deployments"], tables["changes"]
     assert list(dep["deployment_id"]) == ["shop-api@v1", "shop-api@v2"]  # service = repository name
     assert dep["finished_at"].iloc[0] == pd.Timestamp("2024-03-01T11:00:00Z")  # tagger date
-    assert dep["finished_at"].iloc[1] == pd.Timestamp("2024-03-03T07:00:00Z")  # lightweight: commit date
+    assert dep["finished_at"].iloc[1] == pd.Timestamp(
+        "2024-03-03T07:00:00Z"
+    )  # lightweight: commit date
     assert ch.groupby("deployment_id").size().to_dict() == {"shop-api@v1": 2, "shop-api@v2": 3}
-    assert "lightweight tags: release time is the tagged commit's date (no tagger date)" in set(log.frame()["rule"])
+    assert "lightweight tags: release time is the tagged commit's date (no tagger date)" in set(
+        log.frame()["rule"]
+    )
     assert _git(repo, "status", "--porcelain") == before  # read-only
 
 
@@ -155,6 +205,7 @@ def test_local_repository_without_tags(tmp_path):
 
 # --- real data: alphagov/content-publisher (tests/fixtures/realdata/SOURCE.md) ----------------
 
+
 @pytest.fixture(scope="module")
 def real():
     return read("git", [REAL])
@@ -165,7 +216,9 @@ def _independent_first_release() -> tuple[list[dict], dict[str, int], dict[str, 
     tags = list(csv.DictReader((REAL / "tags.csv").open(encoding="utf-8")))
     times = [pd.Timestamp(t["created_at"]) for t in tags]
     assert times == sorted(times)  # the export lists tags by time (ties in tag order)
-    commits = {r["commit"]: r for r in csv.DictReader((REAL / "commits.csv").open(encoding="utf-8"))}
+    commits = {
+        r["commit"]: r for r in csv.DictReader((REAL / "commits.csv").open(encoding="utf-8"))
+    }
     parents = {c: [p for p in r["parents"].split() if p in commits] for c, r in commits.items()}
     first: dict[str, int] = {}
     for k, t in enumerate(tags):
@@ -200,21 +253,31 @@ def test_real_lead_times_match_independent_ancestry(real):
     dep, ch = tables["deployments"], tables["changes"]
     assert len(ch) == len(first) == 1975
     ids = {f"content-publisher@{t['tag']}": k for k, t in enumerate(tags)}
-    assert all(ids[d] == first[c] for c, d in zip(ch["change_id"], ch["deployment_id"], strict=True))
+    assert all(
+        ids[d] == first[c] for c, d in zip(ch["change_id"], ch["deployment_id"], strict=True)
+    )
     released = dep.set_index("deployment_id")["finished_at"]
     lead = (ch["deployment_id"].map(released) - ch["committed_at"]).dt.total_seconds() / 3600
     month = ch["deployment_id"].map(released).dt.strftime("%Y-%m")
     ours = lead.groupby(month).median()
     for m in ("2021-01", "2022-09", "2023-09", "2024-02"):
-        expected = pd.Series([
-            (pd.Timestamp(tags[k]["created_at"]) - committed[c]).total_seconds() / 3600
-            for c, k in first.items() if pd.Timestamp(tags[k]["created_at"]).tz_convert("UTC").strftime("%Y-%m") == m
-        ]).median()
+        expected = pd.Series(
+            [
+                (pd.Timestamp(tags[k]["created_at"]) - committed[c]).total_seconds() / 3600
+                for c, k in first.items()
+                if pd.Timestamp(tags[k]["created_at"]).tz_convert("UTC").strftime("%Y-%m") == m
+            ]
+        ).median()
         assert ours[m] == pytest.approx(expected)
     assert ours["2021-01"] == pytest.approx(0.4186, abs=1e-3)  # 25 min: continuous deployment
     assert ours["2024-02"] == pytest.approx(0.2110, abs=1e-3)
     out_of_order = log.frame().set_index("rule")["rows"]
-    assert out_of_order["releases that ship no new commit (re-tagged, or an older commit released after a newer one)"] == 49
+    assert (
+        out_of_order[
+            "releases that ship no new commit (re-tagged, or an older commit released after a newer one)"
+        ]
+        == 49
+    )
 
 
 def test_real_metrics_through_metric_table(real):
@@ -232,10 +295,18 @@ def test_real_metrics_through_metric_table(real):
 
 def test_tsv_export_as_git_prints_it(tmp_path):
     """The documented commands write tab-separated files; quotes in subjects are not CSV quoting."""
-    tags = "tag\tcommit\tcreated_at\ttag_type\nv1\t" + "a" * 40 + "\t2024-03-01T12:00:00+01:00\ttag\n"
-    commits = ("commit\tparents\tauthored_at\tcommitted_at\tsubject\n"
-               + "a" * 40 + "\t" + "b" * 40 + '\t2024-03-01T10:00:00+01:00\t2024-03-01T10:00:00+01:00\t"Quoted" start, comma\n'
-               + "b" * 40 + "\t\t2024-02-29T10:00:00+01:00\t2024-02-29T10:00:00+01:00\tInitial\n")
+    tags = (
+        "tag\tcommit\tcreated_at\ttag_type\nv1\t" + "a" * 40 + "\t2024-03-01T12:00:00+01:00\ttag\n"
+    )
+    commits = (
+        "commit\tparents\tauthored_at\tcommitted_at\tsubject\n"
+        + "a" * 40
+        + "\t"
+        + "b" * 40
+        + '\t2024-03-01T10:00:00+01:00\t2024-03-01T10:00:00+01:00\t"Quoted" start, comma\n'
+        + "b" * 40
+        + "\t\t2024-02-29T10:00:00+01:00\t2024-02-29T10:00:00+01:00\tInitial\n"
+    )
     (tmp_path / "tags.tsv").write_text(tags)
     (tmp_path / "commits.tsv").write_text(commits)
     tables, _ = read("git", [tmp_path], SourceOptions(service="svc"))

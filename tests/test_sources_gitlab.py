@@ -19,8 +19,12 @@ def imported():
 
 def test_finished_deployments_with_mapped_status(imported):
     dep = imported[0]["deployments"].set_index("deployment_id")
-    assert dep["status"].to_dict() == {"gitlab:115": "failed", "gitlab:116": "success",
-                                       "gitlab:117": "cancelled", "gitlab:118": "success"}
+    assert dep["status"].to_dict() == {
+        "gitlab:115": "failed",
+        "gitlab:116": "success",
+        "gitlab:117": "cancelled",
+        "gitlab:118": "success",
+    }
     assert dep.loc["gitlab:116", "environment"] == "staging"
     assert set(dep["service"]) == {"payments-api"}  # from the job's commit web_url
     assert dep.loc["gitlab:118", "finished_at"] == pd.Timestamp("2024-03-05T10:16:40.517Z")
@@ -44,14 +48,21 @@ def test_merged_merge_requests(imported):
     assert mr55["merged_at"] == pd.Timestamp("2024-03-04T15:40:00Z")
     assert mr55["commit_sha"] == "a5" * 20
     assert ch.loc["gitlab:acme/payments-api!57", "commit_sha"] == "a8" * 20  # squash commit
-    assert imported[1].frame().set_index("rule").loc[
-        "merge requests not merged (opened / closed / locked): dropped", "rows"] == 2
+    assert (
+        imported[1]
+        .frame()
+        .set_index("rule")
+        .loc["merge requests not merged (opened / closed / locked): dropped", "rows"]
+        == 2
+    )
 
 
 def test_unknown_status_names_record(tmp_path):
     path = tmp_path / "deployments.json"
-    path.write_text('[{"id": 1, "sha": "ab", "status": "exploded", "environment": {"name": "production"},'
-                    ' "deployable": {}, "created_at": "2024-03-01T10:00:00Z"}]')
+    path.write_text(
+        '[{"id": 1, "sha": "ab", "status": "exploded", "environment": {"name": "production"},'
+        ' "deployable": {}, "created_at": "2024-03-01T10:00:00Z"}]'
+    )
     with pytest.raises(DataValidationError) as err:
         read("gitlab", [path])
     assert err.value.rows == [1] and err.value.column == "status"

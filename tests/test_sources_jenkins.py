@@ -28,9 +28,12 @@ def test_builds_become_deployments(imported):
     assert b129["finished_at"] == pd.Timestamp("2024-03-05T09:05:12.448Z")
     assert b129["version"] == "2.14.2" and b129["commit_sha"] == "aa" * 20
     assert dep["status"].to_dict() == {
-        "jenkins:payments-api#125": "success", "jenkins:payments-api#127": "failed",
-        "jenkins:payments-api#128": "failed", "jenkins:payments-api#129": "success",
-        "jenkins:payments-api#130": "cancelled"}
+        "jenkins:payments-api#125": "success",
+        "jenkins:payments-api#127": "failed",
+        "jenkins:payments-api#128": "failed",
+        "jenkins:payments-api#129": "success",
+        "jenkins:payments-api#130": "cancelled",
+    }
     assert dep["environment"].to_dict()["jenkins:payments-api#127"] == "staging"
     assert dep["environment"].to_dict()["jenkins:payments-api#128"] == "prod"  # 'PROD' lower-cased
     assert dep["environment"].to_dict()["jenkins:payments-api#125"] == "production"  # no parameter
@@ -50,9 +53,23 @@ def test_service_defaults_to_job_name():
 
 
 def test_folder_export_and_bad_timestamp(tmp_path):
-    doc = {"jobs": [{"name": "deploy-a", "builds": [{"number": 1, "result": "SUCCESS", "timestamp": 1709629200000,
-                                                     "duration": 1000, "actions": []}]},
-                    {"name": "deploy-b", "builds": []}]}
+    doc = {
+        "jobs": [
+            {
+                "name": "deploy-a",
+                "builds": [
+                    {
+                        "number": 1,
+                        "result": "SUCCESS",
+                        "timestamp": 1709629200000,
+                        "duration": 1000,
+                        "actions": [],
+                    }
+                ],
+            },
+            {"name": "deploy-b", "builds": []},
+        ]
+    }
     path = tmp_path / "jobs.json"
     path.write_text(json.dumps(doc))
     tables, _ = read("jenkins", [path])
@@ -71,8 +88,18 @@ def test_not_a_builds_export(tmp_path):
 
 
 def test_all_builds_tree(tmp_path):
-    doc = {"name": "deploy-x", "allBuilds": [{"number": 7, "result": "SUCCESS", "timestamp": 1709629200000,
-                                              "duration": 500, "actions": [{}]}]}
+    doc = {
+        "name": "deploy-x",
+        "allBuilds": [
+            {
+                "number": 7,
+                "result": "SUCCESS",
+                "timestamp": 1709629200000,
+                "duration": 500,
+                "actions": [{}],
+            }
+        ],
+    }
     path = tmp_path / "all.json"
     path.write_text(json.dumps(doc))
     tables, _ = read("jenkins", [path])

@@ -21,7 +21,9 @@ def test_incidents_read_with_offsets(imported):
     inc = imported[0]["incidents"].set_index("incident_id")
     first = inc.loc["pagerduty:Q3ZK1B8VQ5S2MA"]
     assert first["opened_at"] == pd.Timestamp("2024-03-04T14:14:02Z")  # -05:00 in the export
-    assert (first["resolved_at"] - first["opened_at"]).total_seconds() == 2685  # = seconds_to_resolve
+    assert (
+        first["resolved_at"] - first["opened_at"]
+    ).total_seconds() == 2685  # = seconds_to_resolve
     assert first["service"] == "payments-api" and first["severity"] == "critical"
     assert inc.loc["pagerduty:Q0P9L2M3N4B5V6", "title"] == 'Disk usage > 85% on "db-replica-2"'
 
@@ -29,8 +31,11 @@ def test_incidents_read_with_offsets(imported):
 def test_severity_from_priority_else_urgency(imported):
     inc = imported[0]["incidents"].set_index("incident_id")
     assert inc["severity"].to_dict() == {
-        "pagerduty:Q3ZK1B8VQ5S2MA": "critical", "pagerduty:Q1HV7XW0D2KT9C": "high",
-        "pagerduty:Q0P9L2M3N4B5V6": "low", "pagerduty:Q7R8S9T0U1V2W3": "high"}
+        "pagerduty:Q3ZK1B8VQ5S2MA": "critical",
+        "pagerduty:Q1HV7XW0D2KT9C": "high",
+        "pagerduty:Q0P9L2M3N4B5V6": "low",
+        "pagerduty:Q7R8S9T0U1V2W3": "high",
+    }
     rows = imported[1].frame().set_index("rule")["rows"]
     assert rows["no priority: severity from urgency (high -> high, low -> low)"] == 2
 
@@ -38,8 +43,13 @@ def test_severity_from_priority_else_urgency(imported):
 def test_open_incident_kept(imported):
     inc = imported[0]["incidents"].set_index("incident_id")
     assert pd.isna(inc.loc["pagerduty:Q7R8S9T0U1V2W3", "resolved_at"])
-    assert imported[1].frame().set_index("rule").loc[
-        "still open (no resolved_on): kept, time to restore censored", "rows"] == 1
+    assert (
+        imported[1]
+        .frame()
+        .set_index("rule")
+        .loc["still open (no resolved_on): kept, time to restore censored", "rows"]
+        == 1
+    )
 
 
 def test_mapping_overrides_and_service_option(tmp_path):

@@ -12,26 +12,51 @@ import pandas as pd
 from analytics.plots.tiles import kpi_tiles, kpi_tiles_html, tile_facts
 from analytics.program.scorecard import targets_met_text
 
-METRICS = ["delivery_throughput_per_day", "production_releases", "time_to_restore_hours",
-           "unit_test_pass_rate", "test_coverage"]
+METRICS = [
+    "delivery_throughput_per_day",
+    "production_releases",
+    "time_to_restore_hours",
+    "unit_test_pass_rate",
+    "test_coverage",
+]
 
 
 def month_card(met: list, value: list, lower_bound: list | None = None) -> pd.DataFrame:
     """A scorecard of the sample's five targets (overall) with these met / value columns."""
-    return pd.DataFrame({
-        "metric": METRICS, "value": value, "target": [6.0, 18.0, 1.0, 1.0, 0.95],
-        "op": [">=", ">=", "<=", ">=", ">="], "met": pd.Series(met, dtype="object"),
-        "lower_bound": lower_bound or [False] * 5, "applies_to": "overall",
-    })
+    return pd.DataFrame(
+        {
+            "metric": METRICS,
+            "value": value,
+            "target": [6.0, 18.0, 1.0, 1.0, 0.95],
+            "op": [">=", ">=", "<=", ">=", ">="],
+            "met": pd.Series(met, dtype="object"),
+            "lower_bound": lower_bound or [False] * 5,
+            "applies_to": "overall",
+        }
+    )
 
 
 def coverage_row(**changes) -> pd.Series:
     """December 2021 of the sample with reporting's last run at 80% (see test_scorecard.py)."""
-    row = {"metric": "test_coverage", "label": "Test coverage", "severity": "all", "unit": "share",
-           "value": 0.80, "target": 0.95, "op": ">=", "met": False, "baseline": 0.4502,
-           "trend": "down", "band": "", "lower_bound": False, "applies_to": "every_service",
-           "overall_value": 11.5684 / 12, "worst_service": "reporting", "services_judged": 12,
-           "services_missed": 1}
+    row = {
+        "metric": "test_coverage",
+        "label": "Test coverage",
+        "severity": "all",
+        "unit": "share",
+        "value": 0.80,
+        "target": 0.95,
+        "op": ">=",
+        "met": False,
+        "baseline": 0.4502,
+        "trend": "down",
+        "band": "",
+        "lower_bound": False,
+        "applies_to": "every_service",
+        "overall_value": 11.5684 / 12,
+        "worst_service": "reporting",
+        "services_judged": 12,
+        "services_missed": 1,
+    }
     return pd.Series({**row, **changes})
 
 
@@ -48,11 +73,19 @@ def test_heading_counts_a_target_without_data_apart_as_the_verdict_does():
 def test_heading_of_a_month_without_any_data_and_of_open_incidents():
     empty = month_card([None] * 5, [np.nan] * 5)
     assert kpi_tiles(empty).get_suptitle() == "No target could be judged (no data)"
-    undecided = month_card([True, True, None, True, True], [6.4, 21, 0.45, 1.0, 0.96],
-                           lower_bound=[False, False, True, False, False])
-    assert kpi_tiles(undecided).get_suptitle() == \
-        "4 of 4 targets met; 1 could not be judged (incidents still open)"
-    assert kpi_tiles(month_card([True] * 5, [6.4, 21, 0.45, 1.0, 0.96])).get_suptitle() == "All 5 targets met"
+    undecided = month_card(
+        [True, True, None, True, True],
+        [6.4, 21, 0.45, 1.0, 0.96],
+        lower_bound=[False, False, True, False, False],
+    )
+    assert (
+        kpi_tiles(undecided).get_suptitle()
+        == "4 of 4 targets met; 1 could not be judged (incidents still open)"
+    )
+    assert (
+        kpi_tiles(month_card([True] * 5, [6.4, 21, 0.45, 1.0, 0.96])).get_suptitle()
+        == "All 5 targets met"
+    )
 
 
 def test_an_every_service_tile_names_the_worst_service_and_the_average():
@@ -67,25 +100,59 @@ def test_an_every_service_tile_names_the_worst_service_and_the_average():
 
 
 def test_an_every_service_tile_that_is_met_and_an_overall_tile_have_no_detail():
-    met = tile_facts(coverage_row(value=0.96, met=True, worst_service="disbursement", services_missed=0))
+    met = tile_facts(
+        coverage_row(value=0.96, met=True, worst_service="disbursement", services_missed=0)
+    )
     assert met.detail == "lowest: disbursement\nall 12 meet the target"
-    overall = tile_facts(coverage_row(applies_to="overall", value=0.964, worst_service="", services_judged=0))
+    overall = tile_facts(
+        coverage_row(applies_to="overall", value=0.964, worst_service="", services_judged=0)
+    )
     assert (overall.detail, overall.overall, overall.target) == ("", "", "Target ≥ 95%")
 
 
 def test_a_restore_time_from_few_incidents_says_so():
-    row = pd.Series({"metric": "time_to_restore_hours", "label": "Time to restore", "severity": "critical",
-                     "unit": "hours", "value": 0.45, "target": 1.0, "op": "<=", "met": True, "n": 2,
-                     "band": "elite", "lower_bound": False, "applies_to": "overall"})
+    row = pd.Series(
+        {
+            "metric": "time_to_restore_hours",
+            "label": "Time to restore",
+            "severity": "critical",
+            "unit": "hours",
+            "value": 0.45,
+            "target": 1.0,
+            "op": "<=",
+            "met": True,
+            "n": 2,
+            "band": "elite",
+            "lower_bound": False,
+            "applies_to": "overall",
+        }
+    )
     assert tile_facts(row).detail == "from only 2 incidents"
-    assert tile_facts(row.copy().set_axis(row.index).replace({2: 1})).detail == "from only 1 incident"
-    assert tile_facts(pd.concat([row.drop("n"), pd.Series({"n": 5})])).detail == ""  # five is enough
+    assert (
+        tile_facts(row.copy().set_axis(row.index).replace({2: 1})).detail == "from only 1 incident"
+    )
+    assert (
+        tile_facts(pd.concat([row.drop("n"), pd.Series({"n": 5})])).detail == ""
+    )  # five is enough
 
 
 def test_a_tile_without_a_value_this_month_shows_no_trend():
-    row = pd.Series({"metric": "production_releases", "label": "Production releases", "severity": "all",
-                     "unit": "releases/month", "value": np.nan, "target": 18.0, "op": ">=", "met": None,
-                     "trend": "up", "band": "", "lower_bound": False, "applies_to": "overall"})
+    row = pd.Series(
+        {
+            "metric": "production_releases",
+            "label": "Production releases",
+            "severity": "all",
+            "unit": "releases/month",
+            "value": np.nan,
+            "target": 18.0,
+            "op": ">=",
+            "met": None,
+            "trend": "up",
+            "band": "",
+            "lower_bound": False,
+            "applies_to": "overall",
+        }
+    )
     facts = tile_facts(row)
     assert (facts.trend, facts.arrow) == ("", "")
     assert tile_facts(row.copy().fillna({"value": 20.0})).trend == "improving"

@@ -251,7 +251,10 @@ def test_its_count_calibration_with_overdispersion():
 def test_xmr_chart_of_nothing_is_an_empty_chart_not_a_crash():
     from analytics.stats.control import XMR_COLUMNS
 
-    empty = xmr_chart(pd.Series([], dtype=float, index=pd.DatetimeIndex([])), baseline_end=pd.Timestamp("2021-01-01"))
+    empty = xmr_chart(
+        pd.Series([], dtype=float, index=pd.DatetimeIndex([])),
+        baseline_end=pd.Timestamp("2021-01-01"),
+    )
     assert list(empty.columns) == XMR_COLUMNS and len(empty) == 0
     all_nan = xmr_chart([np.nan, np.nan, np.nan])
     assert len(all_nan) == 3 and all_nan["centre"].isna().all() and (all_nan["signal"] == "").all()

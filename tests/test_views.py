@@ -20,7 +20,9 @@ def tiny():
 def test_month_format_range_and_services_are_checked():
     with pytest.raises(AnalyticsError, match="YYYY-MM"):
         views.open_month(str(TINY), "2021-3")
-    with pytest.raises(AnalyticsError, match=r"no data for 2030-01 \(the data covers 2021-01 to 2021-03\)"):
+    with pytest.raises(
+        AnalyticsError, match=r"no data for 2030-01 \(the data covers 2021-01 to 2021-03\)"
+    ):
         views.open_month(str(TINY), "2030-01")
     with pytest.raises(AnalyticsError, match="unknown service 'nosuch' \\(known: api, web\\)"):
         views.open_month(str(TINY), "2021-03", services=["nosuch"])
@@ -42,8 +44,12 @@ def test_verdict_separates_claims_from_other_comparisons_and_says_no_data(tiny):
     text = views.verdict_markdown(tiny)
     claims, others = text.split("Also compared:")
     assert claims.count("\n- ") == 5 and others.count("\n- ") == 3
-    assert "- No data: Unit-test pass rate: no data before or after" in claims  # tiny has no test runs
-    assert "- Not shown: Production releases rose from" in claims  # 2 vs 5 releases: too few to tell
+    assert (
+        "- No data: Unit-test pass rate: no data before or after" in claims
+    )  # tiny has no test runs
+    assert (
+        "- Not shown: Production releases rose from" in claims
+    )  # 2 vs 5 releases: too few to tell
 
 
 def test_kpi_table_and_verdict_by_hand(tiny):
@@ -71,7 +77,10 @@ def test_services_filter_keeps_only_those_services():
     report = views.open_month(str(TINY), "2021-03", services=["web"])
     assert set(report.dataset.deployments["service"]) == {"web"}
     assert set(views.incidents_of_month(report)["Service"]) <= {"web"}
-    assert list(views.kpi_table(report).index) == ["Production releases", "Time to restore (critical)"]
+    assert list(views.kpi_table(report).index) == [
+        "Production releases",
+        "Time to restore (critical)",
+    ]
 
 
 def test_its_counterfactual_is_the_baseline_level_when_the_baseline_has_no_clear_trend():
@@ -97,10 +106,16 @@ def test_sample_views():
 def test_an_earlier_month_knows_nothing_later_and_does_not_judge_the_program_yet():
     report = views.open_month(str(SAMPLE_DIR), "2020-10")
     end = pd.Timestamp("2020-11-01", tz="Asia/Shanghai")
-    for table, col in (("deployments", "finished_at"), ("changes", "committed_at"), ("incidents", "opened_at")):
+    for table, col in (
+        ("deployments", "finished_at"),
+        ("changes", "committed_at"),
+        ("incidents", "opened_at"),
+    ):
         assert (report.dataset.table(table)[col] < end).all()
     text = views.verdict_markdown(report)
-    assert "The program's effect is not judged yet:** the after phase starts in September 2021" in text
+    assert (
+        "The program's effect is not judged yet:** the after phase starts in September 2021" in text
+    )
     assert "claimed improvements are shown" not in text
     shown = views.impact_display(report)
     assert set(shown["After"]) == {"no data"} and set(shown["Shown"]) == {"no data"}
@@ -113,9 +128,17 @@ def test_a_month_missing_from_the_export_is_flagged_not_read_as_a_collapse(tmp_p
     folder = tmp_path / "gap"
     shutil.copytree(SAMPLE_DIR, folder)
     expected = {}
-    for table, col in (("deployments", "finished_at"), ("changes", "committed_at"), ("test_runs", "finished_at")):
+    for table, col in (
+        ("deployments", "finished_at"),
+        ("changes", "committed_at"),
+        ("test_runs", "finished_at"),
+    ):
         raw = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
-        month = pd.to_datetime(raw[col], utc=True, format="ISO8601").dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m")
+        month = (
+            pd.to_datetime(raw[col], utc=True, format="ISO8601")
+            .dt.tz_convert("Asia/Shanghai")
+            .dt.strftime("%Y-%m")
+        )
         drop = month == "2021-03"
         if table == "test_runs":
             drop &= raw["service"] != "reporting"  # one service still reports
@@ -125,18 +148,30 @@ def test_a_month_missing_from_the_export_is_flagged_not_read_as_a_collapse(tmp_p
     warnings = views.month_warnings(views.open_month(str(folder), "2021-03"))
     n_dep, usual_dep = expected["deployments"]
     assert n_dep == 0
-    assert warnings[0].startswith(f"No deployments in March 2021, against about {usual_dep:,.0f} a month before")
+    assert warnings[0].startswith(
+        f"No deployments in March 2021, against about {usual_dep:,.0f} a month before"
+    )
     n_runs, usual_runs = expected["test_runs"]
-    assert any(w.startswith(f"Only {n_runs:,} test runs in March 2021, against about {usual_runs:,.0f}")
-               for w in warnings)
-    assert warnings[-1] == "Test coverage in March 2021 comes from 1 of the 12 services that reported it before."
+    assert any(
+        w.startswith(f"Only {n_runs:,} test runs in March 2021, against about {usual_runs:,.0f}")
+        for w in warnings
+    )
+    assert (
+        warnings[-1]
+        == "Test coverage in March 2021 comes from 1 of the 12 services that reported it before."
+    )
     assert views.month_warnings(views.open_month(str(SAMPLE_DIR), "2021-03")) == []
 
 
 def test_release_mix_says_what_the_release_count_holds(tiny):
-    assert views.release_mix(tiny) == ""  # March: d07 d08 d09 d10 d12, all regular (d11 rolled back)
+    assert (
+        views.release_mix(tiny) == ""
+    )  # March: d07 d08 d09 d10 d12, all regular (d11 rolled back)
     february = views.open_month(str(TINY), "2021-02")
-    assert views.release_mix(february) == "2 production releases in February 2021: 1 regular and 1 hotfix."
+    assert (
+        views.release_mix(february)
+        == "2 production releases in February 2021: 1 regular and 1 hotfix."
+    )
     assert "- Counted as releases: 2 production releases" in views.verdict_markdown(february)
 
 
@@ -144,12 +179,18 @@ def test_a_gap_in_an_earlier_after_phase_month_is_flagged_in_later_reports(tmp_p
     folder = tmp_path / "gap"
     shutil.copytree(SAMPLE_DIR, folder)
     raw = pd.read_csv(folder / "deployments.csv", dtype=str, keep_default_na=False)
-    month = pd.to_datetime(raw["finished_at"], utc=True, format="ISO8601").dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m")
+    month = (
+        pd.to_datetime(raw["finished_at"], utc=True, format="ISO8601")
+        .dt.tz_convert("Asia/Shanghai")
+        .dt.strftime("%Y-%m")
+    )
     usual = month[(month >= "2021-04") & (month < "2021-10")].value_counts().median()  # Apr..Sep
     raw[month != "2021-10"].to_csv(folder / "deployments.csv", index=False)
     warnings = views.month_warnings(views.open_month(str(folder), "2021-12"))
-    assert warnings == [f"Earlier months look like gaps in the export: deployments in October 2021 (0; usually "
-                        f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet months."]
+    assert warnings == [
+        f"Earlier months look like gaps in the export: deployments in October 2021 (0; usually "
+        f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet months."
+    ]
 
 
 def test_a_not_shown_change_whose_interval_excludes_no_change_says_why():
@@ -157,15 +198,23 @@ def test_a_not_shown_change_whose_interval_excludes_no_change_says_why():
     line = next(x for x in text.splitlines() if x.startswith("- Not shown: Change failure rate"))
     # Fisher p = 0.064 for 6 of 13 vs 8 of 44; the 7th smallest of 8 p-values, so Holm doubles it
     assert "(95% CI -54.2 to -1.2)" in line
-    assert line.endswith("Its interval alone excludes no change, but adjusted for all the metrics compared "
-                         "(Holm) its p-value is 0.13.")
+    assert line.endswith(
+        "Its interval alone excludes no change, but adjusted for all the metrics compared "
+        "(Holm) its p-value is 0.13."
+    )
     rework = next(x for x in text.splitlines() if x.startswith("- Not shown: Rework rate"))
     assert "Holm" not in rework  # its interval includes no change: nothing to explain
 
 
 def test_a_coverage_table_of_a_baseline_month_says_so_far():
-    assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2020-11")).columns)[1] == "Baseline so far"
-    assert list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2021-12")).columns)[1] == "End of baseline"
+    assert (
+        list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2020-11")).columns)[1]
+        == "Baseline so far"
+    )
+    assert (
+        list(views.coverage_table(views.open_month(str(SAMPLE_DIR), "2021-12")).columns)[1]
+        == "End of baseline"
+    )
 
 
 def test_the_quality_log_of_a_cut_month_says_its_repairs_count_the_whole_export():

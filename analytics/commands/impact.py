@@ -10,10 +10,18 @@ HELP = "Before/after effect of the program on each headline metric, with CI, adj
 
 def add_arguments(parser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with deployments.csv etc.")
-    parser.add_argument("--program", metavar="FILE", default=None,
-                        help="program.yml to use (default: DATA_DIR/program.yml); needs phases baseline and after")
-    parser.add_argument("--preset", choices=("default", "fourkeys", "devlake"), default=None,
-                        help="metric definitions (default: the program's)")
+    parser.add_argument(
+        "--program",
+        metavar="FILE",
+        default=None,
+        help="program.yml to use (default: DATA_DIR/program.yml); needs phases baseline and after",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=("default", "fourkeys", "devlake"),
+        default=None,
+        help="metric definitions (default: the program's)",
+    )
     add_format_argument(parser)
 
 

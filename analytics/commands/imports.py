@@ -33,17 +33,40 @@ _PROD_NAMES = ("production", "prod", "prd", "live")
 
 def add_arguments(parser) -> None:
     tools = "; ".join(f"{k}: {v[1]}" for k, v in ADAPTERS.items())
-    parser.add_argument("tool", metavar="TOOL", choices=list(ADAPTERS), help=f"export format ({tools})")
-    parser.add_argument("inputs", metavar="INPUT", nargs="+", help="export files (or a git repository folder)")
-    parser.add_argument("--out", metavar="DATA_DIR", required=True, help="data folder to write or merge into")
-    parser.add_argument("--mapping", metavar="FILE", default=None,
-                        help="YAML column mapping (required for csv; optional for jira and pagerduty)")
-    parser.add_argument("--service", metavar="NAME", default=None, help="service name for every imported row")
-    parser.add_argument("--tags", metavar="GLOB", default=None, help="git: tags that are releases (default: all)")
-    parser.add_argument("--environment", metavar="NAME", default=None,
-                        help="environment when the export names none (default: production)")
-    parser.add_argument("--suite", metavar="SUITE", choices=SUITES, default=None,
-                        help="junit/coverage: suite of the runs (default: unit)")
+    parser.add_argument(
+        "tool", metavar="TOOL", choices=list(ADAPTERS), help=f"export format ({tools})"
+    )
+    parser.add_argument(
+        "inputs", metavar="INPUT", nargs="+", help="export files (or a git repository folder)"
+    )
+    parser.add_argument(
+        "--out", metavar="DATA_DIR", required=True, help="data folder to write or merge into"
+    )
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        default=None,
+        help="YAML column mapping (required for csv; optional for jira and pagerduty)",
+    )
+    parser.add_argument(
+        "--service", metavar="NAME", default=None, help="service name for every imported row"
+    )
+    parser.add_argument(
+        "--tags", metavar="GLOB", default=None, help="git: tags that are releases (default: all)"
+    )
+    parser.add_argument(
+        "--environment",
+        metavar="NAME",
+        default=None,
+        help="environment when the export names none (default: production)",
+    )
+    parser.add_argument(
+        "--suite",
+        metavar="SUITE",
+        choices=SUITES,
+        default=None,
+        help="junit/coverage: suite of the runs (default: unit)",
+    )
 
 
 def run(args) -> int:
@@ -51,8 +74,14 @@ def run(args) -> int:
     if out.exists() and not out.is_dir():
         raise DataValidationError("exists and is not a folder", file=str(out))
     config = load_config(out / CONFIG_FILE)
-    options = SourceOptions(service=args.service, mapping=Path(args.mapping) if args.mapping else None,
-                            tags=args.tags, environment=args.environment, suite=args.suite, config=config)
+    options = SourceOptions(
+        service=args.service,
+        mapping=Path(args.mapping) if args.mapping else None,
+        tags=args.tags,
+        environment=args.environment,
+        suite=args.suite,
+        config=config,
+    )
     tables, log = read(args.tool, args.inputs, options)
     summary = write_tables(out, tables, config, default_name=_program_name(args, tables))
     print(f"Imported {args.tool} export into {out}")
@@ -64,8 +93,12 @@ def run(args) -> int:
     return 0
 
 
-def write_tables(out: Path, tables: dict[str, pd.DataFrame], config: ProgramConfig,
-                 default_name: str = "DevOps program") -> pd.DataFrame:
+def write_tables(
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    config: ProgramConfig,
+    default_name: str = "DevOps program",
+) -> pd.DataFrame:
     """Merge ``tables`` into the CSVs of ``out`` and write them; return rows per table.
 
     All files are prepared in a temporary folder beside ``out`` and moved into place only when
@@ -79,8 +112,15 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame], config: ProgramConf
         both = pd.concat([old, new], ignore_index=True) if len(old) else new
         both = both.drop_duplicates(id_col, keep="last")
         merged[table] = both
-        rows.append({"table": table, "imported": len(new), "new": int((~new[id_col].isin(known)).sum()),
-                     "already_there": int(new[id_col].isin(known).sum()), "total": len(both)})
+        rows.append(
+            {
+                "table": table,
+                "imported": len(new),
+                "new": int((~new[id_col].isin(known)).sum()),
+                "already_there": int(new[id_col].isin(known).sum()),
+                "total": len(both),
+            }
+        )
     texts = {f"{t}.csv": to_csv_text(f, t, config) for t, f in merged.items()}
     if "deployments" not in merged and _find(out, "deployments") is None:
         texts["deployments.csv"] = to_csv_text(empty_table("deployments"), "deployments", config)
@@ -102,8 +142,11 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame], config: ProgramConf
 
 def _find(out: Path, table: str) -> Path | None:
     if (out / f"{table}.parquet").is_file():
-        raise DataValidationError(f"the folder holds {table}.parquet; import writes CSV: convert it or use "
-                                  "another folder", file=str(out / f"{table}.parquet"))
+        raise DataValidationError(
+            f"the folder holds {table}.parquet; import writes CSV: convert it or use "
+            "another folder",
+            file=str(out / f"{table}.parquet"),
+        )
     path = out / f"{table}.csv"
     return path if path.is_file() else None
 

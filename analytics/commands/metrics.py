@@ -12,17 +12,36 @@ HELP = "Print the metric table: every metric for every day, week or month of the
 
 def add_arguments(parser) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with deployments.csv etc.")
-    parser.add_argument("--freq", choices=FREQUENCIES, default="month",
-                        help="period length (default: month)")
-    parser.add_argument("--by", choices=["service"], default=None,
-                        help="one block of rows per service (default: all services together)")
-    parser.add_argument("--preset", choices=PRESETS, default=None,
-                        help="definitions preset (default: program.yml 'definitions', else default)")
-    parser.add_argument("--service", dest="services", action="append", default=None, metavar="NAME",
-                        help="keep only this service (repeat for several)")
+    parser.add_argument(
+        "--freq", choices=FREQUENCIES, default="month", help="period length (default: month)"
+    )
+    parser.add_argument(
+        "--by",
+        choices=["service"],
+        default=None,
+        help="one block of rows per service (default: all services together)",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default=None,
+        help="definitions preset (default: program.yml 'definitions', else default)",
+    )
+    parser.add_argument(
+        "--service",
+        dest="services",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="keep only this service (repeat for several)",
+    )
     add_format_argument(parser)
-    parser.add_argument("--program", metavar="FILE", default=None,
-                        help="program.yml to use (default: DATA_DIR/program.yml)")
+    parser.add_argument(
+        "--program",
+        metavar="FILE",
+        default=None,
+        help="program.yml to use (default: DATA_DIR/program.yml)",
+    )
 
 
 def run(args) -> int:
@@ -34,8 +53,10 @@ def run(args) -> int:
     if args.format == "table":
         preset = get_preset(args.preset, ds.config)
         tz, week_start = preset.calendar(ds.config)
-        print(f"Metrics of {ds.source} per {args.freq} (definitions {preset.name}, time zone "
-              f"{tz}, weeks start {week_start}); definitions in docs/METRICS.md")
+        print(
+            f"Metrics of {ds.source} per {args.freq} (definitions {preset.name}, time zone "
+            f"{tz}, weeks start {week_start}); definitions in docs/METRICS.md"
+        )
         table = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d"))
     emit(table, args.format)
     return 0

@@ -21,28 +21,66 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data", required=True, metavar="DIR", help="the data folder")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--month", metavar="YYYY-MM", help="the month to render")
-    which.add_argument("--latest", action="store_true",
-                       help="the latest complete month of the data (see docs/operations.md)")
-    which.add_argument("--all-months", action="store_true",
-                       help="every month of the data up to the latest complete one")
-    parser.add_argument("--out", default="reports", metavar="DIR",
-                        help="output folder (default: reports)")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
-                        help="notebooks executed at once (default: CPUs, at most 4)")
-    parser.add_argument("--preset", metavar="NAME", default=None,
-                        help="definitions preset: default, fourkeys or devlake (default: program.yml's)")
-    parser.add_argument("--program", metavar="FILE", default=None,
-                        help="program.yml to use (default: DIR/program.yml)")
-    parser.add_argument("--services", metavar="A,B", default=None,
-                        help="comma-separated services to report on (default: all)")
-    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                        help="another notebook parameter; VALUE is read as JSON when it parses "
-                             "(numbers, true/false, null, lists), else as text. Repeatable.")
-    parser.add_argument("--notebooks", metavar="DIR", default=None,
-                        help="render the numbered notebooks (NN-name.ipynb) of DIR instead of "
-                             "the report set in notebooks/reports")
-    parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
-                        help="longest a single cell may run (default: 600)")
+    which.add_argument(
+        "--latest",
+        action="store_true",
+        help="the latest complete month of the data (see docs/operations.md)",
+    )
+    which.add_argument(
+        "--all-months",
+        action="store_true",
+        help="every month of the data up to the latest complete one",
+    )
+    parser.add_argument(
+        "--out", default="reports", metavar="DIR", help="output folder (default: reports)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="notebooks executed at once (default: CPUs, at most 4)",
+    )
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        default=None,
+        help="definitions preset: default, fourkeys or devlake (default: program.yml's)",
+    )
+    parser.add_argument(
+        "--program",
+        metavar="FILE",
+        default=None,
+        help="program.yml to use (default: DIR/program.yml)",
+    )
+    parser.add_argument(
+        "--services",
+        metavar="A,B",
+        default=None,
+        help="comma-separated services to report on (default: all)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another notebook parameter; VALUE is read as JSON when it parses "
+        "(numbers, true/false, null, lists), else as text. Repeatable.",
+    )
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="render the numbered notebooks (NN-name.ipynb) of DIR instead of "
+        "the report set in notebooks/reports",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="longest a single cell may run (default: 600)",
+    )
 
 
 def parse_params(items: list[str]) -> dict:
@@ -85,17 +123,31 @@ def run(args) -> int:
     months = "latest" if args.latest else "all" if args.all_months else args.month
     start = time.perf_counter()
     cwd = Path.cwd()
-    plan = prepare(args.data, months, out=args.out, reports=reports, notebook_dir=args.notebooks,
-                   jobs=args.jobs, preset=args.preset, program_file=args.program,
-                   services=services, params=params, cwd=cwd)
+    plan = prepare(
+        args.data,
+        months,
+        out=args.out,
+        reports=reports,
+        notebook_dir=args.notebooks,
+        jobs=args.jobs,
+        preset=args.preset,
+        program_file=args.program,
+        services=services,
+        params=params,
+        cwd=cwd,
+    )
     for month in plan.months:
         if month in plan.notes:
             print(f"note: {plan.notes[month]}", file=sys.stderr)
-    print(f"Rendering {', '.join(plan.months)}: {len(plan.jobs)} notebooks, {args.jobs} at a time",
-          flush=True)
+    print(
+        f"Rendering {', '.join(plan.months)}: {len(plan.jobs)} notebooks, {args.jobs} at a time",
+        flush=True,
+    )
     progress = _Progress(len(plan.jobs))
     try:
-        results = execute(plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd)
+        results = execute(
+            plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd
+        )
     finally:
         progress.close()
     seconds = time.perf_counter() - start
@@ -107,8 +159,11 @@ def run(args) -> int:
         print(f"error: {failure}", file=sys.stderr)
     if failures:
         bad = [r.month for r in results if not r.ok]
-        print(f"error: {len(failures)} of {len(plan.jobs)} notebooks failed; not replaced: "
-              f"{', '.join(bad)}", file=sys.stderr)
+        print(
+            f"error: {len(failures)} of {len(plan.jobs)} notebooks failed; not replaced: "
+            f"{', '.join(bad)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"Done in {seconds:.1f} s; index: {Path(args.out) / 'index.html'}")
     return 0
@@ -133,8 +188,11 @@ class _Progress:
             self.bar.set_postfix_str(f"{event.month} {event.report.slug} {status}")
             self.bar.update(1)
         else:
-            print(f"[{self.done}/{self.total}] {event.month} {event.report.slug}: {status} "
-                  f"({event.seconds:.1f} s)", flush=True)
+            print(
+                f"[{self.done}/{self.total}] {event.month} {event.report.slug}: {status} "
+                f"({event.seconds:.1f} s)",
+                flush=True,
+            )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -7,16 +7,24 @@ HELP = "Write the sample data set (a fictitious consumer-loan platform, 2020-10 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write (created if needed)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the bundled sample's)")
     parser.add_argument(
-        "--scale", default=None, metavar="SCALE",
-        help="write the synthetic scale data instead: tiny, small, medium, large (1,000,000 "
-             "deployments, 5,000,000 changes, 100,000 incidents, 1,000,000 test runs) or a row "
-             "factor such as 0.5",
+        "--out", required=True, metavar="DIR", help="folder to write (created if needed)"
     )
     parser.add_argument(
-        "--format", choices=("csv", "parquet", "both"), default="both",
+        "--seed", type=int, default=None, help="random seed (default: the bundled sample's)"
+    )
+    parser.add_argument(
+        "--scale",
+        default=None,
+        metavar="SCALE",
+        help="write the synthetic scale data instead: tiny, small, medium, large (1,000,000 "
+        "deployments, 5,000,000 changes, 100,000 incidents, 1,000,000 test runs) or a row "
+        "factor such as 0.5",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet", "both"),
+        default="both",
         help="with --scale: file format; both writes DIR/csv and DIR/parquet (default: both)",
     )
 

@@ -35,8 +35,12 @@ def _layout(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Buffer | None]:
     """Start offset and byte length of every *valid* value of one chunk, and its data buffer."""
     wide = pa.types.is_large_string(chunk.type)
     _, off_buf, data_buf = chunk.buffers()
-    offsets = np.frombuffer(off_buf, dtype=np.int64 if wide else np.int32,
-                            count=len(chunk) + 1, offset=chunk.offset * (8 if wide else 4))
+    offsets = np.frombuffer(
+        off_buf,
+        dtype=np.int64 if wide else np.int32,
+        count=len(chunk) + 1,
+        offset=chunk.offset * (8 if wide else 4),
+    )
     start, length = offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64)
     if chunk.null_count:
         valid = chunk.is_valid().to_numpy(zero_copy_only=False)
@@ -73,7 +77,7 @@ def _suffix_minutes(chunk: pa.Array) -> np.ndarray | None:
         word = np.array([first], dtype=np.uint64)
     digits_mask, colon = np.uint64(0xFF_FF_00_FF_FF), np.uint64(ord(":") << 16)
     high = np.uint64(0xF0_F0_00_F0_F0)
-    ok = ((word & ~digits_mask & np.uint64(0xFF_FF_FF_FF_FF)) == colon)
+    ok = (word & ~digits_mask & np.uint64(0xFF_FF_FF_FF_FF)) == colon
     ok &= (word & high) == np.uint64(0x30_30_00_30_30)  # each digit byte is 0x3_
     ok &= ((word & np.uint64(0x0F_0F_00_0F_0F)) + np.uint64(0x06_06_00_06_06)) & high == 0  # <= 9
     if not ok.all():
@@ -92,7 +96,10 @@ def _cast(arr: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
     if n < _PARALLEL_ROWS or arr.num_chunks < 2:
         return pc.cast(arr, to)
     half = arr.num_chunks // 2
-    parts = [pa.chunked_array(arr.chunks[:half], arr.type), pa.chunked_array(arr.chunks[half:], arr.type)]
+    parts = [
+        pa.chunked_array(arr.chunks[:half], arr.type),
+        pa.chunked_array(arr.chunks[half:], arr.type),
+    ]
     with ThreadPoolExecutor(2) as pool:
         done = list(pool.map(lambda part: pc.cast(part, to), parts))
     return pa.chunked_array(done[0].chunks + done[1].chunks, to)

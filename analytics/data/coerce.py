@@ -66,7 +66,9 @@ def coerce_table(
     _check_order(result, table, file)
     try:
         # ids were checked unique above (_check_ids or in order), so pandera need not hash them again
-        pandera_schema(table).update_column(spec.id_column, unique=False).validate(result, lazy=False)
+        pandera_schema(table).update_column(spec.id_column, unique=False).validate(
+            result, lazy=False
+        )
     except Exception as exc:  # pandera's SchemaError; translated, never shown raw
         cases = getattr(exc, "failure_cases", None)
         rows = (
@@ -82,8 +84,9 @@ def coerce_table(
     return result.sort_values(spec.time_column, kind="stable").reset_index(drop=True)
 
 
-def _coerce_columns(df: pd.DataFrame, spec, table: str, config: ProgramConfig, log: QualityLog,
-                    file: str) -> dict[str, pd.Series]:
+def _coerce_columns(
+    df: pd.DataFrame, spec, table: str, config: ProgramConfig, log: QualityLog, file: str
+) -> dict[str, pd.Series]:
     """Every contract column, typed. Big tables coerce two columns at a time (Arrow and numpy
     release the GIL); the error raised and the log are those of the column-by-column order."""
     ids = df[spec.id_column]

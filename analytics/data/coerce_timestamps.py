@@ -51,7 +51,9 @@ def _timestamps(
             )
         return s.dt.tz_convert("UTC").astype(out.dtype)
     fast = iso_timestamps(s)
-    if fast is not None:  # every value "YYYY-MM-DDThh:mm:ss+hh:mm" or "...Z": same result, vectorised
+    if (
+        fast is not None
+    ):  # every value "YYYY-MM-DDThh:mm:ss+hh:mm" or "...Z": same result, vectorised
         parsed, given = fast
         _log_foreign_offsets(parsed[present], given[present], col, table, config, log, ids)
         return parsed
@@ -59,16 +61,24 @@ def _timestamps(
     offset = text.str.extract(_OFFSET_RE, expand=False)
     has_offset = offset.notna()
     if has_offset.any():
-        parsed = _utc_ns(pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce"))
+        parsed = _utc_ns(
+            pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce")
+        )
         out.loc[parsed.index] = parsed
-        _log_foreign_offsets(parsed, _offset_minutes(offset[has_offset]), col, table, config, log, ids)
+        _log_foreign_offsets(
+            parsed, _offset_minutes(offset[has_offset]), col, table, config, log, ids
+        )
     naive = text[~has_offset]
     if len(naive):
-        parsed = _parse_naive(naive).dt.tz_localize(
-            config.timezone,
-            ambiguous=np.ones(len(naive), dtype=bool),
-            nonexistent="shift_forward",
-        ).dt.tz_convert("UTC")
+        parsed = (
+            _parse_naive(naive)
+            .dt.tz_localize(
+                config.timezone,
+                ambiguous=np.ones(len(naive), dtype=bool),
+                nonexistent="shift_forward",
+            )
+            .dt.tz_convert("UTC")
+        )
         parsed = _utc_ns(parsed)
         out.loc[parsed.index] = parsed
         log.add(
@@ -134,7 +144,9 @@ def _log_foreign_offsets(
     ids: pd.Series,
 ) -> None:
     """Log values whose written offset (``given``, minutes) is not the program zone's then."""
-    parsed = parsed.astype("datetime64[ns, UTC]")  # asi8 below must be nanoseconds, whatever the unit
+    parsed = parsed.astype(
+        "datetime64[ns, UTC]"
+    )  # asi8 below must be nanoseconds, whatever the unit
     ok = parsed.notna().to_numpy()
     utc = parsed.array.asi8  # UTC instants as int64 ns (NaT rows are masked by ok)
     if config.timezone == "UTC":

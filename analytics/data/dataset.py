@@ -129,8 +129,12 @@ class Dataset:
         a dataset cut with :meth:`until` answers its as-of moment."""
         if self.as_of is not None:
             return self.as_of
-        found = [frame[c].max() for frame in (self.table(t) for t in TABLE_NAMES) for c in frame.columns
-                 if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and frame[c].notna().any()]
+        found = [
+            frame[c].max()
+            for frame in (self.table(t) for t in TABLE_NAMES)
+            for c in frame.columns
+            if isinstance(frame[c].dtype, pd.DatetimeTZDtype) and frame[c].notna().any()
+        ]
         return max(found) if found else None
 
     def until(self, cut: pd.Timestamp) -> Dataset:
@@ -155,7 +159,9 @@ class Dataset:
         for t in TABLE_NAMES:
             frame = self.table(t)
             late = frame[TABLES[t].time_column] >= cut
-            log.add(t, f"rows after {day} (the report's as-of date) not used", "noted", int(late.sum()))
+            log.add(
+                t, f"rows after {day} (the report's as-of date) not used", "noted", int(late.sum())
+            )
             frames[t] = frame[~late].reset_index(drop=True)
         later_ids = self.deployments["deployment_id"][self.deployments["finished_at"] >= cut]
         changes = frames["changes"]
@@ -164,12 +170,22 @@ class Dataset:
         unshipped = changes["deployment_id"].isin(later_ids)
         if "merged_at" in changes.columns:
             unshipped |= changes["merged_at"] >= cut
-        log.add("changes", f"merged or shipped after {day}: not yet shipped then, not used", "noted",
-                int(unshipped.sum()))
+        log.add(
+            "changes",
+            f"merged or shipped after {day}: not yet shipped then, not used",
+            "noted",
+            int(unshipped.sum()),
+        )
         frames["changes"] = changes[~unshipped].reset_index(drop=True)
-        blanks = [("changes", "pr_opened_at", "pull request opened after {day}: not yet opened then"),
-                  ("incidents", "resolved_at", "resolved after {day}: still open then"),
-                  ("incidents", "caused_by_deployment_id", "caused by a deployment after {day}: link unset")]
+        blanks = [
+            ("changes", "pr_opened_at", "pull request opened after {day}: not yet opened then"),
+            ("incidents", "resolved_at", "resolved after {day}: still open then"),
+            (
+                "incidents",
+                "caused_by_deployment_id",
+                "caused by a deployment after {day}: link unset",
+            ),
+        ]
         for t, col, rule in blanks:
             frame = frames[t]
             if col not in frame.columns:
@@ -180,4 +196,3 @@ class Dataset:
                 log.add(t, rule.format(day=day), "noted", int(later.sum()))
                 frames[t] = frame.assign(**{col: values.mask(later)})
         return replace(self, **frames, quality=log.frame(), as_of=min(cut, latest))
-

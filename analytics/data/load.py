@@ -54,6 +54,7 @@ def load(folder: str | Path, config: ProgramConfig | str | Path | None = None) -
         )
     if not isinstance(config, ProgramConfig):
         config = load_config(config if config is not None else folder / CONFIG_FILE)
+
     def one(table: str) -> tuple[pd.DataFrame, str | None, int, QualityLog]:
         log = QualityLog()
         path = find_table_file(folder, table)
@@ -88,8 +89,12 @@ def load(folder: str | Path, config: ProgramConfig | str | Path | None = None) -
 
 
 def _total_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for t in TABLE_NAMES
-               for p in (folder / f"{t}.csv", folder / f"{t}.parquet") if p.is_file())
+    return sum(
+        p.stat().st_size
+        for t in TABLE_NAMES
+        for p in (folder / f"{t}.csv", folder / f"{t}.parquet")
+        if p.is_file()
+    )
 
 
 def find_table_file(folder: Path, table: str) -> Path | None:
@@ -144,7 +149,12 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
     except (UnicodeDecodeError, IndexError):
         return None
     names = header.split(",")
-    if '"' in header or len(set(names)) != len(names) or not all(n.strip() for n in names) or len(names) < 2:
+    if (
+        '"' in header
+        or len(set(names)) != len(names)
+        or not all(n.strip() for n in names)
+        or len(names) < 2
+    ):
         return None
     text = pa.string()
     try:
@@ -153,7 +163,9 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),  # quoted line breaks
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, text), strings_can_be_null=True, null_values=[""],
+                column_types=dict.fromkeys(names, text),
+                strings_can_be_null=True,
+                null_values=[""],
                 quoted_strings_can_be_null=True,
             ),
         )
@@ -197,7 +209,8 @@ def _read_csv_checked(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         width, counts = _field_counts(text)
         raise DataValidationError(
-            "row has more fields than the header", file=str(path),
+            "row has more fields than the header",
+            file=str(path),
             rows=[i for i, n in enumerate(counts, start=1) if n > width],
         ) from None
     except pd.errors.EmptyDataError:

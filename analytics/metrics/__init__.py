@@ -12,7 +12,16 @@ from analytics.metrics.stability import deployment_facts, restore_times
 from analytics.metrics.table import metric_table
 
 __all__ = [
-    "PRESETS", "FrequencyBand", "Preset", "coverage_by_service", "deployment_facts",
-    "deployment_frequency_band", "get_preset", "lead_times", "metric_table", "restore_times",
-    "unit_test_runs", "unit_test_totals",
+    "PRESETS",
+    "FrequencyBand",
+    "Preset",
+    "coverage_by_service",
+    "deployment_facts",
+    "deployment_frequency_band",
+    "get_preset",
+    "lead_times",
+    "metric_table",
+    "restore_times",
+    "unit_test_runs",
+    "unit_test_totals",
 ]

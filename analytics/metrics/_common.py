@@ -62,8 +62,9 @@ def require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
     """Raise DataValidationError naming the first column of ``columns`` missing from ``frame``."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataValidationError(f"missing column '{missing[0]}' needed for this metric",
-                                  file=table, column=missing[0])
+        raise DataValidationError(
+            f"missing column '{missing[0]}' needed for this metric", file=table, column=missing[0]
+        )
 
 
 def hours(delta: pd.Series, rounding: str = "exact") -> pd.Series:
@@ -125,8 +126,13 @@ def km_quantiles(durations: np.ndarray, observed: np.ndarray, probs=(0.5, 0.9)) 
     return out
 
 
-def duration_stats(frame: pd.DataFrame, value: str, keys: list[str], method: str = "linear",
-                   censored: str | None = None) -> pd.DataFrame:
+def duration_stats(
+    frame: pd.DataFrame,
+    value: str,
+    keys: list[str],
+    method: str = "linear",
+    censored: str | None = None,
+) -> pd.DataFrame:
     """Per group of ``keys``: n, median, p90, mean and n_censored of the durations ``value``.
 
     Groups with censored rows take median/p90 from Kaplan-Meier and the mean over durations
@@ -143,8 +149,9 @@ def duration_stats(frame: pd.DataFrame, value: str, keys: list[str], method: str
     if len(with_censored):  # Kaplan-Meier per group; few groups (periods x services x severities)
         rows = pd.MultiIndex.from_frame(frame[keys]).isin(with_censored)
         for key, sub in frame[rows].groupby(keys, sort=False):
-            out.loc[key, ["median", "p90"]] = km_quantiles(sub[value].to_numpy(float),
-                                                           ~sub[censored].to_numpy(bool))
+            out.loc[key, ["median", "p90"]] = km_quantiles(
+                sub[value].to_numpy(float), ~sub[censored].to_numpy(bool)
+            )
     return out[cols]
 
 
@@ -171,28 +178,49 @@ class Grid:
 
 
 STAT_COLUMNS = ["value", "n", "median", "p90", "mean", "n_censored"]
-ROW_COLUMNS = ["period_start", "service", "severity", "metric", "value", "unit", "n",
-               "median", "p90", "mean", "n_censored"]
+ROW_COLUMNS = [
+    "period_start",
+    "service",
+    "severity",
+    "metric",
+    "value",
+    "unit",
+    "n",
+    "median",
+    "p90",
+    "mean",
+    "n_censored",
+]
 
 
-def to_rows(grid: Grid, stats: pd.DataFrame, metric: str, unit: str,
-            severity: str = ALL) -> pd.DataFrame:
+def to_rows(
+    grid: Grid, stats: pd.DataFrame, metric: str, unit: str, severity: str = ALL
+) -> pd.DataFrame:
     """Long-form rows for every grid cell from ``stats`` (indexed by period_start, service).
 
     Cells absent from ``stats`` get value NaN, n 0 (no data).
     """
-    return _rows(grid, stats.reindex(index=grid.index, columns=STAT_COLUMNS), metric, unit, severity)
+    return _rows(
+        grid, stats.reindex(index=grid.index, columns=STAT_COLUMNS), metric, unit, severity
+    )
 
 
-def cell_rows(grid: Grid, stats: pd.DataFrame, metric: str, unit: str,
-              severity: str = ALL) -> pd.DataFrame:
+def cell_rows(
+    grid: Grid, stats: pd.DataFrame, metric: str, unit: str, severity: str = ALL
+) -> pd.DataFrame:
     """``to_rows`` for ``stats`` indexed by grid cell number (see ``grid_cells``)."""
-    return _rows(grid, stats.reindex(index=range(len(grid.index)), columns=STAT_COLUMNS),
-                 metric, unit, severity)
+    return _rows(
+        grid,
+        stats.reindex(index=range(len(grid.index)), columns=STAT_COLUMNS),
+        metric,
+        unit,
+        severity,
+    )
 
 
-def grid_cells(grid: Grid, day: pd.Series, service: pd.Series | tuple[np.ndarray, list] | None,
-               cal: Calendar) -> np.ndarray:
+def grid_cells(
+    grid: Grid, day: pd.Series, service: pd.Series | tuple[np.ndarray, list] | None, cal: Calendar
+) -> np.ndarray:
     """The grid cell (position in ``grid.index``) of each row, or -1 outside the grid.
 
     ``day`` is the row's local date in ``cal``; ``service`` its service (None: scope "all"),
@@ -200,7 +228,9 @@ def grid_cells(grid: Grid, day: pd.Series, service: pd.Series | tuple[np.ndarray
     ``"(unassigned)"``, as ``tag_scope`` says. Grouping rows by cell number gives the groups
     of ``groupby(["period_start", "service"])``, in grid order.
     """
-    return combine_cells(grid, period_positions(grid, day, cal), service_positions(grid, service, len(day)))
+    return combine_cells(
+        grid, period_positions(grid, day, cal), service_positions(grid, service, len(day))
+    )
 
 
 def period_positions(grid: Grid, day: pd.Series, cal: Calendar) -> np.ndarray:
@@ -213,14 +243,17 @@ def period_positions(grid: Grid, day: pd.Series, cal: Calendar) -> np.ndarray:
     return np.where(inside, p, -1)
 
 
-def service_positions(grid: Grid, service: pd.Series | tuple[np.ndarray, list] | None,
-                      n: int) -> np.ndarray:
+def service_positions(
+    grid: Grid, service: pd.Series | tuple[np.ndarray, list] | None, n: int
+) -> np.ndarray:
     """Position in ``grid.services`` of each row's service (see ``grid_cells``; -1: none)."""
     if service is None:
         return np.zeros(n, dtype=np.int64)
     codes, names = service if isinstance(service, tuple) else text_codes(service)
     where = {name: i for i, name in enumerate(grid.services)}
-    table = np.array([where.get(n, -1) for n in names] + [where.get(UNASSIGNED, -1)], dtype=np.int64)
+    table = np.array(
+        [where.get(n, -1) for n in names] + [where.get(UNASSIGNED, -1)], dtype=np.int64
+    )
     return table[codes]  # code -1 (missing) picks "(unassigned)"
 
 
@@ -233,23 +266,26 @@ def combine_cells(grid: Grid, period: np.ndarray, service: np.ndarray) -> np.nda
 
 def _rows(grid: Grid, full: pd.DataFrame, metric: str, unit: str, severity: str) -> pd.DataFrame:
     size = len(full)
-    return pd.DataFrame({
-        "period_start": grid.index.get_level_values(0),
-        "service": grid.index.get_level_values(1),
-        "severity": np.full(size, severity, dtype=object),
-        "metric": np.full(size, metric, dtype=object),
-        "value": full["value"].to_numpy("float64", na_value=np.nan),
-        "unit": np.full(size, unit, dtype=object),
-        "n": full["n"].fillna(0).to_numpy("int64"),
-        "median": full["median"].to_numpy("float64", na_value=np.nan),
-        "p90": full["p90"].to_numpy("float64", na_value=np.nan),
-        "mean": full["mean"].to_numpy("float64", na_value=np.nan),
-        "n_censored": full["n_censored"].fillna(0).to_numpy("int64"),
-    })
+    return pd.DataFrame(
+        {
+            "period_start": grid.index.get_level_values(0),
+            "service": grid.index.get_level_values(1),
+            "severity": np.full(size, severity, dtype=object),
+            "metric": np.full(size, metric, dtype=object),
+            "value": full["value"].to_numpy("float64", na_value=np.nan),
+            "unit": np.full(size, unit, dtype=object),
+            "n": full["n"].fillna(0).to_numpy("int64"),
+            "median": full["median"].to_numpy("float64", na_value=np.nan),
+            "p90": full["p90"].to_numpy("float64", na_value=np.nan),
+            "mean": full["mean"].to_numpy("float64", na_value=np.nan),
+            "n_censored": full["n_censored"].fillna(0).to_numpy("int64"),
+        }
+    )
 
 
-def tag_scope(frame: pd.DataFrame, by: str | None, cal: Calendar, freq: str,
-              time_column: str) -> pd.DataFrame:
+def tag_scope(
+    frame: pd.DataFrame, by: str | None, cal: Calendar, freq: str, time_column: str
+) -> pd.DataFrame:
     """A copy of ``frame`` with ``period_start`` (in ``cal``) and the scope in ``service``."""
     out = scoped(frame, by).copy()
     if by == "service":

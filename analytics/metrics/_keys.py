@@ -44,7 +44,9 @@ def shared_codes(*columns: pd.Series, vocabulary: dict | None = None) -> list[np
     out = []
     for s in columns:
         codes, uniques = text_codes(s)
-        table = np.array([vocabulary.setdefault(u, len(vocabulary)) for u in uniques] + [-1], dtype=np.int64)
+        table = np.array(
+            [vocabulary.setdefault(u, len(vocabulary)) for u in uniques] + [-1], dtype=np.int64
+        )
         out.append(table[codes])  # code -1 picks the trailing -1
     return out
 
@@ -55,8 +57,12 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     if varr is not None and karr is not None and len(varr) < len(karr):
         # few values, many keys: hash the distinct values and look the keys up in them
         distinct = pc.drop_null(pc.unique(varr))
-        of_value = pc.fill_null(pc.index_in(varr, value_set=distinct), -1).to_numpy(zero_copy_only=False)
-        of_key = pc.fill_null(pc.index_in(karr, value_set=distinct), -1).to_numpy(zero_copy_only=False)
+        of_value = pc.fill_null(pc.index_in(varr, value_set=distinct), -1).to_numpy(
+            zero_copy_only=False
+        )
+        of_key = pc.fill_null(pc.index_in(karr, value_set=distinct), -1).to_numpy(
+            zero_copy_only=False
+        )
         table = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot answers "absent"
         hit = np.flatnonzero(of_key >= 0)
         table[of_key[hit]] = hit
@@ -95,8 +101,16 @@ def instants(s: pd.Series) -> np.ndarray:
     return s.array.asi8 if hasattr(s.array, "asi8") else pd.to_datetime(s, utc=True).array.asi8
 
 
-def asof(left_code: np.ndarray, left_t: np.ndarray, right_code: np.ndarray, right_t: np.ndarray, *,
-         direction: str, exact: bool, tolerance_ns: int | None = None) -> np.ndarray:
+def asof(
+    left_code: np.ndarray,
+    left_t: np.ndarray,
+    right_code: np.ndarray,
+    right_t: np.ndarray,
+    *,
+    direction: str,
+    exact: bool,
+    tolerance_ns: int | None = None,
+) -> np.ndarray:
     """``merge_asof(by=code)`` on int keys: for each left row, the index of its right match, or -1.
 
     The right rows must be in the order merge_asof would see them (sorted by time, ties in a
@@ -115,8 +129,12 @@ def asof(left_code: np.ndarray, left_t: np.ndarray, right_code: np.ndarray, righ
     codes = np.intersect1d(r_codes, l_codes)
     r_lo, r_hi = np.searchsorted(r_codes, codes, "left"), np.searchsorted(r_codes, codes, "right")
     l_lo, l_hi = np.searchsorted(l_codes, codes, "left"), np.searchsorted(l_codes, codes, "right")
-    side = {("forward", True): "left", ("forward", False): "right",
-            ("backward", True): "right", ("backward", False): "left"}[(direction, exact)]
+    side = {
+        ("forward", True): "left",
+        ("forward", False): "right",
+        ("backward", True): "right",
+        ("backward", False): "left",
+    }[(direction, exact)]
     for a, b, c, d in zip(r_lo, r_hi, l_lo, l_hi, strict=True):
         block = r_order[a:b]
         bt = right_t[block]
@@ -146,7 +164,9 @@ def take_text(s: pd.Series, rows: np.ndarray) -> pd.Series:
     """``s.iloc[rows]`` as a fresh ``str`` Series (positional index); row -1 gives missing."""
     arr = arrow_text(s)
     if arr is not None:
-        return arr.take(pa.array(rows, mask=rows < 0)).to_pandas().astype("str").reset_index(drop=True)
+        return (
+            arr.take(pa.array(rows, mask=rows < 0)).to_pandas().astype("str").reset_index(drop=True)
+        )
     values = s.astype("str").to_numpy(dtype=object, na_value=None)
     out = np.full(len(rows), None, dtype=object)
     hit = rows >= 0

@@ -79,7 +79,9 @@ def _deployment_frame(
 
 def _production_sequence(dep: pd.DataFrame) -> pd.DataFrame:
     """Successful production deployments with a service and a finish time, in finish order."""
-    return dep.iloc[_production_rows(dep)][["deployment_id", "service", "finished_at", "commit_sha"]]
+    return dep.iloc[_production_rows(dep)][
+        ["deployment_id", "service", "finished_at", "commit_sha"]
+    ]
 
 
 def _production_rows(dep: pd.DataFrame) -> np.ndarray:
@@ -104,4 +106,3 @@ def _as_given(column: pd.Series) -> pd.Series | np.ndarray:
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is not pd.NA:
         return column.reset_index(drop=True)
     return column.to_numpy()
-

@@ -85,7 +85,9 @@ def link_changes(
     >>> link_changes(changes, deps)[["change_id", "deployment_id", "link_method"]].to_dict("records")
     [{'change_id': 'c1', 'deployment_id': 'd1', 'link_method': 'service_time'}]
     """
-    rows, method, dep, _ = change_link_rows(changes, deployments, production_environments, commit_parents)
+    rows, method, dep, _ = change_link_rows(
+        changes, deployments, production_environments, commit_parents
+    )
     if changes.empty:
         return _empty(CHANGE_LINK_COLUMNS, times=["deployed_at"])
     return pd.DataFrame(
@@ -135,7 +137,9 @@ def change_link_rows(
     if len(forward):
         src = named[forward]
         code = np.where(change_code[forward] >= 0, change_code[forward], dep_code[src])
-        hit = asof(code, finished[src], dep_code[prod], finished[prod], direction="forward", exact=True)
+        hit = asof(
+            code, finished[src], dep_code[prod], finished[prod], direction="forward", exact=True
+        )
         rows[forward[hit >= 0]] = prod[hit[hit >= 0]]
     method = np.where(known & (rows >= 0), LINK_METHODS.index("explicit"), -1)
     decided = known
@@ -144,7 +148,9 @@ def change_link_rows(
     if commit_parents is not None:
         decided = known.copy()
         undecided = np.flatnonzero(~decided)
-        ch = pd.DataFrame({"service": service, "commit_sha": _text(changes, "commit_sha")}).iloc[undecided]
+        ch = pd.DataFrame({"service": service, "commit_sha": _text(changes, "commit_sha")}).iloc[
+            undecided
+        ]
         applies, hit = _ancestry_links(ch, _production_sequence(dep), parent_map(commit_parents))
         at = positions(hit.astype("str"), dep["deployment_id"].iloc[by_id])
         rows[hit.index.to_numpy()] = np.where(at >= 0, by_id[np.clip(at, 0, None)], -1)
@@ -155,8 +161,12 @@ def change_link_rows(
     todo = np.flatnonzero(~decided)
     if len(todo):
         merged = instants(_time(changes, "merged_at"))[todo]
-        t = np.where(merged == np.iinfo(np.int64).min, instants(_time(changes, "committed_at"))[todo], merged)
-        hit = asof(change_code[todo], t, dep_code[prod], finished[prod], direction="forward", exact=True)
+        t = np.where(
+            merged == np.iinfo(np.int64).min, instants(_time(changes, "committed_at"))[todo], merged
+        )
+        hit = asof(
+            change_code[todo], t, dep_code[prod], finished[prod], direction="forward", exact=True
+        )
         ok = hit >= 0
         rows[todo[ok]] = prod[hit[ok]]
         method[todo[ok]] = LINK_METHODS.index("service_time")
@@ -206,5 +216,7 @@ def _ancestry_links(
 def _times_at(dep: pd.DataFrame, rows: np.ndarray) -> pd.Series:
     """``dep.finished_at`` at ``rows`` (NaT for -1), positionally indexed."""
     values = instants(dep["finished_at"])
-    taken = np.where(rows >= 0, values[np.clip(rows, 0, None)] if len(values) else 0, np.iinfo(np.int64).min)
+    taken = np.where(
+        rows >= 0, values[np.clip(rows, 0, None)] if len(values) else 0, np.iinfo(np.int64).min
+    )
     return pd.Series(taken.view("datetime64[ns]")).dt.tz_localize("UTC").astype(UTC_NS)

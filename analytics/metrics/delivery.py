@@ -47,11 +47,16 @@ def deployments_base(dataset: Dataset, cal: Calendar) -> pd.DataFrame:
     dep = dataset.deployments
     require(dep, DEPLOYMENT_COLUMNS, "deployments")
     kind = dep["kind"] if "kind" in dep.columns else pd.Series("regular", index=dep.index)
-    out = pd.DataFrame({
-        "deployment_id": dep["deployment_id"], "service": dep["service"],
-        "environment": dep["environment"], "finished_at": dep["finished_at"],
-        "status": dep["status"], "kind": kind.fillna("regular").astype("str"),
-    })
+    out = pd.DataFrame(
+        {
+            "deployment_id": dep["deployment_id"],
+            "service": dep["service"],
+            "environment": dep["environment"],
+            "finished_at": dep["finished_at"],
+            "status": dep["status"],
+            "kind": kind.fillna("regular").astype("str"),
+        }
+    )
     envs = [e.lower() for e in dataset.config.production_environments]
     out["is_production"] = out["environment"].str.lower().isin(envs).astype(bool)
     out["success"] = out["status"].eq("success").astype(bool)
@@ -84,17 +89,21 @@ def lead_times(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataF
     if lead.merged is not None:  # change ids repeat: the general join, row for row as before
         m = lead.merged
         out = m.loc[lead.keep, ["change_id", "service", "deployment_id", "deployed_at"]].copy()
-        out["link_method"] = m.loc[lead.keep, "link_method"] if "link_method" in m.columns else "unknown"
+        out["link_method"] = (
+            m.loc[lead.keep, "link_method"] if "link_method" in m.columns else "unknown"
+        )
     else:
         chg = dataset.changes
         rows = lead.rows
-        out = pd.DataFrame({
-            "change_id": chg["change_id"].iloc[rows].reset_index(drop=True),
-            "service": chg["service"].iloc[rows].reset_index(drop=True),
-            "deployment_id": take_text(lead.dep["deployment_id"], lead.dep_rows),
-            "deployed_at": _utc(lead.deployed_ns),
-            "link_method": labels(lead.method, LINK_METHODS),
-        })
+        out = pd.DataFrame(
+            {
+                "change_id": chg["change_id"].iloc[rows].reset_index(drop=True),
+                "service": chg["service"].iloc[rows].reset_index(drop=True),
+                "deployment_id": take_text(lead.dep["deployment_id"], lead.dep_rows),
+                "deployed_at": _utc(lead.deployed_ns),
+                "link_method": labels(lead.method, LINK_METHODS),
+            }
+        )
     out["lead_time_hours"] = lead.hours
     out["day"] = cal.day(out["deployed_at"])
     return out.reset_index(drop=True)
@@ -124,24 +133,40 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
     chg = dataset.changes
     require(chg, CHANGE_COLUMNS, "changes")
     dep_rows, method, dep, (service_codes, services) = change_link_rows(
-        chg, dataset.deployments, production_environments=dataset.config.production_environments)
+        chg, dataset.deployments, production_environments=dataset.config.production_environments
+    )
     finished = dep["finished_at"]
     deployed_ns = np.append(finished.array.asi8, _NAT)[dep_rows]  # row -1 picks NaT
     linked = (dep_rows >= 0) & (deployed_ns != _NAT)
     ids = chg["change_id"]
     if not (strictly_increasing(ids) or ids.is_unique):
-        links = link_changes(chg, dataset.deployments,
-                             production_environments=dataset.config.production_environments)
+        links = link_changes(
+            chg, dataset.deployments, production_environments=dataset.config.production_environments
+        )
         links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
-        m = chg.drop(columns=["deployment_id"], errors="ignore").merge(links, on="change_id", how="inner")
+        m = chg.drop(columns=["deployment_id"], errors="ignore").merge(
+            links, on="change_id", how="inner"
+        )
         lead = _lead_hours(m, p)
         keep = (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
-        return _Lead(np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([], dtype=np.int64),
-                     np.array([], dtype=np.int64), lead[keep].to_numpy("float64"), dep, keep, m)
+        return _Lead(
+            np.array([], dtype=np.int64),
+            np.array([], dtype=np.int64),
+            np.array([], dtype=np.int64),
+            np.array([], dtype=np.int64),
+            lead[keep].to_numpy("float64"),
+            dep,
+            keep,
+            m,
+        )
     rows = np.flatnonzero(linked)
     deployed = deployed_ns[rows]
     if p.lead_time_start == "pr_cycle" or chg["committed_at"].dtype != UTC_NS:
-        cols = [c for c in ("committed_at", "authored_at", "pr_opened_at", "merged_at") if c in chg.columns]
+        cols = [
+            c
+            for c in ("committed_at", "authored_at", "pr_opened_at", "merged_at")
+            if c in chg.columns
+        ]
         m = pd.DataFrame({c: chg[c].iloc[rows].reset_index(drop=True) for c in cols})
         m["deployed_at"] = _utc(deployed)
         lead = _lead_hours(m, p)
@@ -150,9 +175,15 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
         delta = np.where(committed == _NAT, _NAT, deployed - committed)
         lead = hours(pd.Series(delta.view("timedelta64[ns]")), p.lead_time_rounding)
     keep = ((lead >= 0) if p.lead_time_keep_zero else (lead > 0)).to_numpy()
-    return _Lead(rows[keep], dep_rows[rows[keep]], deployed[keep],
-                 method[rows[keep]], lead.to_numpy("float64")[keep], dep,
-                 services=(service_codes[rows[keep]], services) if services is not None else None)
+    return _Lead(
+        rows[keep],
+        dep_rows[rows[keep]],
+        deployed[keep],
+        method[rows[keep]],
+        lead.to_numpy("float64")[keep],
+        dep,
+        services=(service_codes[rows[keep]], services) if services is not None else None,
+    )
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
@@ -175,6 +206,7 @@ def _pr_cycle_hours(m: pd.DataFrame, rounding: str) -> pd.Series:
     minutes, a negative part missing, the parts that exist summed (``pr_cycle.span_minutes``).
     Without: authored_at (else committed_at) -> deployment, rounded per the preset.
     """
+
     def col(name: str) -> pd.Series:
         if name in m.columns:
             return m[name]
@@ -182,34 +214,46 @@ def _pr_cycle_hours(m: pd.DataFrame, rounding: str) -> pd.Series:
 
     authored, opened, merged = col("authored_at"), col("pr_opened_at"), col("merged_at")
     deployed = m["deployed_at"]
-    parts = [span_minutes(authored, opened), span_minutes(opened, merged), span_minutes(merged, deployed)]
+    parts = [
+        span_minutes(authored, opened),
+        span_minutes(opened, merged),
+        span_minutes(merged, deployed),
+    ]
     cycle = sum(part.fillna(0) for part in parts).astype("float64") / MINUTES_PER_HOUR
     plain = hours(deployed - authored.fillna(m["committed_at"]), rounding)
     return cycle.where(opened.notna() & merged.notna(), plain)
 
 
-def delivery_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
-                  by: str | None) -> pd.DataFrame:
+def delivery_rows(
+    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
+) -> pd.DataFrame:
     """Long-form rows of the four deployment-count metrics and lead time for ``grid``.
 
     Counts are 0 (not NaN) in a period inside the deployments table's date span for a scope
     (service or "all") that has deployment rows; n is then the calendar days of the period.
     Outside that span, or with no deployments at all, they are NaN with n = 0.
     """
-    return pd.concat([count_rows(dataset, grid, p, cal, by), lead_time_rows(dataset, grid, p, cal, by)],
-                     ignore_index=True)
+    return pd.concat(
+        [count_rows(dataset, grid, p, cal, by), lead_time_rows(dataset, grid, p, cal, by)],
+        ignore_index=True,
+    )
 
 
-def count_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None) -> pd.DataFrame:
+def count_rows(
+    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
+) -> pd.DataFrame:
     """The four deployment-count metrics of ``delivery_rows``."""
     if by not in (None, "service"):
         raise ValueError(f"by must be None or 'service', got {by!r}")
     base = deployments_base(dataset, cal)
     scope = base["service"] if by == "service" else None
-    cells = combine_cells(grid, period_positions(grid, base["day"], cal),
-                          service_positions(grid, scope, len(base)))
+    cells = combine_cells(
+        grid, period_positions(grid, base["day"], cal), service_positions(grid, scope, len(base))
+    )
     days = grid.days.to_numpy()
-    observed = _count_coverage(base if by == "service" else base.assign(service=ALL), grid, cal).to_numpy()
+    observed = _count_coverage(
+        base if by == "service" else base.assign(service=ALL), grid, cal
+    ).to_numpy()
     success = base["success"].to_numpy(bool)
     prod_ok = success & base["is_production"].to_numpy(bool)
     size = len(grid.index)
@@ -220,26 +264,50 @@ def count_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str |
     ok_cells = cells[prod_ok & (cells >= 0)]
     day_i8 = base["day"].to_numpy("datetime64[ns]").view(np.int64)[prod_ok & (cells >= 0)]
     distinct = pd.DataFrame({"c": ok_cells, "d": day_i8}).drop_duplicates()
-    counts = pd.DataFrame({
-        "all_ok": count(success), "prod_ok": count(prod_ok),
-        "prod_days": np.bincount(distinct["c"].to_numpy(), minlength=size).astype("float64"),
-    })
+    counts = pd.DataFrame(
+        {
+            "all_ok": count(success),
+            "prod_ok": count(prod_ok),
+            "prod_days": np.bincount(distinct["c"].to_numpy(), minlength=size).astype("float64"),
+        }
+    )
     counts = counts.where(np.broadcast_to(observed[:, None], counts.shape))
     n = pd.Series(np.where(observed, days, 0))
     unit_releases = f"releases/{grid.freq}"
-    return pd.concat([
-        cell_rows(grid, pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
-                  "delivery_throughput_per_day", METRICS["delivery_throughput_per_day"].unit),
-        cell_rows(grid, pd.DataFrame({"value": counts["prod_ok"], "n": n}),
-                  "production_releases", unit_releases),
-        cell_rows(grid, pd.DataFrame({"value": counts["prod_ok"] / days, "n": n}),
-                  "deployment_frequency_per_day", METRICS["deployment_frequency_per_day"].unit),
-        cell_rows(grid, pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
-                  "deployment_days_per_week", METRICS["deployment_days_per_week"].unit),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            cell_rows(
+                grid,
+                pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
+                "delivery_throughput_per_day",
+                METRICS["delivery_throughput_per_day"].unit,
+            ),
+            cell_rows(
+                grid,
+                pd.DataFrame({"value": counts["prod_ok"], "n": n}),
+                "production_releases",
+                unit_releases,
+            ),
+            cell_rows(
+                grid,
+                pd.DataFrame({"value": counts["prod_ok"] / days, "n": n}),
+                "deployment_frequency_per_day",
+                METRICS["deployment_frequency_per_day"].unit,
+            ),
+            cell_rows(
+                grid,
+                pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
+                "deployment_days_per_week",
+                METRICS["deployment_days_per_week"].unit,
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
-def lead_time_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None) -> pd.DataFrame:
+def lead_time_rows(
+    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
+) -> pd.DataFrame:
     """The lead-time rows of ``delivery_rows``: median, P90, mean and n per grid cell."""
     if by not in (None, "service"):
         raise ValueError(f"by must be None or 'service', got {by!r}")
@@ -255,8 +323,9 @@ def lead_time_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: s
         service = lead.services or dataset.changes["service"].iloc[lead.rows].reset_index(drop=True)
     # a change's period is its deployment's: the deployments' periods, gathered
     dep_period = period_positions(grid, cal.day(lead.dep["finished_at"]), cal)
-    lead_cells = combine_cells(grid, dep_period[lead.dep_rows],
-                               service_positions(grid, service, len(lead.dep_rows)))
+    lead_cells = combine_cells(
+        grid, dep_period[lead.dep_rows], service_positions(grid, service, len(lead.dep_rows))
+    )
     frame = pd.DataFrame({"cell": lead_cells, "lead_time_hours": lead.hours})
     stats = duration_stats(frame[frame["cell"] >= 0], "lead_time_hours", ["cell"], p.quantile)
     stats["value"] = stats["median"]
@@ -268,16 +337,21 @@ def _count_coverage(base: pd.DataFrame, grid: Grid, cal: Calendar) -> pd.Series:
     index = grid.index
     if base.empty:
         return pd.Series(False, index=index)
-    first, last = (floor_dates(base["day"].agg(["min", "max"]).reset_index(drop=True),
-                               grid.freq, cal.week_start))
+    first, last = floor_dates(
+        base["day"].agg(["min", "max"]).reset_index(drop=True), grid.freq, cal.week_start
+    )
     period = index.get_level_values(0)
     in_span = (period >= first) & (period <= last)
     has_rows = index.get_level_values(1).isin(base["service"].unique())
     return pd.Series(in_span & has_rows, index=index)
 
 
-def deployment_frequency_band(dataset: Dataset, preset: str | Preset | None = None,
-                              end=None, services: list[str] | None = None) -> str | None:
+def deployment_frequency_band(
+    dataset: Dataset,
+    preset: str | Preset | None = None,
+    end=None,
+    services: list[str] | None = None,
+) -> str | None:
     """The deployment-frequency bucket a peer tool would show (fourkeys or devlake preset).
 
     Parameters
@@ -317,7 +391,9 @@ def deployment_frequency_band(dataset: Dataset, preset: str | Preset | None = No
     days = pd.Series(pd.date_range(first, last, freq="D"))
     frame = pd.DataFrame({"day": days, "deployed": days.isin(dep_days).to_numpy()})
     frame["week"] = floor_dates(frame["day"], "week", cal.week_start)
-    weeks = frame.groupby("week").agg(week_deployed=("deployed", "max"), days_deployed=("deployed", "sum"))
+    weeks = frame.groupby("week").agg(
+        week_deployed=("deployed", "max"), days_deployed=("deployed", "sum")
+    )
     weeks = weeks.astype("float64")
 
     def median(values: pd.Series) -> float:
@@ -331,7 +407,9 @@ def deployment_frequency_band(dataset: Dataset, preset: str | Preset | None = No
         month_of_week = floor_dates(weeks.index.to_series(), "month")
         per_month = weeks["week_deployed"].groupby(month_of_week.to_numpy()).transform("sum")
     else:  # DevLake: any deployment in the calendar month
-        per_month = frame.groupby(floor_dates(frame["day"], "month"))["deployed"].max().astype(float)
+        per_month = (
+            frame.groupby(floor_dates(frame["day"], "month"))["deployed"].max().astype(float)
+        )
     if len(per_month) and median(per_month) >= 1:
         return band.labels[2]
     return band.labels[3]

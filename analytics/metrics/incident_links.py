@@ -76,7 +76,9 @@ def link_incidents(
     ValueError
         When ``window_hours`` is not positive.
     """
-    rows, method, dep = incident_link_rows(incidents, deployments, production_environments, window_hours)
+    rows, method, dep = incident_link_rows(
+        incidents, deployments, production_environments, window_hours
+    )
     if incidents.empty:
         return _empty(INCIDENT_LINK_COLUMNS)
     return pd.DataFrame(
@@ -116,9 +118,15 @@ def incident_link_rows(
         prod = _production_rows(dep)
         dep_code, inc_code = shared_codes(dep["service"], _text(incidents, "service"))
         finished = instants(dep["finished_at"])
-        hit = asof(inc_code[todo], instants(_time(incidents, "opened_at"))[todo], dep_code[prod],
-                   finished[prod], direction="backward", exact=False,
-                   tolerance_ns=None if tolerance is None else tolerance.value)
+        hit = asof(
+            inc_code[todo],
+            instants(_time(incidents, "opened_at"))[todo],
+            dep_code[prod],
+            finished[prod],
+            direction="backward",
+            exact=False,
+            tolerance_ns=None if tolerance is None else tolerance.value,
+        )
         ok = hit >= 0
         rows[todo[ok]] = first[prod[hit[ok]]]
         method[todo[ok]] = LINK_METHODS.index("previous_deployment")

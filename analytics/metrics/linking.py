@@ -55,9 +55,18 @@ from analytics.metrics.incident_links import (
 )
 
 __all__ = [
-    "CHANGE_LINK_COLUMNS", "COVERAGE_COLUMNS", "DEPLOYMENT_COLUMNS", "INCIDENT_LINK_COLUMNS",
-    "LINK_METHODS", "UTC_NS", "change_link_rows", "incident_link_rows", "link_changes",
-    "link_coverage", "link_incidents", "previous_success",
+    "CHANGE_LINK_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "DEPLOYMENT_COLUMNS",
+    "INCIDENT_LINK_COLUMNS",
+    "LINK_METHODS",
+    "UTC_NS",
+    "change_link_rows",
+    "incident_link_rows",
+    "link_changes",
+    "link_coverage",
+    "link_incidents",
+    "previous_success",
 ]
 
 COVERAGE_COLUMNS = ["table", "rows", "linked", "share", *LINK_METHODS, "unlinked"]

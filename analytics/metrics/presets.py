@@ -95,45 +95,83 @@ class Preset:
 
     def link_window_hours(self, config: ProgramConfig) -> float:
         """Incident -> deployment link window in hours under this preset."""
-        return config.link_window_hours if self.incident_window_hours is None else self.incident_window_hours
+        return (
+            config.link_window_hours
+            if self.incident_window_hours is None
+            else self.incident_window_hours
+        )
 
 
 DEFAULT = Preset(
     name="default",
     description="This project's definitions (BLUEPRINT section 4), in the program's calendar.",
-    timezone=None, week_start=None, quantile="linear",
-    lead_time_start="committed", lead_time_rounding="exact", lead_time_keep_zero=True,
-    cfr="failed_deployments", followup_kinds=("hotfix", "rollback"), followup_window_hours=24.0,
+    timezone=None,
+    week_start=None,
+    quantile="linear",
+    lead_time_start="committed",
+    lead_time_rounding="exact",
+    lead_time_keep_zero=True,
+    cfr="failed_deployments",
+    followup_kinds=("hotfix", "rollback"),
+    followup_window_hours=24.0,
     incident_window_hours=None,
-    restore_start="impact_or_opened", restore_rounding="exact", censor_open=True,
+    restore_start="impact_or_opened",
+    restore_rounding="exact",
+    censor_open=True,
 )
 
 FOURKEYS = Preset(
     name="fourkeys",
     description="dora-team/fourkeys dashboard: UTC days, Sunday weeks, interpolated medians, "
-                "whole minutes/hours truncated, incident rows per deployment.",
-    timezone="UTC", week_start="sunday", quantile="linear",
-    lead_time_start="committed", lead_time_rounding="trunc_minutes", lead_time_keep_zero=False,
-    cfr="incident_rows", followup_kinds=(), followup_window_hours=0.0,
+    "whole minutes/hours truncated, incident rows per deployment.",
+    timezone="UTC",
+    week_start="sunday",
+    quantile="linear",
+    lead_time_start="committed",
+    lead_time_rounding="trunc_minutes",
+    lead_time_keep_zero=False,
+    cfr="incident_rows",
+    followup_kinds=(),
+    followup_window_hours=0.0,
     incident_window_hours=None,
-    restore_start="opened", restore_rounding="trunc_hours", censor_open=False,
-    band=FrequencyBand(window_months=3, days_per_week=3, weekly_statistic="week_deployed",
-                       weekly_threshold=1, monthly_statistic="weeks_deployed",
-                       labels=("Daily", "Weekly", "Monthly", "Yearly")),
+    restore_start="opened",
+    restore_rounding="trunc_hours",
+    censor_open=False,
+    band=FrequencyBand(
+        window_months=3,
+        days_per_week=3,
+        weekly_statistic="week_deployed",
+        weekly_threshold=1,
+        monthly_statistic="weeks_deployed",
+        labels=("Daily", "Weekly", "Monthly", "Yearly"),
+    ),
 )
 
 DEVLAKE = Preset(
     name="devlake",
     description="Apache DevLake DORA dashboard: UTC days, Monday weeks, lower medians, PR cycle "
-                "time in ceil'd minutes, deployments with >= 1 incident, 2021 time to restore.",
-    timezone="UTC", week_start="monday", quantile="lower",
-    lead_time_start="pr_cycle", lead_time_rounding="ceil_minutes", lead_time_keep_zero=False,
-    cfr="deployments_with_incident", followup_kinds=(), followup_window_hours=0.0,
+    "time in ceil'd minutes, deployments with >= 1 incident, 2021 time to restore.",
+    timezone="UTC",
+    week_start="monday",
+    quantile="lower",
+    lead_time_start="pr_cycle",
+    lead_time_rounding="ceil_minutes",
+    lead_time_keep_zero=False,
+    cfr="deployments_with_incident",
+    followup_kinds=(),
+    followup_window_hours=0.0,
     incident_window_hours=math.inf,
-    restore_start="opened", restore_rounding="trunc_minutes", censor_open=False,
-    band=FrequencyBand(window_months=6, days_per_week=7, weekly_statistic="days_deployed",
-                       weekly_threshold=1, monthly_statistic="month_deployed",
-                       labels=("elite", "high", "medium", "low")),
+    restore_start="opened",
+    restore_rounding="trunc_minutes",
+    censor_open=False,
+    band=FrequencyBand(
+        window_months=6,
+        days_per_week=7,
+        weekly_statistic="days_deployed",
+        weekly_threshold=1,
+        monthly_statistic="month_deployed",
+        labels=("elite", "high", "medium", "low"),
+    ),
 )
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (DEFAULT, FOURKEYS, DEVLAKE)}
@@ -154,4 +192,6 @@ def get_preset(preset: str | Preset | None, config: ProgramConfig | None = None)
     try:
         return PRESETS[str(name).lower()]
     except KeyError:
-        raise ValueError(f"unknown definitions preset {name!r} (known: {', '.join(PRESETS)})") from None
+        raise ValueError(
+            f"unknown definitions preset {name!r} (known: {', '.join(PRESETS)})"
+        ) from None

@@ -48,19 +48,28 @@ def unit_test_runs(dataset: Dataset, preset: str | Preset | None = None) -> pd.D
     _, cal = resolve(dataset, preset)
     runs = dataset.test_runs
     require(runs, TEST_COLUMNS, "test_runs")
-    suite = runs["suite"].fillna("unit") if "suite" in runs.columns else pd.Series("unit", index=runs.index)
+    suite = (
+        runs["suite"].fillna("unit")
+        if "suite" in runs.columns
+        else pd.Series("unit", index=runs.index)
+    )
     unit = runs[suite.eq("unit").to_numpy()]
-    out = pd.DataFrame({
-        "run_id": unit["run_id"], "service": unit["service"], "finished_at": unit["finished_at"],
-        "tests_passed": unit["tests_passed"].fillna(0).astype("int64"),
-        "tests_failed": unit["tests_failed"].fillna(0).astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "run_id": unit["run_id"],
+            "service": unit["service"],
+            "finished_at": unit["finished_at"],
+            "tests_passed": unit["tests_passed"].fillna(0).astype("int64"),
+            "tests_failed": unit["tests_failed"].fillna(0).astype("int64"),
+        }
+    )
     out["day"] = cal.day(out["finished_at"])
     return out.reset_index(drop=True)
 
 
-def unit_test_totals(dataset: Dataset, freq: str = "month", by: str | None = None,
-                     preset: str | Preset | None = None) -> pd.DataFrame:
+def unit_test_totals(
+    dataset: Dataset, freq: str = "month", by: str | None = None, preset: str | Preset | None = None
+) -> pd.DataFrame:
     """Unit-test counts summed per period (and service when ``by="service"``).
 
     Returns
@@ -72,15 +81,21 @@ def unit_test_totals(dataset: Dataset, freq: str = "month", by: str | None = Non
     _, cal = resolve(dataset, preset)
     runs = tag_scope(unit_test_runs(dataset, preset), by, cal, freq, "finished_at")
     g = runs.groupby(KEYS)
-    out = pd.DataFrame({"runs": g.size(), "tests_passed": g["tests_passed"].sum(),
-                        "tests_failed": g["tests_failed"].sum()})
+    out = pd.DataFrame(
+        {
+            "runs": g.size(),
+            "tests_passed": g["tests_passed"].sum(),
+            "tests_failed": g["tests_failed"].sum(),
+        }
+    )
     executed = out["tests_passed"] + out["tests_failed"]
     out["pass_rate"] = (out["tests_passed"] / executed).where(executed > 0)
     return out.reset_index()
 
 
-def coverage_by_service(dataset: Dataset, freq: str = "month",
-                        preset: str | Preset | None = None) -> pd.DataFrame:
+def coverage_by_service(
+    dataset: Dataset, freq: str = "month", preset: str | Preset | None = None
+) -> pd.DataFrame:
     """Coverage of each service's last run with a coverage value, per period.
 
     Parameters
@@ -105,15 +120,18 @@ def coverage_by_service(dataset: Dataset, freq: str = "month",
     cols = ["period_start", "service", "coverage", "run_id", "finished_at"]
     if "coverage" not in runs.columns:
         runs = runs.assign(coverage=float("nan"))
-    cov = runs.loc[runs["coverage"].notna(), ["run_id", "service", "finished_at", "coverage"]].copy()
+    cov = runs.loc[
+        runs["coverage"].notna(), ["run_id", "service", "finished_at", "coverage"]
+    ].copy()
     cov["period_start"] = cal.period(cov["finished_at"], freq)
     cov = cov.sort_values(["finished_at", "run_id"], kind="stable")
     last = cov.groupby(["period_start", "service"], sort=True).tail(1)
     return last.sort_values(["period_start", "service"])[cols].reset_index(drop=True)
 
 
-def quality_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
-                 by: str | None) -> pd.DataFrame:
+def quality_rows(
+    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
+) -> pd.DataFrame:
     """Long-form rows of unit-test pass rate and test coverage for ``grid``."""
     totals = unit_test_totals(dataset, grid.freq, by, p).set_index(KEYS)
     executed = totals["tests_passed"] + totals["tests_failed"]
@@ -123,7 +141,10 @@ def quality_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
         cov = cov.assign(service=ALL)
     g = cov.groupby(KEYS)["coverage"]
     level = pd.DataFrame({"value": g.mean(), "n": g.size()})
-    return pd.concat([
-        to_rows(grid, rate, "unit_test_pass_rate", METRICS["unit_test_pass_rate"].unit),
-        to_rows(grid, level, "test_coverage", METRICS["test_coverage"].unit),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            to_rows(grid, rate, "unit_test_pass_rate", METRICS["unit_test_pass_rate"].unit),
+            to_rows(grid, level, "test_coverage", METRICS["test_coverage"].unit),
+        ],
+        ignore_index=True,
+    )

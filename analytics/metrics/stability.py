@@ -64,7 +64,11 @@ def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd
     good = out["is_production"] & out["success"]
     if p.cfr == "failed_deployments":
         in_cfr = attempt
-        failed = out["status"].isin(FAILED_STATUSES) | out["followed_by_fix"] | out["incident_count"].gt(0)
+        failed = (
+            out["status"].isin(FAILED_STATUSES)
+            | out["followed_by_fix"]
+            | out["incident_count"].gt(0)
+        )
         failures = (failed & in_cfr).astype("int64")
     elif p.cfr == "incident_rows":
         in_cfr = good
@@ -84,9 +88,12 @@ def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd
 
 def _incident_counts(dataset: Dataset, p: Preset) -> np.ndarray:
     """Incidents linked to each deployment's id (``link_incidents``), per deployments row."""
-    rows, _, dep = incident_link_rows(dataset.incidents, dataset.deployments,
-                                      production_environments=dataset.config.production_environments,
-                                      window_hours=p.link_window_hours(dataset.config))
+    rows, _, dep = incident_link_rows(
+        dataset.incidents,
+        dataset.deployments,
+        production_environments=dataset.config.production_environments,
+        window_hours=p.link_window_hours(dataset.config),
+    )
     per_first_row = np.bincount(rows[rows >= 0], minlength=len(dep))
     first = first_positions(dep["deployment_id"])
     counts = np.where(first >= 0, per_first_row[np.clip(first, 0, None)] if len(dep) else 0, 0)
@@ -105,7 +112,10 @@ def _followed_by_fix(facts: pd.DataFrame, attempt: pd.Series, p: Preset) -> pd.S
     seq = facts.iloc[rows]
     if not seq[["service", "finished_at", "deployment_id"]].isna().any().any():
         order = _service_time_id_order(seq)
-        service, kind = seq["service"].to_numpy(object)[order], seq["kind"].isin(p.followup_kinds).to_numpy(bool)[order]
+        service, kind = (
+            seq["service"].to_numpy(object)[order],
+            seq["kind"].isin(p.followup_kinds).to_numpy(bool)[order],
+        )
         t = instants(seq["finished_at"])[order]
         window = pd.Timedelta(hours=p.followup_window_hours).value
         hit = (service[1:] == service[:-1]) & kind[1:] & (t[1:] - t[:-1] <= window)
@@ -165,16 +175,27 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     inc = dataset.incidents
     require(inc, INCIDENT_COLUMNS, "incidents")
     opened = inc["opened_at"]
-    resolved = inc["resolved_at"] if "resolved_at" in inc.columns else pd.Series(pd.NaT, index=inc.index, dtype=opened.dtype)
+    resolved = (
+        inc["resolved_at"]
+        if "resolved_at" in inc.columns
+        else pd.Series(pd.NaT, index=inc.index, dtype=opened.dtype)
+    )
     start = opened
     if p.restore_start == "impact_or_opened" and "impact_started_at" in inc.columns:
         start = inc["impact_started_at"].fillna(opened)
     cut = _as_of(dataset, as_of)
-    out = pd.DataFrame({
-        "incident_id": inc["incident_id"], "severity": inc["severity"],
-        "service": inc["service"] if "service" in inc.columns else pd.Series(pd.NA, index=inc.index, dtype="str"),
-        "opened_at": opened, "started_at": start, "resolved_at": resolved,
-    })
+    out = pd.DataFrame(
+        {
+            "incident_id": inc["incident_id"],
+            "severity": inc["severity"],
+            "service": inc["service"]
+            if "service" in inc.columns
+            else pd.Series(pd.NA, index=inc.index, dtype="str"),
+            "opened_at": opened,
+            "started_at": start,
+            "resolved_at": resolved,
+        }
+    )
     if cut is None:
         out["censored"] = resolved.isna()
         end = resolved
@@ -187,8 +208,17 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
         out = out[~out["censored"]]
     out = out[out["restore_hours"].notna()]
     out["day"] = cal.day(out["opened_at"])
-    cols = ["incident_id", "severity", "service", "opened_at", "started_at", "resolved_at",
-            "restore_hours", "censored", "day"]
+    cols = [
+        "incident_id",
+        "severity",
+        "service",
+        "opened_at",
+        "started_at",
+        "resolved_at",
+        "restore_hours",
+        "censored",
+        "day",
+    ]
     return out[cols].reset_index(drop=True)
 
 
@@ -201,8 +231,9 @@ def _as_of(dataset: Dataset, as_of) -> pd.Timestamp | None:
     return ts.tz_convert("UTC")
 
 
-def stability_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
-                   by: str | None) -> pd.DataFrame:
+def stability_rows(
+    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
+) -> pd.DataFrame:
     """Long-form rows of change failure rate, rework rate and time to restore for ``grid``."""
     freq = grid.freq
     facts = tag_scope(deployment_facts(dataset, p), by, cal, freq, "finished_at")
@@ -211,12 +242,16 @@ def stability_rows(dataset: Dataset, grid: Grid, p: Preset, cal: Calendar,
     cfr["value"] = cfr["failures"] / cfr["n"]
     g_rw = facts[facts["in_rework"]].groupby(KEYS)
     rw = pd.DataFrame({"n": g_rw.size(), "value": g_rw["rework"].mean()})
-    rows = [to_rows(grid, cfr, "change_failure_rate", METRICS["change_failure_rate"].unit),
-            to_rows(grid, rw, "rework_rate", METRICS["rework_rate"].unit)]
+    rows = [
+        to_rows(grid, cfr, "change_failure_rate", METRICS["change_failure_rate"].unit),
+        to_rows(grid, rw, "rework_rate", METRICS["rework_rate"].unit),
+    ]
 
     rt = tag_scope(restore_times(dataset, p), by, cal, freq, "opened_at")
     rt = pd.concat([rt.assign(severity=ALL), rt], ignore_index=True)
-    stats = duration_stats(rt, "restore_hours", [*KEYS, "severity"], p.quantile, censored="censored")
+    stats = duration_stats(
+        rt, "restore_hours", [*KEYS, "severity"], p.quantile, censored="censored"
+    )
     stats["value"] = stats["mean"]
     seen = set(dataset.incidents["severity"].dropna().unique())
     present = [s for s in SEVERITIES if s in seen]

@@ -15,17 +15,32 @@ from analytics.metrics.presets import Preset
 from analytics.metrics.quality import quality_rows
 from analytics.metrics.stability import stability_rows
 
-DTYPES = {"period_start": "datetime64[ns]", "service": "str", "severity": "str", "metric": "str",
-          "value": "float64", "unit": "str", "n": "int64", "median": "float64", "p90": "float64",
-          "mean": "float64", "n_censored": "int64"}
+DTYPES = {
+    "period_start": "datetime64[ns]",
+    "service": "str",
+    "severity": "str",
+    "metric": "str",
+    "value": "float64",
+    "unit": "str",
+    "n": "int64",
+    "median": "float64",
+    "p90": "float64",
+    "mean": "float64",
+    "n_censored": "int64",
+}
 #: above this many deployment + change rows, the metric families are computed on two threads
 PARALLEL_ROWS = 500_000
 _SEVERITY_ORDER = {s: i for i, s in enumerate((ALL, *SEVERITIES))}
 _METRIC_ORDER = {m: i for i, m in enumerate(METRIC_NAMES)}
 
 
-def metric_table(dataset: Dataset, freq: str = "month", by: str | None = None,
-                 preset: str | Preset | None = None, services: list[str] | None = None) -> pd.DataFrame:
+def metric_table(
+    dataset: Dataset,
+    freq: str = "month",
+    by: str | None = None,
+    preset: str | Preset | None = None,
+    services: list[str] | None = None,
+) -> pd.DataFrame:
     """Every metric of analytics.catalog for every period of the data, long form.
 
     Parameters
@@ -79,7 +94,9 @@ def metric_table(dataset: Dataset, freq: str = "month", by: str | None = None,
         with ThreadPoolExecutor(2, thread_name_prefix="metrics") as pool:
             parts = list(pool.map(lambda fn: fn(ds, grid, p, cal, by), families))
     rows = pd.concat(parts, ignore_index=True)
-    rows = rows.assign(_m=rows["metric"].map(_METRIC_ORDER), _s=rows["severity"].map(_SEVERITY_ORDER))
+    rows = rows.assign(
+        _m=rows["metric"].map(_METRIC_ORDER), _s=rows["severity"].map(_SEVERITY_ORDER)
+    )
     rows = rows.sort_values(["period_start", "service", "_m", "_s"], kind="stable")
     return rows[ROW_COLUMNS].astype(DTYPES).reset_index(drop=True)
 

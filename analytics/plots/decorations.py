@@ -31,7 +31,9 @@ def comparison_phases(config: ProgramConfig) -> tuple[Phase | None, Phase | None
     return before, after
 
 
-def shade_phases(ax: Axes, config: ProgramConfig, *, labels: bool = True, alpha: float = 0.11) -> list[Patch]:
+def shade_phases(
+    ax: Axes, config: ProgramConfig, *, labels: bool = True, alpha: float = 0.11
+) -> list[Patch]:
     """Shade each program phase across a date axis, with its name above the plot area.
 
     Parameters
@@ -52,16 +54,35 @@ def shade_phases(ax: Axes, config: ProgramConfig, *, labels: bool = True, alpha:
     on_top = blended_transform_factory(ax.transData, ax.transAxes)
     for i, phase in enumerate(config.phases):
         start, end = phase_bounds(phase)
-        patch = ax.axvspan(start, end, color=phase_color(phase.name, i), alpha=alpha, lw=0,
-                           zorder=0, gid=f"phase:{phase.name}")
+        patch = ax.axvspan(
+            start,
+            end,
+            color=phase_color(phase.name, i),
+            alpha=alpha,
+            lw=0,
+            zorder=0,
+            gid=f"phase:{phase.name}",
+        )
         patches.append(patch)
         if labels:
-            ax.text(start + (end - start) / 2, 1.01, phase_title(phase.name), transform=on_top,
-                    ha="center", va="bottom", fontsize=8.5, color=MUTED, clip_on=False, gid="phase-label")
+            ax.text(
+                start + (end - start) / 2,
+                1.01,
+                phase_title(phase.name),
+                transform=on_top,
+                ha="center",
+                va="bottom",
+                fontsize=8.5,
+                color=MUTED,
+                clip_on=False,
+                gid="phase-label",
+            )
     return patches
 
 
-def mark_milestones(ax: Axes, config: ProgramConfig, *, labels: bool = True, fontsize: float = 8.5) -> list[Line2D]:
+def mark_milestones(
+    ax: Axes, config: ProgramConfig, *, labels: bool = True, fontsize: float = 8.5
+) -> list[Line2D]:
     """Draw a dotted vertical line at each milestone, labels staggered so they do not overlap.
 
     Call it after the data are drawn: labels are placed against the final x limits. A label
@@ -72,13 +93,19 @@ def mark_milestones(ax: Axes, config: ProgramConfig, *, labels: bool = True, fon
     list of Line2D
         One per milestone, with ``gid`` ``"milestone"``.
     """
-    lines = [ax.axvline(pd.Timestamp(m.date), color=MUTED, lw=1.0, ls=(0, (2, 2)), zorder=1.5, gid="milestone")
-             for m in config.milestones]
+    lines = [
+        ax.axvline(
+            pd.Timestamp(m.date), color=MUTED, lw=1.0, ls=(0, (2, 2)), zorder=1.5, gid="milestone"
+        )
+        for m in config.milestones
+    ]
     if not labels or not lines:
         return lines
     x0, x1 = ax.get_xlim()
     fig = ax.figure
-    axes_width_in = max(ax.get_position().width * fig.get_figwidth() * 0.8, 0.5)  # 0.8: layout shrinks axes
+    axes_width_in = max(
+        ax.get_position().width * fig.get_figwidth() * 0.8, 0.5
+    )  # 0.8: layout shrinks axes
     taken: list[list[tuple[float, float]]] = [[] for _ in range(_LABEL_LEVELS)]
     for m in config.milestones:
         xf = (mdates.date2num(pd.Timestamp(m.date)) - x0) / (x1 - x0)
@@ -87,19 +114,29 @@ def mark_milestones(ax: Axes, config: ProgramConfig, *, labels: bool = True, fon
         width = (len(m.label) * 0.58 * fontsize / 72 + 0.08) / axes_width_in
         left_side = xf + width > 1.0
         span = (xf - width, xf) if left_side else (xf, xf + width)
-        level = next((k for k, row in enumerate(taken)
-                      if all(span[1] < a or span[0] > b for a, b in row)), 0)
+        level = next(
+            (k for k, row in enumerate(taken) if all(span[1] < a or span[0] > b for a, b in row)), 0
+        )
         taken[level].append(span)
         ax.annotate(
-            m.label, xy=(pd.Timestamp(m.date), 0.98 - 0.085 * level), xycoords=("data", "axes fraction"),
-            xytext=(-3 if left_side else 3, 0), textcoords="offset points", ha="right" if left_side else "left",
-            va="top", fontsize=fontsize, color=INK, gid="milestone-label",
+            m.label,
+            xy=(pd.Timestamp(m.date), 0.98 - 0.085 * level),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3 if left_side else 3, 0),
+            textcoords="offset points",
+            ha="right" if left_side else "left",
+            va="top",
+            fontsize=fontsize,
+            color=INK,
+            gid="milestone-label",
             bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
         )
     return lines
 
 
-def target_line(ax: Axes, target: Target | float, *, unit: str = "", label: str | None = None) -> Line2D:
+def target_line(
+    ax: Axes, target: Target | float, *, unit: str = "", label: str | None = None
+) -> Line2D:
     """A dashed horizontal line at the target, labelled at its left end ("Target ≥ 18").
 
     Parameters
@@ -119,9 +156,21 @@ def target_line(ax: Axes, target: Target | float, *, unit: str = "", label: str 
     else:
         threshold, op = float(target), ""
     text = label or f"Target {op} {format_value(threshold, unit)}".replace("  ", " ")
-    line = ax.axhline(threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=2, gid="target", label=text)
-    ax.annotate(text, xy=(0.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 3),
-                textcoords="offset points", ha="left", va="bottom", fontsize=8.5, color=INK, gid="target-label")
+    line = ax.axhline(
+        threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=2, gid="target", label=text
+    )
+    ax.annotate(
+        text,
+        xy=(0.0, threshold),
+        xycoords=("axes fraction", "data"),
+        xytext=(3, 3),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=8.5,
+        color=INK,
+        gid="target-label",
+    )
     return line
 
 
@@ -139,9 +188,14 @@ def keep_target_label_inside(ax: Axes) -> None:
 
 def phase_handles(config: ProgramConfig) -> list[Patch]:
     """Legend entries for the phases: 'Baseline (Oct 2020 - Dec 2020)'."""
-    return [Patch(color=phase_color(p.name, i), alpha=0.3,
-                  label=f"{phase_title(p.name)} ({p.start:%b %Y} – {p.end:%b %Y})")
-            for i, p in enumerate(config.phases)]
+    return [
+        Patch(
+            color=phase_color(p.name, i),
+            alpha=0.3,
+            label=f"{phase_title(p.name)} ({p.start:%b %Y} – {p.end:%b %Y})",
+        )
+        for i, p in enumerate(config.phases)
+    ]
 
 
 def date_axis(ax: Axes) -> None:

@@ -34,8 +34,11 @@ from analytics.wording.numbers import (
     unit_from_column,
 )
 
-_WORDS = {"lead_time_hours": "lead time for changes", "restore_hours": "time to restore",
-          "time_to_restore_hours": "time to restore"}
+_WORDS = {
+    "lead_time_hours": "lead time for changes",
+    "restore_hours": "time to restore",
+    "time_to_restore_hours": "time to restore",
+}
 _MAX_POINTS = 1500  # per phase in a strip; the box and median always use every item
 
 
@@ -63,7 +66,11 @@ def kaplan_meier(durations: object, observed: object = None) -> pd.DataFrame:
     [0.75, 0.5, 0.0]
     """
     t = as_float_array(durations)
-    obs = np.ones_like(t, dtype=bool) if observed is None else pd.Series(observed).fillna(True).to_numpy(dtype=bool)
+    obs = (
+        np.ones_like(t, dtype=bool)
+        if observed is None
+        else pd.Series(observed).fillna(True).to_numpy(dtype=bool)
+    )
     if obs.shape != t.shape:
         raise ValueError(f"durations ({t.size}) and observed ({obs.size}) differ in length")
     keep = ~np.isnan(t)
@@ -72,9 +79,20 @@ def kaplan_meier(durations: object, observed: object = None) -> pd.DataFrame:
     events = np.array([int(np.sum(obs & (t == x))) for x in times], dtype=int)
     censored = np.array([int(np.sum(~obs & (t == x))) for x in times], dtype=int)
     at_risk = np.array([int(np.sum(t >= x)) for x in times], dtype=int)
-    survival = np.cumprod(1.0 - events / np.maximum(at_risk, 1)) if times.size else np.array([], dtype=float)
-    return pd.DataFrame({"time": times, "n_at_risk": at_risk, "n_events": events,
-                         "n_censored": censored, "survival": survival})
+    survival = (
+        np.cumprod(1.0 - events / np.maximum(at_risk, 1))
+        if times.size
+        else np.array([], dtype=float)
+    )
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_at_risk": at_risk,
+            "n_events": events,
+            "n_censored": censored,
+            "survival": survival,
+        }
+    )
 
 
 def survival_at(km: pd.DataFrame, time: float) -> float:
@@ -85,19 +103,25 @@ def survival_at(km: pd.DataFrame, time: float) -> float:
     return float(before.iloc[-1]) if len(before) else 1.0
 
 
-def _groups(items: pd.DataFrame, value_col: str, phase_col: str, config: ProgramConfig,
-            censored_col: str) -> dict[str, pd.DataFrame]:
+def _groups(
+    items: pd.DataFrame, value_col: str, phase_col: str, config: ProgramConfig, censored_col: str
+) -> dict[str, pd.DataFrame]:
     """Rows with a value and a phase, split by phase in program order (unknown phases last).
 
     Each group has the columns value (float), phase and censored (bool, False when absent).
     """
     phases = items[phase_col]
-    frame = pd.DataFrame({
-        "value": as_float_array(items[value_col]),
-        "phase": phases.astype("object").where(phases.notna(), None).to_numpy(),
-        "censored": (items[censored_col].fillna(False).astype(bool).to_numpy()
-                     if censored_col in items.columns else np.zeros(len(items), dtype=bool)),
-    })
+    frame = pd.DataFrame(
+        {
+            "value": as_float_array(items[value_col]),
+            "phase": phases.astype("object").where(phases.notna(), None).to_numpy(),
+            "censored": (
+                items[censored_col].fillna(False).astype(bool).to_numpy()
+                if censored_col in items.columns
+                else np.zeros(len(items), dtype=bool)
+            ),
+        }
+    )
     frame = frame[frame["value"].notna() & frame["phase"].notna()]
     frame["phase"] = frame["phase"].astype(str)
     known = [p.name for p in config.phases]
@@ -118,10 +142,19 @@ def _phase_index(config: ProgramConfig, name: str) -> int:
 
 
 @styled
-def distribution_before_after(items: pd.DataFrame, value_col: str, phase_col: str, config: ProgramConfig,
-                              log: bool = True, threshold: float | None = None, *, title: str | None = None,
-                              label: str | None = None, unit: str | None = None,
-                              censored_col: str = "censored") -> Figure:
+def distribution_before_after(
+    items: pd.DataFrame,
+    value_col: str,
+    phase_col: str,
+    config: ProgramConfig,
+    log: bool = True,
+    threshold: float | None = None,
+    *,
+    title: str | None = None,
+    label: str | None = None,
+    unit: str | None = None,
+    censored_col: str = "censored",
+) -> Figure:
     """Each phase's distribution of per-item durations: every item as a point, a box for the
     quartiles, whiskers for the 10th–90th percentiles and the median written out.
 
@@ -157,11 +190,19 @@ def distribution_before_after(items: pd.DataFrame, value_col: str, phase_col: st
     medians = {name: float(np.median(g["value"])) for name, g in groups.items()}
     pair = _finding_pair(groups, config)
     if title is None:
-        title = change_sentence(f"Median {label}", medians[pair[0]], medians[pair[1]], unit) if pair else fallback
+        title = (
+            change_sentence(f"Median {label}", medians[pair[0]], medians[pair[1]], unit)
+            if pair
+            else fallback
+        )
     fig, ax = new_figure(height=1.2 + 1.05 * len(groups))
     positive = np.concatenate([g["value"].to_numpy() for g in groups.values()])
     positive = positive[positive > 0]
-    floor = (1 / 60 if unit == "hours" else positive.min() / 2 if positive.size else 1e-3) if log else None
+    floor = (
+        (1 / 60 if unit == "hours" else positive.min() / 2 if positive.size else 1e-3)
+        if log
+        else None
+    )
     rng = np.random.default_rng(0)
     n_floored, any_censored = 0, False
     for i, (name, g) in enumerate(groups.items()):
@@ -172,39 +213,89 @@ def distribution_before_after(items: pd.DataFrame, value_col: str, phase_col: st
             v = np.maximum(v, floor)
         cens = g["censored"].to_numpy()
         any_censored |= bool(cens.any())
-        shown = rng.choice(v.size, _MAX_POINTS, replace=False) if v.size > _MAX_POINTS else np.arange(v.size)
+        shown = (
+            rng.choice(v.size, _MAX_POINTS, replace=False)
+            if v.size > _MAX_POINTS
+            else np.arange(v.size)
+        )
         jitter = rng.uniform(-0.3, 0.3, shown.size)
         for mask, face in ((~cens[shown], colour), (cens[shown], "none")):
-            ax.scatter(v[shown][mask], i + jitter[mask], s=12, facecolors=face, edgecolors=colour,
-                       alpha=0.45, linewidths=0.8, zorder=3, gid=f"points:{name}")
+            ax.scatter(
+                v[shown][mask],
+                i + jitter[mask],
+                s=12,
+                facecolors=face,
+                edgecolors=colour,
+                alpha=0.45,
+                linewidths=0.8,
+                zorder=3,
+                gid=f"points:{name}",
+            )
         q10, q25, q50, q75, q90 = np.percentile(v, [10, 25, 50, 75, 90])
-        ax.add_patch(Rectangle((q25, i - 0.22), q75 - q25, 0.44, facecolor=colour, alpha=0.18,
-                               edgecolor=colour, lw=1.2, zorder=2, gid=f"box:{name}"))
+        ax.add_patch(
+            Rectangle(
+                (q25, i - 0.22),
+                q75 - q25,
+                0.44,
+                facecolor=colour,
+                alpha=0.18,
+                edgecolor=colour,
+                lw=1.2,
+                zorder=2,
+                gid=f"box:{name}",
+            )
+        )
         ax.plot([q10, q25], [i, i], color=colour, lw=1.2, zorder=2)
         ax.plot([q75, q90], [i, i], color=colour, lw=1.2, zorder=2)
         ax.plot([q50, q50], [i - 0.3, i + 0.3], color=INK, lw=2.5, zorder=4, gid="median")
-        ax.annotate(f"median {format_value(medians[name], unit)}", xy=(q50, i - 0.32), xytext=(0, 1),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold",
-                    color=INK, zorder=5, gid="median-label")
-    ax.set_yticks(range(len(groups)), [f"{phase_title(n)}\nn={len(g):,}" for n, g in groups.items()])
+        ax.annotate(
+            f"median {format_value(medians[name], unit)}",
+            xy=(q50, i - 0.32),
+            xytext=(0, 1),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            fontweight="bold",
+            color=INK,
+            zorder=5,
+            gid="median-label",
+        )
+    ax.set_yticks(
+        range(len(groups)), [f"{phase_title(n)}\nn={len(g):,}" for n, g in groups.items()]
+    )
     ax.set_ylim(len(groups) - 0.5, -0.6)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     if threshold is not None:
         ax.axvline(threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=1, gid="threshold")
-        ax.annotate(format_value(threshold, unit), xy=(threshold, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -2), textcoords="offset points", va="top", fontsize=8.5, color=INK)
+        ax.annotate(
+            format_value(threshold, unit),
+            xy=(threshold, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -2),
+            textcoords="offset points",
+            va="top",
+            fontsize=8.5,
+            color=INK,
+        )
     if log:
         ax.set_xscale("log")
         if unit == "hours":
             duration_log_axis(ax.xaxis)
     notes = ["box: middle half of items, whiskers: 10th to 90th percentile"]
     if n_floored:
-        notes.append(f"{n_floored} value(s) below {format_value(floor, unit)} drawn at {format_value(floor, unit)}")
+        notes.append(
+            f"{n_floored} value(s) below {format_value(floor, unit)} drawn at {format_value(floor, unit)}"
+        )
     if any_censored:
         notes.append("hollow points: still open (time so far)")
-    ax.set_xlabel(f"{label[:1].upper()}{label[1:]}" + (" (log scale)" if log else f" ({unit})" if unit else "")
-                  + "\n" + "; ".join(notes))
+    ax.set_xlabel(
+        f"{label[:1].upper()}{label[1:]}"
+        + (" (log scale)" if log else f" ({unit})" if unit else "")
+        + "\n"
+        + "; ".join(notes)
+    )
     ax.set_title(title)
     return fig
 
@@ -219,14 +310,24 @@ def _clock_words(items: pd.DataFrame) -> str:
         started, opened = pd.to_datetime(items["started_at"]), pd.to_datetime(items["opened_at"])
         if bool((started.isna() | started.eq(opened)).all()):  # every clock started at the opening
             return "Time since the incident opened"
-    return "Time since impact started, or since the incident opened when no impact start was recorded"
+    return (
+        "Time since impact started, or since the incident opened when no impact start was recorded"
+    )
 
 
 @styled
-def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold_hours: float = 1.0, *,
-                   duration_col: str = "restore_hours", phase_col: str = "phase",
-                   censored_col: str = "censored", severity: str | None = None, log: bool = True,
-                   title: str | None = None) -> Figure:
+def survival_curve(
+    restore_items: pd.DataFrame,
+    config: ProgramConfig,
+    threshold_hours: float = 1.0,
+    *,
+    duration_col: str = "restore_hours",
+    phase_col: str = "phase",
+    censored_col: str = "censored",
+    severity: str | None = None,
+    log: bool = True,
+    title: str | None = None,
+) -> Figure:
     """Share of incidents still unresolved against the time since the restore clock started
     (Kaplan–Meier), one curve per phase, still-open incidents marked '+', a vertical line at
     ``threshold_hours``.
@@ -252,7 +353,11 @@ def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold
     fallback = f"Share of {subject} still unresolved over time"
     if is_empty(restore_items):
         return no_data_figure(title or fallback)
-    require_columns(restore_items, [duration_col, phase_col] + (["severity"] if severity else []), "restore_items")
+    require_columns(
+        restore_items,
+        [duration_col, phase_col] + (["severity"] if severity else []),
+        "restore_items",
+    )
     items = restore_items[restore_items["severity"] == severity] if severity else restore_items
     groups = _groups(items, duration_col, phase_col, config, censored_col)
     if not groups:
@@ -262,29 +367,72 @@ def survival_curve(restore_items: pd.DataFrame, config: ProgramConfig, threshold
     limit = _threshold_words(threshold_hours)
     if title is None and pair:
         before, after = (1 - survival_at(curves[p], threshold_hours) for p in pair)
-        title = (f"{format_percent(after)} of {subject} were resolved within {limit} in the {pair[1]} phase, "
-                 f"against {format_percent(before)} in the {pair[0]} phase")
+        title = (
+            f"{format_percent(after)} of {subject} were resolved within {limit} in the {pair[1]} phase, "
+            f"against {format_percent(before)} in the {pair[0]} phase"
+        )
     fig, ax = new_figure()
     every = np.concatenate([km["time"].to_numpy() for km in curves.values()])
-    floor = max(min(every[every > 0].min() if (every > 0).any() else 1 / 60, threshold_hours) / 2, 1 / 3600) if log else 0.0
+    floor = (
+        max(
+            min(every[every > 0].min() if (every > 0).any() else 1 / 60, threshold_hours) / 2,
+            1 / 3600,
+        )
+        if log
+        else 0.0
+    )
     handles = []
     for name, km in curves.items():
         colour = phase_color(name, _phase_index(config, name))
         times = np.maximum(km["time"].to_numpy(), floor)
         xs, ys = np.r_[floor, times], np.r_[1.0, km["survival"].to_numpy()]
-        (line,) = ax.step(xs, ys, where="post", color=colour, lw=2.0, gid=f"km:{name}",
-                          label=f"{phase_title(name)} (n={int(km['n_events'].sum() + km['n_censored'].sum())})")
+        (line,) = ax.step(
+            xs,
+            ys,
+            where="post",
+            color=colour,
+            lw=2.0,
+            gid=f"km:{name}",
+            label=f"{phase_title(name)} (n={int(km['n_events'].sum() + km['n_censored'].sum())})",
+        )
         handles.append(line)
         cens = km[km["n_censored"] > 0]
         if len(cens):
-            ax.plot(np.maximum(cens["time"], floor), cens["survival"], ls="none", marker="+", markersize=9,
-                    mew=1.5, color=colour, zorder=4, gid="censored")
+            ax.plot(
+                np.maximum(cens["time"], floor),
+                cens["survival"],
+                ls="none",
+                marker="+",
+                markersize=9,
+                mew=1.5,
+                color=colour,
+                zorder=4,
+                gid="censored",
+            )
     ax.axvline(threshold_hours, color=INK, lw=1.2, ls=(0, (5, 3)), gid="threshold")
-    ax.annotate(limit, xy=(threshold_hours, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                textcoords="offset points", va="top", fontsize=9, color=INK)
+    ax.annotate(
+        limit,
+        xy=(threshold_hours, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        va="top",
+        fontsize=9,
+        color=INK,
+    )
     if any(len(km[km["n_censored"] > 0]) for km in curves.values()):
-        handles.append(Line2D([], [], ls="none", marker="+", markersize=9, mew=1.5, color=MUTED,
-                              label="Still open (censored)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="+",
+                markersize=9,
+                mew=1.5,
+                color=MUTED,
+                label="Still open (censored)",
+            )
+        )
     ax.legend(handles=handles, loc="upper right")
     ax.set_ylim(0, 1.03)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:g}%"))

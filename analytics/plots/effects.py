@@ -51,7 +51,9 @@ def _count(value: object) -> str:
 def _format_p(p: float) -> str:
     if not math.isfinite(p):
         return ""
-    return "adj. p < 0.001" if p < 0.001 else f"adj. p = {p:.3f}" if p < 0.01 else f"adj. p = {p:.2f}"
+    return (
+        "adj. p < 0.001" if p < 0.001 else f"adj. p = {p:.3f}" if p < 0.01 else f"adj. p = {p:.2f}"
+    )
 
 
 def _effect_text(kind: str, eff: float, lo: float, hi: float, pp: bool) -> str:
@@ -136,15 +138,28 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
     kinds = [k for k in _KINDS if (table["effect_kind"] == k).any()]
     unknown = set(table["effect_kind"]) - set(_KINDS)
     if unknown:
-        raise ValueError(f"impact_table: effect_kind must be ratio or difference, got {sorted(map(str, unknown))}")
+        raise ValueError(
+            f"impact_table: effect_kind must be ratio or difference, got {sorted(map(str, unknown))}"
+        )
     counts = [int((table["effect_kind"] == k).sum()) for k in kinds]
-    fig, axes = new_figure(len(kinds), 1, height=1.6 + 0.55 * len(table) + 0.7 * len(kinds), squeeze=False,
-                           gridspec_kw={"height_ratios": counts})
+    fig, axes = new_figure(
+        len(kinds),
+        1,
+        height=1.6 + 0.55 * len(table) + 0.7 * len(kinds),
+        squeeze=False,
+        gridspec_kw={"height_ratios": counts},
+    )
     for ax, kind in zip(axes[:, 0], kinds, strict=True):
         rows = table[table["effect_kind"] == kind]
-        pp = kind == "difference" and all(metric_info(m, strict=False).unit == "share" for m in rows["metric"])
-        finite = [v for c in ("effect", "ci_low", "ci_high") for v in map(_num, rows[c])
-                  if math.isfinite(v) and (kind != "ratio" or v > 0)]
+        pp = kind == "difference" and all(
+            metric_info(m, strict=False).unit == "share" for m in rows["metric"]
+        )
+        finite = [
+            v
+            for c in ("effect", "ci_low", "ci_high")
+            for v in map(_num, rows[c])
+            if math.isfinite(v) and (kind != "ratio" or v > 0)
+        ]
         ref = 1.0 if kind == "ratio" else 0.0
         lo_lim, hi_lim = min(finite + [ref]), max(finite + [ref])
         if kind == "ratio":
@@ -161,14 +176,33 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
             if not (math.isnan(lo) or math.isnan(hi)):  # open-ended limits run to the axis edge
                 a = lo if math.isfinite(lo) and (kind != "ratio" or lo > 0) else lo_lim
                 b = hi if math.isfinite(hi) else hi_lim
-                ax.plot([a, b], [j, j], color=colour, lw=2.4, solid_capstyle="butt", zorder=2, gid="ci")
+                ax.plot(
+                    [a, b], [j, j], color=colour, lw=2.4, solid_capstyle="butt", zorder=2, gid="ci"
+                )
             if math.isfinite(eff) and (kind != "ratio" or eff > 0):
-                ax.plot([eff], [j], marker=marker, markersize=8, color=colour, ls="none", zorder=3, gid="effect")
+                ax.plot(
+                    [eff],
+                    [j],
+                    marker=marker,
+                    markersize=8,
+                    color=colour,
+                    ls="none",
+                    zorder=3,
+                    gid="effect",
+                )
             text = _effect_text(kind, eff, lo, hi, pp)
             p = _format_p(_num(row["p_adjusted"])) if "p_adjusted" in rows.columns else ""
-            ax.annotate(text + (f"; {p}" if p else ""), xy=(1.0, j), xycoords=("axes fraction", "data"),
-                        xytext=(8, 0), textcoords="offset points", va="center", fontsize=9, color=colour
-                        if state is not None else MUTED, gid="effect-label")
+            ax.annotate(
+                text + (f"; {p}" if p else ""),
+                xy=(1.0, j),
+                xycoords=("axes fraction", "data"),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                color=colour if state is not None else MUTED,
+                gid="effect-label",
+            )
             label = metric_info(str(row["metric"]), strict=False).label
             if "n_before" in rows.columns and "n_after" in rows.columns:
                 label += f"\nn = {_count(row['n_before'])} → {_count(row['n_after'])}"
@@ -187,8 +221,10 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:+g} pp"))
         ax.set_xlim(lo_lim, hi_lim)
         ax.set_xlabel(_KINDS[kind])
-    handles = [Line2D([], [], color=GOOD, marker="o", lw=2.4, label="Improved"),
-               Line2D([], [], color=BAD, marker="D", lw=2.4, label="Worsened")]
+    handles = [
+        Line2D([], [], color=GOOD, marker="o", lw=2.4, label="Improved"),
+        Line2D([], [], color=BAD, marker="D", lw=2.4, label="Worsened"),
+    ]
     if _states(table).isna().any():
         handles.append(Line2D([], [], color=NEUTRAL, marker="s", lw=2.4, label="No clear change"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9)

@@ -62,8 +62,15 @@ def _half_step(xs: pd.Index):
 
 
 @styled
-def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: str | None = None,
-                  unit: str | None = None, config: ProgramConfig | None = None, x: str | None = None) -> Figure:
+def control_chart(
+    xmr_frame: pd.DataFrame,
+    title: str | None = None,
+    *,
+    metric: str | None = None,
+    unit: str | None = None,
+    config: ProgramConfig | None = None,
+    x: str | None = None,
+) -> Figure:
     """An XmR (individuals) chart: values, the centre line and natural process limits drawn per
     segment (limits recomputed after a confirmed shift), signals highlighted.
 
@@ -101,45 +108,87 @@ def control_chart(xmr_frame: pd.DataFrame, title: str | None = None, *, metric: 
         if flagged.any():
             first = xs[np.argmax(flagged)]
             when = f"{first:%b %Y}" if isinstance(first, pd.Timestamp) else str(first)
-            title = f"{label}: {_signal_count(int(flagged.sum()))} a real change, the first in {when}"
+            title = (
+                f"{label}: {_signal_count(int(flagged.sum()))} a real change, the first in {when}"
+            )
         else:
             title = f"{label}: routine variation only, no signals"
     fig, ax = new_figure()
     dates = isinstance(xs, pd.DatetimeIndex)
     if config is not None and dates:
         shade_phases(ax, config)
-    ax.plot(xs, values, color=NEUTRAL, marker="o", markersize=4, lw=1.2, zorder=3, gid="series", label="Value")
+    ax.plot(
+        xs,
+        values,
+        color=NEUTRAL,
+        marker="o",
+        markersize=4,
+        lw=1.2,
+        zorder=3,
+        gid="series",
+        label="Value",
+    )
     half = _half_step(xs)
     segments = pd.Series(xmr_frame["segment"].to_numpy()).astype(str)
     floor = 0.0 if _non_negative(metric, unit) else -np.inf
-    share = unit == "share" or (metric is not None and metric_info(metric, strict=False).unit == "share")
+    share = unit == "share" or (
+        metric is not None and metric_info(metric, strict=False).unit == "share"
+    )
     ceiling = 1.0 if share else np.inf  # a share cannot pass 100%
     for seg in segments.unique():
         pos = np.flatnonzero(segments.to_numpy() == seg)
         sx = xs[pos]
         ext = [sx[0] - half, *sx, sx[-1] + half]
-        for col, style, gid in (("centre", "-", "centre"), ("lower", (0, (4, 3)), "limit"), ("upper", (0, (4, 3)), "limit")):
+        for col, style, gid in (
+            ("centre", "-", "centre"),
+            ("lower", (0, (4, 3)), "limit"),
+            ("upper", (0, (4, 3)), "limit"),
+        ):
             v = as_float_array(xmr_frame[col].iloc[pos])
             if np.isnan(v).all():
                 continue
-            if col == "lower":  # a limit below what the values can be is no limit: draw it at the floor
+            if (
+                col == "lower"
+            ):  # a limit below what the values can be is no limit: draw it at the floor
                 v = np.where(v < floor, floor, v)
             if col == "upper":  # ... nor one above: a share's at 100%
                 v = np.where(v > ceiling, ceiling, v)
-            ax.plot(ext, [v[0], *v, v[-1]], drawstyle="steps-mid", color=SERIES if gid == "centre" else MUTED,
-                    lw=1.4 if gid == "centre" else 1.1, ls=style, zorder=2, gid=gid)
+            ax.plot(
+                ext,
+                [v[0], *v, v[-1]],
+                drawstyle="steps-mid",
+                color=SERIES if gid == "centre" else MUTED,
+                lw=1.4 if gid == "centre" else 1.1,
+                ls=style,
+                zorder=2,
+                gid=gid,
+            )
     last = len(xs) - 1
     for col, name in (("centre", "Centre"),):  # limits are in the legend; labels would collide
         v = as_float_array(xmr_frame[col])[last]
         if np.isfinite(v):
-            ax.annotate(f"{name} {format_value(v, unit)}", xy=(1.0, v), xycoords=("axes fraction", "data"),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=8.5, color=MUTED)
-    handles = [Line2D([], [], color=NEUTRAL, marker="o", markersize=4, lw=1.2, label="Value"),
-               Line2D([], [], color=SERIES, lw=1.4, label="Centre line"),
-               Line2D([], [], color=MUTED, lw=1.1, ls=(0, (4, 3)), label="Natural process limits")]
+            ax.annotate(
+                f"{name} {format_value(v, unit)}",
+                xy=(1.0, v),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8.5,
+                color=MUTED,
+            )
+    handles = [
+        Line2D([], [], color=NEUTRAL, marker="o", markersize=4, lw=1.2, label="Value"),
+        Line2D([], [], color=SERIES, lw=1.4, label="Centre line"),
+        Line2D([], [], color=MUTED, lw=1.1, ls=(0, (4, 3)), label="Natural process limits"),
+    ]
     if flagged.any():
-        ax.scatter(xs[flagged], values[flagged], s=60, marker="D", color=BAD, zorder=4, gid="signal")
-        handles.append(Line2D([], [], ls="none", marker="D", color=BAD, label="Signal (Wheeler's rules)"))
+        ax.scatter(
+            xs[flagged], values[flagged], s=60, marker="D", color=BAD, zorder=4, gid="signal"
+        )
+        handles.append(
+            Line2D([], [], ls="none", marker="D", color=BAD, label="Signal (Wheeler's rules)")
+        )
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9)
     format_y_axis(ax, unit)
     if dates:
@@ -154,13 +203,24 @@ def _as_series(values, name: str) -> pd.Series:
     if values is None:
         return pd.Series(dtype=float, name=name)
     s = pd.Series(values).copy()
-    return pd.Series(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), index=s.index, name=name)
+    return pd.Series(
+        pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        index=s.index,
+        name=name,
+    )
 
 
 @styled
-def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = None,
-              counterfactual: pd.Series | None = None, config: ProgramConfig | None = None, *,
-              metric: str | None = None, unit: str | None = None, title: str | None = None) -> Figure:
+def its_chart(
+    observed: pd.Series | pd.DataFrame,
+    fitted: pd.Series | None = None,
+    counterfactual: pd.Series | None = None,
+    config: ProgramConfig | None = None,
+    *,
+    metric: str | None = None,
+    unit: str | None = None,
+    title: str | None = None,
+) -> Figure:
     """Interrupted time series: observed values, the segmented-regression fit (broken at the
     phase boundaries) and the baseline carried forward for comparison.
 
@@ -185,14 +245,26 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
         the dashed line only carries the baseline forward for comparison.
     """
     if isinstance(observed, pd.DataFrame):
-        frame = observed.set_index("period_start") if "period_start" in observed.columns else observed
+        frame = (
+            observed.set_index("period_start") if "period_start" in observed.columns else observed
+        )
         require_columns(frame, ["observed", "fitted", "counterfactual"], "observed")
-        observed, fitted, counterfactual = frame["observed"], frame["fitted"], frame["counterfactual"]
+        observed, fitted, counterfactual = (
+            frame["observed"],
+            frame["fitted"],
+            frame["counterfactual"],
+        )
     config = config or ProgramConfig()
     label = metric_info(metric).label if metric else "Value"
     unit = unit if unit is not None else (metric_info(metric).unit if metric else "")
-    data = pd.concat([_as_series(observed, "observed"), _as_series(fitted, "fitted"),
-                      _as_series(counterfactual, "counterfactual")], axis=1)
+    data = pd.concat(
+        [
+            _as_series(observed, "observed"),
+            _as_series(fitted, "fitted"),
+            _as_series(counterfactual, "counterfactual"),
+        ],
+        axis=1,
+    )
     if data.empty or data["observed"].isna().all():
         return no_data_figure(title or f"{label}: interrupted time series")
     data.index = pd.DatetimeIndex(pd.to_datetime(data.index))
@@ -203,18 +275,46 @@ def its_chart(observed: pd.Series | pd.DataFrame, fitted: pd.Series | None = Non
         title = _its_finding(data, config, label, unit)
     fig, ax = new_figure()
     shade_phases(ax, config)
-    ax.plot(data.index, data["observed"], ls="none", marker="o", markersize=4, color=NEUTRAL, zorder=3,
-            gid="observed", label="Observed")
-    breaks = [phase_bounds(p)[0] for p in config.phases] + [phase_bounds(p)[1] for p in config.phases]
-    piece = np.searchsorted(np.array(sorted(set(breaks)), dtype="datetime64[ns]"), data.index.to_numpy(), side="right")
+    ax.plot(
+        data.index,
+        data["observed"],
+        ls="none",
+        marker="o",
+        markersize=4,
+        color=NEUTRAL,
+        zorder=3,
+        gid="observed",
+        label="Observed",
+    )
+    breaks = [phase_bounds(p)[0] for p in config.phases] + [
+        phase_bounds(p)[1] for p in config.phases
+    ]
+    piece = np.searchsorted(
+        np.array(sorted(set(breaks)), dtype="datetime64[ns]"), data.index.to_numpy(), side="right"
+    )
     for k, part in enumerate(np.unique(piece)):
         rows = data[piece == part]
-        ax.plot(rows.index, rows["fitted"], color=SERIES, lw=2.2, zorder=4, gid="fitted",
-                label="Fitted (segmented regression)" if k == 0 else None)
+        ax.plot(
+            rows.index,
+            rows["fitted"],
+            color=SERIES,
+            lw=2.2,
+            zorder=4,
+            gid="fitted",
+            label="Fitted (segmented regression)" if k == 0 else None,
+        )
     cf = data["counterfactual"].dropna()
     if len(cf):
-        ax.plot(cf.index, cf.to_numpy(), color=INK, lw=1.6, ls=(0, (5, 3)), zorder=4, gid="counterfactual",
-                label="Baseline carried forward")
+        ax.plot(
+            cf.index,
+            cf.to_numpy(),
+            color=INK,
+            lw=1.6,
+            ls=(0, (5, 3)),
+            zorder=4,
+            gid="counterfactual",
+            label="Baseline carried forward",
+        )
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=9)
     format_y_axis(ax, unit)
     date_axis(ax)
@@ -234,7 +334,9 @@ def _its_finding(data: pd.DataFrame, config: ProgramConfig, label: str, unit: st
         return f"{label}: interrupted time series"
     suffix = rate_suffix(unit)
     title = f"{label}: {format_value(fitted.iloc[-1], unit)}{suffix} by {fitted.index[-1]:%b %Y}"
-    before, _ = comparison_phases(config)  # the baseline: the first compared phase, as in run charts
+    before, _ = comparison_phases(
+        config
+    )  # the baseline: the first compared phase, as in run charts
     if before is None:
         return title
     baseline = data.loc[data.index < phase_bounds(before)[1], "observed"].dropna()

@@ -41,7 +41,9 @@ from analytics.wording.numbers import change_sentence, format_value
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
 
-def metric_series(metric_table: pd.DataFrame, metric: str, severity: str = "all", service: str = "all") -> pd.Series:
+def metric_series(
+    metric_table: pd.DataFrame, metric: str, severity: str = "all", service: str = "all"
+) -> pd.Series:
     """The values of one metric for one (service, severity), indexed by period_start, sorted.
 
     Empty (not an error) when the table has no such rows.
@@ -49,8 +51,11 @@ def metric_series(metric_table: pd.DataFrame, metric: str, severity: str = "all"
     if is_empty(metric_table):
         return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="period_start"), name=metric)
     require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
-    rows = metric_table[(metric_table["metric"] == metric) & (metric_table["service"] == service)
-                        & (metric_table["severity"] == severity)]
+    rows = metric_table[
+        (metric_table["metric"] == metric)
+        & (metric_table["service"] == service)
+        & (metric_table["severity"] == severity)
+    ]
     values = pd.to_numeric(rows["value"], errors="coerce").astype(float)
     index = pd.DatetimeIndex(pd.to_datetime(rows["period_start"]), name="period_start")
     if index.tz is not None:  # the contract says local tz-naive dates; accept aware ones as local
@@ -58,8 +63,9 @@ def metric_series(metric_table: pd.DataFrame, metric: str, severity: str = "all"
     return pd.Series(values.to_numpy(), index=index, name=metric).sort_index()
 
 
-def series_label(metric: str, severity: str = "all", service: str = "all", *,
-                 mean_of_services: bool = False) -> str:
+def series_label(
+    metric: str, severity: str = "all", service: str = "all", *, mean_of_services: bool = False
+) -> str:
     """'Time to restore for critical incidents (payments)'.
 
     ``mean_of_services`` says the value is the mean over services ("Mean test coverage of
@@ -75,8 +81,13 @@ def series_label(metric: str, severity: str = "all", service: str = "all", *,
     return label
 
 
-def _phase_levels(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
-                  severity: str = "all", service: str = "all") -> tuple[float, float]:
+def _phase_levels(
+    metric_table: pd.DataFrame,
+    metric: str,
+    config: ProgramConfig,
+    severity: str = "all",
+    service: str = "all",
+) -> tuple[float, float]:
     """The metric's level over the compared phases (baseline, after), by
     :func:`analytics.program.scorecard.phase_value`: the one definition the tiles and tables use too,
     so a chart title shows the same baseline as every other page. NaN when a phase is missing
@@ -89,12 +100,19 @@ def _phase_levels(metric_table: pd.DataFrame, metric: str, config: ProgramConfig
     table = metric_table[metric_table["metric"] == metric]
     if service != "all":  # phase_value reads service "all": hand it this service's rows as such
         table = table[table["service"] == service].assign(service="all")
-    return (phase_value(table, config, metric, before.name, severity),
-            phase_value(table, config, metric, after.name, severity))
+    return (
+        phase_value(table, config, metric, before.name, severity),
+        phase_value(table, config, metric, after.name, severity),
+    )
 
 
-def trend_finding(metric_table: pd.DataFrame, metric: str, config: ProgramConfig,
-                  severity: str = "all", service: str = "all") -> str:
+def trend_finding(
+    metric_table: pd.DataFrame,
+    metric: str,
+    config: ProgramConfig,
+    severity: str = "all",
+    service: str = "all",
+) -> str:
     """The sentence a run chart's title states: the metric's level in the baseline phase
     against its level in the after phase ("Production releases rose from 3.7 to 19.8 a month").
 
@@ -133,16 +151,42 @@ def _target_label(target: Target, unit: str, *, per_service: bool) -> str | None
     return f"Target {'≥' if target.op == '>=' else '≤'} {format_value(target.threshold, unit)} per service"
 
 
-def _draw_run(ax: Axes, series: pd.Series, info: MetricInfo, config: ProgramConfig, target: Target | None,
-              *, labels: bool, service: str = "all") -> None:
+def _draw_run(
+    ax: Axes,
+    series: pd.Series,
+    info: MetricInfo,
+    config: ProgramConfig,
+    target: Target | None,
+    *,
+    labels: bool,
+    service: str = "all",
+) -> None:
     shade_phases(ax, config, labels=labels)
-    ax.plot(series.index, series.to_numpy(), color=SERIES, marker="o", markersize=4.5, lw=2.0, zorder=3,
-            gid="series", label=info.label, clip_on=False)  # whole markers at a zero on the axis
+    ax.plot(
+        series.index,
+        series.to_numpy(),
+        color=SERIES,
+        marker="o",
+        markersize=4.5,
+        lw=2.0,
+        zorder=3,
+        gid="series",
+        label=info.label,
+        clip_on=False,
+    )  # whole markers at a zero on the axis
     if target is not None:
-        target_line(ax, target, unit=info.unit,
-                    label=_target_label(target, info.unit, per_service=_per_service_target(target, service)))
+        target_line(
+            ax,
+            target,
+            unit=info.unit,
+            label=_target_label(
+                target, info.unit, per_service=_per_service_target(target, service)
+            ),
+        )
     lo, hi = ax.get_ylim()
-    if not (series < 0).any():  # counts, rates, shares and durations: a zero baseline, no exaggeration
+    if not (
+        series < 0
+    ).any():  # counts, rates, shares and durations: a zero baseline, no exaggeration
         lo = 0.0
         hi = min(hi, 1.05) if info.unit == "share" else hi
     ax.set_ylim(lo, hi)
@@ -153,8 +197,16 @@ def _draw_run(ax: Axes, series: pd.Series, info: MetricInfo, config: ProgramConf
 
 
 @styled
-def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, severity: str = "all",
-              service: str = "all", title: str | None = None, *, ax: Axes | None = None) -> Figure:
+def run_chart(
+    metric_table: pd.DataFrame,
+    metric: str,
+    config: ProgramConfig,
+    severity: str = "all",
+    service: str = "all",
+    title: str | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Figure:
     """One metric over time with phases shaded, milestones, the target line and units.
 
     Parameters
@@ -192,7 +244,15 @@ def run_chart(metric_table: pd.DataFrame, metric: str, config: ProgramConfig, se
         ax.set_title(title)
         return ax.figure
     fig, ax = new_figure() if ax is None else (ax.figure, ax)
-    _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=True, service=service)
+    _draw_run(
+        ax,
+        series,
+        info,
+        config,
+        _target_for(config, metric, severity),
+        labels=True,
+        service=service,
+    )
     ax.set_title(title)
     return fig
 
@@ -202,15 +262,24 @@ def _headline_sentence(improved: int, compared: int) -> str:
     if compared == 0:
         return "Headline metrics over time"
     if improved == compared:
-        return (f"All {compared} headline metrics moved in the right direction from baseline to after"
-                if compared > 1 else "The headline metric moved in the right direction from baseline to after")
+        return (
+            f"All {compared} headline metrics moved in the right direction from baseline to after"
+            if compared > 1
+            else "The headline metric moved in the right direction from baseline to after"
+        )
     return f"{improved} of {compared} headline metrics moved in the right direction from baseline to after"
 
 
 @styled
-def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
-                    metrics: Sequence[str] = HEADLINE_METRICS, *, service: str = "all",
-                    title: str | None = None, ncols: int = 3) -> Figure:
+def small_multiples(
+    metric_table: pd.DataFrame,
+    config: ProgramConfig,
+    metrics: Sequence[str] = HEADLINE_METRICS,
+    *,
+    service: str = "all",
+    title: str | None = None,
+    ncols: int = 3,
+) -> Figure:
     """A grid of run charts, one per metric, each titled with its finding.
 
     Time to restore is drawn for the severity its target names (e.g. critical) when the table
@@ -227,46 +296,74 @@ def small_multiples(metric_table: pd.DataFrame, config: ProgramConfig,
     nrows = math.ceil(len(metrics) / ncols)
     fig, axes = new_figure(nrows, ncols, height=3.1 * nrows + 0.7, squeeze=False)
     flat = list(axes.ravel())
-    wrap = max(20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66)))  # characters per title line
+    wrap = max(
+        20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66))
+    )  # characters per title line
     improved = compared = drawn = 0
     for metric, ax in zip(metrics, flat, strict=False):
         info = metric_info(metric)
         target = config.target(metric)
         severity = "all"
-        if target is not None and target.severity is not None and \
-                not metric_series(metric_table, metric, target.severity, service).dropna().empty:
+        if (
+            target is not None
+            and target.severity is not None
+            and not metric_series(metric_table, metric, target.severity, service).dropna().empty
+        ):
             severity = target.severity
         series = metric_series(metric_table, metric, severity, service)
         finding = trend_finding(metric_table, metric, config, severity, service)
         if series.dropna().empty:
             draw_no_data(ax)
         else:
-            _draw_run(ax, series, info, config, _target_for(config, metric, severity), labels=False,
-                      service=service)
+            _draw_run(
+                ax,
+                series,
+                info,
+                config,
+                _target_for(config, metric, severity),
+                labels=False,
+                service=service,
+            )
             drawn += 1
             before, after = _phase_levels(metric_table, metric, config, severity, service)
             if not (math.isnan(before) or math.isnan(after)):
                 compared += 1
                 improved += (after > before) == info.higher_is_better and after != before
         ax.set_title(textwrap.fill(finding, wrap), fontsize=10.5, pad=6)
-    handles = [Line2D([], [], color=SERIES, marker="o", markersize=4.5, label="Value per period"),
-               *phase_handles(config)]
+    handles = [
+        Line2D([], [], color=SERIES, marker="o", markersize=4.5, label="Value per period"),
+        *phase_handles(config),
+    ]
     if config.targets:
         handles.append(Line2D([], [], color=INK, lw=1.2, ls=(0, (5, 3)), label="Target"))
     if config.milestones:
         handles.append(Line2D([], [], color=MUTED, lw=1.0, ls=(0, (2, 2)), label="Milestone"))
-    spare = flat[len(metrics):]
+    spare = flat[len(metrics) :]
     for ax in spare:
         ax.set_axis_off()
     if spare:
         spare[0].legend(handles=handles, loc="upper left", fontsize=9)
         if config.milestones:
-            text = "\n".join(textwrap.shorten(f"{m.date:%d %b %Y}  {m.label}", 48) for m in config.milestones[:8])
-            spare[0].text(0.02, 0.35, "Milestones\n" + text, transform=spare[0].transAxes, va="top",
-                          fontsize=8.5, color=MUTED, linespacing=1.5)
+            text = "\n".join(
+                textwrap.shorten(f"{m.date:%d %b %Y}  {m.label}", 48) for m in config.milestones[:8]
+            )
+            spare[0].text(
+                0.02,
+                0.35,
+                "Milestones\n" + text,
+                transform=spare[0].transAxes,
+                va="top",
+                fontsize=8.5,
+                color=MUTED,
+                linespacing=1.5,
+            )
     else:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=9)
+        fig.legend(
+            handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=9
+        )
     if not drawn:
         return no_data_figure(title or "Headline metrics")
-    fig.suptitle(title if title is not None else _headline_sentence(improved, compared), x=0.01, ha="left")
+    fig.suptitle(
+        title if title is not None else _headline_sentence(improved, compared), x=0.01, ha="left"
+    )
     return fig

@@ -27,8 +27,14 @@ from analytics.catalog import METRICS, MetricInfo
 from analytics.wording.numbers import axis_label
 
 OKABE_ITO: dict[str, str] = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
 }
 SERIES = OKABE_ITO["blue"]
 GOOD = OKABE_ITO["bluish_green"]
@@ -37,8 +43,16 @@ NEUTRAL = "#767676"
 INK = "#222222"
 MUTED = "#595959"
 GRID = "#E4E4E4"
-PHASE_COLORS: dict[str, str] = {"baseline": "#6E6E6E", "program": OKABE_ITO["orange"], "after": OKABE_ITO["blue"]}
-_EXTRA_PHASE_COLORS = (OKABE_ITO["reddish_purple"], OKABE_ITO["bluish_green"], OKABE_ITO["sky_blue"])
+PHASE_COLORS: dict[str, str] = {
+    "baseline": "#6E6E6E",
+    "program": OKABE_ITO["orange"],
+    "after": OKABE_ITO["blue"],
+}
+_EXTRA_PHASE_COLORS = (
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["sky_blue"],
+)
 
 WIDTH_IN = 11.0  #: figure width in inches: 1100 CSS px, fits a 1280 px page with margins
 HEIGHT_IN = 4.4
@@ -66,8 +80,20 @@ STYLE: dict[str, Any] = {
     "axes.grid.axis": "y",
     "axes.axisbelow": True,
     "axes.facecolor": "white",
-    "axes.prop_cycle": cycler(color=[OKABE_ITO[k] for k in (
-        "blue", "orange", "bluish_green", "vermillion", "sky_blue", "reddish_purple", "black")]),
+    "axes.prop_cycle": cycler(
+        color=[
+            OKABE_ITO[k]
+            for k in (
+                "blue",
+                "orange",
+                "bluish_green",
+                "vermillion",
+                "sky_blue",
+                "reddish_purple",
+                "black",
+            )
+        ]
+    ),
     "grid.color": GRID,
     "grid.linewidth": 0.8,
     "xtick.color": MUTED,
@@ -89,9 +115,20 @@ STYLE: dict[str, Any] = {
 
 # Ticks for duration axes on a log scale (hours), labelled as people say them.
 _DURATION_TICKS = (
-    (1 / 60, "1 min"), (5 / 60, "5 min"), (15 / 60, "15 min"), (0.5, "30 min"), (1.0, "1 h"),
-    (2.0, "2 h"), (4.0, "4 h"), (8.0, "8 h"), (24.0, "1 d"), (48.0, "2 d"), (168.0, "1 wk"),
-    (336.0, "2 wk"), (720.0, "30 d"), (2160.0, "90 d"),
+    (1 / 60, "1 min"),
+    (5 / 60, "5 min"),
+    (15 / 60, "15 min"),
+    (0.5, "30 min"),
+    (1.0, "1 h"),
+    (2.0, "2 h"),
+    (4.0, "4 h"),
+    (8.0, "8 h"),
+    (24.0, "1 d"),
+    (48.0, "2 d"),
+    (168.0, "1 wk"),
+    (336.0, "2 wk"),
+    (720.0, "30 d"),
+    (2160.0, "90 d"),
 )
 
 
@@ -154,12 +191,25 @@ class ChartFigure(Figure):
         w_px, h_px = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
         scale = PNG_DPI / CSS_PX_PER_INCH
         data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": self.alt_text}
-        meta = {"image/png": {"width": round(w_px / scale), "height": round(h_px / scale), "alt": self.alt_text}}
+        meta = {
+            "image/png": {
+                "width": round(w_px / scale),
+                "height": round(h_px / scale),
+                "alt": self.alt_text,
+            }
+        }
         return data, meta
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, height: float = HEIGHT_IN, width: float = WIDTH_IN,
-               layout: str | None = "constrained", **subplots_kw: Any) -> tuple[ChartFigure, Any]:
+def new_figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    height: float = HEIGHT_IN,
+    width: float = WIDTH_IN,
+    layout: str | None = "constrained",
+    **subplots_kw: Any,
+) -> tuple[ChartFigure, Any]:
     """A :class:`ChartFigure` with constrained layout and its axes (``squeeze`` as in pyplot)."""
     fig = ChartFigure(figsize=(width, height), layout=layout)
     axes = fig.subplots(nrows, ncols, **subplots_kw)
@@ -169,8 +219,17 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, height: float = HEIGHT_IN, wid
 def draw_no_data(ax: Axes, message: str = NO_DATA) -> None:
     """Turn ``ax`` into a clear empty state."""
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=12,
-            color=MUTED, gid="no-data")
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=12,
+        color=MUTED,
+        gid="no-data",
+    )
 
 
 def no_data_figure(title: str, message: str = NO_DATA) -> ChartFigure:
@@ -190,7 +249,9 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> N
     """Raise ValueError naming the first columns of ``columns`` missing from ``frame``."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(missing)} (needs {', '.join(columns)})")
+        raise ValueError(
+            f"{name}: missing column(s) {', '.join(missing)} (needs {', '.join(columns)})"
+        )
 
 
 def metric_info(metric: str, *, strict: bool = True) -> MetricInfo:

@@ -68,7 +68,11 @@ class Tile:
     def met_text(self) -> str:
         if self.met is None and self.lower_bound:
             return "? Undecided: incidents still open"
-        return {True: "✓ Target met", False: "✗ Target not met", None: "No target" if not self.target else "No data"}[self.met]
+        return {
+            True: "✓ Target met",
+            False: "✗ Target not met",
+            None: "No target" if not self.target else "No data",
+        }[self.met]
 
 
 def _get(row: pd.Series, col: str) -> object:
@@ -94,40 +98,78 @@ def tile_facts(row: pd.Series) -> Tile:
     if service not in (None, "", "all"):
         label += f" · {service}"
     unit = str(_get(row, "unit") or info.unit)
-    value, target, baseline = _num(row["value"]), _num(_get(row, "target")), _num(_get(row, "baseline"))
+    value, target, baseline = (
+        _num(row["value"]),
+        _num(_get(row, "target")),
+        _num(_get(row, "baseline")),
+    )
     op = str(_get(row, "op") or (">=" if info.higher_is_better else "<="))
-    met = tri_state(row["met"]) if "met" in row.index else (
-        None if math.isnan(value) or math.isnan(target) else (value >= target if ">" in op else value <= target))
+    met = (
+        tri_state(row["met"])
+        if "met" in row.index
+        else (
+            None
+            if math.isnan(value) or math.isnan(target)
+            else (value >= target if ">" in op else value <= target)
+        )
+    )
     # no value this month (a gap): no trend arrow beside "n/a", which would read as this month's
     trend = str(_get(row, "trend") or "").lower() if math.isfinite(value) else ""
-    good = None if trend not in ("up", "down") or metric not in METRICS else (trend == "up") == info.higher_is_better
-    words = {True: "improving", False: "worsening"}.get(good) if good is not None else \
-        {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
+    good = (
+        None
+        if trend not in ("up", "down") or metric not in METRICS
+        else (trend == "up") == info.higher_is_better
+    )
+    words = (
+        {True: "improving", False: "worsening"}.get(good)
+        if good is not None
+        else {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
+    )
     lower_bound = bool(_get(row, "lower_bound"))  # open incidents counted to the end of the data
     every = _get(row, "applies_to") == "every_service"
     detail, overall = "", ""
     if every and _get(row, "worst_service"):
-        judged, missed = (int(np.nan_to_num(_num(_get(row, c)))) for c in ("services_judged", "services_missed"))
+        judged, missed = (
+            int(np.nan_to_num(_num(_get(row, c)))) for c in ("services_judged", "services_missed")
+        )
         side = ("lowest", "below") if ">" in op else ("highest", "above")
         detail = f"{side[0]}: {_get(row, 'worst_service')}\n" + (
-            f"{missed} of {judged} {side[1]} target" if missed else f"all {judged} meet the target")
+            f"{missed} of {judged} {side[1]} target" if missed else f"all {judged} meet the target"
+        )
         average = _num(_get(row, "overall_value"))
         overall = f"Average {format_value(average, unit)}" if math.isfinite(average) else ""
     n = _num(_get(row, "n"))
     if metric in _FEW and math.isfinite(value) and 0 < n < _FEW_BELOW and not detail:
-        detail = f"from only {int(n)} {_FEW[metric][int(n) != 1]}"  # a band from 2 incidents says little
+        detail = (
+            f"from only {int(n)} {_FEW[metric][int(n) != 1]}"  # a band from 2 incidents says little
+        )
     return Tile(
-        label=label, value=("≥ " if lower_bound else "") + format_value(value, unit), suffix=rate_suffix(unit).strip(),
-        target=(f"Target {_OPS.get(op, op)} {format_value(target, unit)}" + (" per service" if every else ""))
-        if math.isfinite(target) else "",
+        label=label,
+        value=("≥ " if lower_bound else "") + format_value(value, unit),
+        suffix=rate_suffix(unit).strip(),
+        target=(
+            f"Target {_OPS.get(op, op)} {format_value(target, unit)}"
+            + (" per service" if every else "")
+        )
+        if math.isfinite(target)
+        else "",
         baseline=f"Baseline {format_value(baseline, unit)}" if math.isfinite(baseline) else "",
-        arrow=_ARROWS.get(trend, ""), trend=words, trend_good=good, met=met,
-        band=str(_get(row, "band") or ""), lower_bound=lower_bound, detail=detail, overall=overall,
+        arrow=_ARROWS.get(trend, ""),
+        trend=words,
+        trend_good=good,
+        met=met,
+        band=str(_get(row, "band") or ""),
+        lower_bound=lower_bound,
+        detail=detail,
+        overall=overall,
     )
 
 
 #: durations whose tile says so when the month has fewer than _FEW_BELOW of them
-_FEW = {"time_to_restore_hours": ("incident", "incidents"), "lead_time_hours": ("change", "changes")}
+_FEW = {
+    "time_to_restore_hours": ("incident", "incidents"),
+    "lead_time_hours": ("change", "changes"),
+}
 _FEW_BELOW = 5
 
 
@@ -171,11 +213,13 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         A ``str`` that Jupyter displays as HTML when it is a cell's result.
     """
     if is_empty(scorecard):
-        return HtmlFragment('<p style="color:#595959;font-style:italic;">No data for this period</p>')
+        return HtmlFragment(
+            '<p style="color:#595959;font-style:italic;">No data for this period</p>'
+        )
     tiles = _tiles(scorecard)
     e = html.escape
     parts = [
-        '<section aria-label="Key performance indicators" style="font-family:\'DejaVu Sans\',\'Segoe UI\',Arial,'
+        "<section aria-label=\"Key performance indicators\" style=\"font-family:'DejaVu Sans','Segoe UI',Arial,"
         'sans-serif;color:#222;margin:8px 0 16px;">',
         f'<p style="margin:0 0 8px;font-size:15px;font-weight:bold;">{e(_summary(tiles))}</p>',
         '<div role="list" style="display:flex;flex-wrap:wrap;gap:12px;">',
@@ -184,24 +228,45 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         colour = _COLOUR[t.met]
         arrow_colour = _COLOUR[t.trend_good]
         facts = " · ".join(e(x) for x in (t.target, t.overall, t.baseline) if x)
-        band = (f'<span style="border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;">'
-                f'DORA {e(t.band)}</span>') if t.band else ""
+        band = (
+            (
+                f'<span style="border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;">'
+                f"DORA {e(t.band)}</span>"
+            )
+            if t.band
+            else ""
+        )
         parts.append(
             f'<div role="listitem" style="flex:1 1 190px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;'
-            f'border-top:5px solid {colour};border-radius:6px;padding:10px 12px;background:#fff;'
+            f"border-top:5px solid {colour};border-radius:6px;padding:10px 12px;background:#fff;"
             f'break-inside:avoid;page-break-inside:avoid;">'
             f'<div style="font-size:13px;font-weight:bold;color:#444;min-height:2.4em;">{e(t.label)}</div>'
             f'<div style="font-size:28px;font-weight:bold;line-height:1.25;">{e(t.value)}'
-            + (f' <span style="font-size:13px;font-weight:normal;color:#595959;">{e(t.suffix)}</span>' if t.suffix else "")
-            + '</div>'
-            + (f'<div style="font-size:12px;color:#444;">{"<br>".join(map(e, t.detail.splitlines()))}</div>'
-               if t.detail else "")
-            + (f'<div style="font-size:13px;color:{arrow_colour};font-weight:bold;">'
-               f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>' if t.trend else "")
-            + (f'<div style="font-size:12px;color:#444;margin-top:4px;">{facts}</div>' if facts else "")
+            + (
+                f' <span style="font-size:13px;font-weight:normal;color:#595959;">{e(t.suffix)}</span>'
+                if t.suffix
+                else ""
+            )
+            + "</div>"
+            + (
+                f'<div style="font-size:12px;color:#444;">{"<br>".join(map(e, t.detail.splitlines()))}</div>'
+                if t.detail
+                else ""
+            )
+            + (
+                f'<div style="font-size:13px;color:{arrow_colour};font-weight:bold;">'
+                f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>'
+                if t.trend
+                else ""
+            )
+            + (
+                f'<div style="font-size:12px;color:#444;margin-top:4px;">{facts}</div>'
+                if facts
+                else ""
+            )
             + f'<div style="margin-top:6px;display:flex;gap:8px;align-items:center;flex-wrap:wrap;">'
             f'<span style="font-size:12px;font-weight:bold;color:{colour};">{e(t.met_text)}</span>{band}</div>'
-            '</div>'
+            "</div>"
         )
     parts.append("</div></section>")
     # character references for every non-ASCII glyph: right whatever encoding the page declares
@@ -218,24 +283,56 @@ def kpi_tiles(scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = 
     nrows = math.ceil(len(tiles) / per_row)
     height = 2.4 * nrows + 0.5
     fig, axes = new_figure(nrows, per_row, height=height, squeeze=False, layout=None)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / height, wspace=0.06, hspace=0.08)
+    fig.subplots_adjust(
+        left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / height, wspace=0.06, hspace=0.08
+    )
     for ax in axes.ravel():
         ax.set_axis_off()
     for t, ax in zip(tiles, axes.ravel(), strict=False):
         colour = _COLOUR[t.met]
-        ax.add_patch(FancyBboxPatch((0.02, 0.02), 0.96, 0.96, boxstyle="round,pad=0,rounding_size=0.04",
-                                    transform=ax.transAxes, facecolor="#FAFAFA", edgecolor=colour, lw=1.6,
-                                    gid="tile"))
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.02, 0.02),
+                0.96,
+                0.96,
+                boxstyle="round,pad=0,rounding_size=0.04",
+                transform=ax.transAxes,
+                facecolor="#FAFAFA",
+                edgecolor=colour,
+                lw=1.6,
+                gid="tile",
+            )
+        )
         put = functools.partial(ax.text, 0.08, transform=ax.transAxes, va="center", clip_on=True)
         put(0.86, textwrap.fill(t.label, 24), fontsize=9.5, fontweight="bold", color=MUTED)
         put(0.65, t.value, fontsize=19, fontweight="bold", color=INK, gid="tile-value")
         put(0.51, "\n".join(x for x in (t.suffix, t.detail) if x), fontsize=8.5, color=MUTED)
         if t.trend:
-            put(0.39, f"{t.arrow} {t.trend}".strip(), fontsize=9.5, fontweight="bold", color=_COLOUR[t.trend_good])
-        put(0.23, "\n".join(x for x in (t.target, t.overall, t.baseline) if x), fontsize=8.5, color=INK, linespacing=1.4)
+            put(
+                0.39,
+                f"{t.arrow} {t.trend}".strip(),
+                fontsize=9.5,
+                fontweight="bold",
+                color=_COLOUR[t.trend_good],
+            )
+        put(
+            0.23,
+            "\n".join(x for x in (t.target, t.overall, t.baseline) if x),
+            fontsize=8.5,
+            color=INK,
+            linespacing=1.4,
+        )
         put(0.08, t.met_text, fontsize=9, fontweight="bold", color=colour)
         if t.band:
-            ax.text(0.92, 0.08, f"DORA {t.band}", transform=ax.transAxes, ha="right", va="center", fontsize=8.5,
-                    color=INK)
+            ax.text(
+                0.92,
+                0.08,
+                f"DORA {t.band}",
+                transform=ax.transAxes,
+                ha="right",
+                va="center",
+                fontsize=8.5,
+                color=INK,
+            )
     fig.suptitle(title if title is not None else _summary(tiles), x=0.01, ha="left")
     return fig

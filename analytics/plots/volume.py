@@ -16,11 +16,18 @@ from analytics.plots.style import (
     styled,
 )
 
-_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]]
+_COLOURS = [
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["vermillion"],
+]
 
 
 @styled
-def volume_chart(counts: pd.DataFrame, config: ProgramConfig, *, title: str | None = None) -> Figure:
+def volume_chart(
+    counts: pd.DataFrame, config: ProgramConfig, *, title: str | None = None
+) -> Figure:
     """Rows per period of each table, one line per table (counts: period_start, table, rows).
 
     The default title names the tables and months without rows (likely gaps in the export),
@@ -30,12 +37,23 @@ def volume_chart(counts: pd.DataFrame, config: ProgramConfig, *, title: str | No
     if is_empty(counts):
         return no_data_figure(title or "Rows per month")
     require_columns(counts, ("period_start", "table", "rows"), "counts")
-    wide = counts.pivot_table(index="period_start", columns="table", values="rows", aggfunc="sum").fillna(0)
+    wide = counts.pivot_table(
+        index="period_start", columns="table", values="rows", aggfunc="sum"
+    ).fillna(0)
     wide.index = pd.DatetimeIndex(wide.index)
     fig, ax = new_figure(height=3.6)
     shade_phases(ax, config)
     for colour, table in zip(_COLOURS * 2, wide.columns, strict=False):
-        ax.plot(wide.index, wide[table], marker="o", markersize=3.5, lw=1.6, color=colour, label=table, gid=f"table:{table}")
+        ax.plot(
+            wide.index,
+            wide[table],
+            marker="o",
+            markersize=3.5,
+            lw=1.6,
+            color=colour,
+            label=table,
+            gid=f"table:{table}",
+        )
     mark_milestones(ax, config, labels=False)
     ax.set_ylabel("Rows per month")
     ax.set_ylim(bottom=0)

@@ -59,14 +59,19 @@ DORA_METRICS: dict[str, str] = {
 _KEY_OF = {m: k for k, m in DORA_METRICS.items()}
 _REL_TOL = 1e-9  # a value this close to a boundary counts as on it
 
+
 def _closed(key: str, band: str) -> str:
     if key == "change_failure_rate":
         return "both" if band == "elite" else "right"
     return "left"
 
 
-_RATE_NAMES = {PER_DAY: "1/day", PER_WEEK: "4/31 per day", PER_MONTH: "1/31 per day",
-               PER_SIX_MONTHS: "1/184 per day"}
+_RATE_NAMES = {
+    PER_DAY: "1/day",
+    PER_WEEK: "4/31 per day",
+    PER_MONTH: "1/31 per day",
+    PER_SIX_MONTHS: "1/184 per day",
+}
 
 
 def _fmt(key: str, x: float) -> str:
@@ -123,14 +128,25 @@ def dora_bands(year: int | None = None) -> pd.DataFrame:
             label = _WORDING_2023.get(key, _LABELS[key]) if y >= 2023 else _LABELS[key]
             for rank, (band, lower, upper, published, interp) in enumerate(bands, start=1):
                 closed = _closed(key, band)
-                rows.append({
-                    "year": y, "dora_metric": key, "label": label, "metric": metric,
-                    "unit": METRICS[metric].unit, "band": band, "rank": rank,
-                    "lower": float(lower), "upper": float(upper), "closed": closed,
-                    "published": published,
-                    "rule": _rule(key, lower, upper, closed), "interpretation": interp,
-                    "share_of_respondents": _SHARES[y][rank - 1], "source": _SOURCES[y],
-                })
+                rows.append(
+                    {
+                        "year": y,
+                        "dora_metric": key,
+                        "label": label,
+                        "metric": metric,
+                        "unit": METRICS[metric].unit,
+                        "band": band,
+                        "rank": rank,
+                        "lower": float(lower),
+                        "upper": float(upper),
+                        "closed": closed,
+                        "published": published,
+                        "rule": _rule(key, lower, upper, closed),
+                        "interpretation": interp,
+                        "share_of_respondents": _SHARES[y][rank - 1],
+                        "source": _SOURCES[y],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -181,7 +197,8 @@ def _require(frame: pd.DataFrame, columns: list[str]) -> None:
     if missing:
         raise DataValidationError(
             f"missing column(s) {', '.join(missing)} (needs {', '.join(columns)})",
-            file="metric_table", column=missing[0],
+            file="metric_table",
+            column=missing[0],
         )
 
 
@@ -229,24 +246,34 @@ def classify(
     """
     year = _check_year(year if year is not None else (config or ProgramConfig()).benchmark_year)
     if _is_empty(metric_table):
-        return pd.DataFrame({
-            "period_start": pd.Series(dtype="datetime64[ns]"), "service": pd.Series(dtype="str"),
-            "metric": pd.Series(dtype="str"), "value": pd.Series(dtype="float64"),
-            "band": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
-        })
+        return pd.DataFrame(
+            {
+                "period_start": pd.Series(dtype="datetime64[ns]"),
+                "service": pd.Series(dtype="str"),
+                "metric": pd.Series(dtype="str"),
+                "value": pd.Series(dtype="float64"),
+                "band": pd.Series(dtype="str"),
+                "year": pd.Series(dtype="int64"),
+            }
+        )
     _require(metric_table, ["period_start", "service", "severity", "metric", "value"])
-    rows = metric_table[metric_table["metric"].isin(list(_KEY_OF))
-                        & (metric_table["severity"] == "all")]
+    rows = metric_table[
+        metric_table["metric"].isin(list(_KEY_OF)) & (metric_table["severity"] == "all")
+    ]
     restore = rows["metric"] == "time_to_restore_hours"
     if restore.any():
         _require(metric_table, ["median"])
     value = rows["value"].astype("float64")
     if restore.any():
         value = value.where(~restore, rows["median"].astype("float64"))
-    out = pd.DataFrame({
-        "period_start": rows["period_start"], "service": rows["service"],
-        "metric": rows["metric"], "value": value.astype("float64"),
-    })
+    out = pd.DataFrame(
+        {
+            "period_start": rows["period_start"],
+            "service": rows["service"],
+            "metric": rows["metric"],
+            "value": value.astype("float64"),
+        }
+    )
     band = pd.Series(NO_DATA, index=out.index, dtype="object")
     for metric in _KEY_OF:
         mask = out["metric"] == metric

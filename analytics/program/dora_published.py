@@ -83,8 +83,14 @@ _SPEC: dict[int, dict[str, list[tuple]]] = {
         "time_to_restore_service": _RESTORE_DUP,
         "change_failure_rate": [
             ("elite", 0.0, 0.15, "0-15%", ""),
-            ("high", 0.15, 0.30, "0-15%", "elite/high/medium all published 0-15%; 15-46% gap split"
-             " in 15-point steps (the common 0-15/16-30/31-45/46-60 rendering)"),
+            (
+                "high",
+                0.15,
+                0.30,
+                "0-15%",
+                "elite/high/medium all published 0-15%; 15-46% gap split"
+                " in 15-point steps (the common 0-15/16-30/31-45/46-60 rendering)",
+            ),
             ("medium", 0.30, 0.45, "0-15%", "see high"),
             ("low", 0.45, INF, "46-60%", "gap 45-46% and above 60% assigned to low"),
         ],
@@ -92,28 +98,54 @@ _SPEC: dict[int, dict[str, list[tuple]]] = {
     2021: {
         "deployment_frequency": [
             ("elite", PER_DAY, INF, _ON_DEMAND, _DF_4[0][4]),
-            ("high", PER_MONTH, PER_DAY, "Between once per week and once per month",
-             "gap between once per day and once per week assigned to high (worse neighbour)"),
-            ("medium", PER_SIX_MONTHS, PER_MONTH,
-             "Between once per month and once every 6 months", ""),
+            (
+                "high",
+                PER_MONTH,
+                PER_DAY,
+                "Between once per week and once per month",
+                "gap between once per day and once per week assigned to high (worse neighbour)",
+            ),
+            (
+                "medium",
+                PER_SIX_MONTHS,
+                PER_MONTH,
+                "Between once per month and once every 6 months",
+                "",
+            ),
             ("low", 0.0, PER_SIX_MONTHS, "Fewer than once per six months", ""),
         ],
         "lead_time_for_changes": [
             ("elite", 0.0, HOUR, _LT1H, ""),
             ("high", HOUR, WEEK, _D_W, "gap 1 hour - 1 day assigned to high (worse neighbour)"),
-            ("medium", WEEK, SIX_MONTHS, _M_6M,
-             "gap 1 week - 1 month assigned to medium (worse neighbour)"),
+            (
+                "medium",
+                WEEK,
+                SIX_MONTHS,
+                _M_6M,
+                "gap 1 week - 1 month assigned to medium (worse neighbour)",
+            ),
             ("low", SIX_MONTHS, INF, "More than six months", ""),
         ],
         "time_to_restore_service": [
             *_RESTORE_GAP[:3],
-            ("low", WEEK, INF, "More than six months",
-             "gap 1 week - 6 months assigned to low (worse neighbour)"),
+            (
+                "low",
+                WEEK,
+                INF,
+                "More than six months",
+                "gap 1 week - 6 months assigned to low (worse neighbour)",
+            ),
         ],
         "change_failure_rate": [
             ("elite", 0.0, 0.15, "0%-15%", "15-16% gap assigned to high"),
-            ("high", 0.15, 0.20, "16%-30%", "high/medium/low all published 16%-30%; split at 20%"
-             " and 30% as Apache DevLake does"),
+            (
+                "high",
+                0.15,
+                0.20,
+                "16%-30%",
+                "high/medium/low all published 16%-30%; split at 20%"
+                " and 30% as Apache DevLake does",
+            ),
             ("medium", 0.20, 0.30, "16%-30%", "see high"),
             ("low", 0.30, INF, "16%-30%", "see high"),
         ],
@@ -121,8 +153,13 @@ _SPEC: dict[int, dict[str, list[tuple]]] = {
     2023: {
         "deployment_frequency": [
             *_DF_4[:3],
-            ("low", 0.0, PER_MONTH, _WEEK_MONTH,
-             "same published range as medium: medium keeps it, low is below once per month"),
+            (
+                "low",
+                0.0,
+                PER_MONTH,
+                _WEEK_MONTH,
+                "same published range as medium: medium keeps it, low is below once per month",
+            ),
         ],
         "lead_time_for_changes": [
             *_LT_4[:3],
@@ -146,8 +183,13 @@ _SPEC: dict[int, dict[str, list[tuple]]] = {
         "change_failure_rate": [
             ("elite", 0.0, 0.05, "5%", "single cluster value read as an upper limit"),
             ("high", 0.05, 0.20, "20%", "upper limit"),
-            ("medium", math.nan, math.nan, "10%",
-             f"{_NO_RANGE}: medium's 10% lies below high's 20%; no rate bands medium"),
+            (
+                "medium",
+                math.nan,
+                math.nan,
+                "10%",
+                f"{_NO_RANGE}: medium's 10% lies below high's 20%; no rate bands medium",
+            ),
             ("low", 0.20, INF, "40%", "everything above 20%"),
         ],
     },

@@ -59,8 +59,22 @@ DAYS_PER_MONTH = 365.25 / 12
 ALPHA = 0.05
 
 IMPACT_COLUMNS = [
-    "metric", "severity", "label", "baseline", "after", "effect", "effect_kind", "ci_low",
-    "ci_high", "p_value", "p_adjusted", "test", "n_before", "n_after", "improved", "sentence",
+    "metric",
+    "severity",
+    "label",
+    "baseline",
+    "after",
+    "effect",
+    "effect_kind",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "test",
+    "n_before",
+    "n_after",
+    "improved",
+    "sentence",
 ]
 
 
@@ -76,7 +90,12 @@ class _Row:
 _ROWS = (
     _Row("delivery_throughput_per_day", "Successful deployments", per="a day"),
     _Row("production_releases", "Production releases", per="a month"),
-    _Row("lead_time_hours", "Median lead time for changes", unit="h", n_units=("changes", "deployments")),
+    _Row(
+        "lead_time_hours",
+        "Median lead time for changes",
+        unit="h",
+        n_units=("changes", "deployments"),
+    ),
     _Row("change_failure_rate", "Change failure rate"),
     _Row("time_to_restore_hours", "Median time to restore", unit="h"),
     _Row("rework_rate", "Rework rate"),
@@ -92,8 +111,10 @@ def require_phases(config: ProgramConfig, *names: str) -> list[Phase]:
         phase = config.phase(name)
         if phase is None:
             have = ", ".join(p.name for p in config.phases) or "none"
-            raise ConfigError(f"{config.source or 'program.yml'}: key 'phases': the impact analysis "
-                              f"needs a phase named '{name}' (phases found: {have})")
+            raise ConfigError(
+                f"{config.source or 'program.yml'}: key 'phases': the impact analysis "
+                f"needs a phase named '{name}' (phases found: {have})"
+            )
         found.append(phase)
     return found
 
@@ -102,7 +123,9 @@ def _tag(frame: pd.DataFrame, config: ProgramConfig) -> pd.DataFrame:
     return frame.assign(phase=phase_of_dates(frame["day"], config))
 
 
-def _table_span(dataset: Dataset, table: str, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def _table_span(
+    dataset: Dataset, table: str, column: str
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last local day of one table's rows (None when it has none); a dataset cut with
     ``Dataset.until`` covers up to its as-of moment (a quiet end of the month is still covered)."""
     times = dataset.table(table)[column].dropna()
@@ -111,7 +134,9 @@ def _table_span(dataset: Dataset, table: str, column: str) -> tuple[pd.Timestamp
     days = local_day(times, dataset.config.timezone)
     last = days.max()
     if dataset.as_of is not None:
-        cut_day = local_day(pd.Series([dataset.as_of - pd.Timedelta(1, "ns")]), dataset.config.timezone).iloc[0]
+        cut_day = local_day(
+            pd.Series([dataset.as_of - pd.Timedelta(1, "ns")]), dataset.config.timezone
+        ).iloc[0]
         last = max(last, cut_day)
     return days.min(), last
 
@@ -134,8 +159,12 @@ def _restore_samples(items: pd.DataFrame, severity: str) -> dict[str, np.ndarray
     return {ph: hours[items["phase"] == ph].to_numpy(dtype=float) for ph in ("baseline", "after")}
 
 
-def _coverage_pairs(dataset: Dataset, config: ProgramConfig, preset) -> tuple[np.ndarray, np.ndarray]:
-    daily = coverage_by_service(dataset, freq="day", preset=preset).rename(columns={"period_start": "day"})
+def _coverage_pairs(
+    dataset: Dataset, config: ProgramConfig, preset
+) -> tuple[np.ndarray, np.ndarray]:
+    daily = coverage_by_service(dataset, freq="day", preset=preset).rename(
+        columns={"period_start": "day"}
+    )
     daily = _tag(daily, config)
     last = daily.sort_values("finished_at").groupby(["phase", "service"]).tail(1)
     wide = last.pivot(index="service", columns="phase", values="coverage")
@@ -143,8 +172,9 @@ def _coverage_pairs(dataset: Dataset, config: ProgramConfig, preset) -> tuple[np
     return wide["baseline"].to_numpy(dtype=float), wide["after"].to_numpy(dtype=float)
 
 
-def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
-             seed: int, n_boot: int) -> dict[str, Effect]:
+def _effects(
+    dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str, seed: int, n_boot: int
+) -> dict[str, Effect]:
     baseline, after = require_phases(config, "baseline", "after")
     span = _table_span(dataset, "deployments", "finished_at")  # rates are of deployments
     days = {"baseline": _exposure_days(baseline, span), "after": _exposure_days(after, span)}
@@ -153,7 +183,9 @@ def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
 
     def count(mask: pd.Series, per_days: float) -> Effect:
         k = {ph: int((mask & (facts["phase"] == ph)).sum()) for ph in days}
-        return rate_effect(k["baseline"], days["baseline"] / per_days, k["after"], days["after"] / per_days)
+        return rate_effect(
+            k["baseline"], days["baseline"] / per_days, k["after"], days["after"] / per_days
+        )
 
     out["delivery_throughput_per_day"] = count(facts["success"], 1.0)
     out["production_releases"] = count(facts["success"] & facts["is_production"], DAYS_PER_MONTH)
@@ -171,23 +203,38 @@ def _effects(dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str,
     lead = _tag(lead_times(dataset, preset), config)
     lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
     lead_effect = duration_effect(  # changes shipped together are resampled (and tested) together
-        lead_b["lead_time_hours"].to_numpy(dtype=float), lead_a["lead_time_hours"].to_numpy(dtype=float),
-        n_boot=n_boot, seed=seed, clusters_before=lead_b["deployment_id"].to_numpy(),
-        clusters_after=lead_a["deployment_id"].to_numpy())
-    out["lead_time_hours"] = dataclasses.replace(lead_effect, test="Mann-Whitney U on deployment medians")
+        lead_b["lead_time_hours"].to_numpy(dtype=float),
+        lead_a["lead_time_hours"].to_numpy(dtype=float),
+        n_boot=n_boot,
+        seed=seed,
+        clusters_before=lead_b["deployment_id"].to_numpy(),
+        clusters_after=lead_a["deployment_id"].to_numpy(),
+    )
+    out["lead_time_hours"] = dataclasses.replace(
+        lead_effect, test="Mann-Whitney U on deployment medians"
+    )
     restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
-    out["time_to_restore_hours"] = duration_effect(restore["baseline"], restore["after"], n_boot=n_boot, seed=seed)
+    out["time_to_restore_hours"] = duration_effect(
+        restore["baseline"], restore["after"], n_boot=n_boot, seed=seed
+    )
 
     runs = _tag(unit_test_runs(dataset, preset), config)
     runs = runs.assign(executed=runs["tests_passed"] + runs["tests_failed"])
     side = {ph: runs[runs["phase"] == ph] for ph in ("baseline", "after")}
     # tests in one run are not independent: the CI resamples whole runs, the test compares runs
     effect = clustered_proportion_effect(
-        side["baseline"]["tests_passed"], side["baseline"]["executed"],
-        side["after"]["tests_passed"], side["after"]["executed"], n_boot=n_boot, seed=seed)
+        side["baseline"]["tests_passed"],
+        side["baseline"]["executed"],
+        side["after"]["tests_passed"],
+        side["after"]["executed"],
+        n_boot=n_boot,
+        seed=seed,
+    )
     out["unit_test_pass_rate"] = dataclasses.replace(
-        effect, ci_method="cluster bootstrap over test runs",
-        test="Mann-Whitney U on run pass rates (levels pool tests)")
+        effect,
+        ci_method="cluster bootstrap over test runs",
+        test="Mann-Whitney U on run pass rates (levels pool tests)",
+    )
     out["test_coverage"] = paired_effect(*_coverage_pairs(dataset, config, preset))
     return out
 
@@ -204,8 +251,15 @@ def _improved(effect: Effect, metric: str, p_adjusted: float, alpha: float) -> b
     return bool(up == METRICS[metric].higher_is_better and effect.effect != null)
 
 
-def program_impact(dataset: Dataset, config: ProgramConfig | None = None, *, preset: str | None = None,
-                   alpha: float = ALPHA, seed: int = DEFAULT_SEED, n_boot: int = 2000) -> pd.DataFrame:
+def program_impact(
+    dataset: Dataset,
+    config: ProgramConfig | None = None,
+    *,
+    preset: str | None = None,
+    alpha: float = ALPHA,
+    seed: int = DEFAULT_SEED,
+    n_boot: int = 2000,
+) -> pd.DataFrame:
     """Baseline vs after for every headline metric, with effect, CI, Holm-adjusted p and a sentence.
 
     Parameters
@@ -243,25 +297,47 @@ def program_impact(dataset: Dataset, config: ProgramConfig | None = None, *, pre
     rows = []
     for spec in _ROWS:
         e = effects[spec.metric]
-        label = spec.label + (f" ({severity} incidents)" if spec.metric == "time_to_restore_hours" and severity != "all" else "")
-        rows.append({
-            "metric": spec.metric, "severity": severity if spec.metric == "time_to_restore_hours" else "all",
-            "label": label, "baseline": e.before, "after": e.after, "effect": e.effect,
-            "effect_kind": e.effect_kind, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
-            "test": e.test, "n_before": e.n_before, "n_after": e.n_after,
-            "sentence": verdict_sentence(e, label, unit=spec.unit, per=spec.per, show_n=True,
-                                         n_units=spec.n_units),
-        })
+        label = spec.label + (
+            f" ({severity} incidents)"
+            if spec.metric == "time_to_restore_hours" and severity != "all"
+            else ""
+        )
+        rows.append(
+            {
+                "metric": spec.metric,
+                "severity": severity if spec.metric == "time_to_restore_hours" else "all",
+                "label": label,
+                "baseline": e.before,
+                "after": e.after,
+                "effect": e.effect,
+                "effect_kind": e.effect_kind,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "p_value": e.p_value,
+                "test": e.test,
+                "n_before": e.n_before,
+                "n_after": e.n_after,
+                "sentence": verdict_sentence(
+                    e, label, unit=spec.unit, per=spec.per, show_n=True, n_units=spec.n_units
+                ),
+            }
+        )
     table = pd.DataFrame(rows)
     table["p_adjusted"] = holm(table["p_value"].astype(float))
     table["improved"] = [
-        _improved(effects[m], m, p, alpha) for m, p in zip(table["metric"], table["p_adjusted"], strict=True)
+        _improved(effects[m], m, p, alpha)
+        for m, p in zip(table["metric"], table["p_adjusted"], strict=True)
     ]
     return table[IMPACT_COLUMNS]
 
 
-def program_trends(dataset: Dataset, config: ProgramConfig | None = None, *, preset: str | None = None,
-                   metrics: tuple[str, ...] = tuple(r.metric for r in _ROWS)) -> pd.DataFrame:
+def program_trends(
+    dataset: Dataset,
+    config: ProgramConfig | None = None,
+    *,
+    preset: str | None = None,
+    metrics: tuple[str, ...] = tuple(r.metric for r in _ROWS),
+) -> pd.DataFrame:
     """The ramp: segmented regression of each weekly metric, breaks at program start and end.
 
     Counts (throughput, releases) are fitted as quasi-Poisson with the week's days as exposure;
@@ -284,13 +360,22 @@ def program_trends(dataset: Dataset, config: ProgramConfig | None = None, *, pre
     for metric in metrics:
         rows = weekly[weekly["metric"] == metric].set_index("period_start")
         if METRICS[metric].kind == "count" and metric != "deployment_days_per_week":
-            per_day = metric == "delivery_throughput_per_day" or metric == "deployment_frequency_per_day"
+            per_day = (
+                metric == "delivery_throughput_per_day" or metric == "deployment_frequency_per_day"
+            )
             series = (rows["value"] * 7 if per_day else rows["value"]).dropna()
-            fit = segmented_regression(series, pd.Timestamp(program.start), pd.Timestamp(program.end),
-                                       kind="count", exposure=pd.Series(7.0, index=series.index))
+            fit = segmented_regression(
+                series,
+                pd.Timestamp(program.start),
+                pd.Timestamp(program.end),
+                kind="count",
+                exposure=pd.Series(7.0, index=series.index),
+            )
         else:
             series = rows["value"].dropna()
-            fit = segmented_regression(series, pd.Timestamp(program.start), pd.Timestamp(program.end))
+            fit = segmented_regression(
+                series, pd.Timestamp(program.start), pd.Timestamp(program.end)
+            )
         coefs = fit.coefficients.assign(metric=metric, n=fit.n)
         frames.append(coefs)
     out = pd.concat(frames, ignore_index=True)

@@ -20,15 +20,39 @@ from analytics.program.dora import _KEY_OF, NO_DATA, _is_empty, _require, band_f
 from analytics.wording.targets import target_detail, target_text, targets_met_text, value_text
 
 __all__ = [
-    "SCORECARD_COLUMNS", "phase_value", "scorecard", "target_detail", "target_text",
-    "targets_met_text", "value_text",
+    "SCORECARD_COLUMNS",
+    "phase_value",
+    "scorecard",
+    "target_detail",
+    "target_text",
+    "targets_met_text",
+    "value_text",
 ]
 
 
 SCORECARD_COLUMNS = [
-    "metric", "label", "severity", "unit", "scope", "value", "n", "target", "op", "met",
-    "baseline", "trend", "good_direction", "band", "on_track", "lower_bound", "note",
-    "applies_to", "overall_value", "worst_service", "services_judged", "services_missed",
+    "metric",
+    "label",
+    "severity",
+    "unit",
+    "scope",
+    "value",
+    "n",
+    "target",
+    "op",
+    "met",
+    "baseline",
+    "trend",
+    "good_direction",
+    "band",
+    "on_track",
+    "lower_bound",
+    "note",
+    "applies_to",
+    "overall_value",
+    "worst_service",
+    "services_judged",
+    "services_missed",
 ]
 _REQUIRED = ["period_start", "service", "severity", "metric", "value"]
 
@@ -115,8 +139,10 @@ def scorecard(
         per_service = _checked(by_service)
         per_service = per_service[per_service["service"] != "all"]
     when = None if period_start is None else pd.Timestamp(period_start).normalize()
-    rows = [_score(t, table, per_service, config, when, phase, window, horizon, flat_tolerance)
-            for t in targets]
+    rows = [
+        _score(t, table, per_service, config, when, phase, window, horizon, flat_tolerance)
+        for t in targets
+    ]
     out = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     for col in ("met", "on_track"):  # keep True/False/None, never numpy bools
         out[col] = pd.Series([r[col] for r in rows], index=out.index, dtype="object")
@@ -138,8 +164,11 @@ def _rows(table: pd.DataFrame, metric: str, severity: str, service: str | None) 
     rows = table[(table["metric"] == metric) & (table["severity"] == severity)]
     if service is not None:
         rows = rows[rows["service"] == service]
-    cols = {"period_start": pd.to_datetime(rows["period_start"]), "service": rows["service"],
-            "value": rows["value"].astype("float64")}
+    cols = {
+        "period_start": pd.to_datetime(rows["period_start"]),
+        "service": rows["service"],
+        "value": rows["value"].astype("float64"),
+    }
     for c in ("n", "median", "n_censored"):
         cols[c] = rows[c].astype("float64") if c in rows else pd.Series(np.nan, index=rows.index)
     out = pd.DataFrame(cols).sort_values(["period_start", "service"], kind="stable")
@@ -160,8 +189,13 @@ def _pool(frame: pd.DataFrame, column: str, kind: str) -> float:
     return float(ok[column].mean())
 
 
-def phase_value(metric_table: pd.DataFrame, config: ProgramConfig, metric: str, phase: str,
-                severity: str = "all") -> float:
+def phase_value(
+    metric_table: pd.DataFrame,
+    config: ProgramConfig,
+    metric: str,
+    phase: str,
+    severity: str = "all",
+) -> float:
     """One metric over a phase: n-weighted for shares and durations, else the mean of the months.
 
     The one definition of a phase's level used by the scorecard (baseline column) and by the
@@ -196,7 +230,10 @@ def _by_service(rows: pd.DataFrame, t: Target) -> pd.DataFrame:
     """service, value (pooled over ``rows``), n; services without a value dropped, worst first."""
     kind = METRICS[t.metric].kind
     out = pd.DataFrame(
-        [(s, _pool(g, "value", kind), float(np.nansum(g["n"]))) for s, g in rows.groupby("service")],
+        [
+            (s, _pool(g, "value", kind), float(np.nansum(g["n"])))
+            for s, g in rows.groupby("service")
+        ],
         columns=["service", "value", "n"],
     ).dropna(subset=["value"])
     return out.sort_values(["value", "service"], ascending=[t.op == ">=", True], kind="stable")
@@ -215,7 +252,11 @@ def _score(t: Target, table, per_service, config, when, phase, window, horizon, 
     overall = _series(table, t.metric, severity)
     rows = overall
     if every:  # no per-service rows given: nothing to judge
-        rows = _rows(per_service, t.metric, severity, None) if per_service is not None else overall.iloc[0:0]
+        rows = (
+            _rows(per_service, t.metric, severity, None)
+            if per_service is not None
+            else overall.iloc[0:0]
+        )
     series = _worst_series(rows, t) if every else overall
     notes: list[str] = []
     if every and per_service is None:
@@ -239,7 +280,11 @@ def _score(t: Target, table, per_service, config, when, phase, window, horizon, 
     if every:
         services = _by_service(cur, t)
         judged, missed = len(services), int(sum(t.met(v) is False for v in services["value"]))
-        value, n = (float(services["value"].iloc[0]), int(services["n"].iloc[0])) if judged else (math.nan, 0)
+        value, n = (
+            (float(services["value"].iloc[0]), int(services["n"].iloc[0]))
+            if judged
+            else (math.nan, 0)
+        )
         worst_service = str(services["service"].iloc[0]) if judged else ""
     else:
         value, n = _pool(cur, "value", info.kind), int(np.nansum(cur["n"].to_numpy()))
@@ -277,14 +322,31 @@ def _score(t: Target, table, per_service, config, when, phase, window, horizon, 
             proj = [intercept + slope * (x_now + k) for k in range(1, horizon + 1)]
             on_track = any(t.met(p) for p in proj)
     band = ""
-    if t.metric in _KEY_OF:  # a DORA metric: the band of the value shown (same rows, same statistic)
+    if (
+        t.metric in _KEY_OF
+    ):  # a DORA metric: the band of the value shown (same rows, same statistic)
         band = band_for(t.metric, value, config.benchmark_year)
     return {
-        "metric": t.metric, "label": info.label, "severity": severity, "unit": info.unit,
-        "scope": scope, "value": value, "n": n, "target": t.threshold, "op": t.op, "met": met,
-        "baseline": baseline, "trend": trend,
-        "good_direction": "up" if info.higher_is_better else "down", "band": band,
-        "on_track": on_track, "lower_bound": bool(still_open), "note": "; ".join(notes),
-        "applies_to": t.applies_to, "overall_value": overall_value, "worst_service": worst_service,
-        "services_judged": judged, "services_missed": missed,
+        "metric": t.metric,
+        "label": info.label,
+        "severity": severity,
+        "unit": info.unit,
+        "scope": scope,
+        "value": value,
+        "n": n,
+        "target": t.threshold,
+        "op": t.op,
+        "met": met,
+        "baseline": baseline,
+        "trend": trend,
+        "good_direction": "up" if info.higher_is_better else "down",
+        "band": band,
+        "on_track": on_track,
+        "lower_bound": bool(still_open),
+        "note": "; ".join(notes),
+        "applies_to": t.applies_to,
+        "overall_value": overall_value,
+        "worst_service": worst_service,
+        "services_judged": judged,
+        "services_missed": missed,
     }

@@ -22,7 +22,18 @@ from analytics.report.render import (
 )
 
 __all__ = [
-    "REPORTS", "MonthResult", "NotebookFailure", "PageDone", "Report", "discover",
-    "latest_complete_month", "list_months", "notebook_to_html", "offline_problems",
-    "parse_month", "render_month", "render_months", "write_index",
+    "REPORTS",
+    "MonthResult",
+    "NotebookFailure",
+    "PageDone",
+    "Report",
+    "discover",
+    "latest_complete_month",
+    "list_months",
+    "notebook_to_html",
+    "offline_problems",
+    "parse_month",
+    "render_month",
+    "render_months",
+    "write_index",
 ]

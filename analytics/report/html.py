@@ -33,9 +33,13 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _TITLE_LINE = re.compile(r"\A\s*#\s+[^\n]*\n?")
 #: The reprs a cell ending in ``ax.set_title(...)`` or ``plt.bar(...)`` leaves behind.
-_PLOT_REPR = re.compile(r"^\[?(Text\(|<matplotlib\.|<Axes|<Figure|<BarContainer|<ErrorbarContainer)")
+_PLOT_REPR = re.compile(
+    r"^\[?(Text\(|<matplotlib\.|<Axes|<Figure|<BarContainer|<ErrorbarContainer)"
+)
 _EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
-_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:[a-z][a-z0-9+.-]*:)?//[^'")\s]+)""", re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:[a-z][a-z0-9+.-]*:)?//[^'")\s]+)""", re.IGNORECASE
+)
 #: Attributes through which a browser fetches something without a click.
 _FETCHING = {"src", "srcset", "poster", "data", "background", "xlink:href", "formaction"}
 
@@ -62,8 +66,9 @@ class ReportPreprocessor(Preprocessor):
         page_title = (resources.get("report") or {}).get("title", "Chart")
         cells = list(nb.cells)
         first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), None)
-        if first_md is not None and all(c.cell_type == "code" and not c.get("outputs")
-                                        for c in cells[:first_md]):
+        if first_md is not None and all(
+            c.cell_type == "code" and not c.get("outputs") for c in cells[:first_md]
+        ):
             rest, n = _TITLE_LINE.subn("", cells[first_md].source or "", count=1)
             if n and rest.strip():
                 cells[first_md].source = rest
@@ -110,7 +115,13 @@ def _plain(text: str) -> str:
 def _alt_text(output: Any, fallback: str) -> str:
     meta = output.get("metadata", {})
     given = meta.get("alt") or next(
-        (meta[t].get("alt") for t in IMAGE_TYPES if isinstance(meta.get(t), dict) and meta[t].get("alt")), None)
+        (
+            meta[t].get("alt")
+            for t in IMAGE_TYPES
+            if isinstance(meta.get(t), dict) and meta[t].get("alt")
+        ),
+        None,
+    )
     if given:
         return str(given)
     plain = str(output.get("data", {}).get("text/plain", "")).strip()
@@ -153,7 +164,9 @@ def notebook_to_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
         (list of ``(label, value)``) and ``version``.
     """
     report = {**page, "css": report_css()}
-    body, _ = make_exporter().from_notebook_node(nbformat.from_dict(nb), resources={"report": report})
+    body, _ = make_exporter().from_notebook_node(
+        nbformat.from_dict(nb), resources={"report": report}
+    )
     return body
 
 
@@ -188,7 +201,9 @@ class _OfflineChecker(HTMLParser):
             if name.startswith("on"):
                 self.problems.append(f"an inline event handler ({name}) on <{tag}>")
             elif name in _FETCHING or (name == "href" and tag in {"link", "image", "use", "base"}):
-                urls = [p.strip() for p in value.split(",")] if name == "srcset" else [value.strip()]
+                urls = (
+                    [p.strip() for p in value.split(",")] if name == "srcset" else [value.strip()]
+                )
                 for url in urls:
                     if _EXTERNAL.match(url):
                         self.problems.append(f"<{tag} {name}> loads {url[:80]}")

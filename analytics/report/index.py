@@ -68,8 +68,11 @@ def list_months(out: str | Path) -> list[MonthEntry]:
         except (OSError, ValueError):
             manifest = None
         if isinstance(manifest, dict):
-            entry.pages = [{"title": str(p["title"]), "file": str(p["file"])}
-                           for p in manifest.get("pages", []) if (folder / str(p.get("file"))).is_file()]
+            entry.pages = [
+                {"title": str(p["title"]), "file": str(p["file"])}
+                for p in manifest.get("pages", [])
+                if (folder / str(p.get("file"))).is_file()
+            ]
             entry.rendered_at = str(manifest.get("rendered_at", ""))
             entry.data_through = str(manifest.get("data_through", ""))
             entry.program = str(manifest.get("program", ""))
@@ -85,12 +88,18 @@ def render_index(out: str | Path, *, version: str = "") -> str:
     months = list_months(out)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "devops_index")),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     program = next((m.program for m in months if m.program), "") or "DevOps program"
     return env.get_template("index.html.j2").render(
-        months=months, program=program, title="Monthly DevOps reports", css=report_css(),
-        version=version, written_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        months=months,
+        program=program,
+        title="Monthly DevOps reports",
+        css=report_css(),
+        version=version,
+        written_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
 
 

@@ -90,8 +90,11 @@ def latest_complete_month(first: dt.date, last: dt.date, phase_end: dt.date | No
     data's final month; RenderError if that is before the data starts.
     """
     final = data_months(last, last)[0]
-    closes_program = (phase_end is not None and phase_end.strftime("%Y-%m") == final
-                      and last >= phase_end - dt.timedelta(days=PHASE_END_SLACK_DAYS))
+    closes_program = (
+        phase_end is not None
+        and phase_end.strftime("%Y-%m") == final
+        and last >= phase_end - dt.timedelta(days=PHASE_END_SLACK_DAYS)
+    )
     if last >= _month_end(final) or closes_program:
         return final
     months = data_months(first, last)
@@ -128,8 +131,11 @@ def prepare(
     from analytics.data.load import load
 
     cwd = cwd if cwd is not None else Path.cwd()
-    wanted = [months] if isinstance(months, str) and months in ("latest", "all") else [
-        parse_month(m) for m in ([months] if isinstance(months, str) else months)]
+    wanted = (
+        [months]
+        if isinstance(months, str) and months in ("latest", "all")
+        else [parse_month(m) for m in ([months] if isinstance(months, str) else months)]
+    )
     if not wanted:
         raise RenderError("no month to render: give a month, 'latest' or 'all'")
     if int(jobs) < 1:
@@ -146,19 +152,28 @@ def prepare(
     known_extra = set().union(*(names for names, _ in declared.values())) - set(STANDARD_PARAMETERS)
     unknown = sorted(set(params) - known_extra)
     if unknown:
-        raise RenderError(f"unknown parameter {', '.join(map(repr, unknown))}: no report notebook "
-                          f"declares it (extra parameters they declare: {', '.join(sorted(known_extra)) or 'none'})")
+        raise RenderError(
+            f"unknown parameter {', '.join(map(repr, unknown))}: no report notebook "
+            f"declares it (extra parameters they declare: {', '.join(sorted(known_extra)) or 'none'})"
+        )
     services = [s.strip() for s in services if s.strip()] if services else None
-    given = {"program_file": str(program_file) if program_file is not None else None,
-             "services": services, "preset": preset}
+    given = {
+        "program_file": str(program_file) if program_file is not None else None,
+        "services": services,
+        "preset": preset,
+    }
     for report in reports:
         names = declared[report.slug][0]
         missing = [n for n in ("data_dir", "month") if n not in names]
         missing += [n for n, v in given.items() if v is not None and n not in names]
         if missing:
-            raise RenderError(f"{report.notebook} does not declare {', '.join(missing)} in its parameters cell")
+            raise RenderError(
+                f"{report.notebook} does not declare {', '.join(missing)} in its parameters cell"
+            )
 
-    ds = load(_resolve(data_dir, cwd), _resolve(program_file, cwd) if program_file is not None else None)
+    ds = load(
+        _resolve(data_dir, cwd), _resolve(program_file, cwd) if program_file is not None else None
+    )
     span = ds.date_range()
     if span is None:
         raise RenderError(f"{data_dir}: the data has no dated rows to report on")
@@ -167,8 +182,10 @@ def prepare(
         present = set().union(*(set(ds.table(t)["service"].dropna()) for t in TABLE_NAMES))
         absent = sorted(set(services) - present)
         if absent:
-            raise RenderError(f"unknown service {', '.join(map(repr, absent))} "
-                              f"(services in the data: {', '.join(sorted(present))})")
+            raise RenderError(
+                f"unknown service {', '.join(map(repr, absent))} "
+                f"(services in the data: {', '.join(sorted(present))})"
+            )
     phase_end = max((p.end for p in ds.config.phases), default=None)
     try:
         latest = latest_complete_month(first, last, phase_end)
@@ -194,14 +211,26 @@ def prepare(
     jobs_out, provenance = [], {}
     through = {m: min(last, _month_end(m)) for m in chosen}  # a month's report is cut at its end
     for month in chosen:
-        provenance[month] = _provenance(data_dir, month, ds, given, params, last, through[month], rendered)
+        provenance[month] = _provenance(
+            data_dir, month, ds, given, params, last, through[month], rendered
+        )
         for report in reports:
             names, p_index = declared[report.slug]
-            values = {k: v for k, v in {**base, "month": month}.items() if k in names and v is not None}
+            values = {
+                k: v for k, v in {**base, "month": month}.items() if k in names and v is not None
+            }
             values.update({k: v for k, v in params.items() if k in names})
             jobs_out.append(Job(month, report, folder / report.notebook, values, p_index))
-    return Plan(Path(out), chosen, jobs_out, list(reports), provenance, notes, ds.config.name,
-                {m: str(d) for m, d in through.items()})
+    return Plan(
+        Path(out),
+        chosen,
+        jobs_out,
+        list(reports),
+        provenance,
+        notes,
+        ds.config.name,
+        {m: str(d) for m, d in through.items()},
+    )
 
 
 def _check_kernel(name: str) -> None:
@@ -211,8 +240,10 @@ def _check_kernel(name: str) -> None:
     try:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
-        raise RenderError(f"no Jupyter kernel named {name!r}: run `make install` (it registers "
-                          f"the python3 kernel of .venv)") from None
+        raise RenderError(
+            f"no Jupyter kernel named {name!r}: run `make install` (it registers "
+            f"the python3 kernel of .venv)"
+        ) from None
 
 
 def _resolve(path: str | Path, cwd: Path) -> Path:
@@ -229,10 +260,14 @@ def _declared_parameters(folder: Path, report: Report) -> tuple[set[str], int]:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file
         raise RenderError(f"{path}: not a readable notebook ({type(exc).__name__})") from None
-    index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    index = next(
+        (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None
+    )
     if index is None:
         raise RenderError(f"{path}: no cell is tagged 'parameters'")
-    return assigned_names(nb.cells[index].source) | set(papermill.inspect_notebook(str(path))), index
+    return assigned_names(nb.cells[index].source) | set(
+        papermill.inspect_notebook(str(path))
+    ), index
 
 
 def assigned_names(source: str) -> set[str]:
@@ -247,7 +282,13 @@ def assigned_names(source: str) -> set[str]:
         return set()
     names = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
         for target in targets:
             for leaf in ast.walk(target):
                 if isinstance(leaf, ast.Name):
@@ -255,7 +296,9 @@ def assigned_names(source: str) -> set[str]:
     return names
 
 
-def _provenance(data_dir, month, ds, given, params, last, through, rendered) -> list[tuple[str, str]]:
+def _provenance(
+    data_dir, month, ds, given, params, last, through, rendered
+) -> list[tuple[str, str]]:
     import analytics
 
     cfg = ds.config
@@ -263,11 +306,22 @@ def _provenance(data_dir, month, ds, given, params, last, through, rendered) -> 
     commit = git_commit()
     rows = [
         ("Data folder", str(data_dir)),
-        ("Data through", f"{through} (local dates, {cfg.timezone})"
-         + (f"; later rows of the export, which runs to {last}, are not used" if last > through else "")),
+        (
+            "Data through",
+            f"{through} (local dates, {cfg.timezone})"
+            + (
+                f"; later rows of the export, which runs to {last}, are not used"
+                if last > through
+                else ""
+            ),
+        ),
         ("Month", month),
         ("Definitions preset", preset),
-        ("Program file", given["program_file"] or ("program.yml in the data folder" if cfg.source else "none (defaults)")),
+        (
+            "Program file",
+            given["program_file"]
+            or ("program.yml in the data folder" if cfg.source else "none (defaults)"),
+        ),
         ("Services", ", ".join(given["services"]) if given["services"] else "all"),
     ]
     if params:
@@ -285,14 +339,20 @@ def git_commit() -> str | None:
     """The short commit of the package's checkout (``+changes`` when dirty), or None."""
     here = Path(__file__).resolve().parent
     try:
-        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
+        sha = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         if sha.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return sha.stdout.strip() + (" +changes" if dirty.stdout.strip() else "")
-
-

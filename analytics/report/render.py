@@ -41,8 +41,8 @@ _KERNEL_SETUP = (
     "del _F"
 )
 KERNEL_ARGUMENTS = (
-    "--IPKernelApp.matplotlib=inline",    # figures are displayed even when MPLBACKEND=Agg
-    "--HistoryManager.enabled=False",     # no shared sqlite history between parallel kernels
+    "--IPKernelApp.matplotlib=inline",  # figures are displayed even when MPLBACKEND=Agg
+    "--HistoryManager.enabled=False",  # no shared sqlite history between parallel kernels
     "--log-level=ERROR",
     "--IPKernelApp.exec_lines=" + _KERNEL_SETUP,
 )
@@ -145,11 +145,28 @@ def render_months(
         for bad parameters or data, before any kernel starts.
     """
     cwd = Path(cwd) if cwd is not None else Path.cwd()
-    plan = prepare(data_dir, months, out=out, reports=reports, notebook_dir=notebook_dir,
-                   jobs=jobs, preset=preset, program_file=program_file, services=services,
-                   params=params, cwd=cwd, kernel_name=kernel_name)
-    return execute(plan, jobs=jobs, progress=progress, kernel_name=kernel_name,
-                   cell_timeout_s=cell_timeout_s, cwd=cwd)
+    plan = prepare(
+        data_dir,
+        months,
+        out=out,
+        reports=reports,
+        notebook_dir=notebook_dir,
+        jobs=jobs,
+        preset=preset,
+        program_file=program_file,
+        services=services,
+        params=params,
+        cwd=cwd,
+        kernel_name=kernel_name,
+    )
+    return execute(
+        plan,
+        jobs=jobs,
+        progress=progress,
+        kernel_name=kernel_name,
+        cell_timeout_s=cell_timeout_s,
+        cwd=cwd,
+    )
 
 
 class _DeclaredParameters(logging.Filter):
@@ -160,8 +177,15 @@ class _DeclaredParameters(logging.Filter):
         return "Passed unknown parameter" not in record.getMessage()
 
 
-def execute(plan: Plan, *, jobs: int = 2, progress=None, kernel_name: str = "python3",
-            cell_timeout_s: float = 600, cwd: Path | None = None) -> list[MonthResult]:
+def execute(
+    plan: Plan,
+    *,
+    jobs: int = 2,
+    progress=None,
+    kernel_name: str = "python3",
+    cell_timeout_s: float = 600,
+    cwd: Path | None = None,
+) -> list[MonthResult]:
     """Run a prepared plan; see ``render_months``."""
     cwd = cwd or Path.cwd()
     out = plan.out
@@ -174,8 +198,12 @@ def execute(plan: Plan, *, jobs: int = 2, progress=None, kernel_name: str = "pyt
     logging.getLogger("papermill").addFilter(mute)
     try:
         with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="render") as pool:
-            futures = {pool.submit(_run_job, job, stages[job.month], plan, kernel_name,
-                                   cell_timeout_s, cwd): job for job in plan.jobs}
+            futures = {
+                pool.submit(
+                    _run_job, job, stages[job.month], plan, kernel_name, cell_timeout_s, cwd
+                ): job
+                for job in plan.jobs
+            }
             try:
                 for future in as_completed(futures):
                     job = futures[future]
@@ -204,7 +232,9 @@ KERNEL_START_ATTEMPTS = 3
 _START_FAILURES = ("Kernel died before replying to kernel_info", "Address already in use")
 
 
-def _execute_with_start_retry(job: Job, executed: Path, kernel_name: str, timeout_s: float, cwd: Path):
+def _execute_with_start_retry(
+    job: Job, executed: Path, kernel_name: str, timeout_s: float, cwd: Path
+):
     """papermill.execute_notebook, retried when the kernel dies while starting.
 
     Kernels started in parallel can race for the same free TCP port (jupyter_client picks a
@@ -214,10 +244,18 @@ def _execute_with_start_retry(job: Job, executed: Path, kernel_name: str, timeou
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
             return papermill.execute_notebook(
-                str(job.notebook), str(executed), parameters=job.parameters, kernel_name=kernel_name,
-                progress_bar=False, request_save_on_cell_execute=False, log_output=False,
-                start_timeout=60, execution_timeout=timeout_s, extra_arguments=list(KERNEL_ARGUMENTS),
-                resources={"metadata": {"path": str(cwd)}}, shutdown_kernel="immediate",
+                str(job.notebook),
+                str(executed),
+                parameters=job.parameters,
+                kernel_name=kernel_name,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                log_output=False,
+                start_timeout=60,
+                execution_timeout=timeout_s,
+                extra_arguments=list(KERNEL_ARGUMENTS),
+                resources={"metadata": {"path": str(cwd)}},
+                shutdown_kernel="immediate",
             )
         except PapermillExecutionError:
             raise
@@ -227,8 +265,9 @@ def _execute_with_start_retry(job: Job, executed: Path, kernel_name: str, timeou
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _run_job(job: Job, stage: Path, plan: Plan, kernel_name: str, timeout_s: float,
-             cwd: Path) -> tuple[NotebookFailure | None, float]:
+def _run_job(
+    job: Job, stage: Path, plan: Plan, kernel_name: str, timeout_s: float, cwd: Path
+) -> tuple[NotebookFailure | None, float]:
     start = time.perf_counter()
     executed = stage / f"{job.report.slug}.ipynb"
     try:
@@ -236,20 +275,36 @@ def _run_job(job: Job, stage: Path, plan: Plan, kernel_name: str, timeout_s: flo
     except PapermillExecutionError as exc:
         cell = exc.cell_index + (0 if exc.cell_index <= job.parameters_cell else -1) + 1
         error = f"{exc.ename}: {_one_line(exc.evalue)}" if exc.evalue else exc.ename
-        return NotebookFailure(job.month, job.report, error, cell, exc.exec_count,
-                               executed if executed.exists() else None), time.perf_counter() - start
+        return NotebookFailure(
+            job.month,
+            job.report,
+            error,
+            cell,
+            exc.exec_count,
+            executed if executed.exists() else None,
+        ), time.perf_counter() - start
     except Exception as exc:  # kernel died, cell timed out, notebook unreadable ...
-        return NotebookFailure(job.month, job.report, f"{type(exc).__name__}: {_one_line(str(exc))}",
-                               kept=executed if executed.exists() else None), time.perf_counter() - start
+        return NotebookFailure(
+            job.month,
+            job.report,
+            f"{type(exc).__name__}: {_one_line(str(exc))}",
+            kept=executed if executed.exists() else None,
+        ), time.perf_counter() - start
     try:
         html = notebook_to_html(nb, _page(job, plan))
         problems = offline_problems(html)
         if problems:
-            raise RenderError(f"the page is not self-contained: {'; '.join(sorted(set(problems))[:3])}")
+            raise RenderError(
+                f"the page is not self-contained: {'; '.join(sorted(set(problems))[:3])}"
+            )
         (stage / job.report.html_name).write_text(html, encoding="utf-8")
     except Exception as exc:
-        return NotebookFailure(job.month, job.report, f"HTML conversion: {type(exc).__name__}: "
-                               f"{_one_line(str(exc))}", kept=executed), time.perf_counter() - start
+        return NotebookFailure(
+            job.month,
+            job.report,
+            f"HTML conversion: {type(exc).__name__}: {_one_line(str(exc))}",
+            kept=executed,
+        ), time.perf_counter() - start
     return None, time.perf_counter() - start
 
 
@@ -262,7 +317,10 @@ def _page(job: Job, plan: Plan) -> dict[str, Any]:
         "page_title": f"{job.report.title}, {label} - {plan.program}",
         "program": plan.program,
         "month_label": label,
-        "nav": [{"title": r.title, "href": r.html_name, "current": r == job.report} for r in plan.reports],
+        "nav": [
+            {"title": r.title, "href": r.html_name, "current": r == job.report}
+            for r in plan.reports
+        ],
         "provenance": plan.provenance[job.month],
         "version": analytics.__version__,
     }
@@ -286,12 +344,19 @@ def _finish_month(plan: Plan, result: MonthResult, stage: Path) -> bool:
         return False
     for executed in stage.glob("*.ipynb"):
         executed.unlink()
-    write_manifest(stage, {
-        "month": result.month, "program": plan.program, "data_through": plan.data_through[result.month],
-        "rendered_at": dict(plan.provenance[result.month])["Rendered"],
-        "pages": [{"slug": r.slug, "title": r.title, "file": r.html_name} for r in plan.reports],
-        "provenance": dict(plan.provenance[result.month]),
-    })
+    write_manifest(
+        stage,
+        {
+            "month": result.month,
+            "program": plan.program,
+            "data_through": plan.data_through[result.month],
+            "rendered_at": dict(plan.provenance[result.month])["Rendered"],
+            "pages": [
+                {"slug": r.slug, "title": r.title, "file": r.html_name} for r in plan.reports
+            ],
+            "provenance": dict(plan.provenance[result.month]),
+        },
+    )
     os.chmod(stage, 0o755)
     _swap(stage, result.folder)
     result.pages = [result.folder / r.html_name for r in plan.reports]

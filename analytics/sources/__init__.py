@@ -29,7 +29,10 @@ from analytics.sources._common import SourceOptions
 
 #: tool name -> (module, one-line description)
 ADAPTERS: dict[str, tuple[str, str]] = {
-    "git": ("git", "local repository, or tags.csv + commits.csv: releases from tags, commits as changes"),
+    "git": (
+        "git",
+        "local repository, or tags.csv + commits.csv: releases from tags, commits as changes",
+    ),
     "github": ("github", "REST JSON: deployments with statuses, pull requests"),
     "gitlab": ("gitlab", "REST JSON: deployments, merge requests"),
     "jenkins": ("jenkins", "builds JSON of deploy jobs (api/json?tree=builds[...])"),
@@ -44,8 +47,9 @@ ADAPTERS: dict[str, tuple[str, str]] = {
 __all__ = ["ADAPTERS", "SourceOptions", "read"]
 
 
-def read(tool: str, paths: Sequence[str | Path], options: SourceOptions | None = None
-         ) -> tuple[dict[str, pd.DataFrame], QualityLog]:
+def read(
+    tool: str, paths: Sequence[str | Path], options: SourceOptions | None = None
+) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Read ``paths`` with the adapter for ``tool``.
 
     Parameters

@@ -57,8 +57,9 @@ class SourceOptions:
     config: ProgramConfig = field(default_factory=ProgramConfig)
 
 
-def finish(raw: dict[str, pd.DataFrame], options: SourceOptions, log: QualityLog,
-           files: dict[str, str]) -> dict[str, pd.DataFrame]:
+def finish(
+    raw: dict[str, pd.DataFrame], options: SourceOptions, log: QualityLog, files: dict[str, str]
+) -> dict[str, pd.DataFrame]:
     """Type and validate each raw frame with ``coerce_table``; ``files`` names each table's source."""
     out = {}
     for table, frame in raw.items():
@@ -71,10 +72,16 @@ def finish(raw: dict[str, pd.DataFrame], options: SourceOptions, log: QualityLog
     return out
 
 
-def raw_frame(records: list[dict[str, Any]], table: str, index: Sequence[int] | None = None) -> pd.DataFrame:
+def raw_frame(
+    records: list[dict[str, Any]], table: str, index: Sequence[int] | None = None
+) -> pd.DataFrame:
     """A raw frame with the table's columns (absent ones dropped), as text, indexed by record number."""
     names = TABLES[table].names
-    frame = pd.DataFrame.from_records(records, columns=names) if records else pd.DataFrame(columns=names)
+    frame = (
+        pd.DataFrame.from_records(records, columns=names)
+        if records
+        else pd.DataFrame(columns=names)
+    )
     frame = frame.dropna(axis=1, how="all") if len(frame) else frame
     for col in TABLES[table].required:
         if col not in frame.columns:
@@ -100,9 +107,14 @@ def read_json(path: Path) -> list[Any]:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             last_line = text.rstrip().count("\n") + 1
-            what = "truncated JSON (the file ends mid-value)" if exc.lineno >= last_line else "invalid JSON"
-            raise DataValidationError(f"{what} at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                                      file=str(path)) from None
+            what = (
+                "truncated JSON (the file ends mid-value)"
+                if exc.lineno >= last_line
+                else "invalid JSON"
+            )
+            raise DataValidationError(
+                f"{what} at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=str(path)
+            ) from None
         values.append(value)
     if not values:
         raise DataValidationError("empty file (expected a JSON export)", file=str(path))
@@ -120,7 +132,9 @@ def read_xml(path: Path) -> ET.Element:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         line, col = exc.position
-        raise DataValidationError(f"not well-formed XML at line {line}, column {col + 1}", file=str(path)) from None
+        raise DataValidationError(
+            f"not well-formed XML at line {line}, column {col + 1}", file=str(path)
+        ) from None
 
 
 def read_text(path: Path) -> str:
@@ -129,7 +143,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataValidationError(f"not UTF-8 text (bad byte at offset {exc.start})", file=str(path)) from None
+        raise DataValidationError(
+            f"not UTF-8 text (bad byte at offset {exc.start})", file=str(path)
+        ) from None
 
 
 def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
@@ -139,17 +155,24 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     """
     text = read_text(path)
     if not text.strip():
-        raise DataValidationError("empty file (expected a header row and data rows)", file=str(path))
+        raise DataValidationError(
+            "empty file (expected a header row and data rows)", file=str(path)
+        )
     header = text.splitlines()[0]
     if delimiter is None:
-        delimiter = "\t" if "\t" in header else ";" if header.count(";") > header.count(",") else ","
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL  # git's TSV has bare quotes
+        delimiter = (
+            "\t" if "\t" in header else ";" if header.count(";") > header.count(",") else ","
+        )
+    quoting = (
+        csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    )  # git's TSV has bare quotes
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting))
     head, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
     for n, row in enumerate(body, start=1):
         if len(row) != len(head):
-            raise DataValidationError(f"row has {len(row)} fields, the header has {len(head)}",
-                                      file=str(path), rows=[n])
+            raise DataValidationError(
+                f"row has {len(row)} fields, the header has {len(head)}", file=str(path), rows=[n]
+            )
     names, seen = [], {}
     for name in head:
         name = name.strip().lstrip("\ufeff")
@@ -162,12 +185,18 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: Path, hint: str = "") -> None:
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[str], path: Path, hint: str = ""
+) -> None:
     """Raise DataValidationError naming the first expected column that the export lacks."""
     for col in columns:
         if col not in frame.columns:
-            found = ", ".join(map(str, frame.columns[:12])) + (" ..." if len(frame.columns) > 12 else "")
-            raise DataValidationError(f"missing column '{col}'{hint} (found: {found})", file=str(path), column=col)
+            found = ", ".join(map(str, frame.columns[:12])) + (
+                " ..." if len(frame.columns) > 12 else ""
+            )
+            raise DataValidationError(
+                f"missing column '{col}'{hint} (found: {found})", file=str(path), column=col
+            )
 
 
 def field_of(record: Any, dotted: str) -> Any:
@@ -187,11 +216,16 @@ def records_of(values: list[Any], path: Path, key: str | None, what: str) -> lis
         if isinstance(value, dict) and key and key in value:
             value = value[key]
         if not isinstance(value, list):
-            raise DataValidationError(f"expected a JSON list of {what}" + (f" (or an object with '{key}')" if key else ""),
-                                      file=str(path))
+            raise DataValidationError(
+                f"expected a JSON list of {what}"
+                + (f" (or an object with '{key}')" if key else ""),
+                file=str(path),
+            )
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                raise DataValidationError(f"{what}[{len(out) + i}] is not a JSON object", file=str(path))
+                raise DataValidationError(
+                    f"{what}[{len(out) + i}] is not a JSON object", file=str(path)
+                )
         out.extend(value)
     return out
 
@@ -201,17 +235,23 @@ def epoch_ms(value: Any, path: Path, where: str) -> str:
     try:
         ms = int(value)
     except (TypeError, ValueError):
-        raise DataValidationError(f"{where}: {value!r} is not a millisecond timestamp", file=str(path)) from None
+        raise DataValidationError(
+            f"{where}: {value!r} is not a millisecond timestamp", file=str(path)
+        ) from None
     return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
 
 
-def service_from(options: SourceOptions, found: str | None, fallback: str, tally: Tally, table: str) -> str:
+def service_from(
+    options: SourceOptions, found: str | None, fallback: str, tally: Tally, table: str
+) -> str:
     """``--service`` if given, else the name the export carries, else ``fallback`` (logged)."""
     if options.service:
         return options.service
     if found:
         return found
-    tally.add(table, "no service in the export: named after its folder (use --service)", "noted", fallback)
+    tally.add(
+        table, "no service in the export: named after its folder (use --service)", "noted", fallback
+    )
     return fallback
 
 

@@ -48,8 +48,11 @@ def parse_coverage(root: ET.Element, path: Path) -> tuple[float, pd.Timestamp | 
             else:
                 share = float(root.get("line-rate", ""))
         except ValueError:
-            raise DataValidationError("Cobertura report without a readable line-rate / lines-covered",
-                                      file=str(path), column="line-rate") from None
+            raise DataValidationError(
+                "Cobertura report without a readable line-rate / lines-covered",
+                file=str(path),
+                column="line-rate",
+            ) from None
         stamp = root.get("timestamp")
         when = None
         if stamp and stamp.strip().isdigit():
@@ -59,18 +62,31 @@ def parse_coverage(root: ET.Element, path: Path) -> tuple[float, pd.Timestamp | 
     if root.tag == "report":
         line = next((c for c in root.findall("counter") if c.get("type") == "LINE"), None)
         if line is None:
-            raise DataValidationError("JaCoCo report without a report-level LINE counter", file=str(path),
-                                      column="counter")
+            raise DataValidationError(
+                "JaCoCo report without a report-level LINE counter",
+                file=str(path),
+                column="counter",
+            )
         try:
             missed, covered = int(line.get("missed", "")), int(line.get("covered", ""))
         except ValueError:
-            raise DataValidationError("JaCoCo LINE counter without integer missed/covered", file=str(path),
-                                      column="counter") from None
+            raise DataValidationError(
+                "JaCoCo LINE counter without integer missed/covered",
+                file=str(path),
+                column="counter",
+            ) from None
         share = covered / (covered + missed) if covered + missed else float("nan")
-        dumps = [int(s.get("dump")) for s in root.findall("sessioninfo") if (s.get("dump") or "").isdigit()]
+        dumps = [
+            int(s.get("dump"))
+            for s in root.findall("sessioninfo")
+            if (s.get("dump") or "").isdigit()
+        ]
         return share, pd.Timestamp(max(dumps), unit="ms", tz="UTC") if dumps else None
-    raise DataValidationError(f"not a coverage report (root element <{root.tag}>, expected Cobertura "
-                              "<coverage> or JaCoCo <report>)", file=str(path))
+    raise DataValidationError(
+        f"not a coverage report (root element <{root.tag}>, expected Cobertura "
+        "<coverage> or JaCoCo <report>)",
+        file=str(path),
+    )
 
 
 def file_time(path: Path) -> pd.Timestamp:
@@ -94,16 +110,32 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
                 when = file_time(path)
                 untimed.append(path.name)
             service = service_from(options, None, path.resolve().parent.name, tally, "test_runs")
-            records.append({
-                "run_id": f"coverage:{service}:{path.stem}@{when.strftime('%Y%m%dT%H%M%SZ')}",
-                "service": service, "finished_at": when.isoformat(), "tests_passed": "0", "tests_failed": "0",
-                "suite": options.suite or "unit", "coverage": None if pd.isna(share) else repr(round(share, 6)),
-                "environment": options.environment,
-            })
+            records.append(
+                {
+                    "run_id": f"coverage:{service}:{path.stem}@{when.strftime('%Y%m%dT%H%M%SZ')}",
+                    "service": service,
+                    "finished_at": when.isoformat(),
+                    "tests_passed": "0",
+                    "tests_failed": "0",
+                    "suite": options.suite or "unit",
+                    "coverage": None if pd.isna(share) else repr(round(share, 6)),
+                    "environment": options.environment,
+                }
+            )
     tally.flush(log)
-    log.add("test_runs", "report without a time: the file's modification time used", "repaired",
-            len(untimed), untimed)
-    log.add("test_runs", "coverage-only runs: no test counts (0 passed, 0 failed; no effect on pass rate)",
-            "noted", len(records), [r["run_id"] for r in records])
+    log.add(
+        "test_runs",
+        "report without a time: the file's modification time used",
+        "repaired",
+        len(untimed),
+        untimed,
+    )
+    log.add(
+        "test_runs",
+        "coverage-only runs: no test counts (0 passed, 0 failed; no effect on pass rate)",
+        "noted",
+        len(records),
+        [r["run_id"] for r in records],
+    )
     frame = raw_frame(records, "test_runs")
     return finish({"test_runs": frame}, options, log, {"test_runs": str(paths[0])}), log

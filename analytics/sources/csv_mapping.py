@@ -71,6 +71,7 @@ class Mapping:
 
 def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
     """Read and check a mapping YAML file; ConfigError names the file and the key."""
+
     def fail(key: str, msg: str) -> ConfigError:
         return ConfigError(f"{path}: key '{key}': {msg}")
 
@@ -99,7 +100,10 @@ def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
                 raise fail(f"{key}.{k}", f"not a column of {table} ({', '.join(names)})")
         return value
 
-    columns = {k: tuple(str(c) for c in (v if isinstance(v, list) else [v])) for k, v in section("columns").items()}
+    columns = {
+        k: tuple(str(c) for c in (v if isinstance(v, list) else [v]))
+        for k, v in section("columns").items()
+    }
     values = {}
     for k, v in section("values").items():
         if not isinstance(v, dict):
@@ -115,9 +119,13 @@ def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
             ZoneInfo(str(tz))
         except (ZoneInfoNotFoundError, ValueError):
             raise fail("timestamps.timezone", f"unknown time zone {tz!r}") from None
-    drops = {str(k): tuple(_key(x) for x in (v if isinstance(v, list) else [v]))
-             for k, v in section("drop_rows").items()}
-    mapping = Mapping(table, columns, values, constants, stamps.get("format"), tz and str(tz), drops)
+    drops = {
+        str(k): tuple(_key(x) for x in (v if isinstance(v, list) else [v]))
+        for k, v in section("drop_rows").items()
+    }
+    mapping = Mapping(
+        table, columns, values, constants, stamps.get("format"), tz and str(tz), drops
+    )
     if default_table is None:
         for col in TABLES[table].required:
             if col not in columns and col not in constants:
@@ -153,8 +161,14 @@ def source_column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | Non
     return next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
 
 
-def apply_mapping(frame: pd.DataFrame, mapping: Mapping, path: Path, options: SourceOptions,
-                  log: QualityLog, parse_time=None) -> pd.DataFrame:
+def apply_mapping(
+    frame: pd.DataFrame,
+    mapping: Mapping,
+    path: Path,
+    options: SourceOptions,
+    log: QualityLog,
+    parse_time=None,
+) -> pd.DataFrame:
     """The raw canonical frame (text, ISO timestamps with offset) that ``mapping`` makes of ``frame``.
 
     ``parse_time(series, source_column) -> Series of UTC timestamps`` replaces the default
@@ -165,25 +179,40 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, path: Path, options: So
     for src, bad in mapping.drop_rows.items():
         col = source_column(frame, (src,))
         if col is None:
-            raise DataValidationError(f"column '{src}' named in drop_rows is missing", file=str(path), column=src)
+            raise DataValidationError(
+                f"column '{src}' named in drop_rows is missing", file=str(path), column=src
+            )
         hit = frame[col].map(lambda v: _key(v) if isinstance(v, str) else v).isin(bad)
-        log.add(table, f"rows with {src} in {list(bad)} dropped (mapping drop_rows)", "dropped",
-                int(hit.sum()), frame.index[hit])
+        log.add(
+            table,
+            f"rows with {src} in {list(bad)} dropped (mapping drop_rows)",
+            "dropped",
+            int(hit.sum()),
+            frame.index[hit],
+        )
         frame = frame[~hit]
     out = pd.DataFrame(index=frame.index)
     for canon, candidates in mapping.columns.items():
         col = source_column(frame, candidates)
         if col is None:
             if canon in TABLES[table].required:
-                raise DataValidationError(f"mapped column '{candidates[0]}' (for {canon}) is missing",
-                                          file=str(path), column=candidates[0])
+                raise DataValidationError(
+                    f"mapped column '{candidates[0]}' (for {canon}) is missing",
+                    file=str(path),
+                    column=candidates[0],
+                )
             continue
         s = frame[col]
         if canon in mapping.values:
             vmap = mapping.values[canon]
             mapped = s.map(lambda v, m=vmap: m.get(_key(v), v) if isinstance(v, str) else v)
-            log.add(table, f"{canon}: values of '{col}' mapped", "repaired", int((mapped != s).fillna(False).sum()),
-                    frame.index[(mapped != s).fillna(False)])
+            log.add(
+                table,
+                f"{canon}: values of '{col}' mapped",
+                "repaired",
+                int((mapped != s).fillna(False).sum()),
+                frame.index[(mapped != s).fillna(False)],
+            )
             s = mapped
         if TABLES[table].column(canon).kind == "timestamp":
             parsed = (parse_time or _parse_time)(s, col, mapping, path, options, log, table)
@@ -194,8 +223,15 @@ def apply_mapping(frame: pd.DataFrame, mapping: Mapping, path: Path, options: So
     return out
 
 
-def _parse_time(s: pd.Series, col: str, mapping: Mapping, path: Path, options: SourceOptions,
-                log: QualityLog, table: str) -> pd.Series:
+def _parse_time(
+    s: pd.Series,
+    col: str,
+    mapping: Mapping,
+    path: Path,
+    options: SourceOptions,
+    log: QualityLog,
+    table: str,
+) -> pd.Series:
     """Parse text timestamps (strftime ``format`` or ISO 8601); naive ones in the mapping's zone."""
     present = s.notna()
     text = s[present].astype("str").str.strip()
@@ -210,14 +246,25 @@ def _parse_time(s: pd.Series, col: str, mapping: Mapping, path: Path, options: S
         tz = mapping.timezone or options.config.timezone
         got = pd.to_datetime(naive, format=fmt, errors="coerce")
         if getattr(got.dt, "tz", None) is None:
-            got = got.dt.tz_localize(tz, ambiguous=np.ones(len(got), dtype=bool), nonexistent="shift_forward")
+            got = got.dt.tz_localize(
+                tz, ambiguous=np.ones(len(got), dtype=bool), nonexistent="shift_forward"
+            )
         parsed.loc[got.index] = got.dt.tz_convert("UTC").astype(parsed.dtype)
-        log.add(table, f"{col}: timestamps without offset read in {tz}", "repaired", int(got.notna().sum()),
-                naive.index[got.notna()])
+        log.add(
+            table,
+            f"{col}: timestamps without offset read in {tz}",
+            "repaired",
+            int(got.notna().sum()),
+            naive.index[got.notna()],
+        )
     bad = present & parsed.isna()
     if bad.any():
         want = f"format {mapping.timestamp_format!r}" if mapping.timestamp_format else "ISO 8601"
-        raise DataValidationError(f"cannot read {s[bad].iloc[0]!r} as a timestamp (expected {want}; set "
-                                  "timestamps.format in the mapping)", file=str(path),
-                                  rows=list(s.index[bad]), column=col)
+        raise DataValidationError(
+            f"cannot read {s[bad].iloc[0]!r} as a timestamp (expected {want}; set "
+            "timestamps.format in the mapping)",
+            file=str(path),
+            rows=list(s.index[bad]),
+            column=col,
+        )
     return parsed

@@ -53,8 +53,10 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
         tables["deployments"] = _deployments(deployments, statuses, options, log)
         files["deployments"] = str(deployments[0][0])
     elif statuses:
-        raise DataValidationError("deployment statuses without the deployments export they belong to",
-                                  file=str(statuses[0][0]))
+        raise DataValidationError(
+            "deployment statuses without the deployments export they belong to",
+            file=str(statuses[0][0]),
+        )
     if pulls:
         tables["changes"] = _pulls(pulls, options, log)
         files["changes"] = str(pulls[0][0])
@@ -71,18 +73,25 @@ def _kind(items: list[dict], path: Path) -> str:
         return "pulls"
     if "environment" in first and "sha" in first:
         return "deployments"
-    raise DataValidationError("not a GitHub deployments, deployment statuses or pull requests export "
-                              f"(first object has keys: {', '.join(list(first)[:8])})", file=str(path))
+    raise DataValidationError(
+        "not a GitHub deployments, deployment statuses or pull requests export "
+        f"(first object has keys: {', '.join(list(first)[:8])})",
+        file=str(path),
+    )
 
 
 def _require(item: dict, key: str, path: Path, n: int, what: str):
     value = field_of(item, key)
     if value in (None, ""):
-        raise DataValidationError(f"{what}[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key)
+        raise DataValidationError(
+            f"{what}[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key
+        )
     return value
 
 
-def _deployments(deps: list, statuses: list, options: SourceOptions, log: QualityLog) -> pd.DataFrame:
+def _deployments(
+    deps: list, statuses: list, options: SourceOptions, log: QualityLog
+) -> pd.DataFrame:
     by_dep: dict[str, list[dict]] = {}
     for _path, _n, st in statuses:
         dep_id = str(st.get("deployment_url", "")).rstrip("/").rsplit("/", 1)[-1]
@@ -93,35 +102,71 @@ def _deployments(deps: list, statuses: list, options: SourceOptions, log: Qualit
         dep_id = str(_require(d, "id", path, n, "deployment"))
         created = _require(d, "created_at", path, n, "deployment")
         sts = list(d.get("statuses") or []) + by_dep.get(dep_id, [])
-        sts = sorted({str(s.get("id", i)): s for i, s in enumerate(sts)}.values(),
-                     key=lambda s: (str(s.get("created_at", "")), str(s.get("id", ""))))
+        sts = sorted(
+            {str(s.get("id", i)): s for i, s in enumerate(sts)}.values(),
+            key=lambda s: (str(s.get("created_at", "")), str(s.get("id", ""))),
+        )
         final = [s for s in sts if s.get("state") in TERMINAL]
         if not final:
-            key = "none" if not sts else "pending" if sts[-1].get("state") in PENDING else "inactive"
+            key = (
+                "none" if not sts else "pending" if sts[-1].get("state") in PENDING else "inactive"
+            )
             dropped[key].append(dep_id)
             continue
         last = final[-1]
-        records.append({
-            "deployment_id": f"github:{dep_id}", "environment": d.get("environment") or "production",
-            "finished_at": last.get("created_at"), "status": TERMINAL[last["state"]], "started_at": created,
-            "commit_sha": d.get("sha"), "version": d.get("ref"),
-            "service": options.service or str(d.get("repository_url") or "").rstrip("/").rsplit("/", 1)[-1] or None,
-        })
+        records.append(
+            {
+                "deployment_id": f"github:{dep_id}",
+                "environment": d.get("environment") or "production",
+                "finished_at": last.get("created_at"),
+                "status": TERMINAL[last["state"]],
+                "started_at": created,
+                "commit_sha": d.get("sha"),
+                "version": d.get("ref"),
+                "service": options.service
+                or str(d.get("repository_url") or "").rstrip("/").rsplit("/", 1)[-1]
+                or None,
+            }
+        )
         index.append(n + 1)
         if last["state"] == "error":
             dropped.setdefault("error", []).append(dep_id)
-    log.add("deployments", "replaced (inactive) before any success/failure was "
-            "reported: outcome unknown, dropped", "dropped", len(dropped["inactive"]), dropped["inactive"])
-    log.add("deployments", "still pending / queued / in progress: dropped", "dropped",
-            len(dropped["pending"]), dropped["pending"])
-    log.add("deployments", "no statuses at all: outcome unknown, dropped", "dropped",
-            len(dropped["none"]), dropped["none"])
-    log.add("deployments", "status 'error' (the deployment system failed) counted as failed", "repaired",
-            len(dropped.get("error", [])), dropped.get("error", []))
+    log.add(
+        "deployments",
+        "replaced (inactive) before any success/failure was reported: outcome unknown, dropped",
+        "dropped",
+        len(dropped["inactive"]),
+        dropped["inactive"],
+    )
+    log.add(
+        "deployments",
+        "still pending / queued / in progress: dropped",
+        "dropped",
+        len(dropped["pending"]),
+        dropped["pending"],
+    )
+    log.add(
+        "deployments",
+        "no statuses at all: outcome unknown, dropped",
+        "dropped",
+        len(dropped["none"]),
+        dropped["none"],
+    )
+    log.add(
+        "deployments",
+        "status 'error' (the deployment system failed) counted as failed",
+        "repaired",
+        len(dropped.get("error", [])),
+        dropped.get("error", []),
+    )
     frame = raw_frame(records, "deployments", index)
     if len(frame) and frame["service"].isna().any():
-        log.add("deployments", "no repository_url: service named 'github' (use --service)", "noted",
-                int(frame["service"].isna().sum()))
+        log.add(
+            "deployments",
+            "no repository_url: service named 'github' (use --service)",
+            "noted",
+            int(frame["service"].isna().sum()),
+        )
         frame["service"] = frame["service"].fillna("github")
     return frame
 
@@ -142,18 +187,32 @@ def _pulls(pulls: list, options: SourceOptions, log: QualityLog) -> pd.DataFrame
         authored = [a for a in authored if a]
         if not committed:
             no_commits.append(f"#{number}")
-        records.append({
-            "change_id": f"github:{field_of(pr, 'base.repo.full_name') or repo or ''}#{number}",
-            "service": options.service or repo or "github",
-            "committed_at": min(committed, key=_ts) if committed else created,
-            "authored_at": min(authored, key=_ts) if authored else None,
-            "pr_opened_at": created, "merged_at": pr.get("merged_at"),
-            "commit_sha": pr.get("merge_commit_sha"),
-        })
+        records.append(
+            {
+                "change_id": f"github:{field_of(pr, 'base.repo.full_name') or repo or ''}#{number}",
+                "service": options.service or repo or "github",
+                "committed_at": min(committed, key=_ts) if committed else created,
+                "authored_at": min(authored, key=_ts) if authored else None,
+                "pr_opened_at": created,
+                "merged_at": pr.get("merged_at"),
+                "commit_sha": pr.get("merge_commit_sha"),
+            }
+        )
         index.append(n + 1)
-    log.add("changes", "pull requests closed without merging: dropped", "dropped", len(unmerged), unmerged)
-    log.add("changes", "no commits in the export: committed_at taken from the pull request's created_at",
-            "repaired", len(no_commits), no_commits)
+    log.add(
+        "changes",
+        "pull requests closed without merging: dropped",
+        "dropped",
+        len(unmerged),
+        unmerged,
+    )
+    log.add(
+        "changes",
+        "no commits in the export: committed_at taken from the pull request's created_at",
+        "repaired",
+        len(no_commits),
+        no_commits,
+    )
     return raw_frame(records, "changes", index)
 
 

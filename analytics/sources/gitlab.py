@@ -48,11 +48,17 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
         elif "deployable" in first or ("environment" in first and "sha" in first):
             deps.extend((path, i, x) for i, x in enumerate(items))
         else:
-            raise DataValidationError("not a GitLab deployments or merge requests export (first object has "
-                                      f"keys: {', '.join(list(first)[:8])})", file=str(path))
+            raise DataValidationError(
+                "not a GitLab deployments or merge requests export (first object has "
+                f"keys: {', '.join(list(first)[:8])})",
+                file=str(path),
+            )
     tables, files = {}, {}
     if deps:
-        tables["deployments"], files["deployments"] = _deployments(deps, options, log), str(deps[0][0])
+        tables["deployments"], files["deployments"] = (
+            _deployments(deps, options, log),
+            str(deps[0][0]),
+        )
     if mrs:
         tables["changes"], files["changes"] = _merge_requests(mrs, options, log), str(mrs[0][0])
     return finish(tables, options, log, files), log
@@ -61,12 +67,16 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
 def _need(item: dict, key: str, path: Path, n: int, what: str):
     value = field_of(item, key)
     if value in (None, ""):
-        raise DataValidationError(f"{what}[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key)
+        raise DataValidationError(
+            f"{what}[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key
+        )
     return value
 
 
 def _project(d: dict) -> str | None:
-    url = field_of(d, "deployable.commit.web_url") or field_of(d, "deployable.pipeline.web_url") or ""
+    url = (
+        field_of(d, "deployable.commit.web_url") or field_of(d, "deployable.pipeline.web_url") or ""
+    )
     m = _PROJECT_RE.match(str(url))
     return m.group(1).rsplit("/", 1)[-1] if m else None
 
@@ -83,27 +93,57 @@ def _deployments(deps: list, options: SourceOptions, log: QualityLog) -> pd.Data
             skipped.append(dep_id)
             continue
         if status not in STATUSES:
-            raise DataValidationError(f"deployment[{n}] has unknown status {status!r}", file=str(path),
-                                      rows=[n + 1], column="status")
+            raise DataValidationError(
+                f"deployment[{n}] has unknown status {status!r}",
+                file=str(path),
+                rows=[n + 1],
+                column="status",
+            )
         finished = d.get("finished_at") or field_of(d, "deployable.finished_at")
         if not finished:
             finished = _need(d, "updated_at", path, n, "deployment")
             patched.append(dep_id)
-        env = field_of(d, "environment.name") if isinstance(d.get("environment"), dict) else d.get("environment")
-        records.append({
-            "deployment_id": f"gitlab:{dep_id}", "service": options.service or _project(d),
-            "environment": env or "production", "finished_at": finished, "status": STATUSES[status],
-            "started_at": field_of(d, "deployable.started_at"), "commit_sha": d.get("sha"),
-            "version": d.get("ref"),
-        })
+        env = (
+            field_of(d, "environment.name")
+            if isinstance(d.get("environment"), dict)
+            else d.get("environment")
+        )
+        records.append(
+            {
+                "deployment_id": f"gitlab:{dep_id}",
+                "service": options.service or _project(d),
+                "environment": env or "production",
+                "finished_at": finished,
+                "status": STATUSES[status],
+                "started_at": field_of(d, "deployable.started_at"),
+                "commit_sha": d.get("sha"),
+                "version": d.get("ref"),
+            }
+        )
         index.append(n + 1)
-    log.add("deployments", "not finished (created / running / blocked): dropped", "dropped", len(unfinished), unfinished)
-    log.add("deployments", "skipped (the deploy job never ran): dropped", "dropped", len(skipped), skipped)
+    log.add(
+        "deployments",
+        "not finished (created / running / blocked): dropped",
+        "dropped",
+        len(unfinished),
+        unfinished,
+    )
+    log.add(
+        "deployments",
+        "skipped (the deploy job never ran): dropped",
+        "dropped",
+        len(skipped),
+        skipped,
+    )
     log.add("deployments", "no finished_at: updated_at used", "repaired", len(patched), patched)
     frame = raw_frame(records, "deployments", index)
     if len(frame) and frame["service"].isna().any():
-        log.add("deployments", "no project in the export: service named 'gitlab' (use --service)", "noted",
-                int(frame["service"].isna().sum()))
+        log.add(
+            "deployments",
+            "no project in the export: service named 'gitlab' (use --service)",
+            "noted",
+            int(frame["service"].isna().sum()),
+        )
         frame["service"] = frame["service"].fillna("gitlab")
     return frame
 
@@ -118,21 +158,41 @@ def _merge_requests(mrs: list, options: SourceOptions, log: QualityLog) -> pd.Da
             continue
         created = _need(mr, "created_at", path, n, "merge request")
         commits = mr.get("commits") if isinstance(mr.get("commits"), list) else []
-        committed = sorted((c.get("committed_date") for c in commits if c.get("committed_date")), key=pd.Timestamp)
-        authored = sorted((c.get("authored_date") for c in commits if c.get("authored_date")), key=pd.Timestamp)
+        committed = sorted(
+            (c.get("committed_date") for c in commits if c.get("committed_date")), key=pd.Timestamp
+        )
+        authored = sorted(
+            (c.get("authored_date") for c in commits if c.get("authored_date")), key=pd.Timestamp
+        )
         if not committed:
             no_commits.append(ref)
         project = ref.split("!")[0].rsplit("/", 1)[-1] if "/" in ref else None
-        records.append({
-            "change_id": f"gitlab:{ref}", "service": options.service or project or "gitlab",
-            "committed_at": committed[0] if committed else created,
-            "authored_at": authored[0] if authored else None, "pr_opened_at": created,
-            "merged_at": mr["merged_at"],
-            "commit_sha": mr.get("merge_commit_sha") or mr.get("squash_commit_sha") or mr.get("sha"),
-        })
+        records.append(
+            {
+                "change_id": f"gitlab:{ref}",
+                "service": options.service or project or "gitlab",
+                "committed_at": committed[0] if committed else created,
+                "authored_at": authored[0] if authored else None,
+                "pr_opened_at": created,
+                "merged_at": mr["merged_at"],
+                "commit_sha": mr.get("merge_commit_sha")
+                or mr.get("squash_commit_sha")
+                or mr.get("sha"),
+            }
+        )
         index.append(n + 1)
-    log.add("changes", "merge requests not merged (opened / closed / locked): dropped", "dropped",
-            len(unmerged), unmerged)
-    log.add("changes", "no commits in the export: committed_at taken from the merge request's created_at",
-            "repaired", len(no_commits), no_commits)
+    log.add(
+        "changes",
+        "merge requests not merged (opened / closed / locked): dropped",
+        "dropped",
+        len(unmerged),
+        unmerged,
+    )
+    log.add(
+        "changes",
+        "no commits in the export: committed_at taken from the merge request's created_at",
+        "repaired",
+        len(no_commits),
+        no_commits,
+    )
     return raw_frame(records, "changes", index)

@@ -30,48 +30,79 @@ from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.csv_mapping import Mapping, apply_mapping, load_mapping
 
-PRIORITY = {"highest": "critical", "blocker": "critical", "critical": "critical", "p1": "critical",
-            "high": "high", "major": "high", "p2": "high", "medium": "medium", "p3": "medium",
-            "low": "low", "lowest": "low", "minor": "low", "trivial": "low", "p4": "low", "p5": "low"}
+PRIORITY = {
+    "highest": "critical",
+    "blocker": "critical",
+    "critical": "critical",
+    "p1": "critical",
+    "high": "high",
+    "major": "high",
+    "p2": "high",
+    "medium": "medium",
+    "p3": "medium",
+    "low": "low",
+    "lowest": "low",
+    "minor": "low",
+    "trivial": "low",
+    "p4": "low",
+    "p5": "low",
+}
 DEFAULT = Mapping(
     table="incidents",
-    columns={"incident_id": ("Issue key",), "title": ("Summary",), "opened_at": ("Created",),
-             "resolved_at": ("Resolved",), "severity": ("Priority",),
-             "service": ("__service",)},
+    columns={
+        "incident_id": ("Issue key",),
+        "title": ("Summary",),
+        "opened_at": ("Created",),
+        "resolved_at": ("Resolved",),
+        "severity": ("Priority",),
+        "service": ("__service",),
+    },
     values={"severity": PRIORITY},
 )
 #: Month abbreviations as Java's localised ``MMM`` prints them -> month number.
 _MONTHS: dict[str, int] = {}
 for _names in (
-    "jan feb mar apr may jun jul aug sep oct nov dec",            # en
-    "jan feb mar apr mai jun jul aug sep okt nov dez",            # de
-    "janv fevr mars avr mai juin juil aout sept oct nov dec",     # fr
-    "ene feb mar abr may jun jul ago sept oct nov dic",           # es
-    "gen feb mar apr mag giu lug ago set ott nov dic",            # it
-    "jan fev mar abr mai jun jul ago set out nov dez",            # pt
-    "jan feb mrt apr mei jun jul aug sep okt nov dec",            # nl
+    "jan feb mar apr may jun jul aug sep oct nov dec",  # en
+    "jan feb mar apr mai jun jul aug sep okt nov dez",  # de
+    "janv fevr mars avr mai juin juil aout sept oct nov dec",  # fr
+    "ene feb mar abr may jun jul ago sept oct nov dic",  # es
+    "gen feb mar apr mag giu lug ago set ott nov dic",  # it
+    "jan fev mar abr mai jun jul ago set out nov dez",  # pt
+    "jan feb mrt apr mei jun jul aug sep okt nov dec",  # nl
 ):
     for _i, _m in enumerate(_names.split(), start=1):
         _MONTHS.setdefault(_m, _i)
 _MONTHS.update({"sep": 9, "maerz": 3, "marz": 3, "mrz": 3, "juni": 6, "juli": 7, "fevrier": 2})
-_JIRA_RE = re.compile(r"^(\d{1,2})[/.\- ]([^\W\d_]+)\.?[/.\- ](\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-                      r"\s*([ap]\.?\s?m\.?|vorm\.|nachm\.)?$", re.IGNORECASE)
+_JIRA_RE = re.compile(
+    r"^(\d{1,2})[/.\- ]([^\W\d_]+)\.?[/.\- ](\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*([ap]\.?\s?m\.?|vorm\.|nachm\.)?$",
+    re.IGNORECASE,
+)
 
 
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Incidents from Jira issues; unresolved issues are kept as still open."""
-    mapping = DEFAULT.merged(load_mapping(options.mapping, "incidents") if options.mapping else None)
+    mapping = DEFAULT.merged(
+        load_mapping(options.mapping, "incidents") if options.mapping else None
+    )
     log = QualityLog()
     frames = []
     for path in paths:
         frame = read_csv(path)
         frame["__service"] = _service(frame, log)
-        raw = apply_mapping(frame, mapping, path, options, log, parse_time=_parser(mapping.timestamp_format))
+        raw = apply_mapping(
+            frame, mapping, path, options, log, parse_time=_parser(mapping.timestamp_format)
+        )
         if options.service:
             raw["service"] = options.service
         still_open = raw["resolved_at"].isna() if "resolved_at" in raw else pd.Series(dtype=bool)
-        log.add("incidents", "unresolved issues: kept as still open", "noted", int(still_open.sum()),
-                raw.loc[still_open, "incident_id"] if len(still_open) else [])
+        log.add(
+            "incidents",
+            "unresolved issues: kept as still open",
+            "noted",
+            int(still_open.sum()),
+            raw.loc[still_open, "incident_id"] if len(still_open) else [],
+        )
         frames.append(raw)
     raw = pd.concat(frames) if len(frames) > 1 else frames[0]
     return finish({"incidents": raw}, options, log, {"incidents": str(paths[0])}), log
@@ -85,14 +116,21 @@ def _service(frame: pd.DataFrame, log: QualityLog) -> pd.Series:
         service = service.fillna(frame[c])
     if "Project name" in frame.columns:
         fallback = service.isna() & frame["Project name"].notna()
-        log.add("incidents", "no component: service = the project name", "repaired", int(fallback.sum()),
-                frame.index[fallback])
+        log.add(
+            "incidents",
+            "no component: service = the project name",
+            "repaired",
+            int(fallback.sum()),
+            frame.index[fallback],
+        )
         service = service.fillna(frame["Project name"])
     return service
 
 
 def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
 
 
 def parse_jira_date(text: str) -> pd.Timestamp | None:
@@ -123,8 +161,15 @@ def parse_jira_date(text: str) -> pd.Timestamp | None:
 
 
 def _parser(fmt: str | None):
-    def parse(s: pd.Series, col: str, mapping: Mapping, path: Path, options: SourceOptions,
-              log: QualityLog, table: str) -> pd.Series:
+    def parse(
+        s: pd.Series,
+        col: str,
+        mapping: Mapping,
+        path: Path,
+        options: SourceOptions,
+        log: QualityLog,
+        table: str,
+    ) -> pd.Series:
         tz = mapping.timezone or options.config.timezone
         present = s.notna()
         if fmt:
@@ -135,12 +180,23 @@ def _parser(fmt: str | None):
         if bad.any():
             raise DataValidationError(
                 f"cannot read {s[present][bad].iloc[0]!r} as a Jira date (expected e.g. 05/Mar/24 2:17 PM; "
-                "set timestamps.format in a --mapping file)", file=str(path), rows=list(naive.index[bad]), column=col)
+                "set timestamps.format in a --mapping file)",
+                file=str(path),
+                rows=list(naive.index[bad]),
+                column=col,
+            )
         naive = pd.to_datetime(naive)
         if getattr(naive.dt, "tz", None) is None:
-            aware = naive.dt.tz_localize(tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward")
-            log.add(table, f"{col}: Jira dates (no time zone) read in {tz}", "repaired", int(present.sum()),
-                    naive.index)
+            aware = naive.dt.tz_localize(
+                tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+            )
+            log.add(
+                table,
+                f"{col}: Jira dates (no time zone) read in {tz}",
+                "repaired",
+                int(present.sum()),
+                naive.index,
+            )
         else:
             aware = naive
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")

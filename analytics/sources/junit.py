@@ -54,19 +54,30 @@ def _run(given: Path, options: SourceOptions, log: QualityLog, tally: Tally) -> 
             elif is_coverage(root):
                 coverage.append((path, root))
             else:
-                tally.add("test_runs", "XML files in the run folder that are neither JUnit nor coverage: ignored",
-                          "noted", path.name)
+                tally.add(
+                    "test_runs",
+                    "XML files in the run folder that are neither JUnit nor coverage: ignored",
+                    "noted",
+                    path.name,
+                )
         if not reports:
-            raise DataValidationError("no JUnit XML report (<testsuites> or <testsuite>) in this folder",
-                                      file=str(given))
+            raise DataValidationError(
+                "no JUnit XML report (<testsuites> or <testsuite>) in this folder", file=str(given)
+            )
     else:
         root = read_xml(given)
         if is_coverage(root):
-            raise DataValidationError(f"a coverage report (<{root.tag}>), not JUnit: import it with "
-                                      "`import coverage`, or put it in the run's folder", file=str(given))
+            raise DataValidationError(
+                f"a coverage report (<{root.tag}>), not JUnit: import it with "
+                "`import coverage`, or put it in the run's folder",
+                file=str(given),
+            )
         if root.tag not in JUNIT_ROOTS:
-            raise DataValidationError(f"not a JUnit XML report (root element <{root.tag}>, expected "
-                                      "<testsuites> or <testsuite>)", file=str(given))
+            raise DataValidationError(
+                f"not a JUnit XML report (root element <{root.tag}>, expected "
+                "<testsuites> or <testsuite>)",
+                file=str(given),
+            )
         reports.append((given, root))
     passed = failed = skipped = 0
     ends: list[pd.Timestamp] = []
@@ -75,34 +86,62 @@ def _run(given: Path, options: SourceOptions, log: QualityLog, tally: Tally) -> 
         passed, failed, skipped = passed + p, failed + f, skipped + s
         if end is None:
             end = file_time(path)
-            tally.add("test_runs", "report without a timestamp: the file's modification time used",
-                      "repaired", path.name)
+            tally.add(
+                "test_runs",
+                "report without a timestamp: the file's modification time used",
+                "repaired",
+                path.name,
+            )
         ends.append(end)
-    finished = max(ends, key=lambda t: t.tz_localize(None) if t.tzinfo is None else t.tz_convert(None))
+    finished = max(
+        ends, key=lambda t: t.tz_localize(None) if t.tzinfo is None else t.tz_convert(None)
+    )
     share = None
     if coverage:
         shares = [parse_coverage(root, path)[0] for path, root in coverage]
         share = repr(round(sum(shares) / len(shares), 6))
         if len(shares) > 1:
-            tally.add("test_runs", "several coverage reports in one run: their mean used", "noted", given.name)
-    service = service_from(options, None, (given if given.is_dir() else given.resolve().parent).resolve().name,
-                           tally, "test_runs")
+            tally.add(
+                "test_runs",
+                "several coverage reports in one run: their mean used",
+                "noted",
+                given.name,
+            )
+    service = service_from(
+        options,
+        None,
+        (given if given.is_dir() else given.resolve().parent).resolve().name,
+        tally,
+        "test_runs",
+    )
     if passed + failed + skipped == 0:
         tally.add("test_runs", "reports with no test cases: a run of 0 tests", "noted", given.name)
     stem = given.name if given.is_dir() else given.stem
-    stamp = finished.strftime("%Y%m%dT%H%M%S") if finished.tzinfo is None else \
-        finished.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
-    return {"run_id": f"junit:{service}:{stem}@{stamp}", "service": service,
-            "finished_at": finished.isoformat(), "tests_passed": str(passed), "tests_failed": str(failed),
-            "tests_skipped": str(skipped), "suite": options.suite or "unit", "coverage": share,
-            "environment": options.environment}
+    stamp = (
+        finished.strftime("%Y%m%dT%H%M%S")
+        if finished.tzinfo is None
+        else finished.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+    )
+    return {
+        "run_id": f"junit:{service}:{stem}@{stamp}",
+        "service": service,
+        "finished_at": finished.isoformat(),
+        "tests_passed": str(passed),
+        "tests_failed": str(failed),
+        "tests_skipped": str(skipped),
+        "suite": options.suite or "unit",
+        "coverage": share,
+        "environment": options.environment,
+    }
 
 
 def _count(path: Path, root: ET.Element) -> tuple[int, int, int, pd.Timestamp | None]:
     try:
         xml = JUnitXml.fromroot(root)
     except JUnitXmlError:
-        raise DataValidationError(f"not a JUnit XML report (root element <{root.tag}>)", file=str(path)) from None
+        raise DataValidationError(
+            f"not a JUnit XML report (root element <{root.tag}>)", file=str(path)
+        ) from None
     passed = failed = skipped = 0
     ends = []
     for suite in xml:
@@ -114,7 +153,11 @@ def _count(path: Path, root: ET.Element) -> tuple[int, int, int, pd.Timestamp | 
             else:
                 passed += 1
         ends.extend(_suite_ends(suite, path))
-    end = max(ends, key=lambda t: t.tz_localize(None) if t.tzinfo is None else t.tz_convert(None)) if ends else None
+    end = (
+        max(ends, key=lambda t: t.tz_localize(None) if t.tzinfo is None else t.tz_convert(None))
+        if ends
+        else None
+    )
     return passed, failed, skipped, end
 
 
@@ -128,13 +171,19 @@ def _suite_ends(suite: TestSuite, path: Path) -> list[pd.Timestamp]:
         try:
             start = pd.Timestamp(stamp)
         except ValueError:
-            raise DataValidationError(f"testsuite {s.name!r}: cannot read timestamp {stamp!r} (expected ISO 8601)",
-                                      file=str(path), column="timestamp") from None
+            raise DataValidationError(
+                f"testsuite {s.name!r}: cannot read timestamp {stamp!r} (expected ISO 8601)",
+                file=str(path),
+                column="timestamp",
+            ) from None
         try:
             seconds = float(s._elem.get("time") or 0)
         except ValueError:
-            raise DataValidationError(f"testsuite {s.name!r}: time {s._elem.get('time')!r} is not a number of "
-                                      "seconds", file=str(path), column="time") from None
+            raise DataValidationError(
+                f"testsuite {s.name!r}: time {s._elem.get('time')!r} is not a number of seconds",
+                file=str(path),
+                column="time",
+            ) from None
         out.append(start + pd.Timedelta(seconds=seconds))
     return out
 

@@ -28,8 +28,20 @@ from analytics.data.dataset import QualityLog
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.csv_mapping import Mapping, apply_mapping, load_mapping, source_column
 
-PRIORITY = {"p1": "critical", "sev1": "critical", "p2": "high", "sev2": "high", "p3": "medium", "sev3": "medium",
-            "p4": "low", "sev4": "low", "p5": "low", "sev5": "low", "high": "high", "low": "low"}
+PRIORITY = {
+    "p1": "critical",
+    "sev1": "critical",
+    "p2": "high",
+    "sev2": "high",
+    "p3": "medium",
+    "sev3": "medium",
+    "p4": "low",
+    "sev4": "low",
+    "p5": "low",
+    "sev5": "low",
+    "high": "high",
+    "low": "low",
+}
 DEFAULT = Mapping(
     table="incidents",
     columns={
@@ -46,7 +58,9 @@ DEFAULT = Mapping(
 
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Incidents; open ones (no resolved time) are kept and counted as open."""
-    mapping = DEFAULT.merged(load_mapping(options.mapping, "incidents") if options.mapping else None)
+    mapping = DEFAULT.merged(
+        load_mapping(options.mapping, "incidents") if options.mapping else None
+    )
     log = QualityLog()
     frames = []
     for path in paths:
@@ -58,8 +72,13 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
             raw["service"] = options.service
         if "resolved_at" in raw:
             still_open = raw["resolved_at"].isna()
-            log.add("incidents", "still open (no resolved_on): kept, time to restore censored", "noted",
-                    int(still_open.sum()), raw.loc[still_open, "incident_id"])
+            log.add(
+                "incidents",
+                "still open (no resolved_on): kept, time to restore censored",
+                "noted",
+                int(still_open.sum()),
+                raw.loc[still_open, "incident_id"],
+            )
         frames.append(raw)
     raw = pd.concat(frames) if len(frames) > 1 else frames[0]
     return finish({"incidents": raw}, options, log, {"incidents": str(paths[0])}), log
@@ -72,6 +91,11 @@ def _severity(frame: pd.DataFrame, log: QualityLog) -> pd.Series:
     prio = frame[prio_col] if prio_col else pd.Series(pd.NA, index=frame.index, dtype="str")
     urg = frame[urg_col] if urg_col else pd.Series(pd.NA, index=frame.index, dtype="str")
     fallback = prio.isna() & urg.notna()
-    log.add("incidents", "no priority: severity from urgency (high -> high, low -> low)", "repaired",
-            int(fallback.sum()), frame.index[fallback])
+    log.add(
+        "incidents",
+        "no priority: severity from urgency (high -> high, low -> low)",
+        "repaired",
+        int(fallback.sum()),
+        frame.index[fallback],
+    )
     return prio.fillna(urg)

@@ -25,7 +25,13 @@ from analytics.data.dataset import QualityLog
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, Tally, field_of, finish, raw_frame, read_json
 
-IMPACT = {"critical": "critical", "major": "high", "minor": "medium", "none": "low", "maintenance": "low"}
+IMPACT = {
+    "critical": "critical",
+    "major": "high",
+    "minor": "medium",
+    "none": "low",
+    "maintenance": "low",
+}
 CLOSED = {"resolved", "postmortem", "completed"}
 
 
@@ -38,9 +44,12 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
             if isinstance(doc, list):  # the Manage API (api.statuspage.io/v1/pages/{id}/incidents)
                 doc = {"page": {}, "incidents": doc}
             if not isinstance(doc, dict) or not isinstance(doc.get("incidents"), list):
-                raise DataValidationError("not a Statuspage incidents export (expected an object with "
-                                          "'incidents', from /api/v2/incidents.json)", file=str(path),
-                                          column="incidents")
+                raise DataValidationError(
+                    "not a Statuspage incidents export (expected an object with "
+                    "'incidents', from /api/v2/incidents.json)",
+                    file=str(path),
+                    column="incidents",
+                )
             page = field_of(doc, "page.name")
             for n, inc in enumerate(doc["incidents"]):
                 rec = _incident(inc, n, path, options.service or page, tally)
@@ -50,8 +59,12 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
     tally.flush(log)
     frame = raw_frame(records, "incidents", index)
     if len(frame) and frame["service"].isna().any():
-        log.add("incidents", "no page name: service named 'statuspage' (use --service)", "noted",
-                int(frame["service"].isna().sum()))
+        log.add(
+            "incidents",
+            "no page name: service named 'statuspage' (use --service)",
+            "noted",
+            int(frame["service"].isna().sum()),
+        )
         frame["service"] = frame["service"].fillna("statuspage")
     return finish({"incidents": frame}, options, log, {"incidents": str(paths[0])}), log
 
@@ -59,23 +72,41 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
 def _incident(inc: dict, n: int, path: Path, service: str | None, tally: Tally) -> dict | None:
     for key in ("id", "created_at"):
         if not isinstance(inc, dict) or not inc.get(key):
-            raise DataValidationError(f"incidents[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key)
+            raise DataValidationError(
+                f"incidents[{n}] has no '{key}'", file=str(path), rows=[n + 1], column=key
+            )
     inc_id = f"statuspage:{inc['id']}"
     impact = str(inc.get("impact") or "none").lower()
     if impact not in IMPACT:
-        raise DataValidationError(f"incidents[{n}] has unknown impact {impact!r}", file=str(path),
-                                  rows=[n + 1], column="impact")
+        raise DataValidationError(
+            f"incidents[{n}] has unknown impact {impact!r}",
+            file=str(path),
+            rows=[n + 1],
+            column="impact",
+        )
     resolved = inc.get("resolved_at")
     status = str(inc.get("status") or "").lower()
     if not resolved and status in CLOSED:
-        updates = [u for u in inc.get("incident_updates") or [] if isinstance(u, dict)
-                   and u.get("status") == "resolved" and u.get("created_at")]
+        updates = [
+            u
+            for u in inc.get("incident_updates") or []
+            if isinstance(u, dict) and u.get("status") == "resolved" and u.get("created_at")
+        ]
         if updates:
             resolved = min(u["created_at"] for u in updates)
-            tally.add("incidents", "resolved without resolved_at: time of the 'resolved' update used",
-                      "repaired", inc_id)
+            tally.add(
+                "incidents",
+                "resolved without resolved_at: time of the 'resolved' update used",
+                "repaired",
+                inc_id,
+            )
         else:
-            tally.add("incidents", "marked resolved but with no resolution time at all: dropped", "dropped", inc_id)
+            tally.add(
+                "incidents",
+                "marked resolved but with no resolution time at all: dropped",
+                "dropped",
+                inc_id,
+            )
             return None
     elif not resolved:
         tally.add("incidents", "not resolved yet: kept as still open", "noted", inc_id)
@@ -83,17 +114,30 @@ def _incident(inc: dict, n: int, path: Path, service: str | None, tally: Tally) 
     if started and not _before(started, inc["created_at"], slack_s=60):
         started = None  # the same moment (Statuspage stamps them milliseconds apart)
     if resolved and _before(resolved, inc["created_at"]):
-        tally.add("incidents", "resolved before it was posted (back-filled): resolved_at set to created_at",
-                  "repaired", inc_id)
+        tally.add(
+            "incidents",
+            "resolved before it was posted (back-filled): resolved_at set to created_at",
+            "repaired",
+            inc_id,
+        )
         resolved = inc["created_at"]
     if impact == "none":
         tally.add("incidents", "impact 'none' read as severity low", "repaired", inc_id)
-    components = [c.get("name") for c in inc.get("components") or [] if isinstance(c, dict) and c.get("name")]
+    components = [
+        c.get("name") for c in inc.get("components") or [] if isinstance(c, dict) and c.get("name")
+    ]
     title = str(inc.get("name") or "")
     if components:
         title = f"{title} [{', '.join(components)}]"
-    return {"incident_id": inc_id, "severity": IMPACT[impact], "opened_at": inc["created_at"],
-            "resolved_at": resolved, "impact_started_at": started, "service": service, "title": title}
+    return {
+        "incident_id": inc_id,
+        "severity": IMPACT[impact],
+        "opened_at": inc["created_at"],
+        "resolved_at": resolved,
+        "impact_started_at": started,
+        "service": service,
+        "title": title,
+    }
 
 
 def _before(a: str, b: str, slack_s: float = 0) -> bool:

@@ -12,7 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-DEFAULT_SEED = 20210101  # seed of the bootstraps in analytics.stats.compare unless the caller gives one
+DEFAULT_SEED = (
+    20210101  # seed of the bootstraps in analytics.stats.compare unless the caller gives one
+)
 _BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
 # cluster bootstrap medians: half-width of the window of ranks kept around the median
 _WINDOW_SPREADS, _WINDOW_MIN = 10, 1_000
@@ -36,8 +38,9 @@ def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> n
     return out
 
 
-def cluster_bootstrap_medians(x: np.ndarray, clusters: np.ndarray, n_boot: int,
-                              rng: np.random.Generator) -> np.ndarray:
+def cluster_bootstrap_medians(
+    x: np.ndarray, clusters: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
     """Medians of ``n_boot`` resamples that draw whole clusters (with replacement).
 
     Values in one cluster (e.g. the changes shipped by one deployment) are not independent;
@@ -68,7 +71,9 @@ def cluster_bootstrap_medians(x: np.ndarray, clusters: np.ndarray, n_boot: int,
     rows = max(1, _BOOT_CELLS // k)
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
-        pick = rng.integers(0, k, size=(stop - start, k))  # the same stream as one draw per resample
+        pick = rng.integers(
+            0, k, size=(stop - start, k)
+        )  # the same stream as one draw per resample
         for row in range(stop - start):
             weight = np.bincount(pick[row], minlength=k)  # times each cluster was drawn
             total, before = int(np.dot(weight, counts)), int(np.dot(weight, below))
@@ -82,8 +87,9 @@ def cluster_bootstrap_medians(x: np.ndarray, clusters: np.ndarray, n_boot: int,
     return out
 
 
-def cluster_bootstrap_ratio(numerators: np.ndarray, denominators: np.ndarray, n_boot: int,
-                            rng: np.random.Generator) -> np.ndarray:
+def cluster_bootstrap_ratio(
+    numerators: np.ndarray, denominators: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
     """sum(numerator) / sum(denominator) over ``n_boot`` resamples of whole clusters."""
     k = numerators.size
     out = np.empty(n_boot)

@@ -40,6 +40,7 @@ def clean_values(values: object, *, name: str) -> np.ndarray:
 
 def _z(confidence: float) -> float:
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     return float(stats.norm.ppf(0.5 + confidence / 2))
@@ -83,6 +84,7 @@ def garwood_interval(
 ) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson rate ``events / exposure``; NaN if no exposure."""
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+
     if not exposure > 0:
         return (math.nan, math.nan)
     alpha = 1 - confidence
@@ -103,6 +105,7 @@ def poisson_ratio_exact(
     all NaN when ``N == 0``.
     """
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+
     total = int(k_before + k_after)
     if total == 0:
         return (math.nan, math.nan, math.nan)

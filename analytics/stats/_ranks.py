@@ -168,4 +168,3 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     if math.isnan(p_value) and np.ptp(np.concatenate([a, b])) == 0:
         p_value = 1.0
     return u_stat, p_value
-

@@ -145,8 +145,16 @@ def duration_effect(
     ci = (NAN, NAN)
     if b.size >= MIN_BOOTSTRAP_N and a.size >= MIN_BOOTSTRAP_N:
         rng = np.random.default_rng(seed)
-        boot_b = bootstrap_medians(b, n_boot, rng) if cl_b is None else cluster_bootstrap_medians(b, cl_b, n_boot, rng)
-        boot_a = bootstrap_medians(a, n_boot, rng) if cl_a is None else cluster_bootstrap_medians(a, cl_a, n_boot, rng)
+        boot_b = (
+            bootstrap_medians(b, n_boot, rng)
+            if cl_b is None
+            else cluster_bootstrap_medians(b, cl_b, n_boot, rng)
+        )
+        boot_a = (
+            bootstrap_medians(a, n_boot, rng)
+            if cl_a is None
+            else cluster_bootstrap_medians(a, cl_a, n_boot, rng)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
             ratios = boot_a / boot_b
             ci = tuple(float(v) for v in np.quantile(ratios, [tail, 1 - tail]))
@@ -259,4 +267,3 @@ def rate_effect(
         events_after=events_after,
         exposure_after=exposure_after,
     )
-

@@ -18,8 +18,21 @@ __all__ = ["xmr_chart", "D2", "E2_WHEELER", "D4", "XMR_COLUMNS"]
 D2 = 1.128  # bias constant d2 for moving ranges of two values
 E2_WHEELER = 2.66  # Wheeler's rounded 3 / d2
 D4 = 3.268  # upper range limit factor for two-point moving ranges
-XMR_COLUMNS = ["value", "moving_range", "centre", "lower", "upper", "mr_centre", "mr_upper",
-               "rule1", "rule2", "rule3", "signal", "segment", "sets_limits"]
+XMR_COLUMNS = [
+    "value",
+    "moving_range",
+    "centre",
+    "lower",
+    "upper",
+    "mr_centre",
+    "mr_upper",
+    "rule1",
+    "rule2",
+    "rule3",
+    "signal",
+    "segment",
+    "sets_limits",
+]
 
 # --- XmR (individuals and moving range) chart ------------------------------------------------
 

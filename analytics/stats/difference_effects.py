@@ -45,6 +45,7 @@ def proportion_effect(
     (True, 0.1611, 1.0)
     """
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+
     for k, n in ((k_before, n_before), (k_after, n_after)):
         if not 0 <= k <= n:
             raise ValueError(f"need 0 <= k <= n, got k={k!r}, n={n!r}")
@@ -103,6 +104,7 @@ def paired_effect(
     (0.44, 'difference', 3)
     """
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+
     b = np.asarray(before, dtype=float)
     a = np.asarray(after, dtype=float)
     if b.shape != a.shape:
@@ -127,10 +129,23 @@ def paired_effect(
     elif n >= 1:
         p = 1.0
     return Effect(
-        kind="level", before=mean_b, after=mean_a,
-        before_ci_low=NAN, before_ci_high=NAN, after_ci_low=NAN, after_ci_high=NAN,
-        effect=est, effect_kind="difference", ci_low=lo, ci_high=hi, ci_method="paired t",
-        p_value=p, test="Wilcoxon signed-rank (paired)", n_before=n, n_after=n, confidence=confidence,
+        kind="level",
+        before=mean_b,
+        after=mean_a,
+        before_ci_low=NAN,
+        before_ci_high=NAN,
+        after_ci_low=NAN,
+        after_ci_high=NAN,
+        effect=est,
+        effect_kind="difference",
+        ci_low=lo,
+        ci_high=hi,
+        ci_method="paired t",
+        p_value=p,
+        test="Wilcoxon signed-rank (paired)",
+        n_before=n,
+        n_after=n,
+        confidence=confidence,
     )
 
 
@@ -166,17 +181,26 @@ def clustered_proportion_effect(
             raise ValueError("need one k and one n per cluster")
         sides.append((k[n > 0], n[n > 0]))
     (kb, nb), (ka, na) = sides
-    pooled = proportion_effect(int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()),
-                               confidence=confidence)
-    lo, hi = clustered_difference_ci(kb, nb, ka, na, confidence=confidence, n_boot=n_boot, seed=seed)
+    pooled = proportion_effect(
+        int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()), confidence=confidence
+    )
+    lo, hi = clustered_difference_ci(
+        kb, nb, ka, na, confidence=confidence, n_boot=n_boot, seed=seed
+    )
     p_value = NAN
     if kb.size and ka.size:
         rb, ra = kb / nb, ka / na
         p_value = mann_whitney(ra, rb)[1]
     return dataclasses.replace(
-        pooled, ci_low=lo, ci_high=hi, p_value=p_value, test="Mann-Whitney U on cluster proportions",
-        ci_method="cluster bootstrap of the pooled difference", clusters_before=int(kb.size),
-        clusters_after=int(ka.size))
+        pooled,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=p_value,
+        test="Mann-Whitney U on cluster proportions",
+        ci_method="cluster bootstrap of the pooled difference",
+        clusters_before=int(kb.size),
+        clusters_after=int(ka.size),
+    )
 
 
 def clustered_difference_ci(
@@ -207,7 +231,9 @@ def clustered_difference_ci(
     if kb.size < 2 or ka.size < 2:
         return NAN, NAN
     rng = np.random.default_rng(seed)
-    diff = cluster_bootstrap_ratio(ka, na, n_boot, rng) - cluster_bootstrap_ratio(kb, nb, n_boot, rng)
+    diff = cluster_bootstrap_ratio(ka, na, n_boot, rng) - cluster_bootstrap_ratio(
+        kb, nb, n_boot, rng
+    )
     tail = (1 - confidence) / 2
     lo, hi = np.nanquantile(diff, [tail, 1 - tail])
     return float(lo), float(hi)

@@ -15,12 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "SegmentedFit",
-    "ChangePoints",
-    "segmented_regression",
-    "change_points",
-]
+__all__ = ["SegmentedFit", "ChangePoints", "segmented_regression", "change_points"]
 
 COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
 RATIO_COLUMNS = ["ratio", "ratio_ci_low", "ratio_ci_high"]
@@ -112,6 +107,7 @@ def segmented_regression(
         Warnings raised by statsmodels during the fit are recorded in ``notes``.
     """
     import statsmodels.api as sm  # imported when needed: ~0.5 s
+
     if kind not in ("gaussian", "count"):
         raise ValueError(f"kind must be 'gaussian' or 'count', got {kind!r}")
     y_all = _weekly(series)
@@ -234,6 +230,7 @@ def change_points(
     Corroboration only: it does not test anything.
     """
     import ruptures as rpt  # imported when needed: ~1 s (it pulls in scipy)
+
     if not isinstance(series, pd.Series):
         series = pd.Series(np.asarray(series, dtype=float))
     y_all = series.to_numpy(dtype=float, na_value=np.nan)

@@ -7,8 +7,12 @@ import pandas as pd
 from analytics.catalog import METRICS
 from analytics.wording.numbers import format_hours, format_value
 
-_TABLE_LABELS = {"deployments": "Deployments", "changes": "Changes", "incidents": "Incidents",
-                 "test_runs": "Test runs"}
+_TABLE_LABELS = {
+    "deployments": "Deployments",
+    "changes": "Changes",
+    "incidents": "Incidents",
+    "test_runs": "Test runs",
+}
 
 
 def _hours(h: float) -> str:

@@ -12,7 +12,13 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
     """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
     imp = report.impact
     if imp.empty:
-        return pd.DataFrame({"note": ["No baseline and after phases in program.yml: nothing to compare."]}).set_index("note").rename_axis(None)
+        return (
+            pd.DataFrame(
+                {"note": ["No baseline and after phases in program.yml: nothing to compare."]}
+            )
+            .set_index("note")
+            .rename_axis(None)
+        )
 
     def effect(row) -> str:
         if pd.isna(row.effect):
@@ -21,14 +27,28 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
             return f"{row.effect:.2g}x ({row.ci_low:.2g}-{row.ci_high:.2g}x)"
         return f"{100 * row.effect:+.1f} pts ({100 * row.ci_low:+.1f} to {100 * row.ci_high:+.1f})"
 
-    return pd.DataFrame({
-        "Metric": imp["label"],
-        "Baseline": [_level(m, v) for m, v in zip(imp["metric"], imp["baseline"], strict=True)],
-        "After": [_level(m, v) for m, v in zip(imp["metric"], imp["after"], strict=True)],
-        "Effect (95% CI)": [effect(r) for r in imp.itertuples()],
-        "Adjusted p": imp["p_adjusted"].map(lambda p: "-" if pd.isna(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")),
-        "Test": imp["test"],
-        "n before / after": [f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)],
-        "Shown": [("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
-                  for r in imp.itertuples()],
-    }).set_index("Metric").rename_axis(None)
+    return (
+        pd.DataFrame(
+            {
+                "Metric": imp["label"],
+                "Baseline": [
+                    _level(m, v) for m, v in zip(imp["metric"], imp["baseline"], strict=True)
+                ],
+                "After": [_level(m, v) for m, v in zip(imp["metric"], imp["after"], strict=True)],
+                "Effect (95% CI)": [effect(r) for r in imp.itertuples()],
+                "Adjusted p": imp["p_adjusted"].map(
+                    lambda p: "-" if pd.isna(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
+                ),
+                "Test": imp["test"],
+                "n before / after": [
+                    f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)
+                ],
+                "Shown": [
+                    ("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
+                    for r in imp.itertuples()
+                ],
+            }
+        )
+        .set_index("Metric")
+        .rename_axis(None)
+    )

@@ -69,15 +69,22 @@ class MonthReport:
         by_service = None
         if any(t.applies_to == "every_service" for t in self.config.targets):
             by_service = metric_table(self.dataset, freq="month", by="service", preset=self.preset)
-        return scorecard(self.monthly, self.config, period_start=self.month_start, by_service=by_service)
+        return scorecard(
+            self.monthly, self.config, period_start=self.month_start, by_service=by_service
+        )
 
     @cached_property
     def bands(self) -> pd.DataFrame:
         return classify(self.monthly, config=self.config)
 
 
-def open_month(data_dir: str, month: str, program_file: str | None = None,
-               services: list[str] | None = None, preset: str | None = None) -> MonthReport:
+def open_month(
+    data_dir: str,
+    month: str,
+    program_file: str | None = None,
+    services: list[str] | None = None,
+    preset: str | None = None,
+) -> MonthReport:
     """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
 
     ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
@@ -94,12 +101,18 @@ def open_month(data_dir: str, month: str, program_file: str | None = None,
         where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
         raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
     ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
-    return MonthReport(ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir))
+    return MonthReport(
+        ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir)
+    )
 
 
 def month_end(month: str, timezone: str) -> pd.Timestamp:
     """The first instant after ``month`` (``YYYY-MM``) in ``timezone``, as UTC."""
-    return (pd.Timestamp(f"{month}-01") + pd.offsets.MonthBegin(1)).tz_localize(timezone).tz_convert("UTC")
+    return (
+        (pd.Timestamp(f"{month}-01") + pd.offsets.MonthBegin(1))
+        .tz_localize(timezone)
+        .tz_convert("UTC")
+    )
 
 
 def check_services(dataset: Dataset, services: list[str] | None) -> None:
@@ -111,7 +124,9 @@ def check_services(dataset: Dataset, services: list[str] | None) -> None:
         known |= set(dataset.table(table)["service"].dropna())
     unknown = [s for s in services if s not in known]
     if unknown:
-        raise AnalyticsError(f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})")
+        raise AnalyticsError(
+            f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})"
+        )
 
 
 def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:

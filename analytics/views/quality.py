@@ -16,27 +16,53 @@ def definitions_table(report: MonthReport) -> pd.DataFrame:
     """The settings every number in the report depends on."""
     cfg = report.config
     phases = "; ".join(f"{p.name} {p.start}..{p.end}" for p in cfg.phases) or "none"
-    return pd.DataFrame({"Setting": [
-        "Definitions preset", "Time zone (days begin at local midnight)", "Weeks start on",
-        "Production environments", "Incident -> deployment window", "Phases", "DORA benchmark year",
-        "Services shown",
-    ], "Value": [
-        report.preset, cfg.timezone, cfg.week_start, ", ".join(cfg.production_environments),
-        f"{cfg.link_window_hours:g} h", phases, str(cfg.benchmark_year),
-        ", ".join(sorted(set(report.dataset.deployments["service"]))) or "none",
-    ]}).set_index("Setting").rename_axis(None)
+    return (
+        pd.DataFrame(
+            {
+                "Setting": [
+                    "Definitions preset",
+                    "Time zone (days begin at local midnight)",
+                    "Weeks start on",
+                    "Production environments",
+                    "Incident -> deployment window",
+                    "Phases",
+                    "DORA benchmark year",
+                    "Services shown",
+                ],
+                "Value": [
+                    report.preset,
+                    cfg.timezone,
+                    cfg.week_start,
+                    ", ".join(cfg.production_environments),
+                    f"{cfg.link_window_hours:g} h",
+                    phases,
+                    str(cfg.benchmark_year),
+                    ", ".join(sorted(set(report.dataset.deployments["service"]))) or "none",
+                ],
+            }
+        )
+        .set_index("Setting")
+        .rename_axis(None)
+    )
 
 
 def load_summary(report: MonthReport) -> pd.DataFrame:
     """Per table: the file read, rows read and loaded, first and last local date."""
     s = report.dataset.summary()
-    return pd.DataFrame({
-        "File": s["file"].to_numpy(),
-        "Rows read": [f"{n:,}" for n in s["rows_read"]],
-        "Rows used": [f"{n:,}" for n in s["rows_loaded"]],
-        "First day": s["first"].map(lambda d: "-" if d is None or pd.isna(d) else str(d)).to_numpy(),
-        "Last day": s["last"].map(lambda d: "-" if d is None or pd.isna(d) else str(d)).to_numpy(),
-    }, index=[_TABLE_LABELS[t] for t in s["table"]])
+    return pd.DataFrame(
+        {
+            "File": s["file"].to_numpy(),
+            "Rows read": [f"{n:,}" for n in s["rows_read"]],
+            "Rows used": [f"{n:,}" for n in s["rows_loaded"]],
+            "First day": s["first"]
+            .map(lambda d: "-" if d is None or pd.isna(d) else str(d))
+            .to_numpy(),
+            "Last day": s["last"]
+            .map(lambda d: "-" if d is None or pd.isna(d) else str(d))
+            .to_numpy(),
+        },
+        index=[_TABLE_LABELS[t] for t in s["table"]],
+    )
 
 
 def rows_per_month(report: MonthReport) -> pd.DataFrame:
@@ -48,15 +74,27 @@ def rows_per_month(report: MonthReport) -> pd.DataFrame:
             continue
         col = TABLES[table].time_column
         months = period_start(frame[col].dropna(), "month", report.config.timezone)
-        frames.append(months.value_counts().rename("rows").rename_axis("period_start").reset_index().assign(table=table))
+        frames.append(
+            months.value_counts()
+            .rename("rows")
+            .rename_axis("period_start")
+            .reset_index()
+            .assign(table=table)
+        )
     if not frames:
         return pd.DataFrame(columns=["period_start", "table", "rows"])
     out = pd.concat(frames, ignore_index=True)
     span = report.dataset.date_range()
     if span is not None:  # complete the grid so an empty month shows as 0, not as a gap in the line
-        grid = pd.MultiIndex.from_product([period_range(span[0], span[1], "month"), out["table"].unique()],
-                                          names=["period_start", "table"])
-        out = out.set_index(["period_start", "table"])["rows"].reindex(grid, fill_value=0).reset_index()
+        grid = pd.MultiIndex.from_product(
+            [period_range(span[0], span[1], "month"), out["table"].unique()],
+            names=["period_start", "table"],
+        )
+        out = (
+            out.set_index(["period_start", "table"])["rows"]
+            .reindex(grid, fill_value=0)
+            .reset_index()
+        )
         out = out[out["period_start"] >= period_range(span[0], span[1], "month")[0]]
     return out[["period_start", "table", "rows"]]
 
@@ -64,16 +102,29 @@ def rows_per_month(report: MonthReport) -> pd.DataFrame:
 def quality_log(report: MonthReport) -> pd.DataFrame:
     q = report.dataset.quality
     if not len(q):
-        return pd.DataFrame({"note": ["Nothing was repaired or dropped."]}).set_index("note").rename_axis(None)
-    out = pd.DataFrame({
-        "Table": [_TABLE_LABELS.get(t, t) for t in q["table"]],
-        "Rule": q["rule"].to_numpy(), "Action": q["action"].to_numpy(),
-        "Rows": [f"{n:,}" for n in q["rows"]], "Examples": q["examples"].to_numpy(),
-    })
+        return (
+            pd.DataFrame({"note": ["Nothing was repaired or dropped."]})
+            .set_index("note")
+            .rename_axis(None)
+        )
+    out = pd.DataFrame(
+        {
+            "Table": [_TABLE_LABELS.get(t, t) for t in q["table"]],
+            "Rule": q["rule"].to_numpy(),
+            "Action": q["action"].to_numpy(),
+            "Rows": [f"{n:,}" for n in q["rows"]],
+            "Examples": q["examples"].to_numpy(),
+        }
+    )
     if report.dataset.as_of is not None:  # the loader's repairs were made on the whole export
-        out.loc[len(out)] = ["All tables", "the repairs and drops above were made on the whole export "
-                             "read, including rows after this month that its report does not use",
-                             "noted", "-", ""]
+        out.loc[len(out)] = [
+            "All tables",
+            "the repairs and drops above were made on the whole export "
+            "read, including rows after this month that its report does not use",
+            "noted",
+            "-",
+            "",
+        ]
     return out.set_index("Table").rename_axis(None)
 
 
@@ -81,13 +132,33 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
     """How many changes and incidents could be linked to a deployment, and how."""
     ds, cfg = report.dataset, report.config
     changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
-    incidents = link_incidents(ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours)
+    incidents = link_incidents(
+        ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours
+    )
     cov = link_coverage(ds.changes, ds.incidents, changes, incidents)
-    counts = {label: [f"{n:,}" for n in cov[col]] for col, label in (
-        ("rows", "Rows"), ("linked", "Linked"), ("explicit", "By id"), ("ancestry", "By git ancestry"),
-        ("service_time", "By service and time"), ("previous_deployment", "To the previous deployment"),
-        ("unlinked", "Not linked"))}
-    counts["Share linked"] = [format_value(v, "share") if pd.notna(v) else "-" for v in cov["share"]]
-    order = ["Rows", "Linked", "Share linked", "By id", "By git ancestry", "By service and time",
-             "To the previous deployment", "Not linked"]
+    counts = {
+        label: [f"{n:,}" for n in cov[col]]
+        for col, label in (
+            ("rows", "Rows"),
+            ("linked", "Linked"),
+            ("explicit", "By id"),
+            ("ancestry", "By git ancestry"),
+            ("service_time", "By service and time"),
+            ("previous_deployment", "To the previous deployment"),
+            ("unlinked", "Not linked"),
+        )
+    }
+    counts["Share linked"] = [
+        format_value(v, "share") if pd.notna(v) else "-" for v in cov["share"]
+    ]
+    order = [
+        "Rows",
+        "Linked",
+        "Share linked",
+        "By id",
+        "By git ancestry",
+        "By service and time",
+        "To the previous deployment",
+        "Not linked",
+    ]
     return pd.DataFrame(counts, index=[_TABLE_LABELS[t] for t in cov["table"]])[order]

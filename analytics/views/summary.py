@@ -17,35 +17,49 @@ from analytics.views.quality import rows_per_month
 def verdict_markdown(report: MonthReport) -> str:
     """A few sentences an executive can repeat: targets met this month, and the program's effect."""
     card = report.scorecard
-    lines = [f"**Check the data first:** {w}\n" for w in month_warnings(report)]  # no data text in them
+    lines = [
+        f"**Check the data first:** {w}\n" for w in month_warnings(report)
+    ]  # no data text in them
     if len(card):
-        lines.append(f"**In {_month_name(report.month)}, "
-                     f"{targets_met_text(card['met'], card['lower_bound'], sentence=True)}.**")
+        lines.append(
+            f"**In {_month_name(report.month)}, "
+            f"{targets_met_text(card['met'], card['lower_bound'], sentence=True)}.**"
+        )
         mix = release_mix(report)
         if mix:
             lines.append(f"- Counted as releases: {mix}")
         for row in card.itertuples():
             if row.met is False:
-                lines.append(f"- Not met: {html.escape(str(row.label))} ({html.escape(target_detail(row))}).")
+                lines.append(
+                    f"- Not met: {html.escape(str(row.label))} ({html.escape(target_detail(row))})."
+                )
     if not report.has_phases:
-        lines.append("\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
-                     "cannot be estimated.")
+        lines.append(
+            "\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
+            "cannot be estimated."
+        )
         return "\n".join(lines)
     imp = report.impact
     after = report.config.phase("after")
     if report.month_start.date() < after.start:
-        lines.append(f"\n**The program's effect is not judged yet:** the after phase starts in "
-                     f"{_month_name(f'{after.start:%Y-%m}')}, and this report uses only data up to the "
-                     f"end of {_month_name(report.month)}.")
+        lines.append(
+            f"\n**The program's effect is not judged yet:** the after phase starts in "
+            f"{_month_name(f'{after.start:%Y-%m}')}, and this report uses only data up to the "
+            f"end of {_month_name(report.month)}."
+        )
         return "\n".join(lines)
     headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
     others = imp[~imp["metric"].isin(HEADLINE_METRICS)]
     shown = int(headline["improved"].sum())
-    lines.append(f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
-                 "improvements are shown by the data** (95% confidence, Holm-adjusted):\n")
+    lines.append(
+        f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
+        "improvements are shown by the data** (95% confidence, Holm-adjusted):\n"
+    )
     if report.month_start.date() < after.end.replace(day=1):
-        lines[-1] = lines[-1].replace(":\n", f", with the after phase seen up to the end of "
-                                      f"{_month_name(report.month)} only:\n")
+        lines[-1] = lines[-1].replace(
+            ":\n",
+            f", with the after phase seen up to the end of {_month_name(report.month)} only:\n",
+        )
     lines += [_verdict_line(row) for row in headline.itertuples()]
     if len(others):
         lines.append("\nAlso compared:\n")
@@ -86,24 +100,46 @@ def month_warnings(report: MonthReport) -> list[str]:
         if thin:
             now, usual = thin
             amount = "No" if now == 0 else f"Only {now:,}"
-            out.append(f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
-                       "before: the export may be missing data, so this month's figures that count "
-                       f"{label} are doubtful.")
+            out.append(
+                f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
+                "before: the export may be missing data, so this month's figures that count "
+                f"{label} are doubtful."
+            )
         for m in rows.index[rows.index < month]:
             if (thin := _thin(rows, m)) is not None:
-                earlier.append((m, f"{label} in {_month_name(f'{m:%Y-%m}')} ({thin[0]:,}; usually about {thin[1]:,.0f})"))
+                earlier.append(
+                    (
+                        m,
+                        f"{label} in {_month_name(f'{m:%Y-%m}')} ({thin[0]:,}; usually about {thin[1]:,.0f})",
+                    )
+                )
     if earlier:
-        listed = "; ".join(text for _, text in earlier[:4]) + (f"; and {len(earlier) - 4} more" if len(earlier) > 4 else "")
-        compared = [p for p in (report.config.phase("baseline"), report.config.phase("after")) if p is not None]
+        listed = "; ".join(text for _, text in earlier[:4]) + (
+            f"; and {len(earlier) - 4} more" if len(earlier) > 4 else ""
+        )
+        compared = [
+            p
+            for p in (report.config.phase("baseline"), report.config.phase("after"))
+            if p is not None
+        ]
         counted = any(p.start <= m.date() <= p.end for m, _ in earlier for p in compared)
-        where = "the trends and the before/after comparison count" if counted else "the trends count"
-        out.append(f"Earlier months look like gaps in the export: {listed}; {where} them as quiet months.")
-    cov = report.monthly[(report.monthly["metric"] == "test_coverage") & (report.monthly["service"] == "all")
-                         & (report.monthly["severity"] == "all")].set_index("period_start")["n"]
+        where = (
+            "the trends and the before/after comparison count" if counted else "the trends count"
+        )
+        out.append(
+            f"Earlier months look like gaps in the export: {listed}; {where} them as quiet months."
+        )
+    cov = report.monthly[
+        (report.monthly["metric"] == "test_coverage")
+        & (report.monthly["service"] == "all")
+        & (report.monthly["severity"] == "all")
+    ].set_index("period_start")["n"]
     before = cov[cov.index < month].tail(_GAP_MONTHS)
     if len(before) and before.max() >= 2 and cov.get(month, 0) < before.max() / 2:
-        out.append(f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
-                   f"{int(before.max())} services that reported it before.")
+        out.append(
+            f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
+            f"{int(before.max())} services that reported it before."
+        )
     return out
 
 
@@ -111,12 +147,19 @@ def release_mix(report: MonthReport) -> str:
     """The month's production releases by kind, e.g. "21 production releases: 14 regular, 6 hotfixes
     and 1 rollback" ("" when every release is regular): a target on releases counts them all."""
     facts = deployment_facts(report.dataset, report.preset)
-    month = facts[facts["is_production"] & facts["success"]
-                  & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))]
+    month = facts[
+        facts["is_production"]
+        & facts["success"]
+        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
+    ]
     kinds = month["kind"].fillna("regular").value_counts()
     if kinds.drop("regular", errors="ignore").sum() == 0:
         return ""
-    names = {"regular": ("regular", "regular"), "hotfix": ("hotfix", "hotfixes"), "rollback": ("rollback", "rollbacks")}
+    names = {
+        "regular": ("regular", "regular"),
+        "hotfix": ("hotfix", "hotfixes"),
+        "rollback": ("rollback", "rollbacks"),
+    }
     parts = [f"{n:,} {names.get(k, (k, k))[n != 1]}" for k, n in kinds.items()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
@@ -129,8 +172,10 @@ def _verdict_line(row) -> str:
         mark = "Shown" if row.improved else "Not shown"
     note = ""
     if mark == "Not shown" and _interval_excludes_no_change(row) and not row.p_adjusted < 0.05:
-        note = (f" Its interval alone excludes no change, but adjusted for all the metrics compared "
-                f"(Holm) its p-value is {row.p_adjusted:.2f}.")
+        note = (
+            f" Its interval alone excludes no change, but adjusted for all the metrics compared "
+            f"(Holm) its p-value is {row.p_adjusted:.2f}."
+        )
     return f"- {mark}: {html.escape(row.sentence)}{note}"
 
 
@@ -142,12 +187,23 @@ def _interval_excludes_no_change(row) -> bool:
 def kpi_table(report: MonthReport) -> pd.DataFrame:
     """The month's targets as a readable table (strings with units)."""
     card = report.scorecard
-    return pd.DataFrame({
-        "KPI": card["label"] + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
-        "This month": [value_text(r) for r in card.itertuples()],
-        "Target": [target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()],
-        "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
-        "Baseline": [_fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)],
-        "Trend": card["trend"],
-        "DORA band": card["band"].replace("", "-"),
-    }).set_index("KPI").rename_axis(None)
+    return (
+        pd.DataFrame(
+            {
+                "KPI": card["label"]
+                + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
+                "This month": [value_text(r) for r in card.itertuples()],
+                "Target": [
+                    target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()
+                ],
+                "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
+                "Baseline": [
+                    _fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)
+                ],
+                "Trend": card["trend"],
+                "DORA band": card["band"].replace("", "-"),
+            }
+        )
+        .set_index("KPI")
+        .rename_axis(None)
+    )

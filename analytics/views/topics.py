@@ -28,8 +28,14 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         label = METRICS[metric].label
         if target is not None and target.applies_to == "every_service":
             label += " (mean of services)"  # the tiles judge the worst service against the target
-        rows.append({"Metric": label, "This month": _fmt(metric, now),
-                     "Baseline": _fmt(metric, base), "n": f"{int(n):,}"})
+        rows.append(
+            {
+                "Metric": label,
+                "This month": _fmt(metric, now),
+                "Baseline": _fmt(metric, base),
+                "n": f"{int(n):,}",
+            }
+        )
     return pd.DataFrame(rows).set_index("Metric").rename_axis(None)
 
 
@@ -39,10 +45,20 @@ def restore_by_severity(report: MonthReport) -> pd.DataFrame:
     t = t[(t["metric"] == "time_to_restore_hours") & (t["period_start"] == report.month_start)]
     order = {s: i for i, s in enumerate(["critical", "high", "medium", "low", "all"])}
     t = t.sort_values("severity", key=lambda s: s.map(order))
-    return pd.DataFrame({
-        "Severity": t["severity"], "Mean": t["mean"].map(_hours), "Median": t["median"].map(_hours),
-        "P90": t["p90"].map(_hours), "Incidents": t["n"].astype(int), "Still open": t["n_censored"].astype(int),
-    }).set_index("Severity").rename_axis(None)
+    return (
+        pd.DataFrame(
+            {
+                "Severity": t["severity"],
+                "Mean": t["mean"].map(_hours),
+                "Median": t["median"].map(_hours),
+                "P90": t["p90"].map(_hours),
+                "Incidents": t["n"].astype(int),
+                "Still open": t["n_censored"].astype(int),
+            }
+        )
+        .set_index("Severity")
+        .rename_axis(None)
+    )
 
 
 def incidents_of_month(report: MonthReport) -> pd.DataFrame:
@@ -50,25 +66,40 @@ def incidents_of_month(report: MonthReport) -> pd.DataFrame:
     items = restore_times(report.dataset, report.preset)
     inc = report.dataset.incidents.set_index("incident_id")
     items = items[_in_month(items["opened_at"], report)]
-    links = link_incidents(report.dataset.incidents, report.dataset.deployments,
-                           report.config.production_environments, report.config.link_window_hours)
+    links = link_incidents(
+        report.dataset.incidents,
+        report.dataset.deployments,
+        report.config.production_environments,
+        report.config.link_window_hours,
+    )
     linked = links.set_index("incident_id")["deployment_id"]
-    out = pd.DataFrame({
-        "Incident": items["incident_id"],
-        "Opened (local)": items["opened_at"].dt.tz_convert(report.config.timezone).dt.strftime("%Y-%m-%d %H:%M"),
-        "Severity": items["severity"],
-        "Service": items["service"].fillna("-"),
-        "Restored in": items["restore_hours"].map(_hours).where(~items["censored"], "still open"),
-        "Caused by": items["incident_id"].map(linked).fillna("-"),
-        "Title": items["incident_id"].map(inc["title"]).fillna(""),
-    })
-    return out.sort_values("Opened (local)", ascending=False).set_index("Incident").rename_axis(None)
+    out = pd.DataFrame(
+        {
+            "Incident": items["incident_id"],
+            "Opened (local)": items["opened_at"]
+            .dt.tz_convert(report.config.timezone)
+            .dt.strftime("%Y-%m-%d %H:%M"),
+            "Severity": items["severity"],
+            "Service": items["service"].fillna("-"),
+            "Restored in": items["restore_hours"]
+            .map(_hours)
+            .where(~items["censored"], "still open"),
+            "Caused by": items["incident_id"].map(linked).fillna("-"),
+            "Title": items["incident_id"].map(inc["title"]).fillna(""),
+        }
+    )
+    return (
+        out.sort_values("Opened (local)", ascending=False).set_index("Incident").rename_axis(None)
+    )
 
 
 def phase_items(report: MonthReport, kind: str) -> pd.DataFrame:
     """Per-item durations with their phase: ``kind`` is "restore" or "lead"."""
-    items = (restore_times(report.dataset, report.preset) if kind == "restore"
-             else lead_times(report.dataset, report.preset))
+    items = (
+        restore_times(report.dataset, report.preset)
+        if kind == "restore"
+        else lead_times(report.dataset, report.preset)
+    )
     return items.assign(phase=phase_of_dates(items["day"], report.config))
 
 
@@ -101,22 +132,29 @@ def its_frame(report: MonthReport, metric: str) -> pd.DataFrame:
     """
     program = report.config.phase("program")
     if program is None:  # nothing to break the series at: an empty fit, drawn as "no data"
-        return pd.DataFrame(columns=["observed", "fitted", "counterfactual", "phase"],
-                            index=pd.DatetimeIndex([], name="period_start"), dtype=float)
+        return pd.DataFrame(
+            columns=["observed", "fitted", "counterfactual", "phase"],
+            index=pd.DatetimeIndex([], name="period_start"),
+            dtype=float,
+        )
     series = weekly_series(report, metric)
     start, end = pd.Timestamp(program.start), pd.Timestamp(program.end)
     count = METRICS[metric].kind == "count"
     if count:  # weekly counts: quasi-Poisson, a week of exposure
         if METRICS[metric].unit.endswith("/day"):
             series = series * 7
-        fit = segmented_regression(series, start, end, kind="count", exposure=pd.Series(7.0, index=series.index))
+        fit = segmented_regression(
+            series, start, end, kind="count", exposure=pd.Series(7.0, index=series.index)
+        )
     else:
         fit = segmented_regression(series, start, end)
     frame = fit.fitted.copy()
     slope = fit.coefficients.set_index("term")["p_value"].get("slope", float("nan"))
     if not slope < 0.05:
         baseline = frame.loc[frame["phase"] == "baseline", "observed"].mean()
-        frame["counterfactual"] = frame["counterfactual"].where(frame["phase"] == "baseline", baseline)
+        frame["counterfactual"] = frame["counterfactual"].where(
+            frame["phase"] == "baseline", baseline
+        )
     return frame
 
 
@@ -129,8 +167,17 @@ def change_point_table(report: MonthReport, metrics: tuple[str, ...]) -> pd.Data
             continue
         found = change_points(series, n_bkps=2)
         weeks = [series.index[p].date().isoformat() for p in found.positions]
-        rows.append({"Metric": METRICS[metric].label, "Level changed in weeks starting": ", ".join(weeks) or "none"})
-    return pd.DataFrame(rows, columns=["Metric", "Level changed in weeks starting"]).set_index("Metric").rename_axis(None)
+        rows.append(
+            {
+                "Metric": METRICS[metric].label,
+                "Level changed in weeks starting": ", ".join(weeks) or "none",
+            }
+        )
+    return (
+        pd.DataFrame(rows, columns=["Metric", "Level changed in weeks starting"])
+        .set_index("Metric")
+        .rename_axis(None)
+    )
 
 
 def coverage_table(report: MonthReport) -> pd.DataFrame:
@@ -140,16 +187,33 @@ def coverage_table(report: MonthReport) -> pd.DataFrame:
     base = report.config.phase("baseline")
     before = pd.Series(dtype=float)
     if base is not None:
-        inside = cov[(cov["period_start"] >= pd.Timestamp(base.start)) & (cov["period_start"] <= pd.Timestamp(base.end))]
+        inside = cov[
+            (cov["period_start"] >= pd.Timestamp(base.start))
+            & (cov["period_start"] <= pd.Timestamp(base.end))
+        ]
         before = inside.sort_values("finished_at").groupby("service")["coverage"].last()
     services = sorted(set(now.index) | set(before.index))
     target = report.config.target("test_coverage")
     # a month inside the baseline sees its last value so far, not the end of the baseline
-    baseline_label = "Baseline so far" if base is not None and report.month_start.date() <= base.end else "End of baseline"
-    return pd.DataFrame({
-        "Service": services,
-        "This month": [_share_1dp(now.get(s, float("nan"))) for s in services],
-        baseline_label: [_share_1dp(before.get(s, float("nan"))) for s in services],
-        "Meets target": ["-" if target is None or pd.isna(now.get(s)) else ("yes" if target.met(now.get(s)) else "no")
-                         for s in services],
-    }).set_index("Service").rename_axis(None)
+    baseline_label = (
+        "Baseline so far"
+        if base is not None and report.month_start.date() <= base.end
+        else "End of baseline"
+    )
+    return (
+        pd.DataFrame(
+            {
+                "Service": services,
+                "This month": [_share_1dp(now.get(s, float("nan"))) for s in services],
+                baseline_label: [_share_1dp(before.get(s, float("nan"))) for s in services],
+                "Meets target": [
+                    "-"
+                    if target is None or pd.isna(now.get(s))
+                    else ("yes" if target.met(now.get(s)) else "no")
+                    for s in services
+                ],
+            }
+        )
+        .set_index("Service")
+        .rename_axis(None)
+    )

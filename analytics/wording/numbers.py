@@ -7,8 +7,11 @@ from typing import Any
 
 #: unit (catalog) -> axis label
 AXIS_LABELS = {
-    "deployments/day": "Deployments per day", "releases/month": "Releases per month",
-    "days/week": "Days per week", "hours": "Hours", "share": "Per cent",
+    "deployments/day": "Deployments per day",
+    "releases/month": "Releases per month",
+    "days/week": "Days per week",
+    "hours": "Hours",
+    "share": "Per cent",
 }
 #: unit (catalog) -> words that follow a value in a sentence ("19.8 a month")
 RATE_SUFFIX = {"deployments/day": " a day", "releases/month": " a month"}
@@ -19,7 +22,11 @@ def rate_suffix(unit: str) -> str:
     if unit in RATE_SUFFIX:
         return RATE_SUFFIX[unit]
     per = unit.rpartition("/")[2]
-    return f" a {per}" if "/" in unit and per in ("day", "week", "month") and unit != "days/week" else ""
+    return (
+        f" a {per}"
+        if "/" in unit and per in ("day", "week", "month") and unit != "days/week"
+        else ""
+    )
 
 
 def axis_label(unit: str) -> str:

@@ -55,7 +55,9 @@ def value_text(row) -> str:
     if pd.isna(row.value):
         return "no data"
     text = _words(row.value, METRICS[row.metric].unit)
-    if getattr(row, "applies_to", "overall") == "every_service" and getattr(row, "worst_service", ""):
+    if getattr(row, "applies_to", "overall") == "every_service" and getattr(
+        row, "worst_service", ""
+    ):
         text += f" ({_worst_word(row.op)} of {_services(row.services_judged)}: {row.worst_service})"
     return text
 
@@ -73,8 +75,9 @@ def target_detail(row) -> str:
     return text
 
 
-def targets_met_text(met: Sequence[bool | None], lower_bound: Sequence[bool] | None = None, *,
-                     sentence: bool = False) -> str:
+def targets_met_text(
+    met: Sequence[bool | None], lower_bound: Sequence[bool] | None = None, *, sentence: bool = False
+) -> str:
     """How many targets were met, and how many could not be judged and why.
 
     Parameters

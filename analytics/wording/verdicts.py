@@ -41,7 +41,9 @@ def _pct(p: float) -> str:
         return "0%" if p == 0 else "100%"
     text = f"{100 * p:.1f}"
     decimals = 1
-    while text in ("100.0", "0.0") + ("100." + "0" * decimals, "0." + "0" * decimals) and decimals < 6:
+    while (
+        text in ("100.0", "0.0") + ("100." + "0" * decimals, "0." + "0" * decimals) and decimals < 6
+    ):
         decimals += 1
         text = f"{100 * p:.{decimals}f}"
     return f"{text}%"
@@ -64,7 +66,12 @@ def _side_text(effect: Effect, side: str, unit: str) -> str:
 
 
 def verdict_sentence(
-    effect: Effect, label: str, *, unit: str = "", per: str = "", show_n: bool = False,
+    effect: Effect,
+    label: str,
+    *,
+    unit: str = "",
+    per: str = "",
+    show_n: bool = False,
     n_units: tuple[str, str] = ("", ""),
 ) -> str:
     """One plain-English sentence for an :class:`analytics.stats.compare.Effect`.
@@ -95,8 +102,10 @@ def verdict_sentence(
     n_text = f"; n = {effect.n_before:,} before, {effect.n_after:,} after" if show_n else ""
     if show_n and all(n_units) and (effect.clusters_before or effect.clusters_after):
         item, group = n_units
-        n_text = (f"; n = {effect.n_before:,} {item} in {effect.clusters_before:,} {group} before, "
-                  f"{effect.n_after:,} {item} in {effect.clusters_after:,} {group} after")
+        n_text = (
+            f"; n = {effect.n_before:,} {item} in {effect.clusters_before:,} {group} before, "
+            f"{effect.n_after:,} {item} in {effect.clusters_after:,} {group} after"
+        )
     missing = [side for side in ("before", "after") if math.isnan(getattr(effect, side))]
     if len(missing) == 2:
         return f"{label}: no data before or after{n_text}."

@@ -37,5 +37,12 @@ from analytics.synthetic.large.story import START as START
 from analytics.synthetic.large.story import TIMEZONE as TIMEZONE
 from analytics.synthetic.large.tables import generate_large
 
-__all__ = ["DEFAULT_SEED", "FULL_ROWS", "SCALES", "generate_large", "program_yaml", "rows_for",
-           "write_large"]
+__all__ = [
+    "DEFAULT_SEED",
+    "FULL_ROWS",
+    "SCALES",
+    "generate_large",
+    "program_yaml",
+    "rows_for",
+    "write_large",
+]

@@ -29,7 +29,9 @@ def _changes(rng, n, dep, midnight, progress, export_at) -> dict:
     rest = n - shipped
     last = np.flatnonzero(np.r_[svc[1:] != svc[:-1], True])
     tail_owner = last[rng.integers(0, len(last), size=rest)]
-    tail_merged = np.minimum(fin[tail_owner] + rng.integers(60, 3 * _DAY, size=rest), export_at - 60)
+    tail_merged = np.minimum(
+        fin[tail_owner] + rng.integers(60, 3 * _DAY, size=rest), export_at - 60
+    )
     owner_all = np.r_[owner, tail_owner]
     merged = np.r_[merged, tail_merged]
     day = np.clip(np.searchsorted(midnight, merged, side="right") - 1, 0, len(midnight) - 1)
@@ -55,10 +57,17 @@ def _changes(rng, n, dep, midnight, progress, export_at) -> dict:
     named = np.full(n, None, dtype=object)
     named[explicit] = ids[dep_row[explicit]]
     named[to_staging] = ids[cand[to_staging]]
-    named[unknown] = "DEP-9" + pd.Series(np.arange(unknown.sum())).astype(str).str.zfill(6).to_numpy(object)
+    named[unknown] = "DEP-9" + pd.Series(np.arange(unknown.sum())).astype(str).str.zfill(
+        6
+    ).to_numpy(object)
     order = np.lexsort((service, committed))
-    out = {"service": service, "committed_at": committed, "merged_at": merged, "deployment_id": named,
-           "zulu": dep["zulu"][dep_row]}
+    out = {
+        "service": service,
+        "committed_at": committed,
+        "merged_at": merged,
+        "deployment_id": named,
+        "zulu": dep["zulu"][dep_row],
+    }
     out = {k: v[order] for k, v in out.items()}
     out["change_id"] = _ids("CHG-", n, 8)
     out["commit_sha"] = _shas(rng, n)

@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
         scale = args.scale if args.scale in SCALES else float(args.scale)
         rows_for(scale)  # checks a factor is positive
     except ValueError:
-        parser.error(f"--scale must be one of {', '.join(SCALES)} or a positive number, got {args.scale!r}")
+        parser.error(
+            f"--scale must be one of {', '.join(SCALES)} or a positive number, got {args.scale!r}"
+        )
     formats = FORMATS if args.format == "both" else (args.format,)
     for path in write_large(args.out, scale, args.seed, formats):
         print(path)

@@ -21,18 +21,32 @@ def _deployments(rng, n, n_svc, svc_p, midnight, progress) -> dict:
     p = progress[day]
     u = rng.random(n)
     failed_p, rolled_p, cancel_p = 0.10 - 0.06 * p, 0.03 - 0.02 * p, 0.03
-    status = np.select([u < failed_p, u < failed_p + rolled_p, u < failed_p + rolled_p + cancel_p],
-                       [1, 2, 3], 0)  # success, failed, rolled_back, cancelled
+    status = np.select(
+        [u < failed_p, u < failed_p + rolled_p, u < failed_p + rolled_p + cancel_p], [1, 2, 3], 0
+    )  # success, failed, rolled_back, cancelled
     v = rng.random(n)
-    kind = np.where(env == 2, np.select([v < 0.03, v < 0.05], [1, 2], 0), 0)  # regular, hotfix, rollback
+    kind = np.where(
+        env == 2, np.select([v < 0.03, v < 0.05], [1, 2], 0), 0
+    )  # regular, hotfix, rollback
     order = np.lexsort((service, finished))
-    out = {"service": service, "environment": env, "started_at": started, "finished_at": finished,
-           "status": status, "kind": kind}
+    out = {
+        "service": service,
+        "environment": env,
+        "started_at": started,
+        "finished_at": finished,
+        "status": status,
+        "kind": kind,
+    }
     out = {k: v[order] for k, v in out.items()}
     out["deployment_id"] = _ids("DEP-", n, 7)
     out["commit_sha"] = _shas(rng, n)
     seq = pd.Series(np.ones(n, np.int64)).groupby(out["service"]).cumsum().to_numpy()
     out["version"] = pc.binary_join_element_wise(
-        "2.", pc.cast(pa.array(seq // 100), pa.string()), ".", pc.cast(pa.array(seq % 100), pa.string()), "")
+        "2.",
+        pc.cast(pa.array(seq // 100), pa.string()),
+        ".",
+        pc.cast(pa.array(seq % 100), pa.string()),
+        "",
+    )
     out["zulu"] = out["service"] == n_svc - 1  # the smallest service writes UTC ("Z")
     return out

@@ -30,8 +30,9 @@ def _arrow_table(frame: pd.DataFrame, table: str, as_text: bool) -> pa.Table:
             if as_text:
                 arrays[col.name] = _stamps(secs.astype(np.int64), zulu, missing)
             else:
-                arrays[col.name] = pa.array(secs.astype(np.int64), type=pa.timestamp("s"), mask=missing).cast(
-                    pa.timestamp("us", tz="UTC"))
+                arrays[col.name] = pa.array(
+                    secs.astype(np.int64), type=pa.timestamp("s"), mask=missing
+                ).cast(pa.timestamp("us", tz="UTC"))
         elif col.kind == "share":
             values = pa.array(s.to_numpy("float64"), from_pandas=True)  # NaN -> null
             arrays[col.name] = pc.cast(values, pa.string()) if as_text else values
@@ -41,7 +42,9 @@ def _arrow_table(frame: pd.DataFrame, table: str, as_text: bool) -> pa.Table:
             text = pa.array(s.astype(object).where(s.notna(), None), type=pa.string())
             if as_text:  # quote only the values that need it (the writer quotes none)
                 needs = pc.fill_null(pc.match_substring_regex(text, '[,"\\n\\r]'), False)
-                quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+                quoted = pc.binary_join_element_wise(
+                    '"', pc.replace_substring(text, '"', '""'), '"', ""
+                )
                 text = pc.if_else(needs, quoted, text)
             arrays[col.name] = text
     return pa.table(arrays)
@@ -57,14 +60,22 @@ def _write_csv(data: pa.Table, path: Path, chunk_rows: int = 500_000) -> None:
         for start in range(0, data.num_rows, chunk_rows):
             part = data.slice(start, chunk_rows)
             cols = [pc.cast(part[c], pa.string()) for c in data.column_names]
-            line = pc.binary_join_element_wise(*cols, ",", null_handling="replace", null_replacement="")
+            line = pc.binary_join_element_wise(
+                *cols, ",", null_handling="replace", null_replacement=""
+            )
             line = pc.binary_join_element_wise(line, "\n", "").combine_chunks()
-            offsets = np.frombuffer(line.buffers()[1], dtype=np.int32, count=len(line) + 1, offset=line.offset * 4)
-            fh.write(memoryview(line.buffers()[2])[offsets[0]:offsets[-1]])
+            offsets = np.frombuffer(
+                line.buffers()[1], dtype=np.int32, count=len(line) + 1, offset=line.offset * 4
+            )
+            fh.write(memoryview(line.buffers()[2])[offsets[0] : offsets[-1]])
 
 
-def write_large(out_dir: str | Path, scale: str | float = "large", seed: int = DEFAULT_SEED,
-                formats: tuple[str, ...] = FORMATS) -> list[Path]:
+def write_large(
+    out_dir: str | Path,
+    scale: str | float = "large",
+    seed: int = DEFAULT_SEED,
+    formats: tuple[str, ...] = FORMATS,
+) -> list[Path]:
     """Generate at ``scale`` and write each table as CSV and/or Parquet, with ``program.yml``.
 
     With one format the files go straight into ``out_dir``; with both, into ``out_dir/csv`` and

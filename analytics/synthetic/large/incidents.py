@@ -13,7 +13,9 @@ def _incidents(rng, n, n_svc, svc_p, dep, midnight, progress, export_at) -> dict
     caused = int(n * 0.35)
     prod = np.flatnonzero((dep["environment"] == 2) & (dep["status"] == 0))
     src = prod[rng.integers(0, len(prod), size=caused)]
-    opened_c = dep["finished_at"][src] + (rng.exponential(4.0, size=caused) * _HOUR).astype(np.int64) + 60
+    opened_c = (
+        dep["finished_at"][src] + (rng.exponential(4.0, size=caused) * _HOUR).astype(np.int64) + 60
+    )
     day = _draw_days(rng, n - caused, _weekday_weight(midnight, 0.6))
     opened_r = midnight[day] + rng.integers(0, _DAY, size=n - caused)
     opened = np.minimum(np.r_[opened_c, opened_r], export_at - 3600)
@@ -33,9 +35,18 @@ def _incidents(rng, n, n_svc, svc_p, dep, midnight, progress, export_at) -> dict
     unassigned = rng.random(n) < 0.02
     title = rng.integers(0, len(_TITLES), size=n)
     order = np.argsort(opened, kind="stable")
-    out = {"service": service, "opened_at": opened, "resolved_at": resolved, "still_open": still_open,
-           "impact_started_at": impact, "no_impact": no_impact, "unassigned": unassigned,
-           "severity": sev, "caused_by_deployment_id": cause, "title": title}
+    out = {
+        "service": service,
+        "opened_at": opened,
+        "resolved_at": resolved,
+        "still_open": still_open,
+        "impact_started_at": impact,
+        "no_impact": no_impact,
+        "unassigned": unassigned,
+        "severity": sev,
+        "caused_by_deployment_id": cause,
+        "title": title,
+    }
     out = {k: v[order] for k, v in out.items()}
     out["incident_id"] = _ids("INC-", n, 6)
     out["zulu"] = out["service"] == n_svc - 1

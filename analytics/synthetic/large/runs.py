@@ -22,8 +22,15 @@ def _test_runs(rng, n, n_svc, svc_p, midnight, progress) -> dict:
     skipped = rng.poisson(3, size=n)
     coverage = np.clip(0.55 + 0.4 * p + rng.normal(0, 0.03, size=n), 0, 1).round(4)
     order = np.lexsort((service, finished))
-    out = {"service": service, "finished_at": finished, "suite": suite, "tests_passed": executed - failed,
-           "tests_failed": failed, "tests_skipped": skipped, "coverage": coverage}
+    out = {
+        "service": service,
+        "finished_at": finished,
+        "suite": suite,
+        "tests_passed": executed - failed,
+        "tests_failed": failed,
+        "tests_skipped": skipped,
+        "coverage": coverage,
+    }
     out = {k: v[order] for k, v in out.items()}
     out["run_id"] = _ids("RUN-", n, 7)
     out["zulu"] = out["service"] == n_svc - 1

@@ -9,8 +9,12 @@ import numpy as np
 
 DEFAULT_SEED = 20231231
 #: rows per table at factor 1.0 ("large")
-FULL_ROWS = {"deployments": 1_000_000, "changes": 5_000_000, "incidents": 100_000,
-             "test_runs": 1_000_000}
+FULL_ROWS = {
+    "deployments": 1_000_000,
+    "changes": 5_000_000,
+    "incidents": 100_000,
+    "test_runs": 1_000_000,
+}
 #: named scales -> row factor
 SCALES = {"tiny": 0.002, "small": 0.01, "medium": 0.1, "large": 1.0}
 FORMATS = ("csv", "parquet")
@@ -24,15 +28,52 @@ PROGRAM_END = dt.date(2021, 12, 31)
 _DAY = 86_400
 _HOUR = 3_600
 
-_DOMAINS = ("loan", "credit", "risk", "payment", "ledger", "account", "card", "fraud", "notify",
-            "identity", "pricing", "search", "catalog", "order", "billing", "report", "audit",
-            "collect", "onboard", "profile")
-_ROLES = ("api", "engine", "gateway", "worker", "store", "scheduler", "ui", "adapter", "stream",
-          "batch")
-_TITLES = ("Elevated error rate", "Latency above SLO", "Timeouts calling a dependency",
-           "Queue backlog growing", "Disk full on log volume", "Certificate expired",
-           "Bad config pushed, rolled back", "Memory leak, pods restarting",
-           "Database failover", "Partial outage, one region")
+_DOMAINS = (
+    "loan",
+    "credit",
+    "risk",
+    "payment",
+    "ledger",
+    "account",
+    "card",
+    "fraud",
+    "notify",
+    "identity",
+    "pricing",
+    "search",
+    "catalog",
+    "order",
+    "billing",
+    "report",
+    "audit",
+    "collect",
+    "onboard",
+    "profile",
+)
+_ROLES = (
+    "api",
+    "engine",
+    "gateway",
+    "worker",
+    "store",
+    "scheduler",
+    "ui",
+    "adapter",
+    "stream",
+    "batch",
+)
+_TITLES = (
+    "Elevated error rate",
+    "Latency above SLO",
+    "Timeouts calling a dependency",
+    "Queue backlog growing",
+    "Disk full on log volume",
+    "Certificate expired",
+    "Bad config pushed, rolled back",
+    "Memory leak, pods restarting",
+    "Database failover",
+    "Partial outage, one region",
+)
 
 
 def program_yaml() -> str:
@@ -66,12 +107,14 @@ def rows_for(scale: str | float) -> dict[str, int]:
     """Rows per table at ``scale`` (a name of ``SCALES`` or a factor of ``FULL_ROWS``)."""
     factor = SCALES[scale] if isinstance(scale, str) else float(scale)
     if not factor > 0:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)} or a positive factor, got {scale!r}")
+        raise ValueError(
+            f"scale must be one of {', '.join(SCALES)} or a positive factor, got {scale!r}"
+        )
     return {t: max(10, int(round(n * factor))) for t, n in FULL_ROWS.items()}
 
 
 def _services(factor: float) -> np.ndarray:
-    count = int(min(200, max(8, round(200 * factor ** 0.5 * 2))))
+    count = int(min(200, max(8, round(200 * factor**0.5 * 2))))
     names = [f"{d}-{r}" for r in _ROLES for d in _DOMAINS][:count]
     return np.array(names, dtype=object)
 

@@ -22,7 +22,9 @@ from analytics.synthetic.large.story import (
 )
 
 
-def generate_large(scale: str | float = "large", seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+def generate_large(
+    scale: str | float = "large", seed: int = DEFAULT_SEED
+) -> dict[str, pd.DataFrame]:
     """The four canonical tables as typed frames (timestamps as UTC, as ``analytics.load`` gives).
 
     Parameters
@@ -52,8 +54,12 @@ def generate_large(scale: str | float = "large", seed: int = DEFAULT_SEED) -> di
     chg = _changes(rng, rows["changes"], dep, midnight, progress, export_at)
     inc = _incidents(rng, rows["incidents"], n_svc, svc_p, dep, midnight, progress, export_at)
     runs = _test_runs(rng, rows["test_runs"], n_svc, svc_p, midnight, progress)
-    return {"deployments": _frame(dep, services, "deployments"), "changes": _frame(chg, services, "changes"),
-            "incidents": _frame(inc, services, "incidents"), "test_runs": _frame(runs, services, "test_runs")}
+    return {
+        "deployments": _frame(dep, services, "deployments"),
+        "changes": _frame(chg, services, "changes"),
+        "incidents": _frame(inc, services, "incidents"),
+        "test_runs": _frame(runs, services, "test_runs"),
+    }
 
 
 def _utc(seconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
@@ -70,32 +76,53 @@ def _text(values) -> pd.Series:
 def _frame(d: dict, services: np.ndarray, table: str) -> pd.DataFrame:
     svc = _text(services[d["service"]])
     if table == "deployments":
-        cols = {"deployment_id": _text(d["deployment_id"]), "service": svc,
-                "environment": _text(np.array(["test", "staging", "production"], object)[d["environment"]]),
-                "finished_at": _utc(d["finished_at"]),
-                "status": _text(np.array(["success", "failed", "rolled_back", "cancelled"], object)[d["status"]]),
-                "started_at": _utc(d["started_at"]), "commit_sha": _text(d["commit_sha"]),
-                "version": _text(d["version"]),
-                "kind": _text(np.array(["regular", "hotfix", "rollback"], object)[d["kind"]])}
+        cols = {
+            "deployment_id": _text(d["deployment_id"]),
+            "service": svc,
+            "environment": _text(
+                np.array(["test", "staging", "production"], object)[d["environment"]]
+            ),
+            "finished_at": _utc(d["finished_at"]),
+            "status": _text(
+                np.array(["success", "failed", "rolled_back", "cancelled"], object)[d["status"]]
+            ),
+            "started_at": _utc(d["started_at"]),
+            "commit_sha": _text(d["commit_sha"]),
+            "version": _text(d["version"]),
+            "kind": _text(np.array(["regular", "hotfix", "rollback"], object)[d["kind"]]),
+        }
     elif table == "changes":
-        cols = {"change_id": _text(d["change_id"]), "service": svc, "committed_at": _utc(d["committed_at"]),
-                "merged_at": _utc(d["merged_at"]), "deployment_id": _text(d["deployment_id"]),
-                "commit_sha": _text(d["commit_sha"])}
+        cols = {
+            "change_id": _text(d["change_id"]),
+            "service": svc,
+            "committed_at": _utc(d["committed_at"]),
+            "merged_at": _utc(d["merged_at"]),
+            "deployment_id": _text(d["deployment_id"]),
+            "commit_sha": _text(d["commit_sha"]),
+        }
     elif table == "incidents":
-        cols = {"incident_id": _text(d["incident_id"]),
-                "severity": _text(np.array(["P1", "P2", "P3", "P4"], object)[d["severity"]]),
-                "opened_at": _utc(d["opened_at"]), "resolved_at": _utc(d["resolved_at"], d["still_open"]),
-                "impact_started_at": _utc(d["impact_started_at"], d["no_impact"]),
-                "service": svc.mask(d["unassigned"]), "caused_by_deployment_id": _text(d["caused_by_deployment_id"]),
-                "title": _text(np.array(_TITLES, object)[d["title"]])}
+        cols = {
+            "incident_id": _text(d["incident_id"]),
+            "severity": _text(np.array(["P1", "P2", "P3", "P4"], object)[d["severity"]]),
+            "opened_at": _utc(d["opened_at"]),
+            "resolved_at": _utc(d["resolved_at"], d["still_open"]),
+            "impact_started_at": _utc(d["impact_started_at"], d["no_impact"]),
+            "service": svc.mask(d["unassigned"]),
+            "caused_by_deployment_id": _text(d["caused_by_deployment_id"]),
+            "title": _text(np.array(_TITLES, object)[d["title"]]),
+        }
     else:
-        cols = {"run_id": _text(d["run_id"]), "service": svc, "finished_at": _utc(d["finished_at"]),
-                "tests_passed": pd.Series(d["tests_passed"], dtype="int64"),
-                "tests_failed": pd.Series(d["tests_failed"], dtype="int64"),
-                "tests_skipped": pd.Series(d["tests_skipped"], dtype="int64"),
-                "suite": _text(np.array(["unit", "integration", "e2e"], object)[d["suite"]]),
-                "coverage": pd.Series(np.where(d["suite"] == 0, d["coverage"], np.nan)),
-                "environment": _text(np.full(len(d["run_id"]), "ci", dtype=object))}
+        cols = {
+            "run_id": _text(d["run_id"]),
+            "service": svc,
+            "finished_at": _utc(d["finished_at"]),
+            "tests_passed": pd.Series(d["tests_passed"], dtype="int64"),
+            "tests_failed": pd.Series(d["tests_failed"], dtype="int64"),
+            "tests_skipped": pd.Series(d["tests_skipped"], dtype="int64"),
+            "suite": _text(np.array(["unit", "integration", "e2e"], object)[d["suite"]]),
+            "coverage": pd.Series(np.where(d["suite"] == 0, d["coverage"], np.nan)),
+            "environment": _text(np.full(len(d["run_id"]), "ci", dtype=object)),
+        }
     frame = pd.DataFrame(cols)
     frame.attrs["zulu"] = np.asarray(d["zulu"], bool)
     return frame

@@ -65,7 +65,18 @@ from analytics.synthetic.sample.story import (
 from analytics.synthetic.sample.tables import COLUMNS, generate
 
 __all__ = [
-    "AFTER_START", "COLUMNS", "DEFAULT_SEED", "END", "FREEZES", "MILESTONES", "PROGRAM_END",
-    "PROGRAM_START", "SERVICES", "START", "UTC_SERVICE", "generate", "program_yaml",
+    "AFTER_START",
+    "COLUMNS",
+    "DEFAULT_SEED",
+    "END",
+    "FREEZES",
+    "MILESTONES",
+    "PROGRAM_END",
+    "PROGRAM_START",
+    "SERVICES",
+    "START",
+    "UTC_SERVICE",
+    "generate",
+    "program_yaml",
     "write_sample",
 ]

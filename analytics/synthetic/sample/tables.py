@@ -15,7 +15,9 @@ from analytics.synthetic.sample.story import _OFFSET, DEFAULT_SEED, UTC_SERVICE
 
 #: the canonical columns, in the contract's order (analytics/data/schema.py is the one source)
 COLUMNS = {name: table.names for name, table in TABLES.items()}
-_TIME_COLUMNS = {name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()}
+_TIME_COLUMNS = {
+    name: [c.name for c in table.columns if c.kind == "timestamp"] for name, table in TABLES.items()
+}
 
 
 def _format_times(values: list[int | None], utc: list[bool]) -> list[str | None]:
