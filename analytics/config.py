@@ -3,12 +3,21 @@
 Every key is optional; the defaults are UTC, Monday weeks, the ``production`` environment,
 no phases, no targets. Unknown keys are rejected (a typo must not pass silently).
 See data/README.md for the format.
+
+Adding a key (three small edits, nothing else changes):
+
+1. a field with its default on :class:`ProgramConfig` (``my_key: int = 3``);
+2. a parser ``def _parse_my_key(value: Any, fail: Fail) -> int`` that returns the field's
+   value, or raises ``fail("my_key", "must be ...")`` (``fail`` builds the one-line
+   ``ConfigError`` naming the file and the key);
+3. one line ``"my_key": _parse_my_key,`` in :data:`KEY_PARSERS` at the end of the module.
+
+Then document the key in data/README.md and add a good and a bad case to tests/test_config.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,66 +25,41 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from analytics.catalog import METRICS, PRESETS, SEVERITIES
+from analytics.catalog import PRESETS, SEVERITIES
+from analytics.config_sections import (
+    APPLIES_TO,
+    EVERY_SERVICE_BY_DEFAULT,
+    Fail,
+    Milestone,
+    Phase,
+    Target,
+    parse_milestones,
+    parse_phases,
+    parse_targets,
+)
 from analytics.exceptions import ConfigError
+
+__all__ = [
+    "APPLIES_TO",
+    "BENCHMARK_YEARS",
+    "EVERY_SERVICE_BY_DEFAULT",
+    "KEY_PARSERS",
+    "Fail",
+    "KeyParser",
+    "KNOWN_KEYS",
+    "WEEK_STARTS",
+    "Milestone",
+    "Phase",
+    "ProgramConfig",
+    "Target",
+    "load_config",
+    "parse_config",
+]
 
 BENCHMARK_YEARS = (2019, 2021, 2023, 2024)
 WEEK_STARTS = ("monday", "sunday")
-#: what a target is judged on: the metric's overall value, or the value of each service
-APPLIES_TO = ("overall", "every_service")
-#: metrics whose targets apply to every service unless program.yml says ``applies_to: overall``
-#: (coverage is a per-service level; "at least 95%" is claimed of each service, not of the mean)
-EVERY_SERVICE_BY_DEFAULT = frozenset({"test_coverage"})
-KNOWN_KEYS = {
-    "name",
-    "timezone",
-    "week_start",
-    "production_environments",
-    "phases",
-    "milestones",
-    "targets",
-    "definitions",
-    "benchmark_year",
-    "severity_map",
-    "link_window_hours",
-}
-
-
-@dataclass(frozen=True)
-class Phase:
-    """A named stretch of the program, with inclusive local start and end dates."""
-
-    name: str
-    start: dt.date
-    end: dt.date
-
-
-@dataclass(frozen=True)
-class Milestone:
-    date: dt.date
-    label: str
-
-
-@dataclass(frozen=True)
-class Target:
-    """A goal for one metric: ``value op threshold`` is met (op is ``>=`` or ``<=``).
-
-    ``severity`` restricts time-to-restore targets to one severity. ``applies_to`` is
-    ``"overall"`` (the metric's value over all services) or ``"every_service"`` (each service's
-    value must meet it; the scorecard judges the worst service).
-    """
-
-    metric: str
-    threshold: float
-    op: str
-    severity: str | None = None
-    applies_to: str = "overall"
-
-    def met(self, value: float) -> bool | None:
-        """True/False, or None when the value is missing (NaN)."""
-        if value is None or value != value:
-            return None
-        return bool(value >= self.threshold if self.op == ">=" else value <= self.threshold)
+#: a key parser: (the key's raw YAML value, fail) -> the ProgramConfig field's value
+KeyParser = Callable[[Any, Fail], Any]
 
 
 @dataclass(frozen=True)
@@ -133,182 +117,115 @@ def load_config(path: str | Path | None) -> ProgramConfig:
 
 
 def parse_config(raw: dict[str, Any], source: str = "program.yml") -> ProgramConfig:
-    """Validate a dict shaped like program.yml and return a ProgramConfig."""
+    """Validate a dict shaped like program.yml and return a ProgramConfig.
+
+    Each key present in ``raw`` goes through its parser in :data:`KEY_PARSERS` (in the table's
+    order, so the first error reported does not depend on the file's key order).
+
+    >>> parse_config({"timezone": "Asia/Shanghai", "week_start": "Sunday"}).week_start
+    'sunday'
+    >>> parse_config({"week_start": "friday"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    analytics.exceptions.ConfigError: program.yml: key 'week_start': must be one of monday, ...
+    """
 
     def fail(key: str, msg: str) -> ConfigError:
         return ConfigError(f"{source}: key '{key}': {msg}")
 
-    unknown = sorted(set(raw) - KNOWN_KEYS)
+    unknown = sorted(set(raw) - set(KEY_PARSERS))
     if unknown:
-        raise fail(unknown[0], f"unknown key (known keys: {', '.join(sorted(KNOWN_KEYS))})")
+        known = ", ".join(sorted(KEY_PARSERS))
+        raise fail(unknown[0], f"unknown key (known keys: {known})")
     out: dict[str, Any] = {"source": source}
-    if "name" in raw:
-        out["name"] = str(raw["name"])
-    if "timezone" in raw:
-        try:
-            ZoneInfo(str(raw["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise fail(
-                "timezone",
-                f"unknown time zone {raw['timezone']!r} (use an IANA name such as Asia/Shanghai)",
-            ) from None
-        out["timezone"] = str(raw["timezone"])
-    if "week_start" in raw:
-        ws = str(raw["week_start"]).lower()
-        if ws not in WEEK_STARTS:
-            raise fail(
-                "week_start", f"must be one of {', '.join(WEEK_STARTS)}, got {raw['week_start']!r}"
-            )
-        out["week_start"] = ws
-    if "production_environments" in raw:
-        envs = raw["production_environments"]
-        if isinstance(envs, str):
-            envs = [envs]
-        if not isinstance(envs, list) or not envs:
-            raise fail("production_environments", "must be a non-empty list of environment names")
-        out["production_environments"] = tuple(str(e).strip().lower() for e in envs)
-    if "phases" in raw:
-        out["phases"] = _parse_phases(raw["phases"], fail)
-    if "milestones" in raw:
-        out["milestones"] = _parse_milestones(raw["milestones"], fail)
-    if "targets" in raw:
-        out["targets"] = _parse_targets(raw["targets"], fail)
-    if "definitions" in raw:
-        preset = str(raw["definitions"]).lower()
-        if preset not in PRESETS:
-            raise fail(
-                "definitions", f"must be one of {', '.join(PRESETS)}, got {raw['definitions']!r}"
-            )
-        out["definitions"] = preset
-    if "benchmark_year" in raw:
-        try:
-            year = int(raw["benchmark_year"])
-        except (TypeError, ValueError):
-            year = None
-        if year not in BENCHMARK_YEARS:
-            raise fail("benchmark_year", f"must be one of {', '.join(map(str, BENCHMARK_YEARS))}")
-        out["benchmark_year"] = year
-    if "severity_map" in raw:
-        smap = raw["severity_map"]
-        if not isinstance(smap, dict):
-            raise fail("severity_map", "must map raw labels to critical/high/medium/low")
-        for k, v in smap.items():
-            if str(v).lower() not in SEVERITIES:
-                raise fail("severity_map", f"{k!r} maps to {v!r}; allowed: {', '.join(SEVERITIES)}")
-        out["severity_map"] = {str(k).strip().lower(): str(v).lower() for k, v in smap.items()}
-    if "link_window_hours" in raw:
-        try:
-            hours = float(raw["link_window_hours"])
-        except (TypeError, ValueError):
-            hours = -1.0
-        if not hours > 0:
-            raise fail("link_window_hours", "must be a positive number of hours")
-        out["link_window_hours"] = hours
+    for key, parser in KEY_PARSERS.items():
+        if key in raw:
+            out[key] = parser(raw[key], fail)
     return ProgramConfig(**out)
 
 
-def _as_date(value: Any, key: str, fail) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+# --- one parser per top-level key: (raw value, fail) -> the ProgramConfig field's value ---------
+
+
+def _parse_name(value: Any, fail: Fail) -> str:
+    return str(value)
+
+
+def _parse_timezone(value: Any, fail: Fail) -> str:
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise fail(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(
+            "timezone", f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+        ) from None
+    return str(value)
 
 
-def _parse_phases(phases: Any, fail) -> tuple[Phase, ...]:
-    if not isinstance(phases, dict):
-        raise fail("phases", "must map a phase name to {start: YYYY-MM-DD, end: YYYY-MM-DD}")
-    out = []
-    for name, span in phases.items():
-        if not isinstance(span, dict) or set(span) != {"start", "end"}:
-            raise fail(f"phases.{name}", "needs exactly the keys start and end")
-        start = _as_date(span["start"], f"phases.{name}.start", fail)
-        end = _as_date(span["end"], f"phases.{name}.end", fail)
-        if end < start:
-            raise fail(f"phases.{name}", f"ends ({end}) before it starts ({start})")
-        out.append(Phase(str(name), start, end))
-    out.sort(key=lambda p: p.start)
-    for a, b in zip(out, out[1:], strict=False):
-        if b.start <= a.end:
-            raise fail(f"phases.{b.name}", f"overlaps phase {a.name} ({a.start}..{a.end})")
-    return tuple(out)
+def _parse_week_start(value: Any, fail: Fail) -> str:
+    return _one_of(value, WEEK_STARTS, "week_start", fail)
 
 
-def _parse_milestones(items: Any, fail) -> tuple[Milestone, ...]:
-    if not isinstance(items, list):
-        raise fail("milestones", "must be a list of {date: YYYY-MM-DD, label: text}")
-    out = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or "date" not in item or "label" not in item:
-            raise fail(f"milestones[{i}]", "needs the keys date and label")
-        out.append(
-            Milestone(_as_date(item["date"], f"milestones[{i}].date", fail), str(item["label"]))
-        )
-    return tuple(sorted(out, key=lambda m: m.date))
+def _parse_production_environments(value: Any, fail: Fail) -> tuple[str, ...]:
+    envs = [value] if isinstance(value, str) else value
+    if not isinstance(envs, list) or not envs:
+        raise fail("production_environments", "must be a non-empty list of environment names")
+    return tuple(str(e).strip().lower() for e in envs)
 
 
-def _parse_targets(targets: Any, fail) -> tuple[Target, ...]:
-    if not isinstance(targets, dict):
-        raise fail("targets", "must map metric names to a number or {max: x} / {min: x}")
-    out = []
-    for metric, spec in targets.items():
-        key = f"targets.{metric}"
-        if metric not in METRICS:
-            raise fail(key, f"unknown metric (known: {', '.join(METRICS)})")
-        default_op = ">=" if METRICS[metric].higher_is_better else "<="
-        severity = None
-        applies_to = "every_service" if metric in EVERY_SERVICE_BY_DEFAULT else "overall"
-        if isinstance(spec, dict):
-            extra = set(spec) - {"min", "max", "severity", "applies_to"}
-            if extra or ("min" in spec) == ("max" in spec):
-                raise fail(
-                    key,
-                    "use a number, or a mapping with exactly one of min/max "
-                    "(and optional severity, applies_to)",
-                )
-            op, value = (">=", spec["min"]) if "min" in spec else ("<=", spec["max"])
-            value_key = f"{key}.{'min' if op == '>=' else 'max'}"
-            if "severity" in spec:
-                severity = str(spec["severity"]).lower()
-                if severity not in SEVERITIES:
-                    raise fail(key, f"severity must be one of {', '.join(SEVERITIES)}")
-            if "applies_to" in spec:
-                applies_to = str(spec["applies_to"]).strip().lower()
-                if applies_to not in APPLIES_TO:
-                    raise fail(
-                        f"{key}.applies_to",
-                        f"must be one of {', '.join(APPLIES_TO)}, got {spec['applies_to']!r}",
-                    )
-        else:
-            op, value, value_key = default_op, spec, key
-        out.append(
-            Target(metric, _threshold(value, metric, value_key, fail), op, severity, applies_to)
-        )
-    return tuple(out)
+def _parse_definitions(value: Any, fail: Fail) -> str:
+    return _one_of(value, PRESETS, "definitions", fail)
 
 
-def _threshold(value: Any, metric: str, key: str, fail) -> float:
-    """A target's number, checked against its metric's unit (shares 0..1, nothing negative)."""
-    share = METRICS[metric].unit == "share"
+def _parse_benchmark_year(value: Any, fail: Fail) -> int:
     try:
-        if isinstance(value, bool):  # YAML's yes/no/true/false are not numbers
-            raise TypeError
-        threshold = float(value)
+        year = int(value)
     except (TypeError, ValueError):
-        hint = ": write a share between 0 and 1, e.g. 0.95 for 95%" if share else ""
-        raise fail(key, f"{value!r} is not a number{hint}") from None
-    if not math.isfinite(threshold):
-        raise fail(key, f"{value!r} is not a finite number")
-    if share and not 0 <= threshold <= 1:
-        hint = (
-            f"; {threshold:g} looks like a percentage: write {threshold / 100:g}"
-            if 1 < threshold <= 100
-            else ""
-        )
-        raise fail(key, f"{threshold:g} is outside 0..1 ({metric} is a share){hint}")
-    if threshold < 0:
-        raise fail(key, f"{threshold:g} is negative ({metric} is in {METRICS[metric].unit})")
-    return threshold
+        year = None
+    if year not in BENCHMARK_YEARS:
+        raise fail("benchmark_year", f"must be one of {', '.join(map(str, BENCHMARK_YEARS))}")
+    return year
+
+
+def _parse_severity_map(value: Any, fail: Fail) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise fail("severity_map", "must map raw labels to critical/high/medium/low")
+    for k, v in value.items():
+        if str(v).lower() not in SEVERITIES:
+            raise fail("severity_map", f"{k!r} maps to {v!r}; allowed: {', '.join(SEVERITIES)}")
+    return {str(k).strip().lower(): str(v).lower() for k, v in value.items()}
+
+
+def _parse_link_window_hours(value: Any, fail: Fail) -> float:
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        hours = -1.0
+    if not hours > 0:
+        raise fail("link_window_hours", "must be a positive number of hours")
+    return hours
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], key: str, fail: Fail) -> str:
+    """``value`` lower-cased, if it is one of ``allowed``."""
+    text = str(value).lower()
+    if text not in allowed:
+        raise fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
+    return text
+
+
+#: program.yml's keys, each with its parser; a key's parsed value becomes the ProgramConfig field
+#: of the same name. Parsers run in this order, after the check for unknown keys.
+KEY_PARSERS: dict[str, KeyParser] = {
+    "name": _parse_name,
+    "timezone": _parse_timezone,
+    "week_start": _parse_week_start,
+    "production_environments": _parse_production_environments,
+    "phases": parse_phases,
+    "milestones": parse_milestones,
+    "targets": parse_targets,
+    "definitions": _parse_definitions,
+    "benchmark_year": _parse_benchmark_year,
+    "severity_map": _parse_severity_map,
+    "link_window_hours": _parse_link_window_hours,
+}
+#: the keys program.yml may have (anything else is rejected as a typo)
+KNOWN_KEYS = frozenset(KEY_PARSERS)

@@ -208,3 +208,19 @@ def test_the_sample_program_is_valid_and_claims_coverage_for_every_service():
     cfg = load_config(REPO / "data" / "sample" / "program.yml")
     assert cfg.target("test_coverage").threshold == 0.95
     assert cfg.target("test_coverage").applies_to == "every_service"
+
+
+def test_every_key_parser_fills_a_field_of_the_same_name():
+    """The table of key parsers and ProgramConfig stay in step (a key added to one only fails)."""
+    import dataclasses
+
+    from analytics.config import KEY_PARSERS
+
+    fields = {f.name for f in dataclasses.fields(ProgramConfig)} - {"source"}
+    assert set(KEY_PARSERS) == fields
+
+
+def test_first_error_follows_the_table_order_not_the_file_order():
+    raw = {"link_window_hours": -1, "timezone": "Mars/Olympus"}
+    with pytest.raises(ConfigError, match="key 'timezone'"):
+        parse_config(raw)
