@@ -1,8 +1,11 @@
 """Interval kernels behind :mod:`analytics.stats.compare` (private): Wilson, Newcombe, Garwood, the
 exact Poisson rate ratio, and Holm's adjustment of a family of p-values.
 
-Every function here is pure: inputs are read, never written. Sources for each method are named
-in the docstrings; the tests pin them to published numbers (tests/fixtures/stats/SOURCE.txt).
+Each one is a thin wrapper over statsmodels (scipy for the exact rate-ratio interval) that
+fixes our conventions: NaN for empty groups, exact 0/1 Wilson limits at the edges, NaN
+p-values left out of Holm's family. statsmodels is imported when a function is first called,
+which keeps a report kernel's start-up short. The tests pin every method to published numbers
+(tests/fixtures/stats/SOURCE.txt). Every function here is pure: inputs are read, never written.
 """
 
 from __future__ import annotations
@@ -49,48 +52,60 @@ def _z(confidence: float) -> float:
 def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for k successes in n trials (Newcombe 1998, method 3).
 
-    Returns ``(nan, nan)`` when ``n == 0``. The lower limit is exactly 0 when ``k == 0`` and
-    the upper limit exactly 1 when ``k == n``.
+    statsmodels' ``proportion_confint(method="wilson")``. Returns ``(nan, nan)`` when
+    ``n == 0``. The lower limit is exactly 0 when ``k == 0`` and the upper limit exactly 1
+    when ``k == n``.
+
+    >>> [round(x, 4) for x in wilson_interval(81, 263)]  # Newcombe 1998, Table I
+    [0.2553, 0.3662]
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     if n < 0 or k < 0 or k > n:
         raise ValueError(f"need 0 <= k <= n, got k={k!r}, n={n!r}")
     if n == 0:
         return (math.nan, math.nan)
-    z = _z(confidence)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return (low, high)
+    low, high = proportion_confint(k, n, alpha=_alpha(confidence), method="wilson")
+    return (0.0 if k == 0 else float(low), 1.0 if k == n else float(high))
 
 
 def newcombe_difference_ci(
     k1: int, n1: int, k2: int, n2: int, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Hybrid score interval for ``k1/n1 - k2/n2`` (Newcombe 1998b, method 10)."""
+    """Hybrid score interval for ``k1/n1 - k2/n2`` (Newcombe 1998b, method 10).
+
+    statsmodels' ``confint_proportions_2indep(method="newcomb", compare="diff")``; NaN when
+    either group is empty.
+
+    >>> [round(x, 4) for x in newcombe_difference_ci(56, 70, 48, 80)]  # Newcombe 1998b
+    [0.0524, 0.3339]
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     if n1 == 0 or n2 == 0:
         return (math.nan, math.nan)
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson_interval(k1, n1, confidence)
-    l2, u2 = wilson_interval(k2, n2, confidence)
-    d = p1 - p2
-    return (d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2))
+    low, high = confint_proportions_2indep(
+        k1, n1, k2, n2, method="newcomb", compare="diff", alpha=_alpha(confidence)
+    )
+    return (float(low), float(high))
 
 
 def garwood_interval(
     events: float, exposure: float, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Exact (Garwood) interval for a Poisson rate ``events / exposure``; NaN if no exposure."""
-    from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+    """Exact (Garwood) interval for a Poisson rate ``events / exposure``; NaN if no exposure.
+
+    statsmodels' ``confint_poisson(method="exact-c")``.
+
+    >>> [round(x, 4) for x in garwood_interval(0, 1)]
+    [0.0, 3.6889]
+    """
+    from statsmodels.stats.rates import confint_poisson
 
     if not exposure > 0:
         return (math.nan, math.nan)
-    alpha = 1 - confidence
-    low = 0.0 if events == 0 else stats.chi2.ppf(alpha / 2, 2 * events) / 2
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * events + 2) / 2
-    return (float(low) / exposure, float(high) / exposure)
+    low, high = confint_poisson(events, exposure, method="exact-c", alpha=_alpha(confidence))
+    return (float(low), float(high))
 
 
 def poisson_ratio_exact(
@@ -99,28 +114,35 @@ def poisson_ratio_exact(
     """Exact conditional CI and two-sided p for the rate ratio after/before.
 
     Given the total ``N = k_before + k_after``, ``k_after`` is binomial with
-    ``p = t_after R / (t_after R + t_before)``; the Clopper-Pearson limits for ``p`` map to
-    limits for ``R`` and the binomial test of ``p0 = t_after / (t_after + t_before)`` gives the
-    p-value (Gu et al. 2008; R ``poisson.test``). Returns ``(ci_low, ci_high, p_value)``,
-    all NaN when ``N == 0``.
+    ``p = t_after R / (t_after R + t_before)`` (Gu et al. 2008; R ``poisson.test``). The
+    p-value is statsmodels' ``test_poisson_2indep(method="exact-cond")``; the interval maps
+    scipy's exact (Clopper-Pearson) limits for ``p`` to limits for ``R``, because
+    statsmodels' ``confint_poisson_2indep`` has no exact conditional method. Returns
+    ``(ci_low, ci_high, p_value)``, all NaN when ``N == 0``.
     """
     from scipy import stats  # imported when needed: scipy.stats takes ~0.5 s to import
+    from statsmodels.stats.rates import test_poisson_2indep
 
     total = int(k_before + k_after)
     if total == 0:
         return (math.nan, math.nan, math.nan)
     p0 = t_after / (t_after + t_before)
-    res = stats.binomtest(int(k_after), total, p0)
-    ci = res.proportion_ci(confidence_level=confidence, method="exact")
+    ci = stats.binomtest(int(k_after), total, p0).proportion_ci(
+        confidence_level=confidence, method="exact"
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # the point ratio of a zero count
+        test = test_poisson_2indep(
+            int(k_after), t_after, int(k_before), t_before, method="exact-cond", compare="ratio"
+        )
 
     def to_ratio(p: float) -> float:
         return math.inf if p >= 1 else p / (1 - p) * t_before / t_after
 
-    return (to_ratio(ci.low), to_ratio(ci.high), float(res.pvalue))
+    return (to_ratio(ci.low), to_ratio(ci.high), float(test.pvalue))
 
 
 def holm(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray | pd.Series:
-    """Holm step-down adjustment of a family of p-values.
+    """Holm step-down adjustment of a family of p-values (statsmodels ``multipletests``).
 
     NaN p-values stay NaN and are left out of the family (they do not count in m). A Series
     comes back as a Series with the same index; anything else as a float ndarray.
@@ -130,19 +152,21 @@ def holm(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray | pd.
     >>> holm([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
     [0.03, 0.06, 0.06, 0.02]
     """
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float).ravel()
     ok = ~np.isnan(p)
     if ((p[ok] < 0) | (p[ok] > 1)).any():
         raise ValueError("p-values must lie in [0, 1]")
     out = np.full(p.shape, math.nan)
-    valid = p[ok]
-    m = valid.size
-    if m:
-        order = np.argsort(valid, kind="stable")
-        stepped = np.maximum.accumulate((m - np.arange(m)) * valid[order])
-        adjusted = np.empty(m)
-        adjusted[order] = np.minimum(stepped, 1.0)
-        out[ok] = adjusted
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
     if isinstance(p_values, pd.Series):
         return pd.Series(out, index=p_values.index, name=p_values.name)
     return out
+
+
+def _alpha(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    return 1 - confidence
