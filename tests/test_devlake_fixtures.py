@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from analytics.data.ancestry import commits_shipped
+from analytics.metrics import deployment_facts, lead_times, metric_table
 from analytics.metrics.linking import link_incidents, previous_success
 from analytics.metrics.pr_cycle import PR_CYCLE_COLUMNS, pr_cycle_times
+from tests.helpers import cell, make_dataset
 
 DEVLAKE = Path(__file__).resolve().parent / "fixtures" / "devlake"
 DORA = DEVLAKE / "dora" / "e2e"
@@ -255,3 +257,86 @@ def test_pr_cycle_does_not_mutate_and_handles_empty_tables():
         pd.testing.assert_frame_equal(t, c)
     empty = pr_cycle_times(*[t.iloc[0:0] for t in tables])
     assert empty.empty and list(empty.columns) == PR_CYCLE_COLUMNS
+
+
+# --------------------------------------------------------------------------- --preset devlake
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False)
+
+
+def test_preset_devlake_lead_time_with_several_prs_on_one_deployment():
+    # DevLake's change_lead_time fixture as canonical tables: a change per merged PR of
+    # project1, deployed by the deployment commit DevLake's commit diffs give (our
+    # pr_cycle_times reproduces them, test above); deployments are deployment-commit rows.
+    d = DORA / "change_lead_time"
+    mapping = read(d / "project_mapping.csv")
+    dc = read(d / "cicd_deployment_commits.csv")
+    prs = read(d / "pull_requests.csv")
+    cycle = pr_cycle_times(
+        prs[prs["base_repo_id"].isin(scopes_of(mapping, "project1", "repos"))],
+        read(d / "pull_request_commits.csv"),
+        read(d / "pull_request_comments.csv"),
+        dc[dc["cicd_scope_id"].isin(scopes_of(mapping, "project1", "cicd_scopes"))],
+        read(d / "commits_diffs.csv"),
+    )
+    shipped = cycle[cycle["deployment_commit_id"].notna()]
+    changes = pd.DataFrame(
+        {
+            "change_id": shipped["pr_id"],
+            "service": "project1",
+            "committed_at": shipped["first_commit_authored_at"],
+            "authored_at": shipped["first_commit_authored_at"],
+            "pr_opened_at": shipped["created_at"],
+            "merged_at": shipped["merged_at"],
+            "deployment_id": shipped["deployment_commit_id"],
+        }
+    )
+    project = {s: "project1" for s in scopes_of(mapping, "project1", "cicd_scopes")}
+    deployments = pd.DataFrame(
+        {
+            "deployment_id": dc["id"],
+            "service": dc["cicd_scope_id"].map(project).fillna("project2"),
+            "environment": dc["environment"].replace("", "none").str.lower(),
+            "finished_at": dc["finished_date"],
+            "status": dc["result"].str.lower(),
+        }
+    )
+    ds = make_dataset(deployments=_csv(deployments), changes=_csv(changes))
+    want = read(d / "project_pr_metrics.csv").set_index("id")
+    got = lead_times(ds, preset="devlake").set_index("change_id")
+    assert sorted(got.index) == ["pr1", "pr2", "pr3"]  # pr1 and pr2 share deployment 5
+    for pr in got.index:
+        assert got.loc[pr, "lead_time_hours"] * 60 == pytest.approx(
+            int(want.loc[pr, "pr_cycle_time"])
+        )
+    # DevLake's monthly median: max(pr_cycle_time) where percent_rank <= 0.5: 4478 of
+    # (1598, 4478, 10203) minutes, in April 2023
+    row = cell(metric_table(ds, preset="devlake"), "lead_time_hours", "2023-04-01")
+    assert row["median"] * 60 == pytest.approx(4478) and row["n"] == 3
+
+
+def test_preset_devlake_change_failure_rate_of_project1_is_0_40():
+    # connect_incident_to_deployment as canonical tables: one deployment per pipeline, in
+    # production from its first successful production deployment-commit row (DevLake links an
+    # incident to the latest such row before it); the incident's project is its service.
+    deployments, incidents, _ = _incident_inputs()
+    ok = (deployments["status"] == "success") & (deployments["environment"] == "PRODUCTION")
+    first = deployments[ok].sort_values("finished_at").drop_duplicates("pipeline")
+    canonical = pd.DataFrame(
+        {
+            "deployment_id": first["pipeline"],
+            "service": first["service"].fillna("none"),
+            "environment": "production",
+            "finished_at": first["finished_at"],
+            "status": "success",
+        }
+    )
+    ds = make_dataset(
+        deployments=_csv(canonical),
+        incidents=_csv(incidents.assign(severity="high", service=incidents["service"].fillna(""))),
+    )
+    table = metric_table(ds, preset="devlake", by="service")
+    row = cell(table, "change_failure_rate", "2022-09-01", service="project1")
+    assert row["value"] == pytest.approx(0.40) and row["n"] == 5
+    facts = deployment_facts(ds, preset="devlake").set_index("deployment_id")
+    assert facts.loc[facts["failed_change"]].index.tolist() == ["pipeline2", "pipeline7"]

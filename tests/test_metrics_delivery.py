@@ -146,7 +146,22 @@ def test_lead_time_is_grouped_by_the_deployments_period(shanghai_table):
     assert april["n"] == 2 and april["value"] == pytest.approx(6.0)
 
 
-def test_fourkeys_uses_utc_months_truncated_minutes_and_drops_zero(shanghai):
+# The same changes with the deployment each was listed in (Four Keys links only those).
+LISTED_CHANGES = """
+    change_id,service,committed_at,deployment_id
+    c1,api,2021-02-28T20:00:00+08:00,d1
+    c2,api,2021-03-01T10:00:00+08:00,d3
+    c3,api,2021-03-01T12:00:30+08:00,d3
+    c4,api,2021-03-31T12:00:00+08:00,d6
+    c5,web,2021-03-04T10:00:00+08:00,d9
+    c6,api,2021-04-01T00:00:00+08:00,d6
+"""
+
+
+def test_fourkeys_uses_utc_months_truncated_minutes_and_drops_zero():
+    shanghai = make_dataset(
+        "Asia/Shanghai", deployments=SHANGHAI_DEPLOYMENTS, changes=LISTED_CHANGES
+    )
     table = metric_table(shanghai, preset="fourkeys")
     # d1 finished 2021-02-28T16:00Z: February in UTC; d6 (2021-03-31T16:00Z) is March.
     assert cell(table, "production_releases", "2021-02-01")["value"] == 1
@@ -158,6 +173,16 @@ def test_fourkeys_uses_utc_months_truncated_minutes_and_drops_zero(shanghai):
     assert march["n"] == 3
     assert march["median"] == pytest.approx(300 / 60)
     assert march["mean"] == pytest.approx((300 + 179 + 720) / 3 / 60)
+    # c1 (240 min) went out with d1, in February in UTC
+    assert cell(table, "lead_time_hours", "2021-02-01")["median"] == pytest.approx(4.0)
+
+
+def test_fourkeys_links_only_listed_changes(shanghai):
+    # no change of SHANGHAI_CHANGES names its deployment: Four Keys has no lead time at all,
+    # where the default preset links c1..c4 and c6 by service and time
+    fk = lead_times(shanghai, preset="fourkeys")
+    assert fk.empty
+    assert len(lead_times(shanghai)) == 5
 
 
 def test_devlake_pr_cycle_time_is_ceiled_and_uses_authored_opened_merged():
@@ -194,9 +219,9 @@ def test_devlake_lead_time_median_is_the_lower_middle_value():
             d1,api,production,2021-03-10T12:00:00Z,success
         """,
         changes="""
-            change_id,service,committed_at
-            a,api,2021-03-10T11:00:00Z
-            b,api,2021-03-10T09:00:00Z
+            change_id,service,committed_at,deployment_id
+            a,api,2021-03-10T11:00:00Z,d1
+            b,api,2021-03-10T09:00:00Z,d1
         """,
     )
     assert (

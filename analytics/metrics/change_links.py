@@ -43,6 +43,7 @@ def link_changes(
     deployments: pd.DataFrame,
     production_environments: Sequence[str] = ("production",),
     commit_parents: pd.DataFrame | dict | None = None,
+    explicit_only: bool = False,
 ) -> pd.DataFrame:
     """Link each change to the first successful production deployment that shipped it.
 
@@ -62,6 +63,10 @@ def link_changes(
     commit_parents
         Optional commit graph: DataFrame[commit, parent] or dict commit -> tuple(parents)
         (see ``analytics.data.ancestry``).
+    explicit_only
+        Only what the export names: a change is linked when its ``deployment_id`` names a
+        successful production deployment, and otherwise stays unlinked (no carrying forward,
+        no ancestry, no service and time); the ``fourkeys`` preset's rule.
 
     Returns
     -------
@@ -86,7 +91,7 @@ def link_changes(
     [{'change_id': 'c1', 'deployment_id': 'd1', 'link_method': 'service_time'}]
     """
     rows, method, dep, _ = change_link_rows(
-        changes, deployments, production_environments, commit_parents
+        changes, deployments, production_environments, commit_parents, explicit_only
     )
     if changes.empty:
         return _empty(CHANGE_LINK_COLUMNS, times=["deployed_at"])
@@ -105,6 +110,7 @@ def change_link_rows(
     deployments: pd.DataFrame,
     production_environments: Sequence[str] = ("production",),
     commit_parents: pd.DataFrame | dict | None = None,
+    explicit_only: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, tuple[np.ndarray, list | None]]:
     """``link_changes`` as positions: for each change, the row of ``deployments`` (positional;
     the first row with the linked id) or -1, the rule as an index into ``LINK_METHODS`` or -1,
@@ -134,6 +140,9 @@ def change_link_rows(
 
     # 1. explicit, with fall-forward from a non-production or unsuccessful deployment
     forward = np.flatnonzero(known & ~direct)
+    if explicit_only:  # only what the export names: nothing carried forward or inferred
+        forward = forward[:0]
+        commit_parents = None
     if len(forward):
         src = named[forward]
         code = np.where(change_code[forward] >= 0, change_code[forward], dep_code[src])
@@ -158,7 +167,7 @@ def change_link_rows(
         decided[applies.index[applies.to_numpy(dtype=bool)].to_numpy()] = True
 
     # 3. first production deployment of the service at or after merge (or commit)
-    todo = np.flatnonzero(~decided)
+    todo = np.flatnonzero(~(decided | explicit_only))
     if len(todo):
         merged = instants(_time(changes, "merged_at"))[todo]
         t = np.where(

@@ -132,8 +132,12 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
     """
     chg = dataset.changes
     require(chg, CHANGE_COLUMNS, "changes")
+    explicit_only = p.link_rules == "explicit"
     dep_rows, method, dep, (service_codes, services) = change_link_rows(
-        chg, dataset.deployments, production_environments=dataset.config.production_environments
+        chg,
+        dataset.deployments,
+        production_environments=dataset.config.production_environments,
+        explicit_only=explicit_only,
     )
     finished = dep["finished_at"]
     deployed_ns = np.append(finished.array.asi8, _NAT)[dep_rows]  # row -1 picks NaT
@@ -141,7 +145,10 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
     ids = chg["change_id"]
     if not (strictly_increasing(ids) or ids.is_unique):
         links = link_changes(
-            chg, dataset.deployments, production_environments=dataset.config.production_environments
+            chg,
+            dataset.deployments,
+            production_environments=dataset.config.production_environments,
+            explicit_only=explicit_only,
         )
         links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
         m = chg.drop(columns=["deployment_id"], errors="ignore").merge(

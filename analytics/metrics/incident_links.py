@@ -40,6 +40,7 @@ def link_incidents(
     deployments: pd.DataFrame,
     production_environments: Sequence[str] = ("production",),
     window_hours: float | None = 24.0,
+    explicit_only: bool = False,
 ) -> pd.DataFrame:
     """Link each incident to the deployment that caused it.
 
@@ -61,6 +62,9 @@ def link_incidents(
     window_hours
         Longest gap between deployment and incident; ``None`` (or ``math.inf``) for no limit,
         which is Apache DevLake's rule.
+    explicit_only
+        Only ``caused_by_deployment_id`` links (no ``previous_deployment`` rule), as Four Keys
+        links an incident only through the root cause it names.
 
     Returns
     -------
@@ -77,7 +81,7 @@ def link_incidents(
         When ``window_hours`` is not positive.
     """
     rows, method, dep = incident_link_rows(
-        incidents, deployments, production_environments, window_hours
+        incidents, deployments, production_environments, window_hours, explicit_only
     )
     if incidents.empty:
         return _empty(INCIDENT_LINK_COLUMNS)
@@ -95,6 +99,7 @@ def incident_link_rows(
     deployments: pd.DataFrame,
     production_environments: Sequence[str] = ("production",),
     window_hours: float | None = 24.0,
+    explicit_only: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """``link_incidents`` as positions: for each incident, the row of ``deployments``
     (positional; the first row with the linked id) or -1, the rule as an index into
@@ -114,7 +119,7 @@ def incident_link_rows(
     rows[explicit] = by_id[named[explicit]]
     method[explicit] = LINK_METHODS.index("explicit")
     todo = np.flatnonzero(~explicit)
-    if len(todo):
+    if len(todo) and not explicit_only:
         prod = _production_rows(dep)
         dep_code, inc_code = shared_codes(dep["service"], _text(incidents, "service"))
         finished = instants(dep["finished_at"])

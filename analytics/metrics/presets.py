@@ -64,8 +64,22 @@ class Preset:
         these kinds within this many hours is a failed change (``"failed_deployments"`` only).
     incident_window_hours
         incident -> deployment link window; None = program.yml ``link_window_hours``.
+    link_rules
+        ``"inferred"``: every linking rule (explicit ids, then a change goes to the next
+        production deployment of its service and an incident to the last one before it);
+        ``"explicit"``: only what the source names (``changes.deployment_id`` naming a
+        successful production deployment, ``incidents.caused_by_deployment_id``), as Four Keys
+        links only the commits a deploy event lists and an incident's root-cause commit.
+    incident_key
+        ``"deployment"``: a linked incident counts against the deployment it links to;
+        ``"commit"``: against every successful production deployment of that deployment's
+        commit (Four Keys joins incidents to deployments on the root-cause commit, so a
+        rollback to a commit shares its incidents).
     restore_start
-        ``"impact_or_opened"`` or ``"opened"``.
+        ``"impact_or_opened"``, ``"opened"`` or ``"root_cause_or_opened"`` (the earlier of
+        ``opened_at`` and the first successful production deployment of the root-cause commit;
+        Four Keys' incident ``time_created``). The period of an incident is that of its start
+        under ``"root_cause_or_opened"``, of ``opened_at`` otherwise.
     censor_open
         True: open incidents are censored at ``as_of``; False: they are left out.
     band
@@ -88,6 +102,8 @@ class Preset:
     restore_rounding: str
     censor_open: bool
     band: FrequencyBand | None = None
+    link_rules: str = "inferred"
+    incident_key: str = "deployment"
 
     def calendar(self, config: ProgramConfig) -> tuple[str, str]:
         """(time zone, week start) used for every bucket under this preset."""
@@ -123,7 +139,8 @@ DEFAULT = Preset(
 FOURKEYS = Preset(
     name="fourkeys",
     description="dora-team/fourkeys dashboard: UTC days, Sunday weeks, interpolated medians, "
-    "whole minutes/hours truncated, incident rows per deployment.",
+    "whole minutes/hours truncated, explicit links only, root-cause incident rows per "
+    "deployment.",
     timezone="UTC",
     week_start="sunday",
     quantile="linear",
@@ -134,9 +151,11 @@ FOURKEYS = Preset(
     followup_kinds=(),
     followup_window_hours=0.0,
     incident_window_hours=None,
-    restore_start="opened",
+    restore_start="root_cause_or_opened",
     restore_rounding="trunc_hours",
     censor_open=False,
+    link_rules="explicit",
+    incident_key="commit",
     band=FrequencyBand(
         window_months=3,
         days_per_week=3,

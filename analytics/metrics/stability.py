@@ -28,6 +28,7 @@ from analytics.metrics._keys import first_positions, instants, text_codes
 from analytics.metrics.delivery import deployments_base
 from analytics.metrics.linking import incident_link_rows
 from analytics.metrics.presets import Preset
+from analytics.metrics.root_cause import incidents_per_deployment, root_cause_start
 
 FAILED_STATUSES = ("failed", "rolled_back")
 REWORK_KINDS = ("hotfix", "rollback")
@@ -87,12 +88,17 @@ def deployment_facts(dataset: Dataset, preset: str | Preset | None = None) -> pd
 
 
 def _incident_counts(dataset: Dataset, p: Preset) -> np.ndarray:
-    """Incidents linked to each deployment's id (``link_incidents``), per deployments row."""
+    """Incidents linked to each deployment's id (``link_incidents``), per deployments row;
+    under ``incident_key="commit"`` through the root-cause commit (``root_cause``)."""
+    envs = dataset.config.production_environments
+    if p.incident_key == "commit":
+        return incidents_per_deployment(dataset.incidents, dataset.deployments, envs)
     rows, _, dep = incident_link_rows(
         dataset.incidents,
         dataset.deployments,
-        production_environments=dataset.config.production_environments,
+        production_environments=envs,
         window_hours=p.link_window_hours(dataset.config),
+        explicit_only=p.link_rules == "explicit",
     )
     per_first_row = np.bincount(rows[rows >= 0], minlength=len(dep))
     first = first_positions(dep["deployment_id"])
@@ -183,6 +189,9 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     start = opened
     if p.restore_start == "impact_or_opened" and "impact_started_at" in inc.columns:
         start = inc["impact_started_at"].fillna(opened)
+    elif p.restore_start == "root_cause_or_opened":
+        envs = dataset.config.production_environments
+        start = root_cause_start(inc, dataset.deployments, envs)
     cut = _as_of(dataset, as_of)
     out = pd.DataFrame(
         {
@@ -207,7 +216,7 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     if not p.censor_open:
         out = out[~out["censored"]]
     out = out[out["restore_hours"].notna()]
-    out["day"] = cal.day(out["opened_at"])
+    out["day"] = cal.day(out[_restore_period_column(p)])
     cols = [
         "incident_id",
         "severity",
@@ -220,6 +229,12 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
         "day",
     ]
     return out[cols].reset_index(drop=True)
+
+
+def _restore_period_column(p: Preset) -> str:
+    """The time that places an incident in a period: its start under Four Keys' rule (the
+    dashboard buckets by the incident's ``time_created``), else ``opened_at``."""
+    return "started_at" if p.restore_start == "root_cause_or_opened" else "opened_at"
 
 
 def _as_of(dataset: Dataset, as_of) -> pd.Timestamp | None:
@@ -247,7 +262,7 @@ def stability_rows(
         to_rows(grid, rw, "rework_rate", METRICS["rework_rate"].unit),
     ]
 
-    rt = tag_scope(restore_times(dataset, p), by, cal, freq, "opened_at")
+    rt = tag_scope(restore_times(dataset, p), by, cal, freq, _restore_period_column(p))
     rt = pd.concat([rt.assign(severity=ALL), rt], ignore_index=True)
     stats = duration_stats(
         rt, "restore_hours", [*KEYS, "severity"], p.quantile, censored="censored"
