@@ -52,6 +52,31 @@ def test_missing_mapped_column(tmp_path):
     assert err.value.column == "Outcome" and str(bad) in str(err.value)
 
 
+def test_mistyped_optional_column_is_an_error_not_open_incidents(tmp_path):
+    # issue #16: "closed_timestamp" for close_timestamp imported 540 still-open incidents
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text(
+        (LLM / "mapping.yml")
+        .read_text()
+        .replace("resolved_at: close_timestamp", "resolved_at: closed_timestamp")
+    )
+    with pytest.raises(DataValidationError) as err:
+        read("csv", [LLM / "incident_stages.csv"], SourceOptions(mapping=mapping))
+    assert err.value.column == "closed_timestamp"
+    assert "(for resolved_at) is missing; did you mean 'close_timestamp'" in str(err.value)
+
+
+def test_tool_defaults_may_lack_optional_columns_a_user_mapping_may_not(tmp_path):
+    from analytics.sources.csv_mapping import Mapping, load_mapping
+
+    defaults = Mapping("incidents", {"incident_id": ("id",), "title": ("summary",)})
+    assert not defaults.checked  # built-in candidates: absent optional columns are skipped
+    user = tmp_path / "m.yml"
+    user.write_text("columns: {service: team}\n")
+    merged = defaults.merged(load_mapping(user, "incidents"))
+    assert merged.checked == {"service"}
+
+
 def test_date_in_unexpected_format(tmp_path):
     bad = tmp_path / "log.csv"
     bad.write_text(

@@ -20,11 +20,13 @@ Example (the llm-status-incidents mapping, tests/fixtures/realdata)::
       incident_impact_level: [4]       # scheduled maintenance, not an incident
 
 Unmapped source columns are ignored. Errors name the source file, the row and the *source*
-column: a mapped column missing from the CSV, a value that does not match the timestamp format.
+column: a mapped column missing from the CSV (required or optional: a mistyped optional name
+is an error, never a column of blanks), a value that does not match the timestamp format.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,9 @@ class Mapping:
     timestamp_format: str | None = None
     timezone: str | None = None
     drop_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # canonical columns whose source column must be in the CSV even when optional (those of
+    # a user's mapping file); a tool's built-in defaults leave absent optional columns out
+    checked: frozenset[str] = frozenset()
 
     def merged(self, override: Mapping | None) -> Mapping:
         """This mapping with ``override``'s entries taking precedence (tool defaults + user file)."""
@@ -66,15 +71,60 @@ class Mapping:
             timestamp_format=override.timestamp_format or self.timestamp_format,
             timezone=override.timezone or self.timezone,
             drop_rows={**self.drop_rows, **override.drop_rows},
+            checked=self.checked | override.checked,
         )
 
 
 def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
-    """Read and check a mapping YAML file; ConfigError names the file and the key."""
+    """Read and check a mapping YAML file; ConfigError names the file and the key.
 
+    Every column the file maps is *checked*: ``apply_mapping`` fails when the CSV lacks it,
+    optional or not (a mistyped name must not import a column of blanks).
+    """
+    raw = _read_yaml(path)
+    fail = _failer(path)
+    table = raw.get("table", default_table)
+    if table not in TABLES:
+        raise fail("table", f"must be one of {', '.join(TABLES)}, got {table!r}")
+    sections = {key: _section(raw, key, table, fail) for key in _SECTIONS}
+    columns = {
+        k: tuple(str(c) for c in (v if isinstance(v, list) else [v]))
+        for k, v in sections["columns"].items()
+    }
+    constants = {k: str(v) for k, v in sections["constants"].items()}
+    stamp_format, tz = _timestamps(raw, fail)
+    drops = {
+        str(k): tuple(_key(x) for x in (v if isinstance(v, list) else [v]))
+        for k, v in sections["drop_rows"].items()
+    }
+    if default_table is None:
+        for col in TABLES[table].required:
+            if col not in columns and col not in constants:
+                raise fail("columns", f"no source column for the required column {col!r}")
+    return Mapping(
+        table,
+        columns,
+        _values(sections["values"], fail),
+        constants,
+        stamp_format,
+        tz,
+        drops,
+        checked=frozenset(columns),
+    )
+
+
+_SECTIONS = ("columns", "values", "constants", "drop_rows")
+
+
+def _failer(path: Path):
     def fail(key: str, msg: str) -> ConfigError:
         return ConfigError(f"{path}: key '{key}': {msg}")
 
+    return fail
+
+
+def _read_yaml(path: Path) -> dict:
+    """The mapping file as a dict with known top-level keys only."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -85,31 +135,33 @@ def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
         raise ConfigError(f"{path}: expected a mapping of keys ({', '.join(sorted(KEYS))})")
     unknown = sorted(set(raw) - KEYS)
     if unknown:
-        raise fail(unknown[0], f"unknown key (known keys: {', '.join(sorted(KEYS))})")
-    table = raw.get("table", default_table)
-    if table not in TABLES:
-        raise fail("table", f"must be one of {', '.join(TABLES)}, got {table!r}")
+        raise _failer(path)(unknown[0], f"unknown key (known keys: {', '.join(sorted(KEYS))})")
+    return raw
+
+
+def _section(raw: dict, key: str, table: str, fail) -> dict:
+    """One mapping section; its keys must be canonical columns (except drop_rows')."""
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise fail(key, "must be a mapping")
     names = TABLES[table].names
+    for k in value:
+        if key != "drop_rows" and k not in names:
+            raise fail(f"{key}.{k}", f"not a column of {table} ({', '.join(names)})")
+    return value
 
-    def section(key: str) -> dict:
-        value = raw.get(key) or {}
-        if not isinstance(value, dict):
-            raise fail(key, "must be a mapping")
-        for k in value:
-            if key != "drop_rows" and k not in names:
-                raise fail(f"{key}.{k}", f"not a column of {table} ({', '.join(names)})")
-        return value
 
-    columns = {
-        k: tuple(str(c) for c in (v if isinstance(v, list) else [v]))
-        for k, v in section("columns").items()
-    }
+def _values(section: dict, fail) -> dict[str, dict[str, str]]:
     values = {}
-    for k, v in section("values").items():
+    for k, v in section.items():
         if not isinstance(v, dict):
             raise fail(f"values.{k}", "must map source values to canonical values")
         values[k] = {_key(a): str(b) for a, b in v.items()}
-    constants = {k: str(v) for k, v in section("constants").items()}
+    return values
+
+
+def _timestamps(raw: dict, fail) -> tuple[str | None, str | None]:
+    """(strftime format, time zone) of the ``timestamps`` section."""
     stamps = raw.get("timestamps") or {}
     if not isinstance(stamps, dict) or set(stamps) - {"format", "timezone"}:
         raise fail("timestamps", "must be a mapping with optional keys format and timezone")
@@ -119,18 +171,7 @@ def load_mapping(path: Path, default_table: str | None = None) -> Mapping:
             ZoneInfo(str(tz))
         except (ZoneInfoNotFoundError, ValueError):
             raise fail("timestamps.timezone", f"unknown time zone {tz!r}") from None
-    drops = {
-        str(k): tuple(_key(x) for x in (v if isinstance(v, list) else [v]))
-        for k, v in section("drop_rows").items()
-    }
-    mapping = Mapping(
-        table, columns, values, constants, stamps.get("format"), tz and str(tz), drops
-    )
-    if default_table is None:
-        for col in TABLES[table].required:
-            if col not in columns and col not in constants:
-                raise fail("columns", f"no source column for the required column {col!r}")
-    return mapping
+    return stamps.get("format"), tz and str(tz)
 
 
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
@@ -195,12 +236,8 @@ def apply_mapping(
     for canon, candidates in mapping.columns.items():
         col = source_column(frame, candidates)
         if col is None:
-            if canon in TABLES[table].required:
-                raise DataValidationError(
-                    f"mapped column '{candidates[0]}' (for {canon}) is missing",
-                    file=str(path),
-                    column=candidates[0],
-                )
+            if canon in TABLES[table].required or canon in mapping.checked:
+                raise _missing_column(frame, candidates, canon, path)
             continue
         s = frame[col]
         if canon in mapping.values:
@@ -221,6 +258,19 @@ def apply_mapping(
     for canon, value in mapping.constants.items():
         out[canon] = value
     return out
+
+
+def _missing_column(
+    frame: pd.DataFrame, candidates: tuple[str, ...], canon: str, path: Path
+) -> DataValidationError:
+    """The error for a mapped source column the CSV lacks, with the nearest names it has."""
+    near = difflib.get_close_matches(candidates[0], [str(c) for c in frame.columns], n=3)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    return DataValidationError(
+        f"mapped column '{candidates[0]}' (for {canon}) is missing{hint}",
+        file=str(path),
+        column=candidates[0],
+    )
 
 
 def _parse_time(
