@@ -201,3 +201,51 @@ def _bad_jira(d):
         .replace("04/Mar/24 11:40 PM", "4.3.2024 23:40")
     )
     return path
+
+
+# --- issue #16 item 4: what a new user of the imports meets ---------------------------------
+LLM = FIXTURES / "realdata" / "llm-status-incidents"
+
+
+def test_import_help_shows_the_mapping_format(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "csv", "--help"])
+    out = capsys.readouterr().out
+    for key in ("table:", "columns:", "values:", "constants:", "timestamps:", "drop_rows:"):
+        assert key in out
+
+
+def test_statuspage_given_a_csv_points_at_import_csv(tmp_path, capsys):
+    code = main(["import", "statuspage", str(LLM / "incident_stages.csv"), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "import csv --mapping" in err and "invalid JSON" in err
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_unknown_severity_in_a_csv_import_points_at_the_mapping_values(tmp_path, capsys):
+    mapping = tmp_path / "m.yml"
+    mapping.write_text((LLM / "mapping.yml").read_text().replace("3: critical", "5: critical"))
+    out = tmp_path / "data"
+    code = main(
+        ["import", "csv", str(LLM / "incident_stages.csv"), "--mapping", str(mapping)]
+        + ["--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown severity value '3'" in err and "values: {severity: {...}}" in err
+    assert "severity_map" not in err and str(mapping) in err
+
+
+def test_summary_without_deliveries_says_what_it_can(tmp_path, capsys):
+    out = tmp_path / "data"
+    args = ["import", "csv", str(LLM / "incident_stages.csv"), "--mapping"]
+    assert main([*args, str(LLM / "mapping.yml"), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(out), "--month", "2024-07"]) == 0
+    text = capsys.readouterr().out
+    assert "(no rows)" not in text and "sets no targets" in text
+    # July 2024 by hand from incident_stages.csv: incidents opened in July (program.yml: UTC)
+    inc = load(out).incidents
+    july = inc[inc["opened_at"].dt.strftime("%Y-%m") == "2024-07"]
+    assert "Time to restore (mean)" in text and f" {len(july)} " in text
+    assert "No data this month for: delivery throughput per day" in text

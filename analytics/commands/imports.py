@@ -32,6 +32,12 @@ _PROD_NAMES = ("production", "prod", "prd", "live")
 
 
 def add_arguments(parser) -> None:
+    from argparse import RawDescriptionHelpFormatter
+
+    from analytics.sources.csv_mapping import MAPPING_HELP
+
+    parser.formatter_class = RawDescriptionHelpFormatter
+    parser.epilog = MAPPING_HELP
     tools = "; ".join(f"{k}: {v[1]}" for k, v in ADAPTERS.items())
     parser.add_argument(
         "tool", metavar="TOOL", choices=list(ADAPTERS), help=f"export format ({tools})"

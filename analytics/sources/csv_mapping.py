@@ -43,6 +43,25 @@ from analytics.sources._common import SourceOptions, finish, read_csv
 
 KEYS = {"table", "columns", "values", "constants", "timestamps", "drop_rows"}
 
+MAPPING_HELP = """\
+csv needs --mapping FILE, a YAML file (docs/adapters.md has the details):
+
+  table: incidents                 # deployments, changes, incidents or test_runs
+  columns:                         # canonical column: source column (a list: first present)
+    incident_id: incident_id
+    opened_at: start_timestamp
+    resolved_at: close_timestamp   # every column named here must be in the file
+    severity: impact
+  values:                          # canonical column: {source value: canonical value}
+    severity: {0: low, 1: medium, 2: high, 3: critical}
+  constants: {service: api}        # canonical column: one value for every row
+  timestamps:
+    format: "%Y-%m-%d %H:%M:%S%z"  # strftime format; omit for ISO 8601
+    timezone: UTC                  # for values without an offset (default: program.yml's)
+  drop_rows:                       # source column: values whose rows are left out (logged)
+    impact: [4]
+"""
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -184,7 +203,24 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
     for path in paths:
         frames.append(apply_mapping(read_csv(path), mapping, path, options, log))
     raw = pd.concat(frames) if len(frames) > 1 else frames[0]
-    return finish({mapping.table: raw}, options, log, {mapping.table: str(paths[0])}), log
+    try:
+        return finish({mapping.table: raw}, options, log, {mapping.table: str(paths[0])}), log
+    except DataValidationError as err:
+        raise _with_values_hint(err, mapping, options.mapping) from None
+
+
+def _with_values_hint(
+    err: DataValidationError, mapping: Mapping, path: Path
+) -> DataValidationError:
+    """An unknown value of a mapped column: point at the mapping's ``values:`` (the fix for a
+    CSV import), not at program.yml's ``severity_map``."""
+    if not err.reason.startswith("unknown ") or err.column not in mapping.columns:
+        return err
+    reason = err.reason.replace("; map other labels with severity_map in program.yml", "")
+    reason = reason.rstrip(")") + (
+        f"; map source values with 'values: {{{err.column}: {{...}}}}' in {path})"
+    )
+    return DataValidationError(reason, file=err.file, rows=err.rows, column=err.column)
 
 
 def _key(value: Any) -> str:

@@ -40,7 +40,7 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
     log, tally = QualityLog(), Tally()
     records, index = [], []
     for path in paths:
-        for doc in read_json(path):
+        for doc in _documents(path):
             if isinstance(doc, list):  # the Manage API (api.statuspage.io/v1/pages/{id}/incidents)
                 doc = {"page": {}, "incidents": doc}
             if not isinstance(doc, dict) or not isinstance(doc.get("incidents"), list):
@@ -146,3 +146,17 @@ def _before(a: str, b: str, slack_s: float = 0) -> bool:
         return pd.Timestamp(a) < pd.Timestamp(b) - pd.Timedelta(seconds=slack_s)
     except (ValueError, TypeError):
         return False
+
+
+def _documents(path: Path) -> list:
+    """``read_json``, with the way out when the file is a CSV (a status-page dataset)."""
+    try:
+        return read_json(path)
+    except DataValidationError as err:
+        if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+            raise
+        raise DataValidationError(
+            f"{err.reason}; this looks like a CSV file, not a Statuspage JSON export: import it "
+            "with 'import csv --mapping FILE' (see 'import --help')",
+            file=err.file,
+        ) from None
