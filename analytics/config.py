@@ -77,6 +77,7 @@ class ProgramConfig:
     benchmark_year: int = 2021
     severity_map: dict[str, str] = field(default_factory=dict)
     link_window_hours: float = 24.0
+    zero_length_incidents: str = "keep"
     source: str | None = None
 
     @property
@@ -204,6 +205,15 @@ def _parse_link_window_hours(value: Any, fail: Fail) -> float:
     return hours
 
 
+#: how time-to-restore statistics treat incidents resolved the moment they were opened
+ZERO_LENGTH_CHOICES = ("keep", "exclude")
+
+
+def _parse_zero_length_incidents(value: Any, fail: Fail) -> str:
+    """``keep`` (count them as 0 h) or ``exclude`` (leave them out of time to restore)."""
+    return _one_of(str(value).strip(), ZERO_LENGTH_CHOICES, "zero_length_incidents", fail)
+
+
 def _one_of(value: Any, allowed: tuple[str, ...], key: str, fail: Fail) -> str:
     """``value`` lower-cased, if it is one of ``allowed``."""
     text = str(value).lower()
@@ -226,6 +236,7 @@ KEY_PARSERS: dict[str, KeyParser] = {
     "benchmark_year": _parse_benchmark_year,
     "severity_map": _parse_severity_map,
     "link_window_hours": _parse_link_window_hours,
+    "zero_length_incidents": _parse_zero_length_incidents,
 }
 #: the keys program.yml may have (anything else is rejected as a typo)
 KNOWN_KEYS = frozenset(KEY_PARSERS)

@@ -224,3 +224,10 @@ def test_first_error_follows_the_table_order_not_the_file_order():
     raw = {"link_window_hours": -1, "timezone": "Mars/Olympus"}
     with pytest.raises(ConfigError, match="key 'timezone'"):
         parse_config(raw)
+
+
+def test_zero_length_incidents_option():
+    assert ProgramConfig().zero_length_incidents == "keep"
+    assert parse_config({"zero_length_incidents": "Exclude"}).zero_length_incidents == "exclude"
+    with pytest.raises(ConfigError, match="'zero_length_incidents': must be one of keep, exclude"):
+        parse_config({"zero_length_incidents": "drop"})

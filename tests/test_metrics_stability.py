@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -242,3 +244,23 @@ def test_kaplan_meier_quantiles_by_hand():
     # S: 1 -> 5/6, 2 -> 5/6 * 3/4 = .625, 3 -> .625 * 2/3 = .4167, 5 -> 0
     assert km_quantiles(t, observed) == [3.0, 5.0]
     assert np.isnan(km_quantiles(np.array([1.0, 2.0]), np.array([True, False]), probs=(0.9,))[0])
+
+
+def test_zero_length_incidents_kept_or_excluded():
+    # z1 posted already resolved (0 h), z2 2 h, z3 30 min; z4 has an impact start before
+    # opened_at but was resolved when opened: still zero-length (posted already resolved)
+    text = """
+        incident_id,severity,opened_at,resolved_at,impact_started_at,service
+        z1,low,2021-03-01T10:00:00Z,2021-03-01T10:00:00Z,,api
+        z2,low,2021-03-02T10:00:00Z,2021-03-02T12:00:00Z,,api
+        z3,low,2021-03-03T10:00:00Z,2021-03-03T10:30:00Z,,api
+        z4,low,2021-03-04T10:00:00Z,2021-03-04T10:00:00Z,2021-03-04T09:00:00Z,api
+    """
+    keep = make_dataset(incidents=text)
+    exclude = replace(keep, config=replace(keep.config, zero_length_incidents="exclude"))
+    assert sorted(restore_times(keep)["incident_id"]) == ["z1", "z2", "z3", "z4"]
+    assert sorted(restore_times(exclude)["incident_id"]) == ["z2", "z3"]
+    row = cell(metric_table(exclude), "time_to_restore_hours", "2021-03-01")
+    assert row["n"] == 2 and row["mean"] == pytest.approx(1.25)
+    kept = cell(metric_table(keep), "time_to_restore_hours", "2021-03-01")
+    assert kept["n"] == 4 and kept["mean"] == pytest.approx((0 + 2 + 0.5 + 1) / 4)

@@ -223,3 +223,40 @@ def test_ambiguous_local_time_at_dst_end_is_read(tmp_path):
     assert dep.loc["CHG0031220", "finished_at"] == pd.Timestamp(
         "2024-10-27T00:30:00Z"
     )  # first (summer) 02:30
+
+
+def _low_impact_hours(raw_rows, keep_zero: bool) -> list[float]:
+    """Restore hours of the low-impact (level 0) incidents, straight from the CSV."""
+    out = []
+    for r in raw_rows:
+        if r["incident_impact_level"] != "0":
+            continue
+        h = (
+            pd.Timestamp(r["close_timestamp"]) - pd.Timestamp(r["start_timestamp"])
+        ) / pd.Timedelta(hours=1)
+        if keep_zero or h != 0:
+            out.append(h)
+    return out
+
+
+@pytest.mark.parametrize("choice", ["keep", "exclude"])
+def test_llm_zero_length_incidents_counted_and_optionally_left_out(raw_rows, choice):
+    from analytics import Dataset, ProgramConfig
+    from analytics.metrics import restore_times
+
+    config = ProgramConfig(zero_length_incidents=choice)
+    tables, log = read(
+        "csv",
+        [LLM / "incident_stages.csv"],
+        SourceOptions(mapping=LLM / "mapping.yml", config=config),
+    )
+    notes = log.frame().set_index("rule")["rows"]
+    rule = [r for r in notes.index if r.startswith("zero-length incidents")]
+    assert len(rule) == 1 and notes[rule[0]] == 66 and choice in rule[0]
+    rt = restore_times(Dataset.from_tables(tables, config=config))
+    low = rt.loc[rt["severity"] == "low", "restore_hours"]
+    want = _low_impact_hours(raw_rows, keep_zero=choice == "keep")
+    assert len(low) == len(want) == (98 if choice == "keep" else 98 - 46)
+    assert low.median() == pytest.approx(pd.Series(want).median())
+    # issue #16: the zero-length ones pull the low-impact median from 0.98 h to 0.20 h
+    assert low.median() == pytest.approx(0.20 if choice == "keep" else 0.98, abs=0.01)

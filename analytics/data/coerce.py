@@ -64,6 +64,8 @@ def coerce_table(
     if not unique_ids:
         _check_ids(result, df, table, file)
     _check_order(result, table, file)
+    if table == "incidents":
+        _note_zero_length(result, config, log)
     try:
         # ids were checked unique above (_check_ids or in order), so pandera need not hash them again
         pandera_schema(table).update_column(spec.id_column, unique=False).validate(
@@ -192,6 +194,28 @@ _ORDER_RULES = {
     "deployments": [("started_at", "finished_at")],
     "incidents": [("opened_at", "resolved_at"), ("impact_started_at", "opened_at")],
 }
+
+
+def _note_zero_length(result: pd.DataFrame, config: ProgramConfig, log: QualityLog) -> None:
+    """Count incidents resolved the instant they were opened (status pages post many already
+    resolved): kept at 0 h, or left out of time to restore (program.yml
+    ``zero_length_incidents``)."""
+    if "resolved_at" not in result.columns:
+        return
+    zero = result["resolved_at"].eq(result["opened_at"]).fillna(False).astype(bool)
+    if zero.any():
+        how = (
+            "left out of time to restore (zero_length_incidents: exclude)"
+            if config.zero_length_incidents == "exclude"
+            else "counted as 0 h in time to restore (zero_length_incidents: keep)"
+        )
+        log.add(
+            "incidents",
+            f"zero-length incidents (resolved when opened): {how}",
+            "noted",
+            int(zero.sum()),
+            result.index[zero],
+        )
 
 
 def _check_order(result: pd.DataFrame, table: str, file: str) -> None:

@@ -174,8 +174,10 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     DataFrame
         incident_id, severity, service, opened_at, started_at (impact start or opened_at per
         preset), resolved_at, restore_hours (float, rounded per preset; for censored rows the
-        time open so far), censored (bool), day (local date of opened_at in the preset's
-        calendar). See docs/METRICS.md ("Time to restore").
+        time open so far), censored (bool), day (local date of opened_at, of started_at under
+        fourkeys, in the preset's calendar). Incidents resolved when opened are left out when
+        program.yml says ``zero_length_incidents: exclude``. See docs/METRICS.md ("Time to
+        restore").
     """
     p, cal = resolve(dataset, preset)
     inc = dataset.incidents
@@ -212,6 +214,9 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
         out = out[opened <= cut]
         out["censored"] = out["resolved_at"].isna() | (out["resolved_at"] > cut)
         end = out["resolved_at"].where(~out["censored"], cut)
+    if dataset.config.zero_length_incidents == "exclude":  # posted already resolved
+        out = out[~out["resolved_at"].eq(out["opened_at"]).fillna(False).astype(bool)]
+        end = end[out.index]
     out["restore_hours"] = hours(end - out["started_at"], p.restore_rounding)
     if not p.censor_open:
         out = out[~out["censored"]]
