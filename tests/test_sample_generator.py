@@ -413,3 +413,37 @@ def test_coverage(unit_runs):
     assert base["coverage"].between(0.40, 0.60).all()
     last_base = base.groupby("service")["coverage"].last()
     assert last_base.mean() < 0.6
+
+
+# --- issue #16 item 5: events whose local month is not their UTC month -----------------------
+def test_incidents_at_local_month_edges_bucket_by_zone():
+    from analytics import load
+    from analytics.metrics import metric_table
+    from tests.conftest import SAMPLE_DIR
+
+    raw = pd.read_csv(SAMPLE_DIR / "incidents.csv", dtype=str, keep_default_na=False)
+    opened = pd.to_datetime(raw["opened_at"], utc=True, format="ISO8601")
+    local = opened.dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m-01")
+    utc = opened.dt.strftime("%Y-%m-01")
+    edge = raw[local != utc]
+    # a handful, spread over the phases, none a P1 (the P1 story is unchanged), one of them
+    # of the service written in UTC ("Z")
+    assert len(edge) >= 4 and "P1" not in set(edge["severity"])
+    assert edge["opened_at"].str.endswith("Z").any()
+    assert {"2021-01-01", "2021-04-01", "2021-07-01", "2021-10-01"} <= set(local[edge.index])
+
+    ds = load(SAMPLE_DIR)
+    resolved = raw["resolved_at"] != ""
+
+    def n_by_month(table: pd.DataFrame) -> dict:
+        rows = table[(table["metric"] == "time_to_restore_hours") & (table["severity"] == "all")]
+        rows = rows[rows["n"] > 0]
+        return {
+            p.strftime("%Y-%m-01"): int(n)
+            for p, n in zip(rows["period_start"], rows["n"], strict=True)
+        }
+
+    # default: every incident in its Shanghai month (open ones censored, still counted)
+    assert n_by_month(metric_table(ds)) == local.value_counts().to_dict()
+    # devlake: UTC months of the resolved incidents
+    assert n_by_month(metric_table(ds, preset="devlake")) == utc[resolved].value_counts().to_dict()

@@ -26,7 +26,9 @@ shipped them through ``deployment_id`` (the deployment's ``commit_sha`` is the h
 changes never shipped (blank ``deployment_id``); incidents mostly P3/P4, some linked to a
 deployment through ``caused_by_deployment_id`` and some caused by one but not linked (they open
 shortly after a production deployment of the same service); blank ``impact_started_at`` for some;
-3-4 incidents still open at the end of December 2021 (blank ``resolved_at``); nightly unit runs on
+3-4 incidents still open at the end of December 2021 (blank ``resolved_at``); four incidents
+opened in the first hours of a local month (2021-01-01, -04-01, -07-01, -10-01, Shanghai) that
+are still in the previous month in UTC, so bucketing by zone is exercised; nightly unit runs on
 working days plus a unit run before every ``test`` deployment, an integration run before every
 ``staging`` deployment and an e2e run before every ``production`` deployment; coverage only on
 unit runs.

@@ -160,7 +160,47 @@ def _incidents(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
         sev = str(rng.choice(["P2", "P3", "P4"], p=[0.2, 0.4, 0.4]))
         service = SERVICES[int(rng.choice(len(SERVICES), p=_SERVICE_P))]
         out.append(_incident(rng, sev, opened, service, None, 1.0, open_at_end=True))
+    out.extend(_month_edge_incidents())
     out.sort(key=lambda r: (r["opened_at"], r["service"], r["severity"]))
     for i, r in enumerate(out, start=1):
         r["incident_id"] = f"INC-{i:04d}"
+    return out
+
+
+#: Incidents in the first hours of a local month, still in the previous month in UTC (+08:00):
+#: bucketing by the program's zone and by UTC (fourkeys, devlake) must disagree on them.
+#: (opened_at UTC, minutes from impact start to opened or None, minutes to restore from the
+#: start, severity, service, title); fixed, so the random stream of everything else is unchanged.
+_MONTH_EDGE = [
+    ("2020-12-31T16:40:00", None, 270, "P3", "identity", "Login failures: OTP not delivered"),
+    (
+        "2021-03-31T17:30:00",
+        None,
+        1200,
+        "P4",
+        "notification",
+        "SMS reminders delayed by several hours",
+    ),
+    ("2021-06-30T20:00:00", 240, 600, "P4", "reporting", "Dashboard figures stale since midnight"),
+    ("2021-09-30T19:15:00", 20, 110, "P2", "api-gateway", "Elevated 5xx rate on api-gateway"),
+]
+
+
+def _month_edge_incidents() -> list[dict]:
+    """The ``_MONTH_EDGE`` incidents as generator rows (epoch seconds, not linked)."""
+    out = []
+    for opened_utc, before, minutes, sev, service, title in _MONTH_EDGE:
+        opened = int(np.datetime64(opened_utc, "s").astype(np.int64))
+        start = opened - 60 * (before or 0)
+        out.append(
+            {
+                "severity": sev,
+                "opened_at": opened,
+                "resolved_at": start + 60 * minutes,
+                "impact_started_at": None if before is None else start,
+                "service": service,
+                "caused_by_deployment_id": None,
+                "title": title,
+            }
+        )
     return out
