@@ -145,3 +145,16 @@ def test_edge_cases_by_hand(edges):
     assert sorted(fk["change_id"]) == ["c1", "c7"]
     # the default preset also links c5 by service and time (c3, c4: no later api release)
     assert sorted(lead_times(edges)["change_id"]) == ["c1", "c5", "c6", "c7"]
+
+
+def test_link_coverage_page_follows_the_preset():
+    from analytics import views
+
+    fk = views.open_month(SAMPLE_DIR, "2021-06", None, None, "fourkeys")
+    default = views.open_month(SAMPLE_DIR, "2021-06", None, None, "default")
+    fk_cov = views.link_coverage_table(fk)
+    default_cov = views.link_coverage_table(default)
+    # Four Keys infers nothing: every link is by id, none by service and time or by window
+    assert set(fk_cov.loc[:, "By service and time"]) == {"0"}
+    assert set(fk_cov.loc[:, "To the previous deployment"]) == {"0"}
+    assert (default_cov.loc[:, "By service and time"] != "0").any()

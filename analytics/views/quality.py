@@ -6,6 +6,7 @@ import pandas as pd
 
 from analytics.data.schema import TABLES
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
+from analytics.metrics.presets import get_preset
 from analytics.periods import period_range, period_start
 from analytics.views._format import _TABLE_LABELS
 from analytics.views.month import MonthReport
@@ -131,11 +132,20 @@ def quality_log(report: MonthReport) -> pd.DataFrame:
 
 
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
-    """How many changes and incidents could be linked to a deployment, and how."""
+    """How many changes and incidents could be linked to a deployment, and how (under the
+    report's preset: ``fourkeys`` links only what the export names)."""
     ds, cfg = report.dataset, report.config
-    changes = link_changes(ds.changes, ds.deployments, cfg.production_environments)
+    preset = get_preset(report.preset, cfg)
+    explicit = preset.link_rules == "explicit"
+    changes = link_changes(
+        ds.changes, ds.deployments, cfg.production_environments, explicit_only=explicit
+    )
     incidents = link_incidents(
-        ds.incidents, ds.deployments, cfg.production_environments, cfg.link_window_hours
+        ds.incidents,
+        ds.deployments,
+        cfg.production_environments,
+        preset.link_window_hours(cfg),
+        explicit_only=explicit,
     )
     cov = link_coverage(ds.changes, ds.incidents, changes, incidents)
     counts = {
