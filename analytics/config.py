@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.catalog import PRESETS, SEVERITIES
 from analytics.config_sections import (
     APPLIES_TO,
@@ -78,11 +79,17 @@ class ProgramConfig:
     severity_map: dict[str, str] = field(default_factory=dict)
     link_window_hours: float = 24.0
     zero_length_incidents: str = "keep"
+    calendar: CalendarConfig = CalendarConfig()
     source: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def business_calendar(self) -> BusinessCalendar:
+        """Working days and hours of the program (``calendar:`` block, in ``timezone``)."""
+        return BusinessCalendar(self.calendar, self.timezone)
 
     def phase(self, name: str) -> Phase | None:
         """The phase called ``name``, or None."""
@@ -237,6 +244,7 @@ KEY_PARSERS: dict[str, KeyParser] = {
     "severity_map": _parse_severity_map,
     "link_window_hours": _parse_link_window_hours,
     "zero_length_incidents": _parse_zero_length_incidents,
+    "calendar": parse_calendar,
 }
 #: the keys program.yml may have (anything else is rejected as a typo)
 KNOWN_KEYS = frozenset(KEY_PARSERS)

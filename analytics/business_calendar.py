@@ -1,0 +1,339 @@
+"""The business calendar: working days (weekends, public holidays, make-up working days, release
+freezes) and working hours, from the ``calendar:`` block of program.yml.
+
+Public holidays come from the maintained ``holidays`` library (``country: CN`` also brings
+China's official make-up working days, the weekend days worked in exchange for a long holiday,
+e.g. Sunday 2021-02-07 and Saturday 2021-09-18). ``extra_holidays`` adds days off of the
+program's own (release freezes, company days), ``extra_working_days`` adds worked weekend days.
+The default, without a ``calendar:`` block, is Monday to Friday, 09:00-18:00, no holidays, and
+durations in calendar time. Definitions: docs/METRICS.md ("Business calendar").
+
+>>> cal = BusinessCalendar(CalendarConfig(country="CN"), "Asia/Shanghai")
+>>> cal.working_days("2021-02-01", "2021-02-28")  # Spring Festival 11-17, make-up 7th and 20th
+17
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DURATION_CLOCKS = ("calendar", "working_hours")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CALENDAR_KEYS = (
+    "country",
+    "subdivision",
+    "weekend",
+    "extra_holidays",
+    "extra_working_days",
+    "working_hours",
+    "durations",
+)
+_NS_PER_S = 1_000_000_000
+_S_PER_DAY = 86_400
+_NAT = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """The validated ``calendar:`` block of program.yml (every field optional).
+
+    ``weekend`` holds weekday numbers (Monday = 0); ``work_start``/``work_end`` bound the
+    working hours of a working day (local time); ``durations`` says which clock lead time,
+    time to restore and CI recovery time use: ``calendar`` (default) or ``working_hours``.
+    """
+
+    country: str | None = None
+    subdivision: str | None = None
+    weekend: tuple[int, ...] = (5, 6)
+    extra_holidays: tuple[dt.date, ...] = ()
+    extra_working_days: tuple[dt.date, ...] = ()
+    work_start: dt.time = dt.time(9, 0)
+    work_end: dt.time = dt.time(18, 0)
+    durations: str = "calendar"
+
+    @property
+    def working_hours_per_day(self) -> float:
+        return (_seconds(self.work_end) - _seconds(self.work_start)) / 3600
+
+    def describe(self) -> str:
+        """One line for report footers and pages: which days count and which clock is used."""
+        holidays = f"{self.country} public holidays" if self.country else "no public holidays"
+        extra = len(self.extra_holidays)
+        days = (
+            f"working days: {_weekend_words(self.weekend)} off, {holidays}"
+            + (f" and {extra} extra day(s) off" if extra else "")
+            + (
+                f", {len(self.extra_working_days)} extra working day(s)"
+                if self.extra_working_days
+                else ""
+            )
+        )
+        clock = (
+            f"durations in working hours ({self.work_start:%H:%M}-{self.work_end:%H:%M})"
+            if self.durations == "working_hours"
+            else "durations in calendar time"
+        )
+        return f"{days}; {clock}"
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _weekend_words(weekend: tuple[int, ...]) -> str:
+    if not weekend:
+        return "no weekend"
+    return "/".join(WEEKDAYS[d][:3].capitalize() for d in weekend)
+
+
+class BusinessCalendar:
+    """Working days and working hours of one program (``CalendarConfig`` + time zone).
+
+    Day arithmetic uses numpy's business-day functions (weekmask + holiday list); numpy has
+    no notion of a weekend day that is worked, so the make-up working days are counted on top
+    of it with a sorted array (the only hand-written part). Timestamps are tz-aware; days and
+    hours are taken in ``timezone``.
+    """
+
+    def __init__(self, config: CalendarConfig, timezone: str = "UTC") -> None:
+        self.config = config
+        self.timezone = timezone
+
+    @cached_property
+    def _weekmask(self) -> str:
+        return "".join("0" if d in self.config.weekend else "1" for d in range(7))
+
+    def _tables(self, first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarray]:
+        """(holidays, make-up working days) as sorted datetime64[D] arrays for the years."""
+        return _day_tables(self.config, first_year, last_year)
+
+    def _years(self, days: np.ndarray) -> tuple[int, int]:
+        valid = days[~np.isnat(days)]
+        if valid.size == 0:
+            return 2000, 2000
+        years = valid.astype("datetime64[Y]").astype(int) + 1970
+        return int(years.min()), int(years.max())
+
+    def is_working_day(self, days: Any) -> np.ndarray:
+        """True for each local date that is a working day (NaT gives False).
+
+        >>> cal = BusinessCalendar(CalendarConfig(country="CN"))
+        >>> cal.is_working_day(["2021-02-07", "2021-02-12", "2021-09-18"]).tolist()
+        [True, False, True]
+        """
+        d = _as_days(days)
+        holidays, extra = self._tables(*self._years(d))
+        nat = np.isnat(d)
+        safe = np.where(nat, np.datetime64("2000-01-03"), d)
+        out = np.is_busday(safe, weekmask=self._weekmask, holidays=holidays)
+        out |= np.isin(safe, extra)
+        return out & ~nat
+
+    def _working_days_before(self, days: np.ndarray, origin: np.datetime64) -> np.ndarray:
+        """Working days in [origin, day) for each day (negative when day < origin)."""
+        holidays, extra = self._tables(*self._years(np.append(days, origin)))
+        count = np.busday_count(origin, days, weekmask=self._weekmask, holidays=holidays)
+        made_up = np.searchsorted(extra, days) - np.searchsorted(extra, origin)
+        return count + made_up
+
+    def working_days(self, start: Any, end: Any) -> int:
+        """Working days from ``start`` to ``end``, both local dates included (0 if end < start).
+
+        >>> BusinessCalendar(CalendarConfig()).working_days("2021-03-01", "2021-03-07")
+        5
+        """
+        a, b = _as_days([start])[0], _as_days([end])[0]
+        if b < a:
+            return 0
+        return int(self._working_days_before(np.array([b + 1]), a)[0])
+
+    def working_days_in_periods(self, starts: pd.Series | pd.DatetimeIndex, freq: str) -> pd.Series:
+        """Working days in each day / week / month period starting at ``starts``."""
+        first = _as_days(starts)
+        step = {"day": np.timedelta64(1, "D"), "week": np.timedelta64(7, "D")}
+        if freq == "month":
+            nxt = (first.astype("datetime64[M]") + 1).astype("datetime64[D]")
+        else:
+            nxt = first + step[freq]
+        origin = first.min() if first.size else np.datetime64("2000-01-01")
+        count = self._working_days_before(nxt, origin) - self._working_days_before(first, origin)
+        return pd.Series(count.astype("int64"))
+
+    def working_hours_between(self, start: pd.Series, end: pd.Series) -> pd.Series:
+        """Working hours between two tz-aware timestamp Series, element by element.
+
+        Only the hours between ``work_start`` and ``work_end`` of working days count; a span
+        that ends before it starts is negative, NaT gives NaN.
+
+        >>> cal = BusinessCalendar(CalendarConfig(), "UTC")
+        >>> t0 = pd.Series(pd.to_datetime(["2021-03-05T17:00Z"]))  # Friday 17:00
+        >>> t1 = pd.Series(pd.to_datetime(["2021-03-08T10:30Z"]))  # Monday 10:30
+        >>> cal.working_hours_between(t0, t1).tolist()
+        [2.5]
+        """
+        a, b = self._clock(start), self._clock(end)
+        hours = (b - a) / 3600
+        hours[np.isnan(a) | np.isnan(b)] = np.nan
+        return pd.Series(hours, index=end.index)
+
+    def _clock(self, ts: pd.Series) -> np.ndarray:
+        """Working seconds from a fixed origin up to each timestamp (NaN for NaT)."""
+        local = ts.dt.tz_convert(self.timezone).dt.tz_localize(None)
+        ns = local.to_numpy("datetime64[ns]").view(np.int64)
+        nat = ns == _NAT
+        days = local.to_numpy("datetime64[ns]").astype("datetime64[D]")
+        days[nat] = np.datetime64("2000-01-03")
+        origin = np.datetime64("1970-01-01")
+        before = self._working_days_before(days, origin)
+        start, end = _seconds(self.config.work_start), _seconds(self.config.work_end)
+        tod = (ns - days.astype("datetime64[ns]").view(np.int64)) / _NS_PER_S
+        today = np.clip(tod - start, 0, end - start) * self.is_working_day(days)
+        out = before * float(end - start) + today
+        out[nat] = np.nan
+        return out
+
+
+def _as_days(values: Any) -> np.ndarray:
+    """Dates, strings, Timestamps or a datetime Series/Index as datetime64[D] (NaT kept)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    return pd.to_datetime(pd.Index(values)).to_numpy("datetime64[D]")
+
+
+_CACHE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _day_tables(config: CalendarConfig, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Holidays and make-up working days of ``config`` for the years, cached per calendar."""
+    key = (config, first, last)
+    if key not in _CACHE:
+        off: set[dt.date] = set(config.extra_holidays)
+        worked: set[dt.date] = set(config.extra_working_days)
+        if config.country:
+            import holidays  # imported where used: a report kernel without a calendar skips it
+
+            lib = holidays.country_holidays(
+                config.country, subdiv=config.subdivision, years=range(first - 1, last + 2)
+            )
+            off |= set(lib)
+            worked |= set(getattr(lib, "weekend_workdays", ()))
+        worked -= set(config.extra_holidays)  # a freeze wins over a make-up working day
+        off -= set(config.extra_working_days)
+        _CACHE[key] = (
+            np.array(sorted(off), dtype="datetime64[D]"),
+            np.array(sorted(worked), dtype="datetime64[D]"),
+        )
+    return _CACHE[key]
+
+
+def parse_calendar(raw: Any, fail: Callable[[str, str], Exception]) -> CalendarConfig:
+    """Validate the ``calendar:`` block of program.yml (``fail(key, message)`` builds the error).
+
+    >>> parse_calendar({"country": "CN", "durations": "working_hours"}, ValueError).durations
+    'working_hours'
+    """
+    if not isinstance(raw, dict):
+        raise fail("calendar", "must be a mapping (country, weekend, extra_holidays, ...)")
+    unknown = sorted(set(raw) - set(CALENDAR_KEYS))
+    if unknown:
+        raise fail(f"calendar.{unknown[0]}", f"unknown key (known: {', '.join(CALENDAR_KEYS)})")
+    out: dict[str, Any] = {}
+    if raw.get("country") is not None:
+        out["country"], out["subdivision"] = _country(raw, fail)
+    if "weekend" in raw:
+        out["weekend"] = _weekend(raw["weekend"], fail)
+    out["extra_holidays"] = _dates(raw.get("extra_holidays", []), "extra_holidays", fail)
+    out["extra_working_days"] = _dates(
+        raw.get("extra_working_days", []), "extra_working_days", fail
+    )
+    if "working_hours" in raw:
+        out["work_start"], out["work_end"] = _hours(raw["working_hours"], fail)
+    if "durations" in raw:
+        clock = str(raw["durations"]).strip().lower()
+        if clock not in DURATION_CLOCKS:
+            raise fail("calendar.durations", f"must be one of {', '.join(DURATION_CLOCKS)}")
+        out["durations"] = clock
+    return CalendarConfig(**out)
+
+
+def _country(raw: dict, fail) -> tuple[str, str | None]:
+    import holidays
+
+    code = str(raw["country"]).strip().upper()
+    subdiv = raw.get("subdivision")
+    subdiv = None if subdiv is None else str(subdiv).strip()
+    try:
+        holidays.country_holidays(code, subdiv=subdiv, years=2021)
+    except NotImplementedError:
+        raise fail(
+            "calendar.country", f"{code!r} is not a country the holidays library knows"
+        ) from None
+    return code, subdiv
+
+
+def _weekend(value: Any, fail) -> tuple[int, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise fail("calendar.weekend", "must be a list of weekday names, e.g. [saturday, sunday]")
+    out = []
+    for item in items:
+        name = str(item).strip().lower()
+        if name not in WEEKDAYS:
+            raise fail("calendar.weekend", f"{item!r} is not a weekday name")
+        out.append(WEEKDAYS.index(name))
+    if len(set(out)) == 7:
+        raise fail("calendar.weekend", "a week without working days leaves nothing to count")
+    return tuple(sorted(set(out)))
+
+
+def _dates(items: Any, key: str, fail) -> tuple[dt.date, ...]:
+    """A list of dates or {start, end} ranges (inclusive), e.g. a release freeze."""
+    if not isinstance(items, list):
+        raise fail(f"calendar.{key}", "must be a list of dates or {start: date, end: date}")
+    out: set[dt.date] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and set(item) - {"label"} == {"start", "end"}:
+            a, b = (
+                _date(item["start"], f"{key}[{i}].start", fail),
+                _date(item["end"], f"{key}[{i}].end", fail),
+            )
+            if b < a:
+                raise fail(f"calendar.{key}[{i}]", f"ends ({b}) before it starts ({a})")
+            out |= {a + dt.timedelta(days=k) for k in range((b - a).days + 1)}
+        else:
+            out.add(_date(item, f"{key}[{i}]", fail))
+    return tuple(sorted(out))
+
+
+def _date(value: Any, key: str, fail) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise fail(f"calendar.{key}", f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _hours(value: Any, fail) -> tuple[dt.time, dt.time]:
+    """``"09:00-18:00"`` as two times; the day may not wrap past midnight."""
+    text = str(value).replace(" ", "")
+    try:
+        a, b = text.split("-")
+        start, end = dt.time.fromisoformat(a), dt.time.fromisoformat(b)
+    except ValueError:
+        raise fail("calendar.working_hours", f"{value!r} is not HH:MM-HH:MM") from None
+    if end <= start:
+        raise fail("calendar.working_hours", f"{value!r} ends before it starts")
+    return start, end
+
+
+__all__ = ["BusinessCalendar", "CalendarConfig", "DURATION_CLOCKS", "parse_calendar"]
