@@ -149,16 +149,16 @@ def make_repo(root: Path) -> Path:
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
 
-    def commit(name: str, when: str) -> None:
+    def commit(name: str, when: str, *author: str) -> None:
         (repo / f"{name}.txt").write_text(name)
         _git(repo, "add", f"{name}.txt")
-        _git(repo, "commit", "-q", "-m", f"add {name}", when=when)
+        _git(repo, "commit", "-q", "-m", f"add {name}", *author, when=when)
 
     commit("c1", "2024-03-01T09:00:00+01:00")
     commit("c2", "2024-03-01T10:00:00+01:00")
     _git(repo, "tag", "-a", "v1", "-m", "release 1", when="2024-03-01T12:00:00+01:00")
     _git(repo, "checkout", "-q", "-b", "feature")
-    commit("f1", "2024-03-02T09:00:00+01:00")
+    commit("f1", "2024-03-02T09:00:00+01:00", "--author=Bo <bo@example.com>")
     _git(repo, "checkout", "-q", "main")
     commit("c3", "2024-03-02T10:00:00+01:00")
     _git(
@@ -187,6 +187,7 @@ def test_local_repository(tmp_path):
         "2024-03-03T07:00:00Z"
     )  # lightweight: commit date
     assert ch.groupby("deployment_id").size().to_dict() == {"shop-api@v1": 2, "shop-api@v2": 3}
+    assert ch.groupby("author").size().to_dict() == {"ana@example.com": 4, "bo@example.com": 1}
     assert "lightweight tags: release time is the tagged commit's date (no tagger date)" in set(
         log.frame()["rule"]
     )
@@ -312,3 +313,17 @@ def test_tsv_export_as_git_prints_it(tmp_path):
     tables, _ = read("git", [tmp_path], SourceOptions(service="svc"))
     assert list(tables["deployments"]["deployment_id"]) == ["svc@v1"]
     assert len(tables["changes"]) == 2
+    assert tables["changes"]["author"].isna().all()  # an export without the author column
+
+
+def test_export_with_authors(tmp_path):
+    tags = "tag,commit,created_at\nv1," + "a" * 40 + ",2024-03-01T12:00:00+01:00\n"
+    commits = (
+        "commit,parents,authored_at,committed_at,author,subject\n"
+        + "a" * 40
+        + ",,2024-03-01T10:00:00+01:00,2024-03-01T10:00:00+01:00,bo@example.com,Initial\n"
+    )
+    (tmp_path / "tags.csv").write_text(tags)
+    (tmp_path / "commits.csv").write_text(commits)
+    tables, _ = read("git", [tmp_path], SourceOptions(service="svc"))
+    assert list(tables["changes"]["author"]) == ["bo@example.com"]

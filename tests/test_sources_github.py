@@ -65,6 +65,7 @@ def test_merged_pull_requests_become_changes(imported):
     assert pr412["pr_opened_at"] == pd.Timestamp("2024-03-04T10:02:00Z")
     assert pr412["merged_at"] == pd.Timestamp("2024-03-05T10:55:13Z")
     assert pr412["commit_sha"] == "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+    assert list(ch["author"]) == ["mei-lin", "mei-lin"]  # user.login of the pull request
     pr409 = ch.loc["github:octo-org/payments-api#409"]
     assert (
         pr409["committed_at"] == pr409["pr_opened_at"]

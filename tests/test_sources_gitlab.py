@@ -47,6 +47,7 @@ def test_merged_merge_requests(imported):
     assert mr55["authored_at"] == pd.Timestamp("2024-03-01T09:55:00Z")
     assert mr55["merged_at"] == pd.Timestamp("2024-03-04T15:40:00Z")
     assert mr55["commit_sha"] == "a5" * 20
+    assert list(ch["author"]) == ["ana", "ana"]  # author.username of the merge request
     assert ch.loc["gitlab:acme/payments-api!57", "commit_sha"] == "a8" * 20  # squash commit
     assert (
         imported[1]

@@ -186,6 +186,13 @@ TABLES: dict[str, Table] = {
                 "dep-000123",
             ),
             Column("commit_sha", "text", False, "Commit of the change", "3b9d0aa"),
+            Column(
+                "author",
+                "text",
+                False,
+                "Who wrote it (login or e-mail); gives integrations per developer",
+                "mei-lin",
+            ),
         ),
     ),
     "incidents": Table(

@@ -10,7 +10,8 @@ forms; see docs/adapters.md for the exact commands).
   *first* release whose tag reaches it (``analytics.data.ancestry.first_shipped_by``), so merge and
   squash workflows both work and an out-of-order release (a pipeline that tagged an older
   commit after a newer one) ships nothing twice;
-* each shipped commit is a change: ``change_id`` = SHA, ``deployment_id`` = its release.
+* each shipped commit is a change: ``change_id`` = SHA, ``deployment_id`` = its release,
+  ``author`` = the author's e-mail (``%aE``; an export without the column leaves it empty).
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, finish, natural_key, read_csv, require_columns
 
 TAG_COLUMNS = ("tag", "commit", "created_at", "tag_type")
-COMMIT_COLUMNS = ("commit", "parents", "authored_at", "committed_at", "subject")
+COMMIT_COLUMNS = ("commit", "parents", "authored_at", "committed_at", "author", "subject")
 #: The exact formats (also documented in docs/adapters.md); tab-separated, one record per line.
 TAG_FORMAT = (
     "%(refname:lstrip=2)%09%(if)%(*objectname)%(then)%(*objectname)%(else)%(objectname)%(end)"
     "%09%(creatordate:iso-strict)%09%(objecttype)"
 )
-LOG_FORMAT = "%H%x09%P%x09%aI%x09%cI%x09%s"
+LOG_FORMAT = "%H%x09%P%x09%aI%x09%cI%x09%aE%x09%s"
 _TAG_TYPES = {"tag": "annotated", "commit": "lightweight"}
 
 
@@ -276,8 +277,9 @@ def _build(
             "commit_sha": shipped["commit"],
         }
     )
-    if "authored_at" in shipped.columns:
-        changes["authored_at"] = shipped["authored_at"]
+    for column in ("authored_at", "author"):  # optional in an export
+        if column in shipped.columns:
+            changes[column] = shipped[column]
     return finish(
         {"deployments": deployments, "changes": changes},
         options,

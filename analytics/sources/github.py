@@ -196,6 +196,7 @@ def _pulls(pulls: list, options: SourceOptions, log: QualityLog) -> pd.DataFrame
                 "pr_opened_at": created,
                 "merged_at": pr.get("merged_at"),
                 "commit_sha": pr.get("merge_commit_sha"),
+                "author": field_of(pr, "user.login"),
             }
         )
         index.append(n + 1)

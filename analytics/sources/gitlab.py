@@ -178,6 +178,7 @@ def _merge_requests(mrs: list, options: SourceOptions, log: QualityLog) -> pd.Da
                 "commit_sha": mr.get("merge_commit_sha")
                 or mr.get("squash_commit_sha")
                 or mr.get("sha"),
+                "author": field_of(mr, "author.username"),
             }
         )
         index.append(n + 1)

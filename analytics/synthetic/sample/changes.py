@@ -125,3 +125,19 @@ def _versions_and_changes(rng: np.random.Generator, deps: list[dict]) -> list[di
     for i, c in enumerate(changes, start=1):
         c["change_id"] = f"CHG-{i:06d}"
     return changes
+
+
+#: each service's team (the authors of its changes); see ``add_authors``
+DEVELOPERS_PER_SERVICE = 2
+
+
+def add_authors(changes: list[dict], seed: int) -> None:
+    """Give every change an author from its service's team, in place.
+
+    Authors come from a random stream of their own, so adding them left every other column
+    of the sample as it was.
+    """
+    rng = np.random.Generator(np.random.PCG64([seed, 13]))
+    picks = rng.integers(0, DEVELOPERS_PER_SERVICE, size=len(changes))
+    for change, k in zip(changes, picks, strict=True):
+        change["author"] = f"{change['service']}-dev{int(k) + 1}"

@@ -100,6 +100,10 @@ targets:                           # the program's claims, checked on the after 
 definitions: default               # metric definitions preset: default, fourkeys or devlake
 benchmark_year: 2021               # DORA report year whose performance bands are used
 severity_map: {P1: critical, SEV1: critical, P2: high, SEV2: high, P3: medium, P4: low}
+calendar:                          # working days: weekends, China's public holidays, make-up days
+  country: CN                      # public holidays and official make-up working days
+  working_hours: "09:00-18:00"     # local working day, for durations in working hours
+  durations: calendar              # lead time and time to restore: calendar or working_hours
 """
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.schema import TABLES
-from analytics.synthetic.sample.changes import _versions_and_changes
+from analytics.synthetic.sample.changes import _versions_and_changes, add_authors
 from analytics.synthetic.sample.deployments import _deployments
 from analytics.synthetic.sample.incidents import _incidents
 from analytics.synthetic.sample.runs import _test_runs
@@ -55,6 +55,7 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     rng = np.random.Generator(np.random.PCG64(seed))
     deps = _deployments(rng)
     changes = _versions_and_changes(rng, deps)
+    add_authors(changes, seed)
     incidents = _incidents(rng, deps)
     runs = _test_runs(rng, deps)
 
