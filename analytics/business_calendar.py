@@ -62,25 +62,23 @@ class CalendarConfig:
     def working_hours_per_day(self) -> float:
         return (_seconds(self.work_end) - _seconds(self.work_start)) / 3600
 
-    def describe(self) -> str:
-        """One line for report footers and pages: which days count and which clock is used."""
-        holidays = f"{self.country} public holidays" if self.country else "no public holidays"
-        extra = len(self.extra_holidays)
-        days = (
-            f"working days: {_weekend_words(self.weekend)} off, {holidays}"
-            + (f" and {extra} extra day(s) off" if extra else "")
-            + (
-                f", {len(self.extra_working_days)} extra working day(s)"
-                if self.extra_working_days
-                else ""
-            )
+    def describe_days(self) -> str:
+        """Which days are working days, in words (for report footers and pages).
+
+        >>> CalendarConfig(country="CN").describe_days()
+        'working days: Sat/Sun off, CN public holidays and official make-up working days'
+        """
+        holidays = (
+            f"{self.country} public holidays and official make-up working days"
+            if self.country
+            else "no public holidays"
         )
-        clock = (
-            f"durations in working hours ({self.work_start:%H:%M}-{self.work_end:%H:%M})"
-            if self.durations == "working_hours"
-            else "durations in calendar time"
-        )
-        return f"{days}; {clock}"
+        text = f"working days: {_weekend_words(self.weekend)} off, {holidays}"
+        if self.extra_holidays:
+            text += f", {len(self.extra_holidays)} extra day(s) off"
+        if self.extra_working_days:
+            text += f", {len(self.extra_working_days)} extra working day(s)"
+        return text
 
 
 def _seconds(t: dt.time) -> int:

@@ -128,7 +128,9 @@ def test_calendar_block_in_program_yml():
     assert (cfg.calendar.work_start, cfg.calendar.work_end) == (dt.time(8, 30), dt.time(17))
     assert cfg.calendar.working_hours_per_day == 8.5
     assert cfg.business_calendar.timezone == "Asia/Shanghai"
-    assert "working hours (08:30-17:00)" in cfg.calendar.describe()
+    assert cfg.calendar.describe_days() == (
+        "working days: Fri/Sat off, CN public holidays and official make-up working days"
+    )
     assert parse_config({}).calendar.durations == "calendar"
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
+from analytics.config import ProgramConfig
 from analytics.data.arrowtext import strictly_increasing
 from analytics.data.dataset import Dataset
 from analytics.metrics._common import (
@@ -34,6 +35,7 @@ from analytics.metrics._keys import labels, take_text
 from analytics.metrics.linking import LINK_METHODS, UTC_NS, change_link_rows, link_changes
 from analytics.metrics.pr_cycle import span_minutes
 from analytics.metrics.presets import Preset
+from analytics.metrics.working_time import elapsed_hours, uses_working_hours
 from analytics.periods import floor_dates
 
 DEPLOYMENT_COLUMNS = ["deployment_id", "service", "environment", "finished_at", "status"]
@@ -154,7 +156,7 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
         m = chg.drop(columns=["deployment_id"], errors="ignore").merge(
             links, on="change_id", how="inner"
         )
-        lead = _lead_hours(m, p)
+        lead = _lead_hours(m, p, dataset.config)
         keep = (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
         return _Lead(
             np.array([], dtype=np.int64),
@@ -168,7 +170,8 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
         )
     rows = np.flatnonzero(linked)
     deployed = deployed_ns[rows]
-    if p.lead_time_start == "pr_cycle" or chg["committed_at"].dtype != UTC_NS:
+    working = uses_working_hours(dataset.config, p)
+    if p.lead_time_start == "pr_cycle" or chg["committed_at"].dtype != UTC_NS or working:
         cols = [
             c
             for c in ("committed_at", "authored_at", "pr_opened_at", "merged_at")
@@ -176,7 +179,7 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
         ]
         m = pd.DataFrame({c: chg[c].iloc[rows].reset_index(drop=True) for c in cols})
         m["deployed_at"] = _utc(deployed)
-        lead = _lead_hours(m, p)
+        lead = _lead_hours(m, p, dataset.config)
     else:  # deployed_at - committed_at on int64 nanoseconds, NaT kept as NaT
         committed = chg["committed_at"].array.asi8[rows]
         delta = np.where(committed == _NAT, _NAT, deployed - committed)
@@ -198,11 +201,12 @@ def _utc(ns: np.ndarray) -> pd.Series:
     return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").astype(UTC_NS)
 
 
-def _lead_hours(m: pd.DataFrame, p: Preset) -> pd.Series:
-    """Lead time in hours of each linked change in ``m`` (deployed_at and the change's times)."""
+def _lead_hours(m: pd.DataFrame, p: Preset, config: ProgramConfig) -> pd.Series:
+    """Lead time in hours of each linked change in ``m`` (deployed_at and the change's times),
+    on the program's clock (calendar or working hours, ``working_time.elapsed_hours``)."""
     if p.lead_time_start == "pr_cycle":
         return _pr_cycle_hours(m, p.lead_time_rounding)
-    return hours(m["deployed_at"] - m["committed_at"], p.lead_time_rounding)
+    return elapsed_hours(m["committed_at"], m["deployed_at"], config, p, p.lead_time_rounding)
 
 
 def _pr_cycle_hours(m: pd.DataFrame, rounding: str) -> pd.Series:

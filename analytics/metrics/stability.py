@@ -18,7 +18,6 @@ from analytics.metrics._common import (
     Calendar,
     Grid,
     duration_stats,
-    hours,
     require,
     resolve,
     tag_scope,
@@ -29,6 +28,7 @@ from analytics.metrics.delivery import deployments_base
 from analytics.metrics.linking import incident_link_rows
 from analytics.metrics.presets import Preset
 from analytics.metrics.root_cause import incidents_per_deployment, root_cause_start
+from analytics.metrics.working_time import elapsed_hours
 
 FAILED_STATUSES = ("failed", "rolled_back")
 REWORK_KINDS = ("hotfix", "rollback")
@@ -217,7 +217,9 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     if dataset.config.zero_length_incidents == "exclude":  # posted already resolved
         out = out[~out["resolved_at"].eq(out["opened_at"]).fillna(False).astype(bool)]
         end = end[out.index]
-    out["restore_hours"] = hours(end - out["started_at"], p.restore_rounding)
+    out["restore_hours"] = elapsed_hours(
+        out["started_at"], end, dataset.config, p, p.restore_rounding
+    )
     if not p.censor_open:
         out = out[~out["censored"]]
     out = out[out["restore_hours"].notna()]
