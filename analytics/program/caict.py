@@ -75,6 +75,8 @@ def _hours(h: float) -> str:
 
 
 def _level_rhythm(f: dict, clock: str) -> Judgement:
+    if not f["covered"]:
+        return Judgement(None, "no deployment data around the window", 0)
     if f["weeks"] == 0:
         return Judgement(None, "no week with a working day in the window", 0)
     days, weekly, rate = f["median_days_per_week"], f["median_week_deployed"], f["per_working_day"]

@@ -65,7 +65,10 @@ def deployment_rhythm(ds: Dataset, w: Window, c: Context) -> dict:
     weeks = frame.groupby("week").agg(working=("working", "sum"), days=("deployed", "sum"))
     weeks = weeks[weeks["working"] > 0]
     working_days = int(frame["working"].sum())
+    days_seen = base["day"].dropna()
     return {
+        # like metric_table: no deployment is a real 0 only inside the deployments' date span
+        "covered": bool(len(days_seen) and days_seen.min() <= w.end and days_seen.max() >= w.start),
         "count": len(ok),
         "working_days": working_days,
         "weeks": len(weeks),
@@ -107,7 +110,9 @@ def preceding_runs(ds: Dataset, w: Window, c: Context) -> pd.DataFrame:
     )
     runs = runs.assign(passed=runs["tests_failed"].fillna(0).eq(0)).sort_values("finished_at")
     if ok.empty:
-        return pd.DataFrame({"has_run": pd.Series([], bool), "passed": pd.Series([], bool)})
+        return pd.DataFrame(
+            {"has_run": pd.Series([], dtype=bool), "passed": pd.Series([], dtype=bool)}
+        )
     joined = pd.merge_asof(
         ok[["service", "start"]],
         runs.rename(columns={"finished_at": "run_at"}),
