@@ -964,3 +964,27 @@ def test_kpi_tile_of_a_lower_bound_says_undecided():
     assert "? Undecided: incidents still open" in html
     assert "&#8805; " in html  # "≥" before the restore-time value, as a character reference
     assert html.count("Target met") == 2
+
+
+def test_level_chart_marks_each_judged_window_and_hatches_what_data_cannot_show():
+    from analytics.plots import level_chart
+
+    evidence = pd.DataFrame(
+        {
+            "window": ["2021-12", "after", "2021-12", "after"],
+            "item": ["Deployment quality"] * 2 + ["Integration frequency"] * 2,
+            "level": pd.array([2, 3, None, 3], dtype="Int64"),
+            "max_level": [3, 3, 4, 4],
+        }
+    )
+    fig = level_chart(evidence)
+    ax = fig.axes[0]
+    month = next(c for c in ax.collections if c.get_gid() == "window:2021-12")
+    after = next(c for c in ax.collections if c.get_gid() == "window:after")
+    assert month.get_offsets()[:, 0].tolist() == [2.0]  # integration not judged: no marker
+    assert sorted(after.get_offsets()[:, 0].tolist()) == [3.0, 3.0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert sorted(round(p.get_x(), 1) for p in hatched) == [3.5, 4.5]  # above L3, above L4
+    assert fig.alt_text == (
+        "In 2021-12 the data supports level 3 or more on 0 of 2 measurable items (1 not judged)"
+    )

@@ -32,18 +32,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from analytics import views
-    from analytics.data.load import load
-    from analytics.exceptions import AnalyticsError
-    from analytics.report.plan import latest_complete_month
+    from analytics.commands._month import resolve_month
 
-    month = args.month
-    if month == "latest":
-        ds = load(args.data_dir, args.program)
-        span = ds.date_range()
-        if span is None:
-            raise AnalyticsError(f"{args.data_dir}: no dated rows, so no month to summarise")
-        last_phase = ds.config.phases[-1].end if ds.config.phases else None
-        month = latest_complete_month(span[0].date(), span[1].date(), last_phase)
+    month = resolve_month(args.data_dir, args.month, args.program)
     report = views.open_month(args.data_dir, month, args.program, None, args.preset)
     print(f"{report.config.name}: {month} (definitions {report.preset})\n")
     kpis = views.kpi_table(report)

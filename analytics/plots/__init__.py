@@ -17,6 +17,7 @@ from analytics.plots.distributions import (
     survival_curve,
 )
 from analytics.plots.effects import effect_forest
+from analytics.plots.levels import level_chart
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
 from analytics.plots.style import (
@@ -45,6 +46,7 @@ __all__ = [
     "kaplan_meier",
     "kpi_tiles",
     "kpi_tiles_html",
+    "level_chart",
     "mark_milestones",
     "no_data_figure",
     "plot_style",

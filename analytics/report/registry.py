@@ -46,6 +46,7 @@ REPORTS: tuple[Report, ...] = (
     Report("04-quality", "Quality", "04-quality.ipynb"),
     Report("05-program-impact", "Program impact", "05-program-impact.ipynb"),
     Report("06-data-quality", "Data quality", "06-data-quality.ipynb"),
+    Report("07-caict-evidence", "CAICT evidence", "07-caict-evidence.ipynb"),
 )
 
 
