@@ -62,3 +62,15 @@ def test_sample_summary_states_the_verdict(rendered_sample):
     assert "December 2021" in summary
     assert "5 of 5 targets were met" in summary
     assert "5 of 5 claimed improvements are shown by the data" in summary
+
+
+def test_caict_page_and_the_calendar_in_every_footer(rendered_sample, rendered_tiny):
+    pages = _pages(rendered_sample)
+    page = pages["07-caict-evidence"]
+    assert "部署策略" in page and "at least once per day per developer" in page
+    assert "Successful production deployments" in page  # per calendar day and per working day
+    for slug, html in pages.items():
+        assert "CN public holidays and official make-up working days" in html, slug
+        assert "Durations in calendar time" in html, slug
+    tiny = _pages(rendered_tiny)["07-caict-evidence"]
+    assert "not judged" in tiny  # the tiny data has no changes or test runs

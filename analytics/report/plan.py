@@ -300,6 +300,7 @@ def _provenance(
     data_dir, month, ds, given, params, last, through, rendered
 ) -> list[tuple[str, str]]:
     import analytics
+    from analytics.metrics.working_time import clock_note
 
     cfg = ds.config
     preset = given["preset"] or f"{cfg.definitions} (program.yml)"
@@ -317,6 +318,7 @@ def _provenance(
         ),
         ("Month", month),
         ("Definitions preset", preset),
+        ("Calendar", clock_note(cfg, given["preset"])),
         (
             "Program file",
             given["program_file"]
