@@ -67,7 +67,7 @@ def test_sample_summary_states_the_verdict(rendered_sample):
 def test_caict_page_and_the_calendar_in_every_footer(rendered_sample, rendered_tiny):
     pages = _pages(rendered_sample)
     page = pages["07-caict-evidence"]
-    assert "部署策略" in page and "at least once per day per developer" in page
+    assert "部署策略" in page and "scheduled with capability to deploy daily" in page
     assert "Successful production deployments" in page  # per calendar day and per working day
     for slug, html in pages.items():
         assert "CN public holidays and official make-up working days" in html, slug
