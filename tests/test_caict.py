@@ -203,3 +203,13 @@ def test_inputs_are_not_changed():
     caict_evidence(ds, caict_windows(ds.config, FEB))
     for t, frame in before.items():
         pd.testing.assert_frame_equal(ds.table(t), frame)
+
+
+def test_a_branch_merged_before_its_first_commit_is_counted_and_left_out():
+    ds = _dataset()
+    chg = ds.changes.copy()
+    chg.loc[chg["change_id"] == "al0", "authored_at"] = pd.Timestamp("2021-02-02T00:00:00Z")
+    ds = dataclasses.replace(ds, changes=chg)
+    ev = caict_evidence(ds, caict_windows(ds.config, FEB)).set_index(["item", "window"])
+    row = ev.loc[("Branch management", FEB)]
+    assert row["n"] == 58 and "1 merged before their first commit left out" in row["figure"]

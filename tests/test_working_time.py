@@ -85,3 +85,19 @@ def test_rates_without_data_are_missing_not_zero():
     # inside the deployments' span a month without one is a real 0 over its 20 working days
     assert feb.loc[pd.Timestamp("2021-02-01"), ["value", "n"]].tolist() == [0.0, 20]
     assert feb.loc[pd.Timestamp("2021-01-01"), ["value", "n"]].tolist() == [1 / 21, 21]
+
+
+def test_metrics_command_adds_the_working_day_rates(capsys):
+    import io
+
+    from analytics.cli import main
+    from tests.conftest import SAMPLE_DIR
+
+    assert main(["metrics", str(SAMPLE_DIR), "--working-days", "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    oct_2020 = table[table["period_start"].str.startswith("2020-10-01")].set_index("metric")
+    # October 2020 in China: 22 weekdays - 6 (1, 2, 5-8 October) + make-up Saturday 10 = 17
+    row = oct_2020.loc["delivery_throughput_per_working_day"]
+    assert row["n"] == 17 and row["unit"] == "deployments/working day"
+    per_day = oct_2020.loc["delivery_throughput_per_day", "value"]
+    assert row["value"] == pytest.approx(round(per_day * 31) / 17)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analytics.catalog import FREQUENCIES, PRESETS
 from analytics.commands._output import add_format_argument, emit
 from analytics.data.load import load
 from analytics.metrics import get_preset, metric_table
+from analytics.metrics.working_time import clock_note, working_day_rates
 
 HELP = "Print the metric table: every metric for every day, week or month of the data."
 
@@ -35,6 +38,11 @@ def add_arguments(parser) -> None:
         metavar="NAME",
         help="keep only this service (repeat for several)",
     )
+    parser.add_argument(
+        "--working-days",
+        action="store_true",
+        help="add the deployment rates per working day (program.yml calendar) to the table",
+    )
     add_format_argument(parser)
     parser.add_argument(
         "--program",
@@ -50,6 +58,8 @@ def run(args) -> int:
 
     check_services(ds, args.services)
     table = metric_table(ds, freq=args.freq, by=args.by, preset=args.preset, services=args.services)
+    if args.working_days:
+        table = with_working_day_rates(ds, table, args.freq, args.preset)
     if args.format == "table":
         preset = get_preset(args.preset, ds.config)
         tz, week_start = preset.calendar(ds.config)
@@ -57,6 +67,15 @@ def run(args) -> int:
             f"Metrics of {ds.source} per {args.freq} (definitions {preset.name}, time zone "
             f"{tz}, weeks start {week_start}); definitions in docs/METRICS.md"
         )
+        print(clock_note(ds.config, preset.name))
         table = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d"))
     emit(table, args.format)
     return 0
+
+
+def with_working_day_rates(ds, table: pd.DataFrame, freq: str, preset: str | None) -> pd.DataFrame:
+    """``table`` with the per-working-day rates after each period's rows (same columns)."""
+    rates = working_day_rates(ds, table, freq, preset)
+    extra = rates.assign(severity="all", n_censored=0).reindex(columns=table.columns)
+    both = pd.concat([table, extra.astype(table.dtypes.to_dict())], ignore_index=True)
+    return both.sort_values(["period_start", "service"], kind="stable").reset_index(drop=True)

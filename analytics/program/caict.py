@@ -178,6 +178,8 @@ def _level_branches(f: dict, clock: str) -> Judgement:
         f"median branch life {_hours(median)} (first commit to merge, calendar time; "
         f"{f['n']} merged pull requests)"
     )
+    if f["negative"]:
+        figure += f"; {f['negative']} merged before their first commit left out"
     return Judgement(3 if median <= 72 else 2, figure, f["n"])
 
 

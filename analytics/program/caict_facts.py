@@ -215,14 +215,19 @@ def branch_life(ds: Dataset, w: Window, c: Context) -> dict:
     """Median life of a merged pull request's branch (first commit to merge), calendar hours."""
     chg = ds.changes
     if not {"pr_opened_at", "merged_at"} <= set(chg.columns):
-        return {"n": 0, "median_hours": np.nan}
+        return {"n": 0, "negative": 0, "median_hours": np.nan}
     first = chg["authored_at"] if "authored_at" in chg.columns else chg["committed_at"]
     first = first.fillna(chg["committed_at"])
     ok = chg["pr_opened_at"].notna() & chg["merged_at"].notna()
     ok &= w.holds(c.day(chg["merged_at"]))
     life = (chg.loc[ok, "merged_at"] - first[ok]).dt.total_seconds() / 3600
+    negative = int((life < 0).sum())  # merged before the first commit: a data error
     life = life[life >= 0]
-    return {"n": len(life), "median_hours": float(life.median()) if len(life) else np.nan}
+    return {
+        "n": len(life),
+        "negative": negative,
+        "median_hours": float(life.median()) if len(life) else np.nan,
+    }
 
 
 def facts_for(ds: Dataset, w: Window, preset: str | Preset | None = None) -> dict[str, dict]:
