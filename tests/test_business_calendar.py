@@ -8,8 +8,11 @@ Sat 9 October.
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.config import parse_config
@@ -150,3 +153,23 @@ def test_calendar_block_in_program_yml():
 def test_bad_calendar_blocks_name_the_key(block, key):
     with pytest.raises(ConfigError, match=f"key '[^']*{key.replace('[', '.').replace(']', '.')}"):
         parse_config({"calendar": block})
+
+
+_instants = st.integers(
+    min_value=int(pd.Timestamp("2020-12-01T00:00Z").timestamp()),
+    max_value=int(pd.Timestamp("2021-11-30T00:00Z").timestamp()),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_instants, _instants, _instants), min_size=1, max_size=20))
+def test_working_hours_add_up_and_never_exceed_calendar_hours(triples):
+    a, b, c = (
+        pd.Series(pd.to_datetime([sorted(t)[i] for t in triples], unit="s", utc=True))
+        for i in range(3)
+    )
+    ab, bc, ac = (CN.working_hours_between(x, y) for x, y in ((a, b), (b, c), (a, c)))
+    assert np.allclose(ab + bc, ac)  # additive over consecutive spans
+    calendar = (c - a).dt.total_seconds() / 3600
+    assert ((ac >= 0) & (ac <= calendar + 1e-9)).all()
+    assert np.allclose(CN.working_hours_between(c, a), -ac)  # reversed spans are negative
