@@ -176,19 +176,21 @@ class BusinessCalendar:
         >>> cal.working_hours_between(t0, t1).tolist()
         [2.5]
         """
-        a, b = self._clock(start), self._clock(end)
+        both = np.concatenate([_local_days(start, self.timezone), _local_days(end, self.timezone)])
+        both = both[~np.isnat(both)]
+        origin = both.min() if both.size else np.datetime64("2000-01-03")  # shared by both ends
+        a, b = self._clock(start, origin), self._clock(end, origin)
         hours = (b - a) / 3600
         hours[np.isnan(a) | np.isnan(b)] = np.nan
         return pd.Series(hours, index=end.index)
 
-    def _clock(self, ts: pd.Series) -> np.ndarray:
-        """Working seconds from a fixed origin up to each timestamp (NaN for NaT)."""
+    def _clock(self, ts: pd.Series, origin: np.datetime64) -> np.ndarray:
+        """Working seconds from midnight of ``origin`` up to each timestamp (NaN for NaT)."""
         local = ts.dt.tz_convert(self.timezone).dt.tz_localize(None)
         ns = local.to_numpy("datetime64[ns]").view(np.int64)
         nat = ns == _NAT
         days = local.to_numpy("datetime64[ns]").astype("datetime64[D]")
-        days[nat] = np.datetime64("2000-01-03")
-        origin = np.datetime64("1970-01-01")
+        days[nat] = origin
         before = self._working_days_before(days, origin)
         start, end = _seconds(self.config.work_start), _seconds(self.config.work_end)
         tod = (ns - days.astype("datetime64[ns]").view(np.int64)) / _NS_PER_S
@@ -196,6 +198,12 @@ class BusinessCalendar:
         out = before * float(end - start) + today
         out[nat] = np.nan
         return out
+
+
+def _local_days(ts: pd.Series, timezone: str) -> np.ndarray:
+    """The local dates of tz-aware timestamps as datetime64[D] (NaT kept)."""
+    local = ts.dt.tz_convert(timezone).dt.tz_localize(None)
+    return local.to_numpy("datetime64[ns]").astype("datetime64[D]")
 
 
 def _as_days(values: Any) -> np.ndarray:
