@@ -23,8 +23,8 @@ def _dataset(durations: str) -> Dataset:
             d2,a,staging,2021-02-08T10:00:00+08:00,success
         """,
         changes="""
-            change_id,service,committed_at
-            c1,a,2021-02-10T17:00:00+08:00
+            change_id,service,committed_at,deployment_id
+            c1,a,2021-02-10T17:00:00+08:00,d1
         """,
         incidents="""
             incident_id,severity,opened_at,resolved_at,service
