@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from analytics.adoption import Adoption, check_adoption_labels, parse_adoption
 from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.catalog import PRESETS, SEVERITIES
 from analytics.config_sections import (
@@ -80,6 +81,8 @@ class ProgramConfig:
     link_window_hours: float = 24.0
     zero_length_incidents: str = "keep"
     calendar: CalendarConfig = CalendarConfig()
+    #: when each service adopted the program (analytics/adoption.py); () when not given
+    adoption: tuple[Adoption, ...] = ()
     source: str | None = None
 
     @property
@@ -148,6 +151,7 @@ def parse_config(raw: dict[str, Any], source: str = "program.yml") -> ProgramCon
     for key, parser in KEY_PARSERS.items():
         if key in raw:
             out[key] = parser(raw[key], fail)
+    check_adoption_labels(out.get("adoption", ()), out.get("milestones", ()), fail)
     return ProgramConfig(**out)
 
 
@@ -245,6 +249,7 @@ KEY_PARSERS: dict[str, KeyParser] = {
     "link_window_hours": _parse_link_window_hours,
     "zero_length_incidents": _parse_zero_length_incidents,
     "calendar": parse_calendar,
+    "adoption": parse_adoption,
 }
 #: the keys program.yml may have (anything else is rejected as a typo)
 KNOWN_KEYS = frozenset(KEY_PARSERS)
