@@ -210,17 +210,17 @@ def test_the_sample_with_one_service_at_80_percent_misses_the_coverage_target(tm
     data = tmp_path / "cov"
     shutil.copytree(REPO / "data" / "sample", data)
     runs = pd.read_csv(data / "test_runs.csv", dtype=str, keep_default_na=False)
-    assert runs.loc[runs.run_id == "TR-005866", "service"].item() == "reporting"
-    runs.loc[runs.run_id == "TR-005866", "coverage"] = "0.80"
+    assert runs.loc[runs.run_id == "TR-005909", "service"].item() == "reporting"
+    runs.loc[runs.run_id == "TR-005909", "coverage"] = "0.80"
     runs.to_csv(data / "test_runs.csv", index=False)
     ds = load(data)
     r = scorecard(
         metric_table(ds), ds.config, "2021-12-01", by_service=metric_table(ds, by="service")
     ).iloc[-1]
     assert r.metric == "test_coverage"
-    # December's last runs: 11 services between 96.00% and 99.03%, reporting 80%; their mean
-    # (0.9826+0.9700+0.9879+0.9895+0.9600+0.9709+0.9840+0.9795+0.9795+0.9903+0.80+0.9742)/12
-    assert r.overall_value == pytest.approx(11.5684 / 12)
+    # December's last runs: 11 services between 96.86% and 100%, reporting 80%; their mean
+    # (0.9760+0.9716+0.9710+0.9845+0.9779+0.9730+0.9823+0.9686+0.9837+1.0+0.80+0.9924)/12
+    assert r.overall_value == pytest.approx(11.5810 / 12)
     assert (r.value, r.worst_service, r.met, r.services_missed, r.services_judged) == (
         0.8,
         "reporting",

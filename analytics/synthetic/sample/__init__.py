@@ -10,8 +10,12 @@ Asia/Shanghai (+08:00); the data covers the local dates 2020-10-01 .. 2021-12-31
 * baseline 2020-10-01 .. 2020-12-31: under one successful deployment a day (all environments),
   3-4 successful production releases a month (mostly evening release windows), change lead times
   of weeks, critical (P1) incidents restored in hours, unit tests passing ~90%, coverage 40-60%;
-* program 2021-01-01 .. 2021-08-31: a ramp (smooth, with small steps at the four milestones of
-  ``program.yml``), not a step;
+* program 2021-01-01 .. 2021-08-31: a staggered rollout, not a step: each service adopts the
+  program on its own date (``ADOPTION``, two services at a time from 2021-01-18 to the last on
+  2021-07-05, written into program.yml's ``adoption:`` block), then improves over eight weeks;
+  the monthly totals are the services' progress weighted by activity, so the whole platform
+  ramps up, and a service's deployments, lead times, restore times and tests follow its own
+  date (the event study, analytics/stats/event_study.py, has something to find);
 * after 2021-09-01 .. 2021-12-31: every month 6.3-7 successful deployments per calendar day,
   19-22 successful production releases, lead times of hours, P1 incidents (2-4 a month) restored
   in under an hour (each capped at 55 min), zero unit-test failures, coverage 0.96-1.00.
@@ -52,6 +56,7 @@ times are whole seconds, floats are written with four decimals, rows are sorted.
 
 from analytics.synthetic.sample.files import write_sample
 from analytics.synthetic.sample.story import (
+    ADOPTION,
     AFTER_START,
     DEFAULT_SEED,
     END,
@@ -67,6 +72,7 @@ from analytics.synthetic.sample.story import (
 from analytics.synthetic.sample.tables import COLUMNS, generate
 
 __all__ = [
+    "ADOPTION",
     "AFTER_START",
     "COLUMNS",
     "DEFAULT_SEED",

@@ -19,6 +19,7 @@ from analytics.synthetic.sample.story import (
     _midnight,
     _months,
     _progress,
+    _service_progress,
     _workday,
 )
 
@@ -71,6 +72,18 @@ def _attempt_before(
     }
 
 
+def _service_weights(d: date) -> dict[bool, np.ndarray]:
+    """Which service a deployment on ``d`` is of (production: True): services that adopted
+    the program deploy more often, as the month's totals do (equal to ``_SERVICE_P`` while
+    no service has adopted, so the baseline draws are unchanged)."""
+    progress = np.array([_service_progress(d, s) for s in SERVICES])
+    out = {}
+    for production, (low, gain) in ((True, (3.5, 16.5)), (False, (0.75, 5.85))):
+        w = _SERVICE_P * (low + gain * progress)
+        out[production] = w / w.sum()
+    return out
+
+
 def _deployments(rng: np.random.Generator) -> list[dict]:
     deps: list[dict] = []
     for first, last in _months():
@@ -92,11 +105,12 @@ def _deployments(rng: np.random.Generator) -> list[dict]:
         prod_counts = rng.multinomial(prod_target, wp / wp.sum())
         non_counts = rng.multinomial(total_target - prod_target, wn / wn.sum())
         for d, n_prod, n_non in zip(days, prod_counts, non_counts, strict=True):
-            p = _progress(d)
+            service_p = _service_weights(d)
             for i in range(int(n_prod) + int(n_non)):
                 production = i < n_prod
                 env = "production" if production else ("staging" if rng.random() < 0.35 else "test")
-                service = SERVICES[int(rng.choice(len(SERVICES), p=_SERVICE_P))]
+                service = SERVICES[int(rng.choice(len(SERVICES), p=service_p[production]))]
+                p = _service_progress(d, service)
                 start = _start_time(rng, d, production, p)
                 dep = {
                     "service": service,

@@ -19,6 +19,7 @@ from analytics.synthetic.sample.story import (
     _midnight,
     _months,
     _progress,
+    _service_progress,
 )
 
 _TITLES = {
@@ -152,7 +153,8 @@ def _incidents(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
                 opened = day + int(hours * 3600)
                 service = SERVICES[int(rng.choice(len(SERVICES), p=_SERVICE_P))]
             opened = min(opened, _EXPORT_TS - 7200)
-            out.append(_incident(rng, sev, opened, service, caused, _progress(_local_date(opened))))
+            p_service = _service_progress(_local_date(opened), service)
+            out.append(_incident(rng, sev, opened, service, caused, p_service))
     # still open at the end of the export
     lo = _midnight(date(2021, 12, 15))
     for _ in range(int(rng.integers(3, 5))):

@@ -14,7 +14,7 @@ from analytics.synthetic.sample.story import (
     _date_range,
     _local_date,
     _midnight,
-    _progress,
+    _service_progress,
     _workday,
 )
 
@@ -28,7 +28,7 @@ def _test_runs(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
 
     def unit(service: str, finished: int, environment: str) -> None:
         d = _local_date(finished)
-        p = _progress(d)
+        p = _service_progress(d, service)
         n = int(round(unit_base[service] * (1 + 2.5 * p) * rng.uniform(0.98, 1.02)))
         if d >= AFTER_START:
             failed = 0
@@ -58,7 +58,7 @@ def _test_runs(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
         )
 
     def other(suite: str, service: str, finished: int, environment: str) -> None:
-        p = _progress(_local_date(finished))
+        p = _service_progress(_local_date(finished), service)
         if suite == "integration":
             n = int(round(integ_base[service] * (1 + 1.5 * p) * rng.uniform(0.97, 1.03)))
             fp = 0.04 * (1 - p) + 0.003

@@ -41,6 +41,25 @@ PROGRAM_END = date(2021, 8, 31)
 AFTER_START = date(2021, 9, 1)
 MILESTONES = (date(2021, 1, 18), date(2021, 3, 15), date(2021, 5, 10), date(2021, 7, 5))
 
+# the date each service adopted the program's practices: two services at a time on the
+# milestone dates and between them, the last one early in July, so that every service has
+# finished its ramp (``_ADOPTION_RAMP_DAYS``) by the end of the program phase
+ADOPTION: dict[str, date] = {
+    "loan-application": date(2021, 1, 18),
+    "credit-scoring": date(2021, 1, 18),
+    "api-gateway": date(2021, 2, 22),
+    "identity": date(2021, 2, 22),
+    "risk-engine": date(2021, 3, 15),
+    "repayment": date(2021, 3, 15),
+    "payment-gateway": date(2021, 4, 19),
+    "disbursement": date(2021, 4, 19),
+    "customer-profile": date(2021, 5, 10),
+    "notification": date(2021, 5, 10),
+    "collections": date(2021, 6, 21),
+    "reporting": date(2021, 7, 5),
+}
+_ADOPTION_RAMP_DAYS = 56
+
 FREEZES = (
     (date(2021, 2, 11), date(2021, 2, 17)),  # Spring Festival
     (date(2021, 10, 1), date(2021, 10, 7)),  # National Day
@@ -109,7 +128,7 @@ calendar:                          # working days: weekends, China's public holi
 
 def program_yaml() -> str:
     """The text of the sample's ``program.yml``."""
-    return _PROGRAM_YAML
+    return _PROGRAM_YAML + _adoption_yaml()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,16 +157,31 @@ def _workday(d: date) -> bool:
     return d.weekday() < 5 and d not in _HOLIDAYS
 
 
-def _progress(d: date) -> float:
-    """0 in the baseline, 1 in the after phase; a smooth ramp with milestone steps between."""
-    if d < PROGRAM_START:
+def _service_progress(d: date, service: str) -> float:
+    """0 before the service adopted the program (``ADOPTION``), then a step to 0.35 and a
+    smooth rise to 1 over ``_ADOPTION_RAMP_DAYS`` days: each service improves on its own date."""
+    adopted = ADOPTION[service]
+    if d < adopted:
         return 0.0
-    if d > PROGRAM_END:
-        return 1.0
-    x = ((d - PROGRAM_START).days + 1) / ((PROGRAM_END - PROGRAM_START).days + 1)
-    smooth = x * x * (3 - 2 * x)
-    steps = sum(d >= m for m in MILESTONES) / len(MILESTONES)
-    return 0.7 * smooth + 0.3 * steps
+    x = min(1.0, ((d - adopted).days + 1) / _ADOPTION_RAMP_DAYS)
+    return 0.35 + 0.65 * x * x * (3 - 2 * x)
+
+
+def _progress(d: date) -> float:
+    """0 in the baseline, 1 in the after phase: the activity-weighted mean of the services'
+    own progress, a ramp with steps where services adopt."""
+    return float(np.dot(_SERVICE_P, [_service_progress(d, s) for s in SERVICES]))
+
+
+def _adoption_yaml() -> str:
+    """The ``adoption:`` block of the sample's program.yml, written from ``ADOPTION``."""
+    lines = [
+        "adoption:                          # when each service adopted the program (event study)"
+    ]
+    lines += [
+        f"  {s}: {d.isoformat()}" for s, d in sorted(ADOPTION.items(), key=lambda i: (i[1], i[0]))
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _lerp_log(a: float, b: float, p: float) -> float:
