@@ -8,6 +8,7 @@ displayed, and :func:`verdict_markdown` escapes what it writes.
 
 import pandas as pd
 
+from analytics.views.event_study import rollout_markdown
 from analytics.views.impact import impact_display
 from analytics.views.month import MonthReport, check_services, month_end, open_month
 from analytics.views.quality import (
@@ -54,6 +55,7 @@ __all__ = [
     "quality_log",
     "release_mix",
     "restore_by_severity",
+    "rollout_markdown",
     "rows_per_month",
     "verdict_markdown",
     "weekly_series",

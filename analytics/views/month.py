@@ -17,6 +17,7 @@ from analytics.paths import find_data_dir
 from analytics.periods import local_day
 from analytics.program.dora import classify
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
+from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -76,6 +77,11 @@ class MonthReport:
     @cached_property
     def bands(self) -> pd.DataFrame:
         return classify(self.monthly, config=self.config)
+
+    @cached_property
+    def rollout(self) -> RolloutStudy:
+        """The event study on each service's own adoption date (empty without ``adoption:``)."""
+        return rollout_study(self.dataset, preset=self.preset)
 
 
 def open_month(

@@ -1,0 +1,86 @@
+"""The event study on the services' adoption dates: panel, study, view and chart."""
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import load, plots, views
+from analytics.adoption import Adoption
+from analytics.program.rollout import ROLLOUT_METRICS, rollout_study, service_panel
+from tests.conftest import SAMPLE_DIR
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load(SAMPLE_DIR)
+
+
+@pytest.fixture(scope="module")
+def study(sample):
+    return rollout_study(sample, n_boot=199)
+
+
+def test_service_panel_pivots_services_by_month_and_takes_logs():
+    rows = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2021-02-01", "2021-01-01", "2021-01-01"]),
+            "service": ["a", "a", "b"],
+            "severity": "all",
+            "metric": "lead_time_hours",
+            "value": [np.e, 1.0, 0.0],
+        }
+    )
+    panel = service_panel(rows, "lead_time_hours", log=True)
+    assert list(panel.columns) == list(pd.to_datetime(["2021-01-01", "2021-02-01"]))
+    assert panel.loc["a"].tolist() == [0.0, 1.0]
+    assert panel.loc["b"].isna().all()  # log of 0 and a missing month: no value
+
+
+def test_the_sample_improves_when_each_service_adopts_not_before(study):
+    rows = study.summary.set_index("metric")
+    assert list(rows.index) == list(ROLLOUT_METRICS)
+    for metric in ("production_releases", "unit_test_pass_rate", "test_coverage"):
+        assert rows.loc[metric, "timing"] == "follows adoption", rows.loc[metric, "sentence"]
+        assert rows.loc[metric, "ci_low"] > 0 and rows.loc[metric, "pretrend_p"] > 0.05
+    assert rows.loc["test_coverage", "adopted"] == 12
+    # the sample's coverage rises from about 0.50 to 0.96-1.00 within eight weeks of adoption
+    assert 0.3 < rows.loc["test_coverage", "effect"] < 0.5
+    base = study.coefficients.query("event_time == -1").set_index("metric")["estimate"]
+    assert base["lead_time_hours"] == 1.0  # durations are ratios: no change is 1
+    assert (base.drop("lead_time_hours") == 0).all()
+
+
+def test_dates_that_come_too_late_show_a_change_already_under_way(sample):
+    late = tuple(
+        Adoption(a.service, min(a.date + dt.timedelta(days=120), dt.date(2021, 11, 1)))
+        for a in sample.config.adoption
+    )
+    config = dataclasses.replace(sample.config, adoption=late)
+    rows = rollout_study(sample, config, n_boot=199).summary.set_index("metric")
+    assert rows.loc["test_coverage", "timing"] == "under way before adoption"
+    assert "already under way before adoption" in rows.loc["test_coverage", "sentence"]
+
+
+def test_without_adoption_dates_the_view_says_how_to_add_them(sample):
+    config = dataclasses.replace(sample.config, adoption=())
+    assert rollout_study(sample, config).summary.empty
+    report = views.MonthReport(dataclasses.replace(sample, config=config), "2021-12", "default")
+    assert "no *adoption* dates" in views.rollout_markdown(report)
+    fig = plots.event_study_chart(report.rollout.coefficients, report.rollout.summary)
+    assert "No adoption dates" in " ".join(t.get_text() for t in fig.axes[0].texts)
+
+
+def test_view_and_chart_on_the_sample(study, sample):
+    report = views.MonthReport(sample, "2021-12", "default")
+    object.__setattr__(report, "rollout", study)  # the cached property, computed once above
+    text = views.rollout_markdown(report)
+    assert text.startswith("**4 of 6 metrics change when each service adopts the program")
+    assert text.count("\n- ") == 6
+    fig = plots.event_study_chart(study.coefficients, study.summary)
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert "Test coverage: follows adoption" in titles
+    assert not any(t.startswith("Lead time") for t in titles)  # nothing estimable: no panel
+    assert fig.alt_text.startswith("4 of 4 metrics change when each service adopts")
