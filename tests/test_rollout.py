@@ -83,4 +83,9 @@ def test_view_and_chart_on_the_sample(study, sample):
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert "Test coverage: follows adoption" in titles
     assert not any(t.startswith("Lead time") for t in titles)  # nothing estimable: no panel
-    assert fig.alt_text.startswith("4 of 4 metrics change when each service adopts")
+    assert fig.alt_text.startswith("4 of 4 metrics with data change when each service adopts")
+    lead = study.summary.set_index("metric").loc["lead_time_hours", "sentence"]
+    assert lead == (
+        "Lead time for changes: not enough data: too few services have a value in the month "
+        "before they adopted."
+    )

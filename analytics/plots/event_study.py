@@ -107,7 +107,9 @@ def event_study_chart(
         ax.set_xlabel("months since the service adopted")
     follows = int((shown["timing"] == "follows adoption").sum())
     fig.suptitle(
-        title or f"{follows} of {len(shown)} metrics change when each service adopts, not before",
+        title
+        or f"{follows} of {len(shown)} metrics with data change when each service adopts, "
+        f"not before",
         x=0.01,
         ha="left",
     )

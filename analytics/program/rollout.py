@@ -111,7 +111,10 @@ def _sentence(row: dict, window: tuple[int, int]) -> str:
     """One plain sentence: the effect after adoption and whether it came before it."""
     label = row["label"]
     if math.isnan(row["effect"]):
-        return f"{label}: not enough services with data before and after adoption."
+        return (
+            f"{label}: not enough data: too few services have a value in the month before "
+            f"they adopted."
+        )
     if row["effect_kind"] == "ratio":
         size = f"{row['effect']:.2g}x ({row['ci_low']:.2g}-{row['ci_high']:.2g}x)"
     elif METRICS[row["metric"]].unit == "share":
@@ -120,7 +123,10 @@ def _sentence(row: dict, window: tuple[int, int]) -> str:
             f"({100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f})"
         )
     else:
-        size = f"{row['effect']:+.2g} ({row['ci_low']:+.2g} to {row['ci_high']:+.2g})"
+        unit = METRICS[row["metric"]].unit
+        size = (
+            f"{row['effect']:+.2g} {unit} a service ({row['ci_low']:+.2g} to {row['ci_high']:+.2g})"
+        )
     p = row["pretrend_p"]
     pre = "no pre-trend test" if math.isnan(p) else f"pre-trend p = {p:.2f}"
     lead = {
