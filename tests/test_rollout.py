@@ -89,3 +89,12 @@ def test_view_and_chart_on_the_sample(study, sample):
         "Lead time for changes: not enough data: too few services have a value in the month "
         "before they adopted."
     )
+
+
+def test_cli_impact_by_adoption(capsys):
+    from analytics.cli import main
+
+    assert main(["impact", str(SAMPLE_DIR), "--by-adoption"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(ROLLOUT_METRICS)
+    assert lines[-1].startswith("Test coverage: the change follows each service's own adoption")

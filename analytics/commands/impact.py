@@ -22,12 +22,35 @@ def add_arguments(parser) -> None:
         default=None,
         help="metric definitions (default: the program's)",
     )
+    parser.add_argument(
+        "--by-adoption",
+        action="store_true",
+        help="instead: the event study on each service's adoption date (program.yml adoption:)",
+    )
     add_format_argument(parser)
+
+
+def _run_by_adoption(args) -> int:
+    """The rollout summary: one row per metric, and in table format one sentence each."""
+    from analytics.program.rollout import rollout_study
+
+    summary = rollout_study(load(args.data_dir, args.program), preset=args.preset).summary
+    if args.format != "table":
+        emit(summary, args.format)
+        return 0
+    if summary.empty:
+        print("program.yml has no adoption: dates (data/README.md, 'Adoption').")
+        return 0
+    for sentence in summary["sentence"]:
+        print(sentence)
+    return 0
 
 
 def run(args) -> int:
     from analytics.program.impact import program_impact
 
+    if args.by_adoption:
+        return _run_by_adoption(args)
     table = program_impact(load(args.data_dir, args.program), preset=args.preset)
     if args.format != "table":
         emit(table, args.format)
