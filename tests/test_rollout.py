@@ -98,3 +98,10 @@ def test_cli_impact_by_adoption(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(ROLLOUT_METRICS)
     assert lines[-1].startswith("Test coverage: the change follows each service's own adoption")
+
+
+def test_a_month_before_any_adoption_says_so():
+    report = views.open_month(str(SAMPLE_DIR), "2020-11")
+    assert views.rollout_markdown(report).startswith("No service had adopted the program")
+    fig = plots.event_study_chart(report.rollout.coefficients, report.rollout.summary)
+    assert "Too little data" in " ".join(t.get_text() for t in fig.axes[0].texts)

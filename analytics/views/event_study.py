@@ -20,6 +20,11 @@ def rollout_markdown(report: MonthReport) -> str:
             "program.yml has no *adoption* dates, so the change cannot be aligned on each "
             "service's own adoption (add `adoption: {service: YYYY-MM-DD}`, data/README.md)."
         )
+    if not (summary["adopted"] > 0).any():
+        return (
+            "No service had adopted the program by the end of this month (program.yml "
+            "*adoption*): there is nothing to align on adoption yet."
+        )
     follows = int((summary["timing"] == "follows adoption").sum())
     early = summary.loc[summary["timing"] == "under way before adoption", "label"].tolist()
     head = (
