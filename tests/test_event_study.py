@@ -61,6 +61,13 @@ def test_units_treated_from_the_first_period_are_left_out_and_inputs_unchanged()
     pd.testing.assert_frame_equal(panel, before)
 
 
+def test_every_unit_treated_from_the_start_gives_nan_not_a_crash():
+    panel, _ = _tiny_panel()
+    es = event_study(panel, {"a": 0, "b": 0, "c": 0}, window=(-1, 1), n_boot=20)
+    assert (es.n_services, es.n_dropped) == (0, 3)
+    assert np.isnan(es.att) and es.coefficients["estimate"].isna().all()
+
+
 def test_no_adopter_gives_nan_not_a_crash():
     panel, _ = _tiny_panel()
     es = event_study(panel, {}, window=(-2, 2), n_boot=20)

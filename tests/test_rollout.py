@@ -105,3 +105,23 @@ def test_a_month_before_any_adoption_says_so():
     assert views.rollout_markdown(report).startswith("No service had adopted the program")
     fig = plots.event_study_chart(report.rollout.coefficients, report.rollout.summary)
     assert "Too little data" in " ".join(t.get_text() for t in fig.axes[0].texts)
+
+
+def test_aligning_on_one_milestone_uses_its_dates(sample):
+    gate = tuple(
+        Adoption(
+            a.service,
+            dt.date(2020, 10, 1),  # an earlier, unrelated first milestone for every service
+            (("Unified CI pipeline", dt.date(2020, 10, 1)), ("Automated test gate", a.date)),
+        )
+        for a in sample.config.adoption
+    )
+    config = dataclasses.replace(sample.config, adoption=gate)
+    on_gate = rollout_study(
+        sample, config, metrics=("test_coverage",), milestone="Automated test gate", n_boot=99
+    )
+    plain = rollout_study(sample, metrics=("test_coverage",), n_boot=99)
+    pd.testing.assert_frame_equal(on_gate.summary, plain.summary)
+    # aligned on the first milestone, every service "adopted" in the first month: no before
+    first = rollout_study(sample, config, metrics=("test_coverage",), n_boot=99)
+    assert first.summary.loc[0, "adopted"] == 0

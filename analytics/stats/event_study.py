@@ -179,6 +179,8 @@ def _wald_p(pre: np.ndarray, n_units: int) -> float:
 
 def _resample_weights(n_units: int, n_boot: int, seed: int) -> np.ndarray:
     """Row 0: the data (all ones); rows 1..n_boot: services drawn with replacement."""
+    if n_units == 0:  # nothing to resample: every estimate is NaN
+        return np.ones((n_boot + 1, 0))
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
     return np.vstack([np.ones((1, n_units)), draws]).astype(float)
