@@ -79,10 +79,13 @@ def test_sample_agrees_every_month(sample):
 
 
 def test_sample_values_named_in_issue_16(sample):
-    # issue #16 measured Four Keys at 0 (January 2021) and 0.125 (June 2021)
+    # issue #16 measured Four Keys at 0 (January 2021) and 0.125 (June 2021) on the sample
+    # before its staggered rollout (#18). Counted by hand on the raw rows of today's sample
+    # (UTC months, successful production deployments, incidents whose named deployment has
+    # the same commit): January 2021 1 incident / 3 deployments, June 2021 2 / 17
     both = side_by_side(sample)
-    assert both.loc["2021-01-01", "ours_cfr"] == 0.0
-    assert both.loc["2021-06-01", "ours_cfr"] == pytest.approx(0.125)
+    assert both.loc["2021-01-01", "ours_cfr"] == pytest.approx(1 / 3)
+    assert both.loc["2021-06-01", "ours_cfr"] == pytest.approx(2 / 17)
 
 
 # d2 rolls back to d1's commit; d3 is a staging deployment; d4 failed.
