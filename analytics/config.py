@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from analytics.adoption import Adoption, check_adoption_labels, parse_adoption
 from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.catalog import PRESETS, SEVERITIES
@@ -40,6 +38,7 @@ from analytics.config_sections import (
     parse_targets,
 )
 from analytics.exceptions import ConfigError
+from analytics.strict_yaml import load_yaml_file
 
 __all__ = [
     "APPLIES_TO",
@@ -108,20 +107,14 @@ def load_config(path: str | Path | None) -> ProgramConfig:
     Raises
     ------
     ConfigError
-        naming the file and the key, for unreadable YAML, unknown keys or bad values.
+        naming the file and the key, for unreadable YAML, unknown keys or bad values; YAML
+        anchors/aliases, repeated keys, folders and files over 1 MiB are refused
+        (:mod:`analytics.strict_yaml`).
     """
     if path is None or not Path(path).exists():
         return ProgramConfig()
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (
-        yaml.YAMLError,
-        UnicodeDecodeError,
-        ValueError,
-    ) as exc:  # ValueError: a date like 2021-13-01
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    raw = load_yaml_file(path) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
     return parse_config(raw, source=str(path))
@@ -206,13 +199,21 @@ def _parse_severity_map(value: Any, fail: Fail) -> dict[str, str]:
     return {str(k).strip().lower(): str(v).lower() for k, v in value.items()}
 
 
+#: an incident is linked to a deployment at most this long before it (a year; a larger window
+#: would link everything and overflow pandas' time arithmetic)
+MAX_LINK_WINDOW_HOURS = 8760
+
+
 def _parse_link_window_hours(value: Any, fail: Fail) -> float:
     try:
         hours = float(value)
     except (TypeError, ValueError):
         hours = -1.0
-    if not hours > 0:
-        raise fail("link_window_hours", "must be a positive number of hours")
+    if not 0 < hours <= MAX_LINK_WINDOW_HOURS:
+        raise fail(
+            "link_window_hours",
+            f"must be a positive number of hours, at most {MAX_LINK_WINDOW_HOURS} (a year)",
+        )
     return hours
 
 

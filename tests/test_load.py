@@ -179,7 +179,7 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
             "deployments.csv",
             None,
             "finished_at",
-            "id 'd1' appears 2 times with different content",
+            "deployment_id 'd1' appears 2 times with different content (they differ in column finished_at)",
         ),
         ({"deployments.csv": ""}, "deployments.csv", None, None, "empty file"),
         (

@@ -33,6 +33,7 @@ def coerce_table(
     spec = TABLES[table]
     df = raw.copy()
     df.columns = [str(c).strip().lstrip("\ufeff").lower() for c in df.columns]
+    _check_unique_columns(raw.columns, df.columns, file)
     missing = [c for c in spec.required if c not in df.columns]
     if missing:
         found = ", ".join(df.columns) or "none"
@@ -112,6 +113,19 @@ def _coerce_columns(
     return out
 
 
+def _check_unique_columns(given: pd.Index, names: pd.Index, file: str) -> None:
+    """Raise naming a column whose name appears twice once case and spaces are ignored."""
+    repeated = names[names.duplicated()]
+    if len(repeated):
+        spellings = [str(g) for g, n in zip(given, names, strict=True) if n == repeated[0]]
+        raise DataValidationError(
+            f"the header names column {repeated[0]!r} {len(spellings)} times "
+            f"({', '.join(map(repr, spellings))}; case and surrounding spaces are ignored)",
+            file=file,
+            column=repeated[0],
+        )
+
+
 def _duplicate_rows(df: pd.DataFrame, id_column: str, unique_ids: bool) -> pd.Series:
     """``df.duplicated(keep="first")``, hashing whole rows only where the id repeats.
 
@@ -183,7 +197,8 @@ def _check_ids(result: pd.DataFrame, raw: pd.DataFrame, table: str, file: str) -
         same = raw.loc[rows].nunique(dropna=False)
         differs = [c for c in raw.columns if same[c] > 1]
         raise DataValidationError(
-            f"id {first!r} appears {len(rows)} times with different content",
+            f"{id_col} {first!r} appears {len(rows)} times with different content"
+            + (f" (they differ in column {differs[0]})" if differs else ""),
             file=file,
             rows=rows,
             column=differs[0] if differs else id_col,

@@ -18,6 +18,11 @@ from analytics.data.schema import Column
 from analytics.exceptions import DataValidationError
 
 _OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
+#: The instants a data file may hold: delivery data from before 1900 or after 2199 is a typo
+#: (pandas' nanosecond timestamps end in 1677 and 2262, and converting near those ends to a
+#: local zone overflows).
+EARLIEST = pd.Timestamp("1900-01-01", tz="UTC")
+LATEST = pd.Timestamp("2200-01-01", tz="UTC")
 
 
 def _timestamps(
@@ -32,6 +37,7 @@ def _timestamps(
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     present = s.notna()
     if pd.api.types.is_datetime64_any_dtype(s):
+        _check_range(s, s, col, file)
         if s.dt.tz is None:
             log.add(
                 table,
@@ -55,6 +61,7 @@ def _timestamps(
         fast is not None
     ):  # every value "YYYY-MM-DDThh:mm:ss+hh:mm" or "...Z": same result, vectorised
         parsed, given = fast
+        _check_range(parsed, s, col, file)
         _log_foreign_offsets(parsed[present], given[present], col, table, config, log, ids)
         return parsed
     text = s[present].astype("str")
@@ -64,21 +71,18 @@ def _timestamps(
         parsed = _utc_ns(
             pd.to_datetime(text[has_offset], utc=True, format="ISO8601", errors="coerce")
         )
+        _check_range(parsed, s, col, file)
         out.loc[parsed.index] = parsed
         _log_foreign_offsets(
             parsed, _offset_minutes(offset[has_offset]), col, table, config, log, ids
         )
     naive = text[~has_offset]
     if len(naive):
-        parsed = (
-            _parse_naive(naive)
-            .dt.tz_localize(
-                config.timezone,
-                ambiguous=np.ones(len(naive), dtype=bool),
-                nonexistent="shift_forward",
-            )
-            .dt.tz_convert("UTC")
-        )
+        local = _parse_naive(naive)
+        _check_range(local, s, col, file)
+        parsed = local.dt.tz_localize(
+            config.timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+        ).dt.tz_convert("UTC")
         parsed = _utc_ns(parsed)
         out.loc[parsed.index] = parsed
         log.add(
@@ -98,6 +102,23 @@ def _timestamps(
             column=col.name,
         )
     return out
+
+
+def _check_range(values: pd.Series, raw: pd.Series, col: Column, file: str) -> None:
+    """Raise naming the rows whose instant is before :data:`EARLIEST` or from :data:`LATEST` on
+    (naive values are compared as if UTC: the bounds are a century from any real data)."""
+    low, high = EARLIEST, LATEST
+    if values.dt.tz is None:
+        low, high = low.tz_localize(None), high.tz_localize(None)
+    outside = (values < low) | (values >= high)
+    if outside.any():
+        rows = values.index[outside.to_numpy(dtype=bool, na_value=False)]
+        raise DataValidationError(
+            f"{raw[rows[0]]!s} is outside the supported years {EARLIEST.year}..{LATEST.year - 1}",
+            file=file,
+            rows=list(rows),
+            column=col.name,
+        )
 
 
 def _utc_ns(parsed: pd.Series) -> pd.Series:

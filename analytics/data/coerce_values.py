@@ -7,6 +7,8 @@ text stays text (environment names lower-cased). Used by :mod:`analytics.data.co
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -22,11 +24,15 @@ from analytics.exceptions import DataValidationError
 _ALIASES = {"status": STATUS_ALIASES, "kind": KIND_ALIASES, "suite": SUITE_ALIASES}
 
 
+#: what a number cell may hold: decimal digits, a point, an exponent (no 0x10, 1_000, inf, nan)
+_DECIMAL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
 def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
     num = arrow_numbers(s, integer=col.kind == "count")
     if num is None:
         num = pd.to_numeric(s, errors="coerce")
-    bad = s.notna() & num.isna()
+    bad = s.notna() & (num.isna() | ~_decimal_text(s))
     if bad.any():
         raise DataValidationError(
             f"{s[bad].iloc[0]!r} is not a number",
@@ -70,6 +76,22 @@ def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
             column=col.name,
         )
     return num.astype("float64")
+
+
+def _decimal_text(s: pd.Series) -> pd.Series:
+    """True where ``s`` is a decimal number written out (or not text: a typed Parquet column).
+
+    Arrow and pandas also read ``0x10`` (16), ``1_000``, ``inf`` and ``nan``; a data file that
+    holds them is more likely broken than meant, so they are refused.
+    """
+    if pd.api.types.is_numeric_dtype(s):
+        return pd.Series(True, index=s.index)
+    arr = arrow_text(s)
+    if arr is not None:
+        ok = pc.fill_null(pc.match_substring_regex(arr, f"^{_DECIMAL}$"), True)
+        return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+    pattern = re.compile(_DECIMAL)
+    return s.map(lambda v: not isinstance(v, str) or pattern.fullmatch(v) is not None).astype(bool)
 
 
 def _enum(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,10 +49,7 @@ def load(folder: str | Path, config: ProgramConfig | str | Path | None = None) -
         for a bad program.yml.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise DataValidationError(
-            "not a folder (expected a data folder with deployments.csv)", file=str(folder)
-        )
+    _check_folder(folder)
     if not isinstance(config, ProgramConfig):
         config = load_config(config if config is not None else folder / CONFIG_FILE)
 
@@ -88,6 +86,23 @@ def load(folder: str | Path, config: ProgramConfig | str | Path | None = None) -
     )
 
 
+def _check_folder(folder: Path) -> None:
+    """Raise unless ``folder`` is a folder whose entries can be listed."""
+    try:
+        if not folder.is_dir():
+            raise DataValidationError(
+                "not a folder (expected a data folder with deployments.csv)", file=str(folder)
+            )
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError as exc:
+        raise DataValidationError(_cannot_read(exc), file=str(folder)) from None
+
+
+def _cannot_read(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or type(exc).__name__})"
+
+
 def _total_bytes(folder: Path) -> int:
     return sum(
         p.stat().st_size
@@ -98,8 +113,18 @@ def _total_bytes(folder: Path) -> int:
 
 
 def find_table_file(folder: Path, table: str) -> Path | None:
-    """The table's file in ``folder`` (``.csv`` or ``.parquet``), None if absent; both is an error."""
-    found = [p for p in (folder / f"{table}.csv", folder / f"{table}.parquet") if p.is_file()]
+    """The table's file in ``folder`` (``.csv`` or ``.parquet``), None if absent; both is an error.
+
+    A folder, pipe or device under a table's name is an error, not an absent table.
+    """
+    candidates = (folder / f"{table}.csv", folder / f"{table}.parquet")
+    try:
+        found = [p for p in candidates if p.exists()]
+        odd = next((p for p in found if not p.is_file()), None)
+    except OSError as exc:
+        raise DataValidationError(_cannot_read(exc), file=str(candidates[0])) from None
+    if odd is not None:
+        raise DataValidationError("not a regular file (a folder, pipe or device?)", file=str(odd))
     if len(found) > 1:
         raise DataValidationError(
             f"both {found[0].name} and {found[1].name} exist; keep one", file=str(folder)
@@ -109,6 +134,15 @@ def find_table_file(folder: Path, table: str) -> Path | None:
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a CSV (all cells as text) or Parquet file; the index is the 1-based data row number."""
+    try:
+        df = _read_any(path)
+    except OSError as exc:  # permission denied, a file removed or locked while being read ...
+        raise DataValidationError(_cannot_read(exc), file=str(path)) from None
+    df.index = pd.RangeIndex(1, len(df) + 1)
+    return df
+
+
+def _read_any(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         try:
             df = pd.read_parquet(path)
@@ -116,10 +150,27 @@ def read_raw(path: Path) -> pd.DataFrame:
             raise DataValidationError(
                 f"not a readable Parquet file ({type(exc).__name__})", file=str(path)
             ) from None
-    else:
-        df = _read_csv(path)
-    df.index = pd.RangeIndex(1, len(df) + 1)
-    return df
+        return df
+    _check_no_nul(path)
+    return _read_csv(path)
+
+
+def _check_no_nul(path: Path) -> None:
+    """Raise if the file holds a NUL byte anywhere (a binary file, or text in UTF-16),
+    naming the line; read in blocks, so a big file costs no extra memory."""
+    lines = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK_BYTES):
+            at = block.find(b"\x00")
+            if at >= 0:
+                line = lines + block.count(b"\n", 0, at)  # 0 = the header line
+                where = f"data row {line}" if line else "the header row"
+                raise DataValidationError(
+                    f"not a CSV text file (a NUL byte in {where}; binary, or UTF-16 text?)",
+                    file=str(path),
+                    rows=[line] if line else None,
+                )
+            lines += block.count(b"\n")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -142,7 +193,7 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame | None:
         return None
     with open(path, "rb") as fh:
         head = fh.read(65536)
-    if not head.strip() or b"\x00" in head or b"\n" not in head.lstrip(b"\r\n"):
+    if not head.strip() or b"\n" not in head.lstrip(b"\r\n"):
         return None
     try:  # the first line only: 64 KiB may end inside a multi-byte character
         header = head.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8-sig").splitlines()[0]
@@ -182,8 +233,6 @@ def _read_csv_checked(path: Path) -> pd.DataFrame:
         raise DataValidationError(
             "empty file (expected a header row and data rows)", file=str(path)
         )
-    if b"\x00" in data[:65536]:
-        raise DataValidationError("not a CSV text file (binary content)", file=str(path))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

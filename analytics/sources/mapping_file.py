@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from analytics.data.schema import TABLES
 from analytics.exceptions import ConfigError
+from analytics.strict_yaml import load_yaml_file
 
 KEYS = {"table", "columns", "values", "constants", "timestamps", "drop_rows"}
 
@@ -117,12 +116,9 @@ def _failer(path: Path):
 
 def _read_yaml(path: Path) -> dict:
     """The mapping file as a dict with known top-level keys only."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: mapping file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not Path(path).exists():
+        raise ConfigError(f"{path}: mapping file not found")
+    raw = load_yaml_file(path) or {}  # no aliases, no repeated keys, at most 1 MiB
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys ({', '.join(sorted(KEYS))})")
     unknown = sorted(set(raw) - KEYS)
