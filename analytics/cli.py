@@ -16,8 +16,11 @@ import sys
 import analytics
 from analytics import commands
 from analytics.exceptions import AnalyticsError
+from analytics.wording.safe import terminal_text
 
 EXIT_BAD_INPUT = 2
+#: an error message quoting a huge cell is cut to this many characters
+ERROR_LIMIT = 1000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except AnalyticsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # one line, whatever data text the message quotes (escape sequences, line breaks)
+        print(f"error: {terminal_text(str(exc), ERROR_LIMIT)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

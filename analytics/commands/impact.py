@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.commands._output import add_format_argument, emit
+from analytics.commands._output import add_format_argument, emit, terminal_lines
 from analytics.data.load import load
 
 HELP = "Before/after effect of the program on each headline metric, with CI, adjusted p and a sentence."
@@ -67,5 +67,5 @@ def run(args) -> int:
             mark = "[no data]"
         else:
             mark = "[improved]" if row.improved else "[no evidence of improvement]"
-        print(f"{mark} {row.sentence}")
+        print(terminal_lines(f"{mark} {row.sentence}"))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from analytics.commands._output import emit
+from analytics.commands._output import emit, terminal_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +36,7 @@ def run(args) -> int:
 
     month = resolve_month(args.data_dir, args.month, args.program)
     report = views.open_month(args.data_dir, month, args.program, None, args.preset)
-    print(f"{report.config.name}: {month} (definitions {report.preset})\n")
+    print(terminal_lines(f"{report.config.name}: {month} (definitions {report.preset})") + "\n")
     kpis = views.kpi_table(report)
     if len(kpis):
         emit(kpis.rename_axis("KPI").reset_index())
@@ -48,7 +48,7 @@ def run(args) -> int:
             print(f"\nNo data this month for: {', '.join(missing)}.")
     print()
     text = views.verdict_markdown(report)
-    print(re.sub(r"\*\*(.+?)\*\*", r"\1", text))  # plain text on a terminal
+    print(terminal_lines(re.sub(r"\*\*(.+?)\*\*", r"\1", text)))  # plain text on a terminal
     return 0
 
 
