@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from analytics.report import notebook_to_html, offline_problems
+from analytics.report.html import neutralise_page
 from tests.test_render import MONTH, render_fixture_month
 
 ALERT = "<script>alert(1)</script>"
@@ -230,18 +231,44 @@ def test_the_page_is_self_contained(converted):
         '<div style="background: url(https://example.org/bg.png)"></div>',
         '<iframe src="https://example.org"></iframe>',
         '<img src="x.png" onerror="alert(1)">',
+        # links go nowhere but the report's own pages (issue #15, item 1)
+        '<a href="javascript:alert(1)">clickme</a>',
+        '<a href="java&#x09;script:alert(1)">tab inside the scheme</a>',
+        '<a href=" JAVASCRIPT:alert(1)">upper case, leading space</a>',
+        '<a href="data:text/html,<script>alert(1)</script>">data</a>',
+        '<a href="https://dora.dev">another site</a>',
+        '<a href="//evil.example/01-executive-summary.html">protocol-relative</a>',
+        '<a href="/etc/passwd.html">absolute path</a>',
+        '<svg><a xlink:href="javascript:alert(1)">svg link</a></svg>',
+        '<form action="https://evil.example"><button>go</button></form>',
+        '<meta http-equiv="refresh" content="0; url=https://evil.example">',
     ],
 )
-def test_offline_problems_flags_what_would_fetch_or_run(html):
+def test_offline_problems_flags_what_would_fetch_run_or_leave(html):
     assert offline_problems(f"<html><body>{html}</body></html>")
+    neutralised = neutralise_page(f"<html><body>{html}</body></html>")
+    assert offline_problems(neutralised) == [], neutralised
 
 
-def test_offline_problems_allows_links_and_data_uris():
+def test_offline_problems_allows_own_page_links_and_data_uris():
     html = (
-        '<a href="https://dora.dev">DORA</a><a href="02-delivery.html">next</a>'
+        '<a href="02-delivery.html">next</a><a href="../index.html">all months</a>'
+        '<a href="2021-12/01-executive-summary.html#Key-figures">summary</a><a href="#top">top</a>'
         f'<img alt="x" src="data:image/png;base64,{_PNG}"><style>.a {{ color: red }}</style>'
     )
     assert offline_problems(html) == []
+    assert neutralise_page(html) == html  # a clean page is written back byte for byte
+
+
+def test_neutralise_page_keeps_link_text_and_drops_the_rest():
+    page = (
+        '<p dir="ltr">ok \u202eevil&#x202E;</p><a href="javascript:alert(1)" class="x">clickme</a>'
+        '<img src="https://evil.example/a.png" alt="a" onerror="alert(1)">'
+        "<script>alert(1)</script><iframe src=https://x></iframe>"
+    )
+    assert neutralise_page(page) == (
+        '<p dir="ltr">ok evil</p><a class="x">clickme</a><img alt="a">'
+    )
 
 
 # -- the pages rendered through the engine ------------------------------------------------

@@ -12,6 +12,11 @@ from matplotlib.transforms import blended_transform_factory
 from analytics.config import Phase, ProgramConfig, Target
 from analytics.plots.style import INK, MUTED, phase_color
 from analytics.wording.numbers import format_value, phase_title
+from analytics.wording.safe import clean_text
+
+#: milestone labels sit on narrow charts: longer ones are cut (the full text is in program.yml
+#: and on the data-quality page)
+MILESTONE_LABEL_LIMIT = 40
 
 _LABEL_LEVELS = 4  # milestone labels stack at most this deep before reusing the top row
 
@@ -111,7 +116,8 @@ def mark_milestones(
         xf = (mdates.date2num(pd.Timestamp(m.date)) - x0) / (x1 - x0)
         if not 0 <= xf <= 1:
             continue
-        width = (len(m.label) * 0.58 * fontsize / 72 + 0.08) / axes_width_in
+        label = clean_text(m.label, MILESTONE_LABEL_LIMIT)  # the full label: data-quality page
+        width = (len(label) * 0.58 * fontsize / 72 + 0.08) / axes_width_in
         left_side = xf + width > 1.0
         span = (xf - width, xf) if left_side else (xf, xf + width)
         level = next(
@@ -119,7 +125,7 @@ def mark_milestones(
         )
         taken[level].append(span)
         ax.annotate(
-            m.label,
+            label,
             xy=(pd.Timestamp(m.date), 0.98 - 0.085 * level),
             xycoords=("data", "axes fraction"),
             xytext=(-3 if left_side else 3, 0),

@@ -37,6 +37,7 @@ from analytics.plots.style import (
 )
 from analytics.program.scorecard import phase_value
 from analytics.wording.numbers import change_sentence, format_value
+from analytics.wording.safe import DISPLAY_LIMIT, clean_text
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -77,7 +78,7 @@ def series_label(
     if severity != "all":
         label += f" for {severity} incidents"
     if service != "all":
-        label += f" ({service})"
+        label += f" ({clean_text(service, DISPLAY_LIMIT)})"
     return label
 
 

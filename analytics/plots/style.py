@@ -111,6 +111,9 @@ STYLE: dict[str, Any] = {
     "figure.titleweight": "bold",
     "savefig.dpi": PNG_DPI,
     "savefig.facecolor": "white",
+    # text from data (service names, milestone labels) is never read as mathtext: a "$" pair in
+    # a name would be parsed as TeX, and bad TeX stops the page (issue #15)
+    "text.parse_math": False,
 }
 
 # Ticks for duration axes on a log scale (hours), labelled as people say them.

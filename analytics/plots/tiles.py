@@ -7,7 +7,6 @@ inline CSS, no external resources, every value escaped) and :func:`kpi_tiles` (a
 from __future__ import annotations
 
 import functools
-import html
 import math
 import textwrap
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from analytics.plots.style import (
 )
 from analytics.program.scorecard import targets_met_text
 from analytics.wording.numbers import format_value, rate_suffix
+from analytics.wording.safe import html_text
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
@@ -217,11 +217,11 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
             '<p style="color:#595959;font-style:italic;">No data for this period</p>'
         )
     tiles = _tiles(scorecard)
-    e = html.escape
+    e = html_text  # escaped, bidi controls dropped, names cut to DISPLAY_LIMIT
     parts = [
         "<section aria-label=\"Key performance indicators\" style=\"font-family:'DejaVu Sans','Segoe UI',Arial,"
         'sans-serif;color:#222;margin:8px 0 16px;">',
-        f'<p style="margin:0 0 8px;font-size:15px;font-weight:bold;">{e(_summary(tiles))}</p>',
+        f'<p style="margin:0 0 8px;font-size:15px;font-weight:bold;">{html_text(_summary(tiles), None)}</p>',
         '<div role="list" style="display:flex;flex-wrap:wrap;gap:12px;">',
     ]
     for t in tiles:

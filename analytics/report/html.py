@@ -4,15 +4,17 @@ The page uses the ``devops_report`` template (``templates/devops_report``): Jupy
 markup with an offline shell (no require.js, MathJax, web fonts or any script), one inline
 stylesheet, a header and a provenance footer. ``ReportPreprocessor`` drops what a reader should
 not see (parameter cells, stderr, empty code cells, the notebook's own title cell) and gives
-every image an alt text. ``offline_problems`` checks the result: a page that would load anything
-from the network, or carries a script, is refused.
+every image an alt text. ``neutralise_page`` then removes from the converted page whatever data
+text might still have smuggled in (scripts, event handlers, links that are not relative links
+to the report's own pages, external fetches, bidi controls), and ``offline_problems`` checks the
+result: a page that would load anything from the network, run a script or link anywhere but
+the report's pages is refused.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,18 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
+
+from analytics.report.safety import neutralise_page, offline_problems, own_page_link
+
+__all__ = [
+    "make_exporter",
+    "neutralise_page",
+    "notebook_to_html",
+    "offline_problems",
+    "own_page_link",
+    "report_css",
+    "ReportPreprocessor",
+]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "devops_report"
@@ -36,12 +50,6 @@ _TITLE_LINE = re.compile(r"\A\s*#\s+[^\n]*\n?")
 _PLOT_REPR = re.compile(
     r"^\[?(Text\(|<matplotlib\.|<Axes|<Figure|<BarContainer|<ErrorbarContainer)"
 )
-_EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
-_CSS_URL = re.compile(
-    r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:[a-z][a-z0-9+.-]*:)?//[^'")\s]+)""", re.IGNORECASE
-)
-#: Attributes through which a browser fetches something without a click.
-_FETCHING = {"src", "srcset", "poster", "data", "background", "xlink:href", "formaction"}
 
 
 @lru_cache(maxsize=1)
@@ -167,60 +175,4 @@ def notebook_to_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
     body, _ = make_exporter().from_notebook_node(
         nbformat.from_dict(nb), resources={"report": report}
     )
-    return body
-
-
-def offline_problems(html: str) -> list[str]:
-    """What in ``html`` would run a script or fetch something from another host.
-
-    Flags ``<script>`` elements, ``on*`` event attributes, ``<link>``/``<iframe>``/``<object>``
-    elements with an external address, and any fetching attribute (``src``, ``srcset``,
-    ``poster``, ``data``, ``xlink:href`` ...) or CSS ``url()``/``@import`` pointing to
-    ``http:``, ``https:`` or ``//``. Plain links (``<a href>``) to other sites are not fetched
-    and are allowed. Returns an empty list for a clean page.
-    """
-    checker = _OfflineChecker()
-    checker.feed(html)
-    checker.close()
-    return checker.problems
-
-
-class _OfflineChecker(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self._in_style = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self.problems.append("a <script> element")
-        if tag == "style":
-            self._in_style = True
-        for name, value in attrs:
-            value = value or ""
-            if name.startswith("on"):
-                self.problems.append(f"an inline event handler ({name}) on <{tag}>")
-            elif name in _FETCHING or (name == "href" and tag in {"link", "image", "use", "base"}):
-                urls = (
-                    [p.strip() for p in value.split(",")] if name == "srcset" else [value.strip()]
-                )
-                for url in urls:
-                    if _EXTERNAL.match(url):
-                        self.problems.append(f"<{tag} {name}> loads {url[:80]}")
-            elif name == "style":
-                self._check_css(value, tag)
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if tag == "style":
-            self._in_style = False
-
-    def handle_data(self, data):
-        if self._in_style:
-            self._check_css(data, "style")
-
-    def _check_css(self, css: str, tag: str) -> None:
-        for url in _CSS_URL.findall(css):
-            self.problems.append(f"CSS in <{tag}> loads {url[:80]}")
+    return neutralise_page(body)

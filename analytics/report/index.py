@@ -21,6 +21,8 @@ from typing import Any
 import jinja2
 
 from analytics.report.html import TEMPLATE_DIR, report_css
+from analytics.report.safety import neutralise_page
+from analytics.wording.safe import DISPLAY_LIMIT, clean_text
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -93,7 +95,8 @@ def render_index(out: str | Path, *, version: str = "") -> str:
         lstrip_blocks=True,
     )
     program = next((m.program for m in months if m.program), "") or "DevOps program"
-    return env.get_template("index.html.j2").render(
+    program = clean_text(program, DISPLAY_LIMIT)  # data text: one line, no bidi, not too long
+    page = env.get_template("index.html.j2").render(
         months=months,
         program=program,
         title="Monthly DevOps reports",
@@ -101,6 +104,7 @@ def render_index(out: str | Path, *, version: str = "") -> str:
         version=version,
         written_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
+    return neutralise_page(page)
 
 
 def write_index(out: str | Path, *, version: str | None = None) -> Path:

@@ -15,6 +15,8 @@ from analytics.views.quality import (
     definitions_table,
     link_coverage_table,
     load_summary,
+    long_names,
+    long_names_display,
     quality_log,
     rows_per_month,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "control_frame",
     "coverage_table",
     "definitions_table",
+    "long_names",
+    "long_names_display",
     "impact_display",
     "incidents_of_month",
     "its_frame",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
-from analytics.data.schema import TABLES
+from analytics.data.schema import TABLE_NAMES, TABLES
 from analytics.metrics.linking import link_changes, link_coverage, link_incidents
 from analytics.metrics.presets import get_preset
 from analytics.periods import period_range, period_start
 from analytics.views._format import _TABLE_LABELS
 from analytics.views.month import MonthReport
 from analytics.wording.numbers import format_value
+from analytics.wording.safe import DISPLAY_LIMIT, clean_text
 
 
 def definitions_table(report: MonthReport) -> pd.DataFrame:
@@ -174,3 +176,38 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
         "Not linked",
     ]
     return pd.DataFrame(counts, index=[_TABLE_LABELS[t] for t in cov["table"]])[order]
+
+
+def long_names(report: MonthReport) -> pd.DataFrame:
+    """Names and labels longer than ``DISPLAY_LIMIT`` characters, in full.
+
+    Pages, charts and terminals show such text cut to ``DISPLAY_LIMIT`` characters with an
+    ellipsis (:func:`analytics.wording.safe.shorten`); this table keeps the whole value (one
+    line, bidi and control characters removed), one row per distinct value, with the number
+    of rows that carry it. Columns: ``Where``, ``Rows``, ``Full value``.
+    """
+    found = []
+    for table in TABLE_NAMES:
+        frame = report.dataset.table(table)
+        for column in frame.columns:
+            if not (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
+                continue
+            text = frame[column].dropna().astype("str")
+            long = text[text.str.len() > DISPLAY_LIMIT].value_counts(sort=False)
+            where = f"{_TABLE_LABELS.get(table, table)}: {column}"
+            found += [(where, f"{n:,}", clean_text(v)) for v, n in long.items()]
+    cfg = report.config
+    settings = [("program.yml: name", cfg.name)]
+    settings += [("program.yml: phase", p.name) for p in cfg.phases]
+    settings += [("program.yml: milestone", m.label) for m in cfg.milestones]
+    found += [(where, "-", clean_text(v)) for where, v in settings if len(v) > DISPLAY_LIMIT]
+    return pd.DataFrame(found, columns=["Where", "Rows", "Full value"])
+
+
+def long_names_display(report: MonthReport) -> pd.DataFrame | Styler:
+    """:func:`long_names` for a page: every value shown whole (pandas would cut it), escaped."""
+    table = long_names(report)
+    if not len(table):
+        note = f"No name or label is longer than {DISPLAY_LIMIT} characters."
+        return pd.DataFrame({"note": [note]}).set_index("note").rename_axis(None)
+    return table.style.format(escape="html").hide(axis="index")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS
@@ -12,6 +10,7 @@ from analytics.program.scorecard import target_detail, target_text, targets_met_
 from analytics.views._format import _fmt, _month_name
 from analytics.views.month import MonthReport
 from analytics.views.quality import rows_per_month
+from analytics.wording.safe import html_text, markdown_text
 
 
 def verdict_markdown(report: MonthReport) -> str:
@@ -31,7 +30,7 @@ def verdict_markdown(report: MonthReport) -> str:
         for row in card.itertuples():
             if row.met is False:
                 lines.append(
-                    f"- Not met: {html.escape(str(row.label))} ({html.escape(target_detail(row))})."
+                    f"- Not met: {markdown_text(row.label)} ({markdown_text(target_detail(row))})."
                 )
     if not report.has_phases:
         lines.append(
@@ -176,7 +175,7 @@ def _verdict_line(row) -> str:
             f" Its interval alone excludes no change, but adjusted for all the metrics compared "
             f"(Holm) its p-value is {row.p_adjusted:.2f}."
         )
-    return f"- {mark}: {html.escape(row.sentence)}{note}"
+    return f"- {mark}: {html_text(row.sentence, None)}{note}"  # our words: no data text
 
 
 def _interval_excludes_no_change(row) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from analytics.wording.safe import DISPLAY_LIMIT, clean_text
+
 #: unit (catalog) -> axis label
 AXIS_LABELS = {
     "deployments/day": "Deployments per day",
@@ -40,6 +42,12 @@ def axis_label(unit: str) -> str:
 
 
 def phase_title(name: str) -> str:
+    """A phase name from program.yml as a title: one line, at most ``DISPLAY_LIMIT`` characters.
+
+    >>> phase_title("after_rollout")
+    'After rollout'
+    """
+    name = clean_text(name, DISPLAY_LIMIT)
     return name[:1].upper() + name[1:].replace("_", " ")
 
 

@@ -7,6 +7,7 @@ milestone labels, team names) passes through one of these before it reaches a re
 - :func:`markdown_text`: for a Markdown cell: HTML-escaped *and* every Markdown metacharacter
   written as a numeric character reference, so data text is never read as a link, image,
   emphasis or autolink (``[x](javascript:...)`` stays literal text);
+- :func:`without_bidi`: only the bidi controls removed (for a whole page: see report.html);
 - :func:`terminal_text`: for a terminal table: ANSI escape sequences and control characters
   removed;
 - :func:`spreadsheet_cell` / :func:`spreadsheet_frame`: for CSV and Excel files: a text cell that
@@ -111,3 +112,12 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(spreadsheet_cell)
     out.columns = [spreadsheet_cell(c) for c in out.columns]
     return out
+
+
+def without_bidi(text: str) -> str:
+    """``text`` without bidi override, embedding, isolate and mark characters (all else kept).
+
+    >>> without_bidi("abc\u202edef")
+    'abcdef'
+    """
+    return _BIDI.sub("", text)
