@@ -21,11 +21,11 @@ LONG_LABEL = "L" * 100_000
 
 #: sample service -> hostile name (every table renamed alike, so links and joins still hold)
 SERVICES = {
-    "customer-profile": "[clickme](javascript:alert(1))",
+    "customer-profile": f"{RLO}gnp.exe",
     "reporting": "<script>alert('service')</script>",
     "collections": "<img src=x onerror=alert(1)>",
     "payment-gateway": "![pixel](https://evil.example/p.png)",
-    "disbursement": f"{RLO}gnp.exe",
+    "disbursement": "[clickme](javascript:alert(1))",  # the lowest coverage in 2021-06
     "credit-scoring": '=HYPERLINK("https://evil.example","x")',
     "notification": "\x1b[31mred\x1b[0m <a href='https://evil.example'>link</a>",
     "identity": "$\\frac{1}{0}$ $\\undefinedmacro$",

@@ -135,3 +135,73 @@ def test_the_sample_report_set_in_a_browser(browser, sample_month, tmp_path):
     assert tiles.count() >= 5
     assert all(tiles.nth(i).is_visible() for i in range(tiles.count()))
     context.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_month(rendered_hostile) -> Path:
+    """A month rendered from data full of scripts, handlers, javascript: links, Markdown links
+    and images, bidi overrides and very long names (tests/hostile.py): it must publish."""
+    assert rendered_hostile.ok, [str(f) for f in rendered_hostile.failures]
+    return rendered_hostile.folder
+
+
+_DOM_AUDIT = """() => {
+    const all = Array.from(document.querySelectorAll('*'));
+    return {
+        scripts: document.querySelectorAll('script').length,
+        handlers: all.flatMap(e => Array.from(e.attributes).filter(a => /^on/i.test(a.name))
+            .map(a => e.tagName + ' ' + a.name)),
+        hrefs: Array.from(document.querySelectorAll('[href]')).map(e => e.getAttribute('href')),
+        xlinks: all.filter(e => e.hasAttribute('xlink:href')).length,
+        text: document.body.innerText,
+    };
+}"""
+
+
+def audit_page(browser, path: Path) -> tuple[dict, list[str], list[str]]:
+    """Open ``path`` with every request intercepted (only file: let through): the DOM audit,
+    every URL requested and every dialog (alert) raised."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    dialogs: list[str] = []
+
+    def route(r) -> None:
+        requests.append(r.request.url)
+        r.continue_() if r.request.url.startswith("file:") else r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_load_state("networkidle")
+    audit = page.evaluate(_DOM_AUDIT)
+    context.close()
+    return audit, requests, dialogs
+
+
+def test_a_month_rendered_from_hostile_data_is_inert(browser, hostile_month, tmp_path):
+    from tests.hostile import RLO, SERVICES
+
+    pages = sorted(hostile_month.glob("*.html")) + [hostile_month.parent / "index.html"]
+    assert [p.stem for p in pages[:-1]] == [r.slug for r in REPORTS]
+    page_names = {p.name for p in pages[:-1]}
+    for path in pages:
+        audit, requests, dialogs = audit_page(browser, path)
+        assert audit["scripts"] == 0, path.name
+        assert audit["handlers"] == [], path.name
+        assert audit["xlinks"] == 0, path.name
+        for href in audit["hrefs"]:  # relative, and to a page of the report (or a fragment)
+            target = href.split("#")[0]
+            assert ":" not in target and not target.startswith(("/", "\\")), (path.name, href)
+            if path.name == "index.html":
+                assert not target or target.split("/")[-1] in page_names, href
+            else:
+                assert not target or target in page_names | {"../index.html"}, href
+        assert [u for u in requests if not u.startswith("file:")] == [], path.name
+        assert dialogs == [], path.name  # no alert() ever ran
+        assert RLO not in audit["text"], path.name
+    assert "clickme" in audit_page(browser, hostile_month / "01-executive-summary.html")[0]["text"]
+    page, context, *_ = open_page(browser, hostile_month / "01-executive-summary.html")
+    assert page.get_by_text(SERVICES["disbursement"]).count() >= 1  # shown, as text
+    context.close()
+    check_page(browser, hostile_month / "06-data-quality.html", tmp_path)

@@ -239,6 +239,10 @@ def _read_csv_checked(path: Path) -> pd.DataFrame:
         raise DataValidationError(
             f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8 CSV", file=str(path)
         ) from None
+    if not text.strip():  # a byte-order mark alone
+        raise DataValidationError(
+            "empty file (expected a header row and data rows)", file=str(path)
+        )
     header = text.splitlines()[0]
     expected = TABLES[path.stem].required if path.stem in TABLES else []
     if "," not in header and len(expected) > 1:
