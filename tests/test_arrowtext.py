@@ -167,5 +167,8 @@ def test_timestamps_outside_the_nanosecond_range_are_named_not_crashed(write_fol
     csv = (
         f"deployment_id,service,environment,finished_at,status\nd1,api,production,{value},success\n"
     )
-    with pytest.raises(DataValidationError, match="row 1, column finished_at: cannot read"):
+    with pytest.raises(
+        DataValidationError,
+        match="row 1, column finished_at: (cannot read|.* is outside the supported years)",
+    ):
         load(write_folder({"deployments.csv": csv}))
