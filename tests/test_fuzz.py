@@ -253,3 +253,44 @@ def test_random_command_lines(no_notebook_runs, capsys, command, rest):
     finally:
         capsys.readouterr()
     assert code in (0, 1, 2)
+
+
+# -- the adapters (devops-analytics import) ----------------------------------------------------
+
+ADAPTER_FILES = {
+    "github": "deployments.json",
+    "gitlab": "deployments.json",
+    "jenkins": "builds.json",
+    "pagerduty": "incidents.csv",
+    "jira": "issues.csv",
+    "statuspage": "incidents.json",
+    "junit": "TEST-report.xml",
+    "coverage": "coverage.xml",
+}
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lollollollollollollollollollol">'
+    + b"".join(
+        f'<!ENTITY {b} "{("&" + a + ";") * 10}">'.encode()
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + b"]><testsuite>&i;</testsuite>"
+)
+
+
+@SETTINGS
+@given(tool=st.sampled_from(sorted(ADAPTER_FILES)), data=st.binary(max_size=400))
+@example(tool="github", data=b"[" * 100_000)
+@example(tool="statuspage", data=b'{"incidents": ' + b"[" * 100_000)
+@example(tool="junit", data=LAUGHS)
+@example(
+    tool="coverage",
+    data=b'<!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage>&x;</coverage>',
+)
+def test_random_bytes_in_an_export(tool, data):
+    from analytics.sources import SourceOptions, read
+
+    with folder_with({ADAPTER_FILES[tool]: data}) as folder:
+        try:
+            read(tool, [folder / ADAPTER_FILES[tool]], SourceOptions(service="api"))
+        except AnalyticsError:
+            pass

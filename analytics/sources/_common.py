@@ -115,6 +115,10 @@ def read_json(path: Path) -> list[Any]:
             raise DataValidationError(
                 f"{what} at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=str(path)
             ) from None
+        except RecursionError:  # thousands of nested brackets: no export is shaped like that
+            raise DataValidationError(
+                "JSON nested too deeply to be an export", file=str(path)
+            ) from None
         values.append(value)
     if not values:
         raise DataValidationError("empty file (expected a JSON export)", file=str(path))
