@@ -87,9 +87,13 @@ def _decimal_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s):
         return pd.Series(True, index=s.index)
     arr = arrow_text(s)
-    if arr is not None:
-        ok = pc.fill_null(pc.match_substring_regex(arr, f"^{_DECIMAL}$"), True)
-        return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+    if arr is not None:  # plain digits (most counts) pass a cheap check; the rest the pattern
+        ok = pc.fill_null(pc.ascii_is_decimal(arr), True).to_numpy(zero_copy_only=False)
+        others = np.flatnonzero(~ok)
+        if len(others):
+            matched = pc.match_substring_regex(pc.take(arr, others), f"^{_DECIMAL}$")
+            ok[others] = pc.fill_null(matched, True).to_numpy(zero_copy_only=False)
+        return pd.Series(ok, index=s.index, dtype=bool)
     pattern = re.compile(_DECIMAL)
     return s.map(lambda v: not isinstance(v, str) or pattern.fullmatch(v) is not None).astype(bool)
 
