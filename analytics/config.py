@@ -158,7 +158,7 @@ def _parse_name(value: Any, fail: Fail) -> str:
 def _parse_timezone(value: Any, fail: Fail) -> str:
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise fail(
             "timezone", f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
         ) from None

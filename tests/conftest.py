@@ -82,9 +82,9 @@ def rendered_without_phases(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def rendered_hostile(tmp_path_factory):
-    """The six report notebooks rendered on tests/hostile.py's data for June 2021 (once): a
-    month whose missed coverage target names the service ``[clickme](javascript:alert(1))``."""
+    """The report notebooks rendered on tests/hostile.py's data for March 2021 (once): a month
+    whose missed coverage target names the service ``[clickme](javascript:alert(1))``."""
     from tests.hostile import write_hostile_sample
 
     data = write_hostile_sample(tmp_path_factory.mktemp("hostile-data") / "data")
-    return _render(tmp_path_factory, "hostile", data, "2021-06")
+    return _render(tmp_path_factory, "hostile", data, "2021-03")

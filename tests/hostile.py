@@ -25,7 +25,7 @@ SERVICES = {
     "reporting": "<script>alert('service')</script>",
     "collections": "<img src=x onerror=alert(1)>",
     "payment-gateway": "![pixel](https://evil.example/p.png)",
-    "disbursement": "[clickme](javascript:alert(1))",  # the lowest coverage in 2021-06
+    "disbursement": "[clickme](javascript:alert(1))",  # the lowest coverage in 2021-03
     "credit-scoring": '=HYPERLINK("https://evil.example","x")',
     "notification": "\x1b[31mred\x1b[0m <a href='https://evil.example'>link</a>",
     "identity": "$\\frac{1}{0}$ $\\undefinedmacro$",

@@ -353,7 +353,7 @@ def test_small_counts_keep_fishers_exact_test():
 
 @pytest.fixture(scope="module")
 def hostile_month(hostile):
-    return views.open_month(str(hostile), "2021-06")
+    return views.open_month(str(hostile), "2021-03")
 
 
 def test_verdict_markdown_renders_no_link_image_or_markup(hostile_month):

@@ -157,7 +157,7 @@ def _timestamps(raw: dict, fail) -> tuple[str | None, str | None]:
     if tz is not None:
         try:
             ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             raise fail("timestamps.timezone", f"unknown time zone {tz!r}") from None
     return stamps.get("format"), tz and str(tz)
 

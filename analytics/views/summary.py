@@ -30,7 +30,7 @@ def verdict_markdown(report: MonthReport) -> str:
         for row in card.itertuples():
             if row.met is False:
                 lines.append(
-                    f"- Not met: {markdown_text(row.label)} ({markdown_text(target_detail(row))})."
+                    f"- Not met: {markdown_text(row.label, None)} ({markdown_text(target_detail(row), None)})."
                 )
     if not report.has_phases:
         lines.append(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.wording.numbers import format_value
+from analytics.wording.safe import DISPLAY_LIMIT, clean_text
 
 __all__ = ["target_detail", "target_text", "targets_met_text", "value_text"]
 
@@ -58,7 +59,8 @@ def value_text(row) -> str:
     if getattr(row, "applies_to", "overall") == "every_service" and getattr(
         row, "worst_service", ""
     ):
-        text += f" ({_worst_word(row.op)} of {_services(row.services_judged)}: {row.worst_service})"
+        name = clean_text(row.worst_service, DISPLAY_LIMIT)  # data text: one line, not too long
+        text += f" ({_worst_word(row.op)} of {_services(row.services_judged)}: {name})"
     return text
 
 
@@ -70,7 +72,8 @@ def target_detail(row) -> str:
     applies_to = getattr(row, "applies_to", "overall")
     text = f"target {target_text(row.metric, row.op, row.target, applies_to)}"
     if applies_to == "every_service" and getattr(row, "services_missed", 0):
-        worst = f"{_worst_word(row.op)}: {row.worst_service} {_words(row.value, METRICS[row.metric].unit)}"
+        name = clean_text(row.worst_service, DISPLAY_LIMIT)
+        worst = f"{_worst_word(row.op)}: {name} {_words(row.value, METRICS[row.metric].unit)}"
         text += f"; {row.services_missed} of {_services(row.services_judged)} short, {worst}"
     return text
 
