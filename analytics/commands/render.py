@@ -79,7 +79,13 @@ def add_arguments(parser) -> None:
         type=float,
         default=600,
         metavar="SECONDS",
-        help="longest a single cell may run (default: 600)",
+        help="longest a single cell may run, above 0 (default: 600)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="render every month again, even one whose inputs (its rows, program.yml, the "
+        "package, the notebooks, these options) have not changed since it was published",
     )
 
 
@@ -135,15 +141,17 @@ def run(args) -> int:
         services=services,
         params=params,
         cwd=cwd,
+        cell_timeout_s=args.timeout,
+        force=args.force,
     )
-    for month in plan.months:
-        if month in plan.notes:
-            print(f"note: {plan.notes[month]}", file=sys.stderr)
-    print(
-        f"Rendering {', '.join(plan.months)}: {len(plan.jobs)} notebooks, {args.jobs} at a time",
-        flush=True,
-    )
-    progress = _Progress(len(plan.jobs))
+    _notes(plan)
+    todo = [j for j in plan.jobs if j.month in plan.todo]
+    if plan.todo:
+        print(
+            f"Rendering {_months_text(plan.todo)}: {len(todo)} notebooks, {args.jobs} at a time",
+            flush=True,
+        )
+    progress = _Progress(len(todo))
     try:
         results = execute(
             plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd
@@ -153,20 +161,41 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     failures = [f for r in results for f in r.failures]
     for result in results:
-        if result.ok:
+        if result.ok and not result.skipped:
             print(f"{result.month}: {len(result.pages)} pages in {result.folder}{os.sep}")
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
     if failures:
         bad = [r.month for r in results if not r.ok]
         print(
-            f"error: {len(failures)} of {len(plan.jobs)} notebooks failed; not replaced: "
+            f"error: {len(failures)} of {len(todo)} notebooks failed; not replaced: "
             f"{', '.join(bad)}",
             file=sys.stderr,
         )
         return 1
     print(f"Done in {seconds:.1f} s; index: {Path(args.out) / 'index.html'}")
     return 0
+
+
+def _notes(plan) -> None:
+    if plan.span_note:
+        print(f"note: {plan.span_note}", file=sys.stderr)
+    for month in plan.months:
+        if month in plan.notes:
+            print(f"note: {plan.notes[month]}", file=sys.stderr)
+    if plan.unchanged:
+        print(
+            f"Unchanged since published, not rendered again: {_months_text(plan.unchanged)} "
+            f"(--force renders them)",
+            flush=True,
+        )
+
+
+def _months_text(months: list[str]) -> str:
+    """``2021-01, 2021-02`` or, for many, ``2021-01 to 2021-12 (12 months)``."""
+    if len(months) <= 4:
+        return ", ".join(months)
+    return f"{months[0]} to {months[-1]} ({len(months)} months)"
 
 
 class _Progress:
