@@ -60,6 +60,11 @@ def rendered(tmp_path_factory):
 @pytest.fixture
 def no_kernels(monkeypatch):
     """Fail the test if anything tries to execute a notebook or start a kernel."""
+    forbid_kernels(monkeypatch)
+
+
+def forbid_kernels(monkeypatch) -> None:
+    """Make any notebook execution or kernel start fail the test."""
     from jupyter_client.manager import AsyncKernelManager, KernelManager
 
     def forbidden(*args, **kwargs):

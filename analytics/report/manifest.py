@@ -103,3 +103,14 @@ def collect_status(nb: Any) -> dict[str, Any]:
             if isinstance(value, dict):
                 found.update(value)
     return found
+
+
+def pop_status(nb: Any) -> dict[str, Any]:
+    """``collect_status``, then drop those outputs from ``nb`` (nbconvert would warn on them)."""
+    found = collect_status(nb)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [
+                o for o in cell.get("outputs", []) if STATUS_MIME not in (o.get("data") or {})
+            ]
+    return found

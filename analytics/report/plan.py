@@ -7,18 +7,12 @@ nbformat/papermill, no kernel), then lists the (month, notebook, parameters) job
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import math
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import nbformat
-import papermill
 
 from analytics.catalog import PRESETS
 from analytics.exceptions import RenderError
@@ -32,12 +26,21 @@ from analytics.report.months import (
     latest_complete_month,
     month_end,
 )
+from analytics.report.notebooks import check_kernel, declared_parameters, git_commit, provenance
 from analytics.report.publish import check_out_folder
 from analytics.report.registry import REPORTS, Report, default_notebook_dir
 
 #: What every report notebook may declare in its ``parameters`` cell (data_dir and month: must).
 STANDARD_PARAMETERS = ("data_dir", "month", "program_file", "services", "preset")
-__all__ = ["Job", "Plan", "data_months", "latest_complete_month", "parse_month", "prepare"]
+__all__ = [
+    "Job",
+    "Plan",
+    "data_months",
+    "git_commit",
+    "latest_complete_month",
+    "parse_month",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def prepare(
     wanted = _wanted_months(months)
     params = _check_options(jobs, preset, params, cell_timeout_s)
     check_out_folder(out, [m for m in wanted if m not in ("latest", "all")])
-    _check_kernel(kernel_name)
+    check_kernel(kernel_name)
     folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
     services = [s.strip() for s in services if s.strip()] if services else None
     given = {
@@ -128,7 +131,7 @@ def prepare(
         _jobs(chosen, reports, declared, folder, {**given, "data_dir": str(data_dir)}, params),
         list(reports),
         {
-            m: _provenance(data_dir, m, ds, given, params, span.last, through[m], rendered)
+            m: provenance(data_dir, m, ds, given, params, span.last, through[m], rendered)
             for m in chosen
         },
         notes,
@@ -186,7 +189,7 @@ def _read_notebooks(
     folder: Path, reports: Sequence[Report], params: dict[str, Any], given: dict[str, Any]
 ) -> dict[str, tuple[set[str], int]]:
     """Each notebook's declared parameters; RenderError for an undeclared name."""
-    declared = {r.slug: _declared_parameters(folder, r) for r in reports}
+    declared = {r.slug: declared_parameters(folder, r) for r in reports}
     known_extra = set().union(*(names for names, _ in declared.values())) - set(STANDARD_PARAMETERS)
     unknown = sorted(set(params) - known_extra)
     if unknown:
@@ -281,128 +284,7 @@ def _published_with(out: Path, month: str, inputs: dict, reports: Sequence[Repor
     )
 
 
-def _check_kernel(name: str) -> None:
-    """The kernelspec exists (reads kernel.json; starts nothing)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel:
-        raise RenderError(
-            f"no Jupyter kernel named {name!r}: run `make install` (it registers "
-            f"the python3 kernel of .venv)"
-        ) from None
-
-
 def _resolve(path: str | Path, cwd: Path) -> Path:
     """``path`` as given when it already points where the kernels will look, else under ``cwd``."""
     path = Path(path)
     return path if path.is_absolute() or cwd.resolve() == Path.cwd().resolve() else cwd / path
-
-
-def _declared_parameters(folder: Path, report: Report) -> tuple[set[str], int]:
-    path = folder / report.notebook
-    if not path.is_file():
-        raise RenderError(f"{path}: report notebook not found")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises several types for a damaged file
-        raise RenderError(f"{path}: not a readable notebook ({type(exc).__name__})") from None
-    index = next(
-        (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None
-    )
-    if index is None:
-        raise RenderError(f"{path}: no cell is tagged 'parameters'")
-    return assigned_names(nb.cells[index].source) | set(
-        papermill.inspect_notebook(str(path))
-    ), index
-
-
-def assigned_names(source: str) -> set[str]:
-    """Names a ``parameters`` cell assigns at top level (``x = 1``, ``x: int | None = None``).
-
-    Read with ``ast``, which also understands the annotations papermill's own parser misses
-    (``str | None``, ``list[str]``); empty when the cell is not plain Python.
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AnnAssign)
-            else []
-        )
-        for target in targets:
-            for leaf in ast.walk(target):
-                if isinstance(leaf, ast.Name):
-                    names.add(leaf.id)
-    return names
-
-
-def _provenance(
-    data_dir, month, ds, given, params, last, through, rendered
-) -> list[tuple[str, str]]:
-    import analytics
-    from analytics.metrics.working_time import clock_note
-
-    cfg = ds.config
-    preset = given["preset"] or f"{cfg.definitions} (program.yml)"
-    commit = git_commit()
-    rows = [
-        ("Data folder", str(data_dir)),
-        (
-            "Data through",
-            f"{through} (local dates, {cfg.timezone})"
-            + (
-                f"; later rows of the export, which runs to {last}, are not used"
-                if last > through
-                else ""
-            ),
-        ),
-        ("Month", month),
-        ("Definitions preset", preset),
-        ("Calendar", clock_note(cfg, given["preset"])),
-        (
-            "Program file",
-            given["program_file"]
-            or ("program.yml in the data folder" if cfg.source else "none (defaults)"),
-        ),
-        ("Services", ", ".join(given["services"]) if given["services"] else "all"),
-    ]
-    if params:
-        rows.append(("Parameters", ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))))
-    rows += [
-        ("Package", f"devops-analytics {analytics.__version__}"),
-        ("Git commit", commit or "not a git checkout"),
-        ("Rendered", rendered),
-    ]
-    return rows
-
-
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The short commit of the package's checkout (``+changes`` when dirty), or None."""
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if sha.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return sha.stdout.strip() + (" +changes" if dirty.stdout.strip() else "")

@@ -19,46 +19,28 @@ drop every figure) and print a figure as its title, which becomes the image's al
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from papermill.exceptions import PapermillExecutionError
-
-from analytics.exceptions import RenderError
 from analytics.report import publish as pub
-from analytics.report.html import notebook_to_html, offline_problems
-from analytics.report.index import month_label, write_index
-from analytics.report.kernels import KERNEL_ARGUMENTS, WarmKernel
-from analytics.report.manifest import collect_status, read_manifest, write_manifest
+from analytics.report.index import write_index
+from analytics.report.kernels import KERNEL_ARGUMENTS
+from analytics.report.manifest import read_manifest, write_manifest
+from analytics.report.pages import (
+    MonthFiles,
+    NotebookFailure,
+    PageRunner,
+    _one_line,
+    write_month_files,
+)
 from analytics.report.plan import Job, Plan, prepare
-from analytics.report.registry import MONTH_FILES, REPORTS, Report
+from analytics.report.registry import REPORTS, Report
 
 FAILED_DIR = pub.FAILED_DIR
 __all__ = ["KERNEL_ARGUMENTS", "MonthFiles", "MonthResult", "NotebookFailure", "PageDone"]
-
-
-@dataclass(frozen=True)
-class NotebookFailure:
-    """A page that could not be rendered: where and why, and the executed notebook kept."""
-
-    month: str
-    report: Report
-    error: str
-    cell: int | None = None  # 1-based cell number in the source notebook
-    execution_count: int | None = None
-    kept: Path | None = None
-
-    def __str__(self) -> str:
-        where = f"cell {self.cell}" if self.cell else "notebook"
-        if self.execution_count:
-            where += f" (In [{self.execution_count}])"
-        text = f"{self.month} {self.report.notebook}, {where}: {self.error}"
-        return text + (f" (executed notebook kept: {self.kept})" if self.kept else "")
 
 
 @dataclass(frozen=True)
@@ -211,7 +193,7 @@ def _run(plan, results, jobs, progress, kernel_name, timeout_s, cwd) -> bool:
     todo = plan.todo
     if not todo:
         return False
-    runner = _Runner(plan, kernel_name, timeout_s, cwd or Path.cwd())
+    runner = PageRunner(plan, kernel_name, timeout_s, cwd or Path.cwd())
     versions = {m: pub.new_version(plan.out, m) for m in todo}
     pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in todo}
     published = False
@@ -262,104 +244,6 @@ def _ordered(plan: Plan, todo: list[str]) -> list[Job]:
 def _pages_of(folder: Path) -> list[dict]:
     pages = (read_manifest(folder) or {}).get("pages")
     return [p for p in pages if isinstance(p, dict)] if isinstance(pages, list) else []
-
-
-class _Runner:
-    """Executes jobs on the calling thread's warm kernel; one kernel per worker thread."""
-
-    def __init__(self, plan: Plan, kernel_name: str, timeout_s: float, cwd: Path) -> None:
-        self.plan, self.kernel_name, self.timeout_s, self.cwd = plan, kernel_name, timeout_s, cwd
-        self.local = threading.local()
-        self.kernels: list[WarmKernel] = []
-        self.status: dict[tuple[str, str], dict] = {}
-        self.lock = threading.Lock()
-
-    def kernel(self) -> WarmKernel:
-        if getattr(self.local, "kernel", None) is None:
-            self.local.kernel = WarmKernel(self.kernel_name, self.cwd)
-            with self.lock:
-                self.kernels.append(self.local.kernel)
-        return self.local.kernel
-
-    def run(self, job: Job, stage: Path) -> tuple[NotebookFailure | None, float]:
-        start = time.perf_counter()
-        failure = self._page(job, stage)
-        return failure, time.perf_counter() - start
-
-    def _page(self, job: Job, stage: Path) -> NotebookFailure | None:
-        executed = stage / f"{job.report.slug}.ipynb"
-        kept = lambda: executed if executed.exists() else None  # noqa: E731
-        try:
-            nb = self.kernel().execute(job.notebook, executed, job.parameters, self.timeout_s)
-        except PapermillExecutionError as exc:
-            cell = exc.cell_index + (0 if exc.cell_index <= job.parameters_cell else -1) + 1
-            error = f"{exc.ename}: {_one_line(exc.evalue)}" if exc.evalue else exc.ename
-            return NotebookFailure(job.month, job.report, error, cell, exc.exec_count, kept())
-        except Exception as exc:  # kernel died, cell timed out, notebook unreadable ...
-            error = f"{type(exc).__name__}: {_one_line(str(exc))}"
-            return NotebookFailure(job.month, job.report, error, kept=kept())
-        try:
-            html = notebook_to_html(nb, _page(job, self.plan))
-            problems = offline_problems(html)
-            if problems:
-                raise RenderError(
-                    f"the page is not self-contained: {'; '.join(sorted(set(problems))[:3])}"
-                )
-            (stage / job.report.html_name).write_text(html, encoding="utf-8")
-            self.status[(job.month, job.report.slug)] = collect_status(nb)
-        except Exception as exc:
-            error = f"HTML conversion: {type(exc).__name__}: {_one_line(str(exc))}"
-            return NotebookFailure(job.month, job.report, error, kept=executed)
-        return None
-
-    def shutdown(self) -> None:
-        for kernel in self.kernels:
-            kernel.shutdown()
-
-
-@dataclass(frozen=True)
-class MonthFiles:
-    """What a writer of a month's further files gets (``registry.register_month_files``)."""
-
-    month: str
-    folder: Path  #: the month's unpublished folder: write here only
-    plan: Plan
-
-    def dataset(self):
-        """The data as the month's pages see them: cut at the month's end, services kept."""
-        from analytics.views.month import month_end
-
-        ds = self.plan.dataset
-        cut = ds.until(month_end(self.month, ds.config.timezone))
-        return cut.filter_services(self.plan.services)
-
-
-def write_month_files(
-    plan: Plan, month: str, folder: Path, writers: Iterable[Callable] | None = None
-) -> list[str]:
-    """Run every registered writer of further month files into ``folder``; the names written."""
-    names: list[str] = []
-    for writer in MONTH_FILES if writers is None else writers:
-        names += [str(n) for n in writer(MonthFiles(month, folder, plan)) or []]
-    return names
-
-
-def _page(job: Job, plan: Plan) -> dict[str, Any]:
-    import analytics
-
-    label = month_label(job.month)
-    return {
-        "title": job.report.title,
-        "page_title": f"{job.report.title}, {label} - {plan.program}",
-        "program": plan.program,
-        "month_label": label,
-        "nav": [
-            {"title": r.title, "href": r.html_name, "current": r == job.report}
-            for r in plan.reports
-        ],
-        "provenance": plan.provenance[job.month],
-        "version": analytics.__version__,
-    }
 
 
 def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict) -> bool:
@@ -416,8 +300,3 @@ def _manifest(plan: Plan, result: MonthResult, files: list[str], status: dict) -
         "inputs": plan.inputs.get(result.month, {}),
         "status": merged,
     }
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
