@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import papermill
 import pytest
 
 from analytics.cli import main
@@ -70,7 +71,7 @@ def forbid_kernels(monkeypatch) -> None:
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(kernels_mod.papermill, "execute_notebook", forbidden)
+    monkeypatch.setattr(papermill, "execute_notebook", forbidden)
     monkeypatch.setattr(KernelManager, "start_kernel", forbidden)
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", forbidden)
 
@@ -401,7 +402,7 @@ def test_a_cell_error_keeps_the_kernel_anything_else_restarts_it(monkeypatch, tm
         assert kwargs["km"] is manager  # papermill runs in the warm kernel
         raise PapermillExecutionError(1, 1, "boom", "ValueError", "boom", [])
 
-    monkeypatch.setattr(kernels_mod.papermill, "execute_notebook", cell_error)
+    monkeypatch.setattr(papermill, "execute_notebook", cell_error)
     with pytest.raises(PapermillExecutionError):
         kernel.execute(tmp_path / "x.ipynb", tmp_path / "o.ipynb", {}, 10)
     assert stopped == []
@@ -409,7 +410,7 @@ def test_a_cell_error_keeps_the_kernel_anything_else_restarts_it(monkeypatch, tm
     def timed_out(*args, **kwargs):
         raise TimeoutError("Cell execution timed out")
 
-    monkeypatch.setattr(kernels_mod.papermill, "execute_notebook", timed_out)
+    monkeypatch.setattr(papermill, "execute_notebook", timed_out)
     with pytest.raises(TimeoutError):
         kernel.execute(tmp_path / "x.ipynb", tmp_path / "o.ipynb", {}, 10)
     assert stopped == [1]

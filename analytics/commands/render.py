@@ -114,6 +114,41 @@ def _skip_slow_optional_import() -> None:
 
 def run(args) -> int:
     _skip_slow_optional_import()
+    pool = _warm_early(args)
+    try:
+        return _run(args, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _warm_early(args):
+    """Start the kernels now, while the render imports and checks its inputs (about 2 s of a
+    month's render on two cores), when the options look right and a page will likely be
+    rendered: ``--force``, a new output folder, or a named month not yet there. A check that
+    fails later stops them again; no page runs before every check passed."""
+    import math
+
+    from analytics.periods import parse_month
+
+    out = Path(args.out)
+    try:
+        months = [parse_month(args.month)] if args.month else []
+        sane = math.isfinite(args.timeout) and args.timeout > 0 and args.jobs >= 1
+    except Exception:
+        return None
+    if not sane or not Path(args.data).is_dir() or (out.exists() and not out.is_dir()):
+        return None
+    fresh = not (out / "index.html").exists()
+    missing = any(not (out / m / "manifest.json").exists() for m in months)
+    if not (args.force or fresh or missing):
+        return None  # probably nothing to render: no kernel spent on it
+    from analytics.report.kernels import KernelPool
+
+    return KernelPool(args.jobs, "python3", Path.cwd()).warm()
+
+
+def _run(args, pool) -> int:
     from analytics.report import registry
     from analytics.report.plan import prepare
     from analytics.report.render import execute
@@ -154,7 +189,7 @@ def run(args) -> int:
     progress = _Progress(len(todo))
     try:
         results = execute(
-            plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd
+            plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd, pool=pool
         )
     finally:
         progress.close()

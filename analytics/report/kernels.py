@@ -17,12 +17,10 @@ is restarted before the next notebook, so one page's trouble never reaches anoth
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import papermill
-from papermill.exceptions import PapermillExecutionError
 
 _KERNEL_SETUP = (
     "from matplotlib.figure import Figure as _F; "
@@ -64,6 +62,19 @@ class WarmKernel:
         self.cwd = Path(cwd)
         self.km = None
         self.notebooks = 0  #: notebooks executed in this kernel (restarts included)
+        self.lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start the kernel now (in a background thread), so it is ready when work arrives."""
+
+        def start() -> None:
+            with self.lock:
+                try:
+                    self._start()
+                except Exception:  # noqa: S110 - ``execute`` starts it again and reports
+                    self.shutdown()
+
+        threading.Thread(target=start, name="warm-kernel", daemon=True).start()
 
     def execute(
         self, notebook: Path, output: Path, parameters: dict[str, Any], timeout_s: float
@@ -73,7 +84,11 @@ class WarmKernel:
         Raises what papermill raises: ``PapermillExecutionError`` for an error in a cell (the
         kernel is kept), anything else (timeout, dead kernel) after restarting the kernel.
         """
-        client = self._client()
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        with self.lock:  # a start begun by ``KernelPool.warm`` is finished first
+            client = self._client()
         try:
             client.execute_interactive(
                 RESET.format(cwd=str(self.cwd)),
@@ -178,3 +193,30 @@ def _manager_class():
 
 def _quiet(msg: dict) -> None:
     """Output of the reset and preamble (import warnings) is not the parent's to print."""
+
+
+class KernelPool:
+    """``size`` warm kernels handed to the render's worker threads, one each.
+
+    ``warm()`` starts them in the background, e.g. while the render still imports and checks
+    its inputs; a worker's ``take()`` returns its kernel (started or starting).
+    """
+
+    def __init__(self, size: int, kernel_name: str, cwd: Path) -> None:
+        self.kernels = [WarmKernel(kernel_name, cwd) for _ in range(max(1, int(size)))]
+        self.free = list(self.kernels)
+        self.lock = threading.Lock()
+
+    def warm(self) -> KernelPool:
+        for kernel in self.kernels:
+            kernel.warm()
+        return self
+
+    def take(self) -> WarmKernel:
+        with self.lock:
+            return self.free.pop() if self.free else self.kernels[0]
+
+    def shutdown(self) -> None:
+        for kernel in self.kernels:
+            with kernel.lock:
+                kernel.shutdown()

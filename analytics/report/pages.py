@@ -17,7 +17,7 @@ from papermill.exceptions import PapermillExecutionError
 from analytics.exceptions import RenderError
 from analytics.report.html import notebook_to_html, offline_problems
 from analytics.report.index import month_label
-from analytics.report.kernels import WarmKernel
+from analytics.report.kernels import KernelPool, WarmKernel
 from analytics.report.manifest import pop_status
 from analytics.report.plan import Job, Plan
 from analytics.report.registry import MONTH_FILES, Report
@@ -43,20 +43,16 @@ class NotebookFailure:
 
 
 class PageRunner:
-    """Executes jobs on the calling thread's warm kernel; one kernel per worker thread."""
+    """Executes jobs on the calling thread's warm kernel; one kernel of the pool per worker."""
 
-    def __init__(self, plan: Plan, kernel_name: str, timeout_s: float, cwd: Path) -> None:
-        self.plan, self.kernel_name, self.timeout_s, self.cwd = plan, kernel_name, timeout_s, cwd
+    def __init__(self, plan: Plan, pool: KernelPool, timeout_s: float) -> None:
+        self.plan, self.pool, self.timeout_s = plan, pool, timeout_s
         self.local = threading.local()
-        self.kernels: list[WarmKernel] = []
         self.status: dict[tuple[str, str], dict] = {}
-        self.lock = threading.Lock()
 
     def kernel(self) -> WarmKernel:
         if getattr(self.local, "kernel", None) is None:
-            self.local.kernel = WarmKernel(self.kernel_name, self.cwd)
-            with self.lock:
-                self.kernels.append(self.local.kernel)
+            self.local.kernel = self.pool.take()
         return self.local.kernel
 
     def run(self, job: Job, stage: Path) -> tuple[NotebookFailure | None, float]:
@@ -90,10 +86,6 @@ class PageRunner:
             error = f"HTML conversion: {type(exc).__name__}: {_one_line(str(exc))}"
             return NotebookFailure(job.month, job.report, error, kept=executed)
         return None
-
-    def shutdown(self) -> None:
-        for kernel in self.kernels:
-            kernel.shutdown()
 
 
 @dataclass(frozen=True)

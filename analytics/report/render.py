@@ -27,7 +27,7 @@ from typing import Any
 
 from analytics.report import publish as pub
 from analytics.report.index import write_index
-from analytics.report.kernels import KERNEL_ARGUMENTS
+from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
 from analytics.report.manifest import read_manifest, write_manifest
 from analytics.report.pages import (
     MonthFiles,
@@ -172,8 +172,10 @@ def execute(
     kernel_name: str = "python3",
     cell_timeout_s: float = 600,
     cwd: Path | None = None,
+    pool: KernelPool | None = None,
 ) -> list[MonthResult]:
-    """Run a prepared plan; see ``render_months``."""
+    """Run a prepared plan; see ``render_months``. ``pool``: kernels already warming up
+    (``KernelPool.warm``), else ``jobs`` kernels are started for the months to render."""
     out = plan.out
     results = {m: MonthResult(m, out / m, note=plan.notes.get(m, "")) for m in plan.months}
     with pub.locked(out):
@@ -182,18 +184,22 @@ def execute(
         for month in plan.unchanged:
             results[month].skipped = True
             results[month].pages = [out / month / r.html_name for r in plan.reports]
-        published = _run(plan, results, jobs, progress, kernel_name, cell_timeout_s, cwd)
+        pool = pool or KernelPool(jobs, kernel_name, cwd or Path.cwd())
+        try:
+            published = _run(plan, results, jobs, progress, pool, cell_timeout_s)
+        finally:
+            pool.shutdown()
         if published or not (out / pub.INDEX).exists():
             write_index(out)
     return [results[m] for m in plan.months]
 
 
-def _run(plan, results, jobs, progress, kernel_name, timeout_s, cwd) -> bool:
+def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> bool:
     """Execute the jobs of the months to render; True when a month was published."""
     todo = plan.todo
     if not todo:
         return False
-    runner = PageRunner(plan, kernel_name, timeout_s, cwd or Path.cwd())
+    runner = PageRunner(plan, pool, timeout_s)
     versions = {m: pub.new_version(plan.out, m) for m in todo}
     pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in todo}
     published = False
@@ -224,7 +230,6 @@ def _run(plan, results, jobs, progress, kernel_name, timeout_s, cwd) -> bool:
                 raise
     finally:
         logging.getLogger("papermill").removeFilter(mute)
-        runner.shutdown()
         for version in versions.values():
             pub.discard(version)
     return published
