@@ -321,3 +321,47 @@ def test_month_file_writers_write_into_the_unpublished_folder(no_kernels, tmp_pa
     assert write_month_files(plan, MONTH, folder, [deployments_csv]) == ["deployments.csv"]
     written = (folder / "deployments.csv").read_text(encoding="utf-8")
     assert "d4" in written and "d5" not in written  # cut at the end of November
+
+
+def test_workers_keep_to_a_month_and_share_a_single_one():
+    from analytics.report.pages import JobQueue
+    from analytics.report.plan import Job
+
+    def jobs(*months):
+        return [Job(m, r, Path(r.notebook), {}, 0) for m in months for r in GOOD]
+
+    q = JobQueue(jobs("2021-10", "2021-11"))
+    first, second = q.next(None), q.next(None)
+    assert (first.month, second.month) == ("2021-10", "2021-11")  # one month each
+    assert q.next(first.month).month == "2021-10" and q.next(second.month).month == "2021-11"
+    assert q.next("2021-10") is None
+    single = JobQueue(jobs("2021-11"))
+    assert single.next(None).month == single.next(None).month == "2021-11"  # both help
+    q = JobQueue(jobs("2021-11"))
+    q.stop()
+    assert q.next(None) is None
+
+
+@pytest.mark.slow
+def test_all_months_renders_only_the_month_not_published_yet(tmp_path):
+    from analytics.report import render_months
+
+    out = tmp_path / "reports"
+    kw = {"out": out, "reports": GOOD, "notebook_dir": FIXTURES, "jobs": 2}
+    (first,) = render_months(DATA, "2021-10", **kw)
+    assert first.ok and not first.skipped
+    october = os.readlink(out / "2021-10")
+    results = render_months(DATA, "all", **kw)
+    assert [(r.month, r.ok, r.skipped) for r in results] == [
+        ("2021-10", True, True),
+        ("2021-11", True, False),
+    ]
+    assert os.readlink(out / "2021-10") == october  # not rendered again
+    manifest = json.loads((out / "2021-11" / "manifest.json").read_text(encoding="utf-8"))
+    assert [p["slug"] for p in manifest["pages"]] == ["01-chart", "02-table"]
+    assert manifest["inputs"]["package"] and manifest["status"] == {}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="2021-11/01-chart.html"' in index and 'href="2021-10/01-chart.html"' in index
+    (forced,) = render_months(DATA, "2021-10", force=True, **kw)
+    assert not forced.skipped and os.readlink(out / "2021-10") != october
+    assert not (out / october).exists()  # the replaced version is gone

@@ -5,6 +5,7 @@ Also the hook for a month's further files (``MonthFiles``, ``write_month_files``
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -86,6 +87,59 @@ class PageRunner:
             error = f"HTML conversion: {type(exc).__name__}: {_one_line(str(exc))}"
             return NotebookFailure(job.month, job.report, error, kept=executed)
         return None
+
+
+class JobQueue:
+    """Hands jobs to the worker threads, keeping each worker on one month while it can.
+
+    A worker takes the next page of the month it is working on; when that has none left, the
+    next month no worker has started; else it helps with any month. So ``--all-months`` renders
+    each month in one kernel (the month's data and tables are built once,
+    ``views.keep_opened_months``) while the two kernels of a single month share its pages.
+    Results come back to the calling thread through ``done``.
+    """
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = list(jobs)
+        self.started: set[str] = set()
+        self.lock = threading.Lock()
+        self.results: queue.Queue = queue.Queue()
+        self.stopped = False
+
+    def next(self, current: str | None) -> Job | None:
+        """The next job for a worker last busy with month ``current`` (None: nothing left)."""
+        with self.lock:
+            if self.stopped or not self.jobs:
+                return None
+            pick = next((j for j in self.jobs if j.month == current), None)
+            pick = pick or next((j for j in self.jobs if j.month not in self.started), None)
+            pick = pick or self.jobs[0]
+            self.jobs.remove(pick)
+            self.started.add(pick.month)
+            return pick
+
+    def work(self, run: Callable[[Job], Any]) -> None:
+        """A worker's loop: run jobs until none is left; results (or a crash) go to ``done``."""
+        current = None
+        try:
+            while (job := self.next(current)) is not None:
+                current = job.month
+                self.results.put((job, run(job)))
+        except BaseException as exc:  # reported to the calling thread, which re-raises
+            self.results.put((None, exc))
+
+    def done(self, count: int):
+        """Yield ``(job, result)`` for ``count`` jobs as they finish."""
+        for _ in range(count):
+            job, result = self.results.get()
+            if job is None:
+                raise result
+            yield job, result
+
+    def stop(self) -> None:
+        """Hand out no more jobs (after an interrupt or a crash)."""
+        with self.lock:
+            self.stopped = True
 
 
 @dataclass(frozen=True)

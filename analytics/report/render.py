@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from analytics.report.index import write_index
 from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
 from analytics.report.manifest import read_manifest, write_manifest
 from analytics.report.pages import (
+    JobQueue,
     MonthFiles,
     NotebookFailure,
     PageRunner,
@@ -202,19 +203,16 @@ def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> b
     runner = PageRunner(plan, pool, timeout_s)
     versions = {m: pub.new_version(plan.out, m) for m in todo}
     pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in todo}
+    queue = JobQueue(_ordered(plan, todo))
     published = False
     mute = _DeclaredParameters()
     logging.getLogger("papermill").addFilter(mute)
     try:
-        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="render") as pool:
-            futures = {
-                pool.submit(runner.run, job, versions[job.month]): job
-                for job in _ordered(plan, todo)
-            }
+        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="render") as threads:
+            for _ in range(int(jobs)):
+                threads.submit(queue.work, lambda job: runner.run(job, versions[job.month]))
             try:
-                for future in as_completed(futures):
-                    job = futures[future]
-                    failure, seconds = future.result()
+                for job, (failure, seconds) in queue.done(sum(pending.values())):
                     result = results[job.month]
                     result.seconds[job.report.slug] = seconds
                     if failure:
@@ -225,9 +223,8 @@ def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> b
                     if pending[job.month] == 0:
                         version = versions.pop(job.month)
                         published |= _finish_month(plan, result, version, runner.status)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+            finally:
+                queue.stop()
     finally:
         logging.getLogger("papermill").removeFilter(mute)
         for version in versions.values():
