@@ -1,7 +1,8 @@
 """``devops-analytics render``: render the monthly report set into offline HTML pages.
 
 Exit codes: 0 every page rendered; 1 some notebook failed (those months were left as they
-were; each failure is named); 2 bad input (month, parameter, data), before any kernel started.
+were; each failure is named); 2 bad input (month, parameter, timeout, data, an output folder
+holding what the render did not write), before any page ran.
 """
 
 from __future__ import annotations
