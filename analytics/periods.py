@@ -7,14 +7,32 @@ are returned as tz-naive local dates (midnight), which is how people name period
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from analytics.catalog import FREQUENCIES
 from analytics.config import ProgramConfig
+from analytics.exceptions import AnalyticsError
 
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _NS_PER_DAY = 86_400_000_000_000
 _NAT = np.iinfo(np.int64).min
+
+
+def parse_month(text: object) -> str:
+    """Check a ``YYYY-MM`` month and return it stripped; AnalyticsError otherwise.
+
+    The one place a month argument is read (the render plan and ``views.open_month``).
+
+    >>> parse_month(" 2021-12 ")
+    '2021-12'
+    """
+    month = str(text).strip()
+    if not _MONTH.match(month):
+        raise AnalyticsError(f"month must be YYYY-MM (e.g. 2021-12), got {text!r}")
+    return month
 
 
 def local_day(ts: pd.Series, timezone: str) -> pd.Series:

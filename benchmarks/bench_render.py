@@ -1,14 +1,18 @@
-"""Benchmark: the full month render against the naive loop a user would write.
+"""Benchmark: the month render against the naive loop a user would write, and every month.
 
     python benchmarks/bench_render.py [--data data/sample] [--month YYYY-MM] [--jobs N] [--runs 3]
+                                      [--no-all-months]
 
 Times, end to end from the shell and side by side:
 
-- engine: ``devops-analytics render --data DIR --month M --jobs N`` (one process, a pool of
-  kernels, nbconvert in-process);
+- engine: ``devops-analytics render --data DIR --month M --jobs N`` into an empty folder (one
+  process, N warm kernels each running several notebooks, nbconvert in-process);
 - naive:  for each notebook, ``papermill NB OUT -p data_dir DIR -p month M`` then
   ``jupyter nbconvert --to html --no-input OUT`` (two processes and one kernel per notebook,
   one notebook after the other);
+- all months: ``render --all-months`` into an empty folder; then the same command again with
+  nothing changed (every month unchanged: planning only), and once more after the latest month's
+  folder was removed (what a newly arrived month costs: that month and the index);
 
 and prints the median of ``--runs`` runs of each and the ratio. When notebooks/reports has no
 numbered notebooks yet, it times the render-engine test fixtures instead (and says so).
@@ -42,18 +46,18 @@ def run(cmd: list[str], cwd: Path) -> None:
         sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr[-2000:]}")
 
 
-def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -> float:
-    out = work / "engine"
-    shutil.rmtree(out, ignore_errors=True)
+def render(notebooks: Path, data: str, which: list[str], jobs: int, out: Path) -> float:
+    """One ``devops-analytics render`` from the shell (this checkout's package); seconds."""
     start = time.perf_counter()
     run(
         [
-            str(BIN / "devops-analytics"),
+            sys.executable,
+            "-m",
+            "analytics",
             "render",
             "--data",
             data,
-            "--month",
-            month,
+            *which,
             "--out",
             str(out),
             "--jobs",
@@ -64,6 +68,24 @@ def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -
         cwd=REPO,
     )
     return time.perf_counter() - start
+
+
+def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -> float:
+    out = work / "engine"
+    shutil.rmtree(out, ignore_errors=True)
+    return render(notebooks, data, ["--month", month], jobs, out)
+
+
+def time_all_months(notebooks: Path, data: str, jobs: int, work: Path) -> tuple[float, ...]:
+    """(all months from empty, again unchanged, again after the latest month was removed)."""
+    out = work / "all"
+    shutil.rmtree(out, ignore_errors=True)
+    every = render(notebooks, data, ["--all-months"], jobs, out)
+    unchanged = render(notebooks, data, ["--all-months"], jobs, out)
+    latest = max(p for p in out.iterdir() if p.name[:1].isdigit())
+    latest.unlink() if latest.is_symlink() else shutil.rmtree(latest)
+    one_new = render(notebooks, data, ["--all-months"], jobs, out)
+    return every, unchanged, one_new
 
 
 def time_naive(notebooks: Path, data: str, month: str, work: Path) -> float:
@@ -104,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default="notebooks/reports")
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--all-months-runs", type=int, default=1)
+    parser.add_argument("--no-all-months", action="store_true")
     args = parser.parse_args(argv)
 
     notebooks, data, month = REPO / args.notebooks, args.data, args.month
@@ -130,16 +154,27 @@ def main(argv: list[str] | None = None) -> int:
             f"{count} notebooks, data {data}, month {month}, {args.jobs} jobs, "
             f"{os.cpu_count()} CPUs, median of {args.runs} runs"
         )
-        engine, naive = [], []
+        engine, naive, every = [], [], []
         for i in range(args.runs):
             engine.append(time_engine(notebooks, data, month, args.jobs, work))
             naive.append(time_naive(notebooks, data, month, work))
             print(f"  run {i + 1}: engine {engine[-1]:.1f} s, naive {naive[-1]:.1f} s", flush=True)
+        for i in range(0 if args.no_all_months else args.all_months_runs):
+            every.append(time_all_months(notebooks, data, args.jobs, work))
+            print(
+                f"  all months run {i + 1}: {every[-1][0]:.1f} s, unchanged {every[-1][1]:.1f} s, "
+                f"one new month {every[-1][2]:.1f} s",
+                flush=True,
+            )
     e, n = statistics.median(engine), statistics.median(naive)
-    print(f"\n{'':34}{'median':>9}")
-    print(f"{'engine  (devops-analytics render)':34}{e:8.1f} s")
-    print(f"{'naive   (papermill + nbconvert CLI)':34}{n:8.1f} s")
-    print(f"{'ratio   (naive / engine)':34}{n / e:8.1f}x")
+    print(f"\n{'':38}{'median':>9}")
+    print(f"{'engine  (devops-analytics render)':38}{e:8.1f} s")
+    print(f"{'naive   (papermill + nbconvert CLI)':38}{n:8.1f} s")
+    print(f"{'ratio   (naive / engine)':38}{n / e:8.1f}x")
+    if every:
+        for label, k in (("all     (render --all-months)", 0), ("again   (nothing changed)", 1),
+                         ("new     (one new month + index)", 2)):  # fmt: skip
+            print(f"{label:38}{statistics.median(t[k] for t in every):8.1f} s")
     return 0
 
 

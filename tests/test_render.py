@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
+import papermill
 import pytest
 
 from analytics.cli import main
 from analytics.commands.render import parse_params
 from analytics.exceptions import RenderError
 from analytics.report import REPORTS, Report, discover, latest_complete_month, render_month
-from analytics.report import render as render_mod
+from analytics.report import kernels as kernels_mod
 from analytics.report.index import list_months, write_index, write_manifest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -59,12 +61,17 @@ def rendered(tmp_path_factory):
 @pytest.fixture
 def no_kernels(monkeypatch):
     """Fail the test if anything tries to execute a notebook or start a kernel."""
+    forbid_kernels(monkeypatch)
+
+
+def forbid_kernels(monkeypatch) -> None:
+    """Make any notebook execution or kernel start fail the test."""
     from jupyter_client.manager import AsyncKernelManager, KernelManager
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(render_mod.papermill, "execute_notebook", forbidden)
+    monkeypatch.setattr(papermill, "execute_notebook", forbidden)
     monkeypatch.setattr(KernelManager, "start_kernel", forbidden)
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", forbidden)
 
@@ -108,7 +115,16 @@ def test_month_has_manifest_and_index_links_it(rendered):
     assert manifest["provenance"]["Definitions preset"] == "fourkeys"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f'href="{MONTH}/01-chart.html"' in index and f'href="{MONTH}/02-table.html"' in index
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no staging left
+    assert_only_published_versions(out)
+
+
+def assert_only_published_versions(out: Path) -> None:
+    """No staging, temporary link or unpublished version is left in ``out``."""
+    hidden = {p.name for p in out.iterdir() if p.name.startswith(".")}
+    assert hidden <= {".versions", ".render.lock"}
+    links = {os.readlink(p) for p in out.iterdir() if p.is_symlink()}
+    versions = {f".versions/{p.name}" for p in (out / ".versions").iterdir()}
+    assert versions == links
 
 
 @pytest.mark.slow
@@ -151,7 +167,7 @@ def test_failures_leave_the_previous_month_intact(rendered, tmp_path, capsys):
     assert (out / "index.html").read_bytes() == index_before
     kept = out / "_failed" / MONTH / "02-fails.ipynb"
     assert kept.is_file() and "fixture failure for 2021-11" in kept.read_text(encoding="utf-8")
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert_only_published_versions(out)
 
 
 # -- validation before any kernel -----------------------------------------------------------
@@ -341,34 +357,60 @@ def test_plan_months_and_injected_parameters(no_kernels, tmp_path):
     ]
 
 
-def test_kernel_start_failure_is_retried_but_cell_errors_are_not(monkeypatch, tmp_path):
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    from analytics.report import render as render_mod
-
+def test_kernel_start_failure_is_retried_but_other_start_errors_are_not(monkeypatch, tmp_path):
+    kernel = kernels_mod.WarmKernel("python3", tmp_path)
     calls = []
 
-    def died_once(*args, **kwargs):
+    def died_once():
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("Kernel died before replying to kernel_info")
-        return "executed"
 
-    monkeypatch.setattr(papermill, "execute_notebook", died_once)
-    job = type("J", (), {"notebook": tmp_path / "x.ipynb", "parameters": {}})()
-    assert (
-        render_mod._execute_with_start_retry(job, tmp_path / "o.ipynb", "python3", 10, tmp_path)
-        == "executed"
-    )
+    monkeypatch.setattr(kernel, "_start_once", died_once)
+    kernel._start()
     assert len(calls) == 2
 
-    def cell_error(*args, **kwargs):
+    def broken():
         calls.append(1)
-        raise PapermillExecutionError(1, 1, "boom", "ValueError", "boom", [])
+        raise RuntimeError("no such kernel")
 
     calls.clear()
+    monkeypatch.setattr(kernel, "_start_once", broken)
+    with pytest.raises(RuntimeError, match="no such kernel"):
+        kernel._start()
+    assert len(calls) == 1
+
+
+class _FakeClient:
+    def execute_interactive(self, code, **kwargs):
+        self.code = code
+
+    def stop_channels(self):
+        pass
+
+
+def test_a_cell_error_keeps_the_kernel_anything_else_restarts_it(monkeypatch, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    kernel = kernels_mod.WarmKernel("python3", tmp_path)
+    kernel.km = manager = type("KM", (), {"close_clients": lambda self: None})()
+    stopped = []
+    monkeypatch.setattr(kernel, "_client", _FakeClient)
+    monkeypatch.setattr(kernel, "shutdown", lambda: stopped.append(1))
+
+    def cell_error(*args, **kwargs):
+        assert kwargs["km"] is manager  # papermill runs in the warm kernel
+        raise PapermillExecutionError(1, 1, "boom", "ValueError", "boom", [])
+
     monkeypatch.setattr(papermill, "execute_notebook", cell_error)
     with pytest.raises(PapermillExecutionError):
-        render_mod._execute_with_start_retry(job, tmp_path / "o.ipynb", "python3", 10, tmp_path)
-    assert len(calls) == 1
+        kernel.execute(tmp_path / "x.ipynb", tmp_path / "o.ipynb", {}, 10)
+    assert stopped == []
+
+    def timed_out(*args, **kwargs):
+        raise TimeoutError("Cell execution timed out")
+
+    monkeypatch.setattr(papermill, "execute_notebook", timed_out)
+    with pytest.raises(TimeoutError):
+        kernel.execute(tmp_path / "x.ipynb", tmp_path / "o.ipynb", {}, 10)
+    assert stopped == [1]

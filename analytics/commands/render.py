@@ -1,7 +1,8 @@
 """``devops-analytics render``: render the monthly report set into offline HTML pages.
 
 Exit codes: 0 every page rendered; 1 some notebook failed (those months were left as they
-were; each failure is named); 2 bad input (month, parameter, data), before any kernel started.
+were; each failure is named); 2 bad input (month, parameter, timeout, data, an output folder
+holding what the render did not write), before any page ran.
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ def add_arguments(parser) -> None:
         type=float,
         default=600,
         metavar="SECONDS",
-        help="longest a single cell may run (default: 600)",
+        help="longest a single cell may run, above 0 (default: 600)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="render every month again, even one whose inputs (its rows, program.yml, the "
+        "package, the notebooks, these options) have not changed since it was published",
     )
 
 
@@ -108,6 +115,41 @@ def _skip_slow_optional_import() -> None:
 
 def run(args) -> int:
     _skip_slow_optional_import()
+    pool = _warm_early(args)
+    try:
+        return _run(args, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _warm_early(args):
+    """Start the kernels now, while the render imports and checks its inputs (about 2 s of a
+    month's render on two cores), when the options look right and a page will likely be
+    rendered: ``--force``, a new output folder, or a named month not yet there. A check that
+    fails later stops them again; no page runs before every check passed."""
+    import math
+
+    from analytics.periods import parse_month
+
+    out = Path(args.out)
+    try:
+        months = [parse_month(args.month)] if args.month else []
+        sane = math.isfinite(args.timeout) and args.timeout > 0 and args.jobs >= 1
+    except Exception:
+        return None
+    if not sane or not Path(args.data).is_dir() or (out.exists() and not out.is_dir()):
+        return None
+    fresh = not (out / "index.html").exists()
+    missing = any(not (out / m / "manifest.json").exists() for m in months)
+    if not (args.force or fresh or missing):
+        return None  # probably nothing to render: no kernel spent on it
+    from analytics.report.kernels import KernelPool
+
+    return KernelPool(args.jobs, "python3", Path.cwd()).warm()
+
+
+def _run(args, pool) -> int:
     from analytics.report import registry
     from analytics.report.plan import prepare
     from analytics.report.render import execute
@@ -135,38 +177,61 @@ def run(args) -> int:
         services=services,
         params=params,
         cwd=cwd,
+        cell_timeout_s=args.timeout,
+        force=args.force,
     )
-    for month in plan.months:
-        if month in plan.notes:
-            print(f"note: {plan.notes[month]}", file=sys.stderr)
-    print(
-        f"Rendering {', '.join(plan.months)}: {len(plan.jobs)} notebooks, {args.jobs} at a time",
-        flush=True,
-    )
-    progress = _Progress(len(plan.jobs))
+    _notes(plan)
+    todo = [j for j in plan.jobs if j.month in plan.todo]
+    if plan.todo:
+        print(
+            f"Rendering {_months_text(plan.todo)}: {len(todo)} notebooks, {args.jobs} at a time",
+            flush=True,
+        )
+    progress = _Progress(len(todo))
     try:
         results = execute(
-            plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd
+            plan, jobs=args.jobs, progress=progress, cell_timeout_s=args.timeout, cwd=cwd, pool=pool
         )
     finally:
         progress.close()
     seconds = time.perf_counter() - start
     failures = [f for r in results for f in r.failures]
     for result in results:
-        if result.ok:
+        if result.ok and not result.skipped:
             print(f"{result.month}: {len(result.pages)} pages in {result.folder}{os.sep}")
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
     if failures:
         bad = [r.month for r in results if not r.ok]
         print(
-            f"error: {len(failures)} of {len(plan.jobs)} notebooks failed; not replaced: "
+            f"error: {len(failures)} of {len(todo)} notebooks failed; not replaced: "
             f"{', '.join(bad)}",
             file=sys.stderr,
         )
         return 1
     print(f"Done in {seconds:.1f} s; index: {Path(args.out) / 'index.html'}")
     return 0
+
+
+def _notes(plan) -> None:
+    if plan.span_note:
+        print(f"note: {plan.span_note}", file=sys.stderr)
+    for month in plan.months:
+        if month in plan.notes:
+            print(f"note: {plan.notes[month]}", file=sys.stderr)
+    if plan.unchanged:
+        print(
+            f"Unchanged since published, not rendered again: {_months_text(plan.unchanged)} "
+            f"(--force renders them)",
+            flush=True,
+        )
+
+
+def _months_text(months: list[str]) -> str:
+    """``2021-01, 2021-02`` or, for many, ``2021-01 to 2021-12 (12 months)``."""
+    if len(months) <= 4:
+        return ", ".join(months)
+    return f"{months[0]} to {months[-1]} ({len(months)} months)"
 
 
 class _Progress:

@@ -29,6 +29,7 @@ def run(args) -> int:
     span = ds.date_range()
     if span:
         print(f"Date range: {span[0].date()} to {span[1].date()} (local dates)")
+        _warn_stray(ds)
     print()
     emit(ds.summary())
     print()
@@ -39,3 +40,15 @@ def run(args) -> int:
         print("Data-quality log: nothing repaired or dropped.")
     print("\nOK: the data folder is valid.")
     return 0
+
+
+def _warn_stray(ds) -> None:
+    """Flag events after the export's plausible end (a row dated 2100, a lone late event)."""
+    from analytics.report.months import data_span
+    from analytics.wording.safe import terminal_text
+
+    span = data_span(ds)
+    if span is not None and span.stray:
+        print(
+            f"warning: {terminal_text(span.note())}; render --latest and --all-months ignore them"
+        )

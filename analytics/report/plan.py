@@ -7,27 +7,40 @@ nbformat/papermill, no kernel), then lists the (month, notebook, parameters) job
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-import re
-import subprocess
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill
-
 from analytics.catalog import PRESETS
-from analytics.data.schema import TABLE_NAMES
 from analytics.exceptions import RenderError
+from analytics.periods import parse_month
+from analytics.report.inputs import month_inputs
+from analytics.report.manifest import read_manifest
+from analytics.report.months import (
+    DataSpan,
+    data_months,
+    data_span,
+    latest_complete_month,
+    month_end,
+)
+from analytics.report.notebooks import check_kernel, declared_parameters, git_commit, provenance
+from analytics.report.publish import check_out_folder
 from analytics.report.registry import REPORTS, Report, default_notebook_dir
 
 #: What every report notebook may declare in its ``parameters`` cell (data_dir and month: must).
 STANDARD_PARAMETERS = ("data_dir", "month", "program_file", "services", "preset")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+__all__ = [
+    "Job",
+    "Plan",
+    "data_months",
+    "git_commit",
+    "latest_complete_month",
+    "parse_month",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -51,56 +64,16 @@ class Plan:
     notes: dict[str, str]
     program: str
     data_through: dict[str, str]  #: per month: the last local date its report uses
+    dataset: Any = None  #: the loaded export (services not filtered)
+    services: list[str] | None = None
+    span_note: str = ""  #: events set aside as stray (after the export's plausible end)
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)  #: per month, fingerprints
+    unchanged: list[str] = field(default_factory=list)  #: months already published as planned
 
-
-def parse_month(text: str) -> str:
-    """Check ``YYYY-MM`` and return it; RenderError otherwise."""
-    match = _MONTH.match(str(text).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise RenderError(f"month must be YYYY-MM (e.g. 2021-12), got {text!r}")
-    return str(text).strip()
-
-
-def _month_end(month: str) -> dt.date:
-    first = dt.date.fromisoformat(f"{month}-01")
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def data_months(first: dt.date, last: dt.date) -> list[str]:
-    """Every month from ``first``'s to ``last``'s, inclusive, as ``YYYY-MM``."""
-    out, year, mon = [], first.year, first.month
-    while (year, mon) <= (last.year, last.month):
-        out.append(f"{year:04d}-{mon:02d}")
-        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return out
-
-
-#: days at the end of the program's final phase that may pass without events (weekends, freezes)
-PHASE_END_SLACK_DAYS = 3
-
-
-def latest_complete_month(first: dt.date, last: dt.date, phase_end: dt.date | None = None) -> str:
-    """The latest month whose data is complete.
-
-    A month is complete when its last day is on or before ``last`` (the data's last local
-    date). The data's final month also counts as complete when the program's final phase ends
-    in it (``phase_end``) and the data reach that end (within ``PHASE_END_SLACK_DAYS``, as the
-    last days may have no events): the export was taken at the close of the program. An export
-    that stops earlier in that month is partial like any other. Otherwise the month before the
-    data's final month; RenderError if that is before the data starts.
-    """
-    final = data_months(last, last)[0]
-    closes_program = (
-        phase_end is not None
-        and phase_end.strftime("%Y-%m") == final
-        and last >= phase_end - dt.timedelta(days=PHASE_END_SLACK_DAYS)
-    )
-    if last >= _month_end(final) or closes_program:
-        return final
-    months = data_months(first, last)
-    if len(months) < 2:
-        raise RenderError(f"no complete month in the data ({first} to {last}); give --month")
-    return months[-2]
+    @property
+    def todo(self) -> list[str]:
+        """The months to render (``months`` less ``unchanged``)."""
+        return [m for m in self.months if m not in self.unchanged]
 
 
 def prepare(
@@ -117,6 +90,8 @@ def prepare(
     params: Mapping[str, Any] | None = None,
     cwd: Path | None = None,
     kernel_name: str = "python3",
+    cell_timeout_s: float = 600,
+    force: bool = False,
 ) -> Plan:
     """Validate every input and list the jobs; starts no kernel. Arguments as ``render_months``.
 
@@ -124,31 +99,97 @@ def prepare(
     ------
     RenderError
         bad month, month outside the data, unknown preset/service/parameter/kernel, a
-        notebook missing or without a ``parameters`` cell.
+        notebook missing or without a ``parameters`` cell, a bad timeout, an output folder
+        that is a file or holds a month folder or index the render did not write.
     DataValidationError, ConfigError
         from loading the data folder.
     """
-    from analytics.data.load import load
-
     cwd = cwd if cwd is not None else Path.cwd()
-    wanted = (
-        [months]
-        if isinstance(months, str) and months in ("latest", "all")
-        else [parse_month(m) for m in ([months] if isinstance(months, str) else months)]
+    out = Path(out)
+    wanted = _wanted_months(months)
+    params = _check_options(jobs, preset, params, cell_timeout_s)
+    check_out_folder(out, [m for m in wanted if m not in ("latest", "all")])
+    check_kernel(kernel_name)
+    folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
+    services = [s.strip() for s in services if s.strip()] if services else None
+    given = {
+        "program_file": str(program_file) if program_file is not None else None,
+        "services": services,
+        "preset": preset,
+    }
+    declared = _read_notebooks(folder, reports, params, given)
+    ds, span = _load(data_dir, program_file, services, cwd)
+    chosen, notes = choose_months(
+        wanted, span, max((p.end for p in ds.config.phases), default=None)
     )
+    check_out_folder(out, chosen)
+    through = {m: min(span.last, month_end(m)) for m in chosen}  # a report is cut at its end
+    rendered = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    plan = Plan(
+        out,
+        chosen,
+        _jobs(chosen, reports, declared, folder, {**given, "data_dir": str(data_dir)}, params),
+        list(reports),
+        {
+            m: provenance(data_dir, m, ds, given, params, span.last, through[m], rendered)
+            for m in chosen
+        },
+        notes,
+        ds.config.name,
+        {m: str(d) for m, d in through.items()},
+        dataset=ds,
+        services=services,
+        span_note=span.note(),
+    )
+    _decide_unchanged(plan, folder, program_file, data_dir, cwd, given, params, force)
+    return plan
+
+
+def _wanted_months(months: Sequence[str] | str) -> list[str]:
+    if isinstance(months, str) and months in ("latest", "all"):
+        return [months]
+    wanted = [parse_month(m) for m in ([months] if isinstance(months, str) else months)]
     if not wanted:
         raise RenderError("no month to render: give a month, 'latest' or 'all'")
+    return wanted
+
+
+def _check_options(
+    jobs: int, preset: str | None, params: Mapping[str, Any] | None, cell_timeout_s: float
+) -> dict[str, Any]:
+    """The options that need no data: jobs, preset, timeout, parameter names; the params."""
     if int(jobs) < 1:
         raise RenderError(f"jobs must be at least 1, got {jobs}")
     if preset is not None and preset not in PRESETS:
         raise RenderError(f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
+    check_timeout(cell_timeout_s)
     params = dict(params or {})
     for key in params:
         if key in STANDARD_PARAMETERS:
             raise RenderError(f"parameter {key!r} has its own option; do not pass it as --param")
-    _check_kernel(kernel_name)
-    folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
-    declared = {r.slug: _declared_parameters(folder, r) for r in reports}
+    return params
+
+
+def check_timeout(seconds: float) -> float:
+    """The per-cell timeout must be a finite number of seconds above 0 (0 would mean no limit).
+
+    >>> check_timeout(600)
+    600.0
+    """
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise RenderError(f"--timeout must be a number of seconds above 0, got {seconds!r}")
+    return value
+
+
+def _read_notebooks(
+    folder: Path, reports: Sequence[Report], params: dict[str, Any], given: dict[str, Any]
+) -> dict[str, tuple[set[str], int]]:
+    """Each notebook's declared parameters; RenderError for an undeclared name."""
+    declared = {r.slug: declared_parameters(folder, r) for r in reports}
     known_extra = set().union(*(names for names, _ in declared.values())) - set(STANDARD_PARAMETERS)
     unknown = sorted(set(params) - known_extra)
     if unknown:
@@ -156,12 +197,6 @@ def prepare(
             f"unknown parameter {', '.join(map(repr, unknown))}: no report notebook "
             f"declares it (extra parameters they declare: {', '.join(sorted(known_extra)) or 'none'})"
         )
-    services = [s.strip() for s in services if s.strip()] if services else None
-    given = {
-        "program_file": str(program_file) if program_file is not None else None,
-        "services": services,
-        "preset": preset,
-    }
     for report in reports:
         names = declared[report.slug][0]
         missing = [n for n in ("data_dir", "month") if n not in names]
@@ -170,25 +205,30 @@ def prepare(
             raise RenderError(
                 f"{report.notebook} does not declare {', '.join(missing)} in its parameters cell"
             )
+    return declared
+
+
+def _load(data_dir, program_file, services, cwd: Path):
+    """The dataset and its plausible span; RenderError for no dates or an unknown service."""
+    from analytics.data.load import load
+    from analytics.views.month import check_services
 
     ds = load(
         _resolve(data_dir, cwd), _resolve(program_file, cwd) if program_file is not None else None
     )
-    span = ds.date_range()
+    span = data_span(ds)
     if span is None:
         raise RenderError(f"{data_dir}: the data has no dated rows to report on")
-    first, last = span[0].date(), span[1].date()
-    if services:
-        present = set().union(*(set(ds.table(t)["service"].dropna()) for t in TABLE_NAMES))
-        absent = sorted(set(services) - present)
-        if absent:
-            raise RenderError(
-                f"unknown service {', '.join(map(repr, absent))} "
-                f"(services in the data: {', '.join(sorted(present))})"
-            )
-    phase_end = max((p.end for p in ds.config.phases), default=None)
+    check_services(ds, services)
+    return ds, span
+
+
+def choose_months(
+    wanted: list[str], span: DataSpan, phase_end: dt.date | None
+) -> tuple[list[str], dict[str, str]]:
+    """The months to render (in order, once each) and a note for each incomplete one."""
     try:
-        latest = latest_complete_month(first, last, phase_end)
+        latest = latest_complete_month(span.first, span.last, phase_end)
     except RenderError:
         if wanted in (["latest"], ["all"]):
             raise
@@ -196,165 +236,55 @@ def prepare(
     if wanted == ["latest"]:
         chosen = [latest]
     elif wanted == ["all"]:
-        chosen = [m for m in data_months(first, last) if m <= latest]
+        chosen = [m for m in data_months(span.first, span.last) if m <= latest]
     else:
         chosen = list(dict.fromkeys(wanted))
     notes = {}
     for month in chosen:
-        if month < first.strftime("%Y-%m") or month > last.strftime("%Y-%m"):
-            raise RenderError(f"month {month} is outside the data ({first} to {last})")
+        if not span.first.strftime("%Y-%m") <= month <= span.last.strftime("%Y-%m"):
+            raise RenderError(f"month {month} is outside the data ({span.first} to {span.last})")
         if latest is None or month > latest:
-            notes[month] = f"{month} is incomplete: the data ends {last}"
+            notes[month] = f"{month} is incomplete: the data ends {span.last}"
+    return chosen, notes
 
-    rendered = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    base = {**given, "data_dir": str(data_dir)}
-    jobs_out, provenance = [], {}
-    through = {m: min(last, _month_end(m)) for m in chosen}  # a month's report is cut at its end
+
+def _jobs(chosen, reports, declared, folder: Path, base: dict, params: dict) -> list[Job]:
+    jobs = []
     for month in chosen:
-        provenance[month] = _provenance(
-            data_dir, month, ds, given, params, last, through[month], rendered
-        )
         for report in reports:
             names, p_index = declared[report.slug]
             values = {
                 k: v for k, v in {**base, "month": month}.items() if k in names and v is not None
             }
             values.update({k: v for k, v in params.items() if k in names})
-            jobs_out.append(Job(month, report, folder / report.notebook, values, p_index))
-    return Plan(
-        Path(out),
-        chosen,
-        jobs_out,
-        list(reports),
-        provenance,
-        notes,
-        ds.config.name,
-        {m: str(d) for m, d in through.items()},
+            jobs.append(Job(month, report, folder / report.notebook, values, p_index))
+    return jobs
+
+
+def _decide_unchanged(plan: Plan, folder, program_file, data_dir, cwd, given, params, force):
+    """Fingerprint each month's inputs; a month whose manifest has the same is not rendered."""
+    ds = plan.dataset
+    program = _resolve(program_file, cwd) if program_file is not None else None
+    if program is None and ds.config.source and Path(ds.config.source).is_file():
+        program = Path(ds.config.source)
+    notebooks = [(f"{r.slug} {r.title}", folder / r.notebook) for r in plan.reports]
+    options = {**given, "data_dir": str(data_dir), "params": params}
+    for month in plan.months:
+        plan.inputs[month] = month_inputs(
+            ds, month, program_path=program, notebooks=notebooks, options=options
+        )
+        if not force and _published_with(plan.out, month, plan.inputs[month], plan.reports):
+            plan.unchanged.append(month)
+
+
+def _published_with(out: Path, month: str, inputs: dict, reports: Sequence[Report]) -> bool:
+    manifest = read_manifest(out / month) or {}
+    return manifest.get("inputs") == inputs and all(
+        (out / month / r.html_name).is_file() for r in reports
     )
-
-
-def _check_kernel(name: str) -> None:
-    """The kernelspec exists (reads kernel.json; starts nothing)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel:
-        raise RenderError(
-            f"no Jupyter kernel named {name!r}: run `make install` (it registers "
-            f"the python3 kernel of .venv)"
-        ) from None
 
 
 def _resolve(path: str | Path, cwd: Path) -> Path:
     """``path`` as given when it already points where the kernels will look, else under ``cwd``."""
     path = Path(path)
     return path if path.is_absolute() or cwd.resolve() == Path.cwd().resolve() else cwd / path
-
-
-def _declared_parameters(folder: Path, report: Report) -> tuple[set[str], int]:
-    path = folder / report.notebook
-    if not path.is_file():
-        raise RenderError(f"{path}: report notebook not found")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises several types for a damaged file
-        raise RenderError(f"{path}: not a readable notebook ({type(exc).__name__})") from None
-    index = next(
-        (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None
-    )
-    if index is None:
-        raise RenderError(f"{path}: no cell is tagged 'parameters'")
-    return assigned_names(nb.cells[index].source) | set(
-        papermill.inspect_notebook(str(path))
-    ), index
-
-
-def assigned_names(source: str) -> set[str]:
-    """Names a ``parameters`` cell assigns at top level (``x = 1``, ``x: int | None = None``).
-
-    Read with ``ast``, which also understands the annotations papermill's own parser misses
-    (``str | None``, ``list[str]``); empty when the cell is not plain Python.
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AnnAssign)
-            else []
-        )
-        for target in targets:
-            for leaf in ast.walk(target):
-                if isinstance(leaf, ast.Name):
-                    names.add(leaf.id)
-    return names
-
-
-def _provenance(
-    data_dir, month, ds, given, params, last, through, rendered
-) -> list[tuple[str, str]]:
-    import analytics
-    from analytics.metrics.working_time import clock_note
-
-    cfg = ds.config
-    preset = given["preset"] or f"{cfg.definitions} (program.yml)"
-    commit = git_commit()
-    rows = [
-        ("Data folder", str(data_dir)),
-        (
-            "Data through",
-            f"{through} (local dates, {cfg.timezone})"
-            + (
-                f"; later rows of the export, which runs to {last}, are not used"
-                if last > through
-                else ""
-            ),
-        ),
-        ("Month", month),
-        ("Definitions preset", preset),
-        ("Calendar", clock_note(cfg, given["preset"])),
-        (
-            "Program file",
-            given["program_file"]
-            or ("program.yml in the data folder" if cfg.source else "none (defaults)"),
-        ),
-        ("Services", ", ".join(given["services"]) if given["services"] else "all"),
-    ]
-    if params:
-        rows.append(("Parameters", ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))))
-    rows += [
-        ("Package", f"devops-analytics {analytics.__version__}"),
-        ("Git commit", commit or "not a git checkout"),
-        ("Rendered", rendered),
-    ]
-    return rows
-
-
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The short commit of the package's checkout (``+changes`` when dirty), or None."""
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if sha.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return sha.stdout.strip() + (" +changes" if dirty.stdout.strip() else "")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 NOTEBOOK_SUBDIR = Path("notebooks") / "reports"
 _NUMBERED = re.compile(r"^\d{2}-[a-z0-9][a-z0-9-]*\.ipynb$")
@@ -48,6 +50,27 @@ REPORTS: tuple[Report, ...] = (
     Report("06-data-quality", "Data quality", "06-data-quality.ipynb"),
     Report("07-caict-evidence", "CAICT evidence", "07-caict-evidence.ipynb"),
 )
+
+
+#: Writers of a month's further files (CSV, xlsx, digests) beside its pages; see
+#: ``register_month_files``. Each is called with a ``render.MonthFiles`` and returns the names
+#: (relative to ``MonthFiles.folder``) of the files it wrote.
+MONTH_FILES: list[Callable[[Any], Iterable[str]]] = []
+
+
+def register_month_files(writer: Callable[[Any], Iterable[str]]) -> Callable[[Any], Iterable[str]]:
+    """Add a writer of further files of each rendered month (usable as a decorator).
+
+    The render calls every writer after all pages of a month succeeded, with a
+    ``analytics.report.render.MonthFiles``: ``month``, ``folder`` (the month's unpublished
+    folder: write there, nowhere else), ``dataset()`` (the data cut at the month's end, services
+    filtered) and ``plan``. The files are published together with the pages, in the same atomic
+    step, and listed in the manifest's ``files``. A writer that raises fails the month (the
+    previous version stays published), like a failing page.
+    """
+    if writer not in MONTH_FILES:
+        MONTH_FILES.append(writer)
+    return writer
 
 
 def default_notebook_dir() -> Path:

@@ -1,11 +1,16 @@
-"""Render the monthly report set: papermill in one process, a small pool of kernels, nbconvert.
+"""Render the monthly report set: warm kernels run the notebooks, nbconvert makes the pages.
 
-``render_months`` first checks everything it can without a kernel (``plan.prepare``), then runs
-every (month, notebook) job on a thread pool of ``jobs`` workers; each worker executes one
-notebook in a fresh ``python3`` kernel (papermill) and converts it to HTML in-process. Pages of a
-month go to a staging folder beside the output; the month folder is replaced only when every page
-of that month succeeded. Otherwise the previous month stays as it was, each failed executed
-notebook is kept in ``<out>/_failed/<month>/`` and the failures are returned, all of them.
+``render_months`` first checks everything it can without a kernel (``plan.prepare``): bad
+input stops it with one line before any work; months whose inputs have not changed since
+they were published are left as they are (``--force`` renders them again). It then runs the
+(month, notebook) jobs of the other months on ``jobs`` worker threads; each worker keeps one
+warm kernel (``analytics.report.kernels``) that executes notebook after notebook with
+papermill, and converts each executed notebook to HTML in-process. A month's pages, its
+manifest and any further files (``registry.register_month_files``) are written into an
+unpublished version folder and published in one atomic step (``analytics.report.publish``)
+only when every page of that month succeeded. Otherwise the previous month stays as it was,
+each failed executed notebook is kept in ``<out>/_failed/<month>/`` and the failures are
+returned, all of them.
 
 Kernels get the inline matplotlib backend whatever ``MPLBACKEND`` says (``Agg`` would silently
 drop every figure) and print a figure as its title, which becomes the image's alt text.
@@ -14,57 +19,29 @@ drop every figure) and print a figure as its title, which becomes the image's al
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import papermill
-from papermill.exceptions import PapermillExecutionError
-
-from analytics.exceptions import RenderError
-from analytics.report.html import notebook_to_html, offline_problems
-from analytics.report.index import month_label, write_index, write_manifest
+from analytics.report import publish as pub
+from analytics.report.index import write_index
+from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
+from analytics.report.manifest import read_manifest, write_manifest
+from analytics.report.pages import (
+    JobQueue,
+    MonthFiles,
+    NotebookFailure,
+    PageRunner,
+    _one_line,
+    write_month_files,
+)
 from analytics.report.plan import Job, Plan, prepare
 from analytics.report.registry import REPORTS, Report
 
-FAILED_DIR = "_failed"
-_KERNEL_SETUP = (
-    "from matplotlib.figure import Figure as _F; "
-    "get_ipython().display_formatter.formatters['text/plain'].for_type(_F, lambda f, p, c: p.text("
-    "f.get_suptitle() or '; '.join(t for t in (a.get_title() for a in f.axes) if t) or repr(f))); "
-    "del _F"
-)
-KERNEL_ARGUMENTS = (
-    "--IPKernelApp.matplotlib=inline",  # figures are displayed even when MPLBACKEND=Agg
-    "--HistoryManager.enabled=False",  # no shared sqlite history between parallel kernels
-    "--log-level=ERROR",
-    "--IPKernelApp.exec_lines=" + _KERNEL_SETUP,
-)
-
-
-@dataclass(frozen=True)
-class NotebookFailure:
-    """A page that could not be rendered: where and why, and the executed notebook kept."""
-
-    month: str
-    report: Report
-    error: str
-    cell: int | None = None  # 1-based cell number in the source notebook
-    execution_count: int | None = None
-    kept: Path | None = None
-
-    def __str__(self) -> str:
-        where = f"cell {self.cell}" if self.cell else "notebook"
-        if self.execution_count:
-            where += f" (In [{self.execution_count}])"
-        text = f"{self.month} {self.report.notebook}, {where}: {self.error}"
-        return text + (f" (executed notebook kept: {self.kept})" if self.kept else "")
+FAILED_DIR = pub.FAILED_DIR
+__all__ = ["KERNEL_ARGUMENTS", "MonthFiles", "MonthResult", "NotebookFailure", "PageDone"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +61,8 @@ class MonthResult:
     pages: list[Path] = field(default_factory=list)
     failures: list[NotebookFailure] = field(default_factory=list)
     note: str = ""
+    skipped: bool = False  #: inputs unchanged since it was published: not rendered again
+    seconds: dict[str, float] = field(default_factory=dict)  #: per page slug
 
     @property
     def ok(self) -> bool:
@@ -111,6 +90,7 @@ def render_months(
     kernel_name: str = "python3",
     cell_timeout_s: float = 600,
     cwd: str | Path | None = None,
+    force: bool = False,
 ) -> list[MonthResult]:
     """Render the report set for each month into ``out/<month>/`` and refresh ``out/index.html``.
 
@@ -134,10 +114,16 @@ def render_months(
         injected where declared.
     progress
         Called in the calling thread after each page.
+    cell_timeout_s
+        Longest a single cell may run, in seconds (finite, above 0).
+    force
+        Render every month again, even one whose inputs have not changed since it was
+        published (``analytics.report.inputs``).
 
     Returns
     -------
-    One ``MonthResult`` per month, in order; a month with failures was not replaced.
+    One ``MonthResult`` per month, in order; a month with failures was not replaced, a month
+    with ``skipped`` set was already published from the same inputs.
 
     Raises
     ------
@@ -158,6 +144,8 @@ def render_months(
         params=params,
         cwd=cwd,
         kernel_name=kernel_name,
+        cell_timeout_s=cell_timeout_s,
+        force=force,
     )
     return execute(
         plan,
@@ -181,212 +169,136 @@ def execute(
     plan: Plan,
     *,
     jobs: int = 2,
-    progress=None,
+    progress: Callable[[PageDone], None] | None = None,
     kernel_name: str = "python3",
     cell_timeout_s: float = 600,
     cwd: Path | None = None,
+    pool: KernelPool | None = None,
 ) -> list[MonthResult]:
-    """Run a prepared plan; see ``render_months``."""
-    cwd = cwd or Path.cwd()
+    """Run a prepared plan; see ``render_months``. ``pool``: kernels already warming up
+    (``KernelPool.warm``), else ``jobs`` kernels are started for the months to render."""
     out = plan.out
-    out.mkdir(parents=True, exist_ok=True)
-    stages = {m: Path(tempfile.mkdtemp(prefix=f".render-{m}-", dir=out)) for m in plan.months}
     results = {m: MonthResult(m, out / m, note=plan.notes.get(m, "")) for m in plan.months}
-    pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in plan.months}
+    with pub.locked(out):
+        pub.check_out_folder(out, plan.months)  # again, now that no other render writes
+        pub.clean_stale(out)
+        for month in plan.unchanged:
+            results[month].skipped = True
+            results[month].pages = [out / month / r.html_name for r in plan.reports]
+        pool = pool or KernelPool(jobs, kernel_name, cwd or Path.cwd())
+        try:
+            published = _run(plan, results, jobs, progress, pool, cell_timeout_s)
+        finally:
+            pool.shutdown()
+        if published or not (out / pub.INDEX).exists():
+            write_index(out)
+    return [results[m] for m in plan.months]
+
+
+def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> bool:
+    """Execute the jobs of the months to render; True when a month was published."""
+    todo = plan.todo
+    if not todo:
+        return False
+    runner = PageRunner(plan, pool, timeout_s)
+    versions = {m: pub.new_version(plan.out, m) for m in todo}
+    pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in todo}
+    queue = JobQueue(_ordered(plan, todo))
     published = False
     mute = _DeclaredParameters()
     logging.getLogger("papermill").addFilter(mute)
     try:
-        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="render") as pool:
-            futures = {
-                pool.submit(
-                    _run_job, job, stages[job.month], plan, kernel_name, cell_timeout_s, cwd
-                ): job
-                for job in plan.jobs
-            }
+        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="render") as threads:
+            for _ in range(int(jobs)):
+                threads.submit(queue.work, lambda job: runner.run(job, versions[job.month]))
             try:
-                for future in as_completed(futures):
-                    job = futures[future]
-                    failure, seconds = future.result()
+                for job, (failure, seconds) in queue.done(sum(pending.values())):
                     result = results[job.month]
+                    result.seconds[job.report.slug] = seconds
                     if failure:
                         result.failures.append(failure)
                     if progress:
                         progress(PageDone(job.month, job.report, failure is None, seconds))
                     pending[job.month] -= 1
                     if pending[job.month] == 0:
-                        published |= _finish_month(plan, result, stages.pop(job.month))
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+                        version = versions.pop(job.month)
+                        published |= _finish_month(plan, result, version, runner.status)
+            finally:
+                queue.stop()
     finally:
         logging.getLogger("papermill").removeFilter(mute)
-        for stage in stages.values():
-            shutil.rmtree(stage, ignore_errors=True)
-    if published:
-        write_index(out)
-    return [results[m] for m in plan.months]
+        for version in versions.values():
+            pub.discard(version)
+    return published
 
 
-KERNEL_START_ATTEMPTS = 3
-_START_FAILURES = ("Kernel died before replying to kernel_info", "Address already in use")
+def _ordered(plan: Plan, todo: list[str]) -> list[Job]:
+    """Month by month; within a month the slowest pages first (as timed last time), so the
+    two kernels finish a month together."""
+    order = []
+    for month in todo:
+        last = {p.get("slug"): p.get("seconds", 0) for p in _pages_of(plan.out / month)}
+        jobs = [j for j in plan.jobs if j.month == month]
+        order += sorted(jobs, key=lambda j: -float(last.get(j.report.slug) or 0))
+    return order
 
 
-def _execute_with_start_retry(
-    job: Job, executed: Path, kernel_name: str, timeout_s: float, cwd: Path
-):
-    """papermill.execute_notebook, retried when the kernel dies while starting.
+def _pages_of(folder: Path) -> list[dict]:
+    pages = (read_manifest(folder) or {}).get("pages")
+    return [p for p in pages if isinstance(p, dict)] if isinstance(pages, list) else []
 
-    Kernels started in parallel can race for the same free TCP port (jupyter_client picks a
-    port, releases it, and the kernel binds it later); the loser dies before its first reply.
-    Only that start-up failure is retried; an error inside a cell is never retried.
-    """
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+
+def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict) -> bool:
+    """Publish a fully rendered month (True), or keep the failed notebooks and drop it."""
+    slugs = [f"{r.slug}.ipynb" for r in plan.reports]
+    files: list[str] = []
+    if not result.failures:
         try:
-            return papermill.execute_notebook(
-                str(job.notebook),
-                str(executed),
-                parameters=job.parameters,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                log_output=False,
-                start_timeout=60,
-                execution_timeout=timeout_s,
-                extra_arguments=list(KERNEL_ARGUMENTS),
-                resources={"metadata": {"path": str(cwd)}},
-                shutdown_kernel="immediate",
-            )
-        except PapermillExecutionError:
-            raise
+            files = write_month_files(plan, result.month, version)
         except Exception as exc:
-            if attempt == KERNEL_START_ATTEMPTS or not any(m in str(exc) for m in _START_FAILURES):
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _run_job(
-    job: Job, stage: Path, plan: Plan, kernel_name: str, timeout_s: float, cwd: Path
-) -> tuple[NotebookFailure | None, float]:
-    start = time.perf_counter()
-    executed = stage / f"{job.report.slug}.ipynb"
-    try:
-        nb = _execute_with_start_retry(job, executed, kernel_name, timeout_s, cwd)
-    except PapermillExecutionError as exc:
-        cell = exc.cell_index + (0 if exc.cell_index <= job.parameters_cell else -1) + 1
-        error = f"{exc.ename}: {_one_line(exc.evalue)}" if exc.evalue else exc.ename
-        return NotebookFailure(
-            job.month,
-            job.report,
-            error,
-            cell,
-            exc.exec_count,
-            executed if executed.exists() else None,
-        ), time.perf_counter() - start
-    except Exception as exc:  # kernel died, cell timed out, notebook unreadable ...
-        return NotebookFailure(
-            job.month,
-            job.report,
-            f"{type(exc).__name__}: {_one_line(str(exc))}",
-            kept=executed if executed.exists() else None,
-        ), time.perf_counter() - start
-    try:
-        html = notebook_to_html(nb, _page(job, plan))
-        problems = offline_problems(html)
-        if problems:
-            raise RenderError(
-                f"the page is not self-contained: {'; '.join(sorted(set(problems))[:3])}"
-            )
-        (stage / job.report.html_name).write_text(html, encoding="utf-8")
-    except Exception as exc:
-        return NotebookFailure(
-            job.month,
-            job.report,
-            f"HTML conversion: {type(exc).__name__}: {_one_line(str(exc))}",
-            kept=executed,
-        ), time.perf_counter() - start
-    return None, time.perf_counter() - start
-
-
-def _page(job: Job, plan: Plan) -> dict[str, Any]:
-    import analytics
-
-    label = month_label(job.month)
-    return {
-        "title": job.report.title,
-        "page_title": f"{job.report.title}, {label} - {plan.program}",
-        "program": plan.program,
-        "month_label": label,
-        "nav": [
-            {"title": r.title, "href": r.html_name, "current": r == job.report}
-            for r in plan.reports
-        ],
-        "provenance": plan.provenance[job.month],
-        "version": analytics.__version__,
-    }
-
-
-def _finish_month(plan: Plan, result: MonthResult, stage: Path) -> bool:
-    """Publish a fully rendered month (True), or keep the failed notebooks and drop the stage."""
-    failed_dir = plan.out / FAILED_DIR / result.month
-    shutil.rmtree(failed_dir, ignore_errors=True)
+            error = f"{type(exc).__name__}: {_one_line(str(exc))}"
+            result.failures.append(NotebookFailure(result.month, _FILES, error))
     if result.failures:
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = []
-        for failure in result.failures:
-            if failure.kept and failure.kept.exists():
-                target = failed_dir / failure.kept.name
-                shutil.move(str(failure.kept), target)
-                failure = replace(failure, kept=target)
-            kept.append(failure)
-        result.failures = sorted(kept, key=lambda f: f.report.slug)
-        shutil.rmtree(stage, ignore_errors=True)
+        moved = pub.keep_failed(plan.out, result.month, [f.kept for f in result.failures if f.kept])
+        result.failures = sorted(
+            (replace(f, kept=moved.get(f.kept, f.kept)) for f in result.failures),
+            key=lambda f: f.report.slug,
+        )
+        pub.discard(version)
         return False
-    for executed in stage.glob("*.ipynb"):
+    for executed in version.glob("*.ipynb"):
         executed.unlink()
-    write_manifest(
-        stage,
-        {
-            "month": result.month,
-            "program": plan.program,
-            "data_through": plan.data_through[result.month],
-            "rendered_at": dict(plan.provenance[result.month])["Rendered"],
-            "pages": [
-                {"slug": r.slug, "title": r.title, "file": r.html_name} for r in plan.reports
-            ],
-            "provenance": dict(plan.provenance[result.month]),
-        },
-    )
-    os.chmod(stage, 0o755)
-    _swap(stage, result.folder)
+    write_manifest(version, _manifest(plan, result, files, status))
+    pub.publish(plan.out, result.month, version)
+    pub.clear_failed(plan.out, result.month, slugs)
     result.pages = [result.folder / r.html_name for r in plan.reports]
-    _remove_if_empty(plan.out / FAILED_DIR)
     return True
 
 
-def _swap(stage: Path, target: Path) -> None:
-    """Replace ``target`` by ``stage`` with renames on one filesystem; restore on failure."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-        os.replace(target, old)
-    try:
-        os.replace(stage, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+_FILES = Report("99-month-files", "Further files of the month", "(month file writers)")
 
 
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+def _manifest(plan: Plan, result: MonthResult, files: list[str], status: dict) -> dict:
+    merged: dict = {}
+    for report in plan.reports:
+        merged.update(status.get((result.month, report.slug)) or {})
+    provenance = dict(plan.provenance[result.month])
+    return {
+        "month": result.month,
+        "program": plan.program,
+        "data_through": plan.data_through[result.month],
+        "rendered_at": provenance["Rendered"],
+        "pages": [
+            {
+                "slug": r.slug,
+                "title": r.title,
+                "file": r.html_name,
+                "seconds": round(result.seconds.get(r.slug, 0.0), 2),
+            }
+            for r in plan.reports
+        ],
+        "files": files,
+        "provenance": provenance,
+        "inputs": plan.inputs.get(result.month, {}),
+        "status": merged,
+    }

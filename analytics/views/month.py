@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,13 +15,11 @@ from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
 from analytics.metrics import metric_table
 from analytics.paths import find_data_dir
-from analytics.periods import local_day
+from analytics.periods import local_day, parse_month
 from analytics.program.dora import classify
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -97,9 +96,54 @@ def open_month(
     The data are cut at the end of ``month`` (``Dataset.until``): a month's report, rendered
     now or later from a longer export, shows what was known at the end of that month.
     """
-    if not _MONTH.match(str(month)):
-        raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
-    ds = load(find_data_dir(data_dir), program_file)  # also from a notebook's own folder
+    month = parse_month(month)
+    folder = find_data_dir(data_dir)  # also from a notebook's own folder
+    key = _month_key(folder, month, program_file, services, preset) if _KEPT is not None else None
+    if key is not None and key in _KEPT:
+        return _KEPT[key]
+    report = _open(folder, data_dir, month, program_file, services, preset)
+    if key is not None:
+        _KEPT.clear()  # one month at a time: a kernel renders the pages of one month in turn
+        _KEPT[key] = report
+    return report
+
+
+#: Months opened in this process, when ``keep_opened_months`` is on (None: off).
+_KEPT: dict[tuple, MonthReport] | None = None
+
+
+def keep_opened_months(on: bool = True) -> None:
+    """Let ``open_month`` hand back the month it opened last in this process.
+
+    The render's warm kernels execute several pages of one month in turn; with this on, the
+    month's data, metric tables, program impact and scorecard are computed once per kernel
+    instead of once per page. The key holds every argument and the size and modification time
+    of each file of the data folder and of the program file, so changed files are read again.
+    Pages must not modify the report's tables (they only read them).
+    """
+    global _KEPT
+    _KEPT = {} if on else None
+
+
+def _month_key(folder, month, program_file, services, preset) -> tuple | None:
+    if not Path(folder).is_dir():
+        return None  # load() names the problem
+    files = [Path(folder) / n for n in sorted(os.listdir(folder))]
+    files += [Path(program_file)] if program_file else []
+    stats = tuple((str(f), *_stat(f)) for f in files)
+    return (str(Path(folder).resolve()), month, program_file, tuple(services or ()), preset, stats)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _open(folder, data_dir, month, program_file, services, preset) -> MonthReport:
+    ds = load(folder, program_file)
     check_services(ds, services)
     span = ds.date_range()
     first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)
