@@ -87,7 +87,8 @@ def newcombe_difference_ci(
     low, high = confint_proportions_2indep(
         k1, n1, k2, n2, method="newcomb", compare="diff", alpha=_alpha(confidence)
     )
-    return (float(low), float(high))
+    # statsmodels can overshoot the [-1, 1] range by a rounding error (1.0000000000000002)
+    return (max(float(low), -1.0), min(float(high), 1.0))
 
 
 def garwood_interval(
