@@ -19,6 +19,7 @@ from analytics.plots.distributions import (
 from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
 from analytics.plots.levels import level_chart
+from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
 from analytics.plots.style import (
@@ -44,6 +45,8 @@ __all__ = [
     "effect_forest",
     "event_study_chart",
     "format_value",
+    "group_forest",
+    "group_lines",
     "its_chart",
     "kaplan_meier",
     "kpi_tiles",

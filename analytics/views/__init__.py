@@ -19,6 +19,12 @@ from analytics.views.quality import (
     rows_per_month,
 )
 from analytics.views.summary import kpi_table, month_warnings, release_mix, verdict_markdown
+from analytics.views.teams import (
+    team_impact_table,
+    team_month_values,
+    team_status_counts,
+    team_verdict_markdown,
+)
 from analytics.views.topics import (
     change_point_table,
     control_frame,
@@ -57,6 +63,10 @@ __all__ = [
     "restore_by_severity",
     "rollout_markdown",
     "rows_per_month",
+    "team_impact_table",
+    "team_month_values",
+    "team_status_counts",
+    "team_verdict_markdown",
     "verdict_markdown",
     "weekly_series",
 ]

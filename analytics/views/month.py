@@ -9,13 +9,14 @@ from functools import cached_property
 import pandas as pd
 
 from analytics.config import ProgramConfig
-from analytics.data.dataset import Dataset
+from analytics.data.dataset import Dataset, check_names
 from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
 from analytics.metrics import metric_table
 from analytics.paths import find_data_dir
 from analytics.periods import local_day
 from analytics.program.dora import classify
+from analytics.program.groups import impact_by, metric_table_by
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
@@ -75,6 +76,30 @@ class MonthReport:
         )
 
     @cached_property
+    def grouping(self) -> str:
+        """``"team"`` when program.yml maps services to teams, else ``"service"``."""
+        return "team" if self.config.teams else "service"
+
+    @cached_property
+    def monthly_by_team(self) -> pd.DataFrame:
+        """metric_table by month per team (per service without teams); see ``grouping``."""
+        return metric_table_by(self.dataset, self.grouping, preset=self.preset)
+
+    @cached_property
+    def impact_by_team(self) -> pd.DataFrame:
+        """program_impact per team (per service without teams), Holm across all rows."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=[self.grouping, *IMPACT_COLUMNS, "status", "services"])
+        return impact_by(self.dataset, self.grouping, preset=self.preset)
+
+    @cached_property
+    def impact_by_service(self) -> pd.DataFrame:
+        """program_impact per service, Holm across all rows."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=["service", *IMPACT_COLUMNS, "status", "services"])
+        return impact_by(self.dataset, "service", preset=self.preset)
+
+    @cached_property
     def bands(self) -> pd.DataFrame:
         return classify(self.monthly, config=self.config)
 
@@ -108,7 +133,10 @@ def open_month(
         raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
     ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
     return MonthReport(
-        ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir)
+        ds.filter_services(services, strict=False),
+        str(month),
+        preset or ds.config.definitions,
+        str(data_dir),
     )
 
 
@@ -123,16 +151,8 @@ def month_end(month: str, timezone: str) -> pd.Timestamp:
 
 def check_services(dataset: Dataset, services: list[str] | None) -> None:
     """Raise a one-line error naming any service that is in no table of the dataset."""
-    if not services:
-        return
-    known = set()
-    for table in ("deployments", "changes", "incidents", "test_runs"):
-        known |= set(dataset.table(table)["service"].dropna())
-    unknown = [s for s in services if s not in known]
-    if unknown:
-        raise AnalyticsError(
-            f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})"
-        )
+    if services:
+        check_names("service", list(services), dataset.service_names())
 
 
 def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:
