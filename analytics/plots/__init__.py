@@ -22,6 +22,7 @@ from analytics.plots.levels import level_chart
 from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
+from analytics.plots.stages import stage_chart
 from analytics.plots.style import (
     NO_DATA,
     OKABE_ITO,
@@ -58,6 +59,7 @@ __all__ = [
     "run_chart",
     "shade_phases",
     "small_multiples",
+    "stage_chart",
     "survival_at",
     "survival_curve",
     "target_line",

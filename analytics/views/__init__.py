@@ -18,6 +18,7 @@ from analytics.views.quality import (
     quality_log,
     rows_per_month,
 )
+from analytics.views.stages import lead_stage_summary, lead_time_breakdown
 from analytics.views.summary import kpi_table, month_warnings, release_mix, verdict_markdown
 from analytics.views.teams import (
     team_impact_table,
@@ -51,6 +52,8 @@ __all__ = [
     "incidents_of_month",
     "its_frame",
     "kpi_table",
+    "lead_stage_summary",
+    "lead_time_breakdown",
     "link_coverage_table",
     "load_summary",
     "month_end",

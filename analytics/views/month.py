@@ -12,9 +12,9 @@ from analytics.config import ProgramConfig
 from analytics.data.dataset import Dataset, check_names
 from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
-from analytics.metrics import metric_table
+from analytics.metrics import lead_time_stages, metric_table
 from analytics.paths import find_data_dir
-from analytics.periods import local_day
+from analytics.periods import local_day, phase_of_dates
 from analytics.program.dora import classify
 from analytics.program.groups import impact_by, metric_table_by
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
@@ -74,6 +74,12 @@ class MonthReport:
         return scorecard(
             self.monthly, self.config, period_start=self.month_start, by_service=by_service
         )
+
+    @cached_property
+    def lead_stages(self) -> pd.DataFrame:
+        """Each shipped change's lead time in stages (``lead_time_stages``), with its phase."""
+        stages = lead_time_stages(self.dataset, self.preset)
+        return stages.assign(phase=phase_of_dates(stages["day"], self.config))
 
     @cached_property
     def grouping(self) -> str:
