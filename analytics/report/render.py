@@ -28,6 +28,7 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 
 from analytics.exceptions import RenderError
+from analytics.report.export import export_staged_month
 from analytics.report.html import notebook_to_html, offline_problems
 from analytics.report.index import month_label, write_index, write_manifest
 from analytics.report.plan import Job, Plan, prepare
@@ -215,6 +216,8 @@ def execute(
                         progress(PageDone(job.month, job.report, failure is None, seconds))
                     pending[job.month] -= 1
                     if pending[job.month] == 0:
+                        if not result.failures:  # every page rendered: its tables beside them
+                            export_staged_month(plan, job.month, stages[job.month], cwd)
                         published |= _finish_month(plan, result, stages.pop(job.month))
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)

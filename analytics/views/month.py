@@ -81,6 +81,16 @@ class MonthReport:
         stages = lead_time_stages(self.dataset, self.preset)
         return stages.assign(phase=phase_of_dates(stages["day"], self.config))
 
+    def rows(self, metric: str, **kwargs) -> pd.DataFrame:
+        """The items behind this month's ``metric`` (see ``analytics.views.drill.rows_behind``
+        for ``period``, ``team``, ``service`` and ``severity``).
+
+        >>> report.rows("production_releases")  # doctest: +SKIP
+        """
+        from analytics.views.drill import rows_behind  # drill builds on this module
+
+        return rows_behind(self, metric, **kwargs)
+
     @cached_property
     def grouping(self) -> str:
         """``"team"`` when program.yml maps services to teams, else ``"service"``."""
