@@ -48,6 +48,7 @@ def _run_by_adoption(args) -> int:
 
 def run(args) -> int:
     from analytics.program.impact import program_impact
+    from analytics.views.impact import impact_readable
 
     if args.by_adoption:
         return _run_by_adoption(args)
@@ -55,12 +56,10 @@ def run(args) -> int:
     if args.format != "table":
         emit(table, args.format)
         return 0
-    shown = table.drop(columns=["sentence", "label", "test"]).copy()
-    for col in ("baseline", "after", "effect", "ci_low", "ci_high"):
-        shown[col] = shown[col].map(lambda v: f"{v:.4g}")
-    for col in ("p_value", "p_adjusted"):
-        shown[col] = shown[col].map(lambda v: f"{v:.2g}")
-    emit(shown, "table")
+    print(
+        "Baseline vs after (95% CI; p adjusted for all rows with Holm's method); exact: --format csv"
+    )
+    emit(impact_readable(table).drop(columns="Test").rename_axis("Metric").reset_index(), "table")
     print()
     for row in table.itertuples():
         if row.n_before == 0 or row.n_after == 0:

@@ -10,7 +10,14 @@ from analytics.views.month import MonthReport
 
 def impact_display(report: MonthReport) -> pd.DataFrame:
     """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
-    imp = report.impact
+    return impact_readable(report.impact)
+
+
+def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
+    """A ``program_impact`` table in words: levels with units, effect with its CI, adjusted p.
+
+    Used by the program-impact page and ``devops-analytics impact``.
+    """
     if imp.empty:
         return (
             pd.DataFrame(
