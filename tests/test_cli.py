@@ -106,3 +106,20 @@ def test_impact_prints_rounded_levels_with_units(capsys):
     # 2 / 27 * 30.4375 = 2.25 and 5 / 30 * 30.4375 = 5.07
     assert "2.25 a month" in out and "5.07 a month" in out
     assert "e-" not in out  # no raw floats such as 6.7e-118
+
+
+def test_metrics_by_department_add_up_to_the_whole(capsys):
+    import io
+
+    import pandas as pd
+
+    from tests.conftest import SAMPLE_DIR
+
+    args = ["metrics", str(SAMPLE_DIR), "--metric", "production_releases", "--format", "csv"]
+    assert main([*args, "--by", "department"]) == 0
+    parts = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(parts["department"]) == {"Product", "Engineering"}  # data/sample/program.yml
+    assert main(args) == 0
+    whole = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("period_start")
+    summed = parts.groupby("period_start")["value"].sum()
+    pd.testing.assert_series_equal(summed, whole["value"], check_names=False)

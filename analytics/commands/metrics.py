@@ -30,9 +30,10 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--by",
-        choices=["service"],
+        choices=["service", "team", "department"],
         default=None,
-        help="one block of rows per service (default: all services together)",
+        help="one block of rows per service, or per team / department of program.yml 'teams' "
+        "(default: all services together)",
     )
     parser.add_argument(
         "--preset",
@@ -83,6 +84,20 @@ def _check_metrics(names: list[str] | None) -> None:
         raise AnalyticsError(f"unknown metric {unknown[0]!r} (known: {', '.join(METRICS)})")
 
 
+def _table(ds, args):
+    """metric_table, or per team / department with the group in a ``team`` / ``department``
+    column in place of ``service``."""
+    if args.by in (None, "service"):
+        return metric_table(
+            ds, freq=args.freq, by=args.by, preset=args.preset, services=args.services
+        )
+    from analytics.program.groups import metric_table_by
+
+    ds = ds.filter_services(args.services)
+    table = metric_table_by(ds, args.by, freq=args.freq, preset=args.preset)
+    return table.drop(columns="service")
+
+
 def run(args) -> int:
     _check_metrics(args.metrics)
     ds = load(args.data_dir, args.program)
@@ -90,7 +105,7 @@ def run(args) -> int:
     from analytics.views.wide import wide_metric_table
 
     check_services(ds, args.services)
-    table = metric_table(ds, freq=args.freq, by=args.by, preset=args.preset, services=args.services)
+    table = _table(ds, args)
     if args.working_days:
         table = with_working_day_rates(ds, table, args.freq, args.preset)
     if args.format != "table":
@@ -109,7 +124,11 @@ def run(args) -> int:
     )
     print(clock_note(ds.config, preset.name))
     sys.stdout.flush()
-    emit(wide_metric_table(table, args.metrics, args.last, args.freq), "table")
+    group = args.by if args.by in ("team", "department") else "service"
+    wide = wide_metric_table(
+        table.rename(columns={group: "service"}), args.metrics, args.last, args.freq
+    )
+    emit(wide.rename(columns={"service": group}), "table")
     return 0
 
 

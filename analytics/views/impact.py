@@ -30,6 +30,12 @@ def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
     def effect(row) -> str:
         if pd.isna(row.effect):
             return "-"
+        if pd.isna(row.ci_low) or pd.isna(row.ci_high):  # too few items for an interval
+            return (
+                f"{row.effect:.2g}x (no interval)"
+                if row.effect_kind == "ratio"
+                else (f"{100 * row.effect:+.1f} pts (no interval)")
+            )
         if row.effect_kind == "ratio":
             return f"{row.effect:.2g}x ({row.ci_low:.2g}-{row.ci_high:.2g}x)"
         return f"{100 * row.effect:+.1f} pts ({100 * row.ci_low:+.1f} to {100 * row.ci_high:+.1f})"
