@@ -158,3 +158,35 @@ def test_unknown_team_lists_the_known_ones(two_teams):
     ):
         two_teams.filter_teams(["alpha"])
     assert two_teams.filter_teams(["Beta"]).service_names() == ["b1"]
+
+
+def test_forest_of_one_metric_counts_only_that_metric(two_teams):
+    fig = group_forest(impact_by(two_teams, "team", n_boot=200), "team", metrics=["rework_rate"])
+    assert len([a for a in fig.axes if a.axison]) == 1
+    assert fig.get_suptitle() == "By team: 0 improvements, 0 worsenings, 2 without a clear change"
+
+
+def test_outlier_rows_are_the_rows_of_the_farthest_period(two_teams):
+    from analytics.views import outlier_rows
+
+    report = MonthReport(two_teams.filter_teams(["Alpha"]), "2021-03", "default")
+    # Alpha's releases per month: 31, 0, 155; median 31: March is farthest (124 away)
+    rows = outlier_rows(report, "production_releases", "month")
+    assert len(rows) == 155 and set(rows["period_start"]) == {pd.Timestamp("2021-03-01")}
+    assert set(rows["service"]) == {"a1"}
+
+
+def test_open_month_for_a_team_and_the_latest_month(tmp_path):
+    import shutil
+
+    from analytics.views import open_month
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", folder)
+    with (folder / "program.yml").open("a", encoding="utf-8") as fh:
+        fh.write("teams: {Front: [web], Back: [api, db]}\n")
+    report = open_month(str(folder), None, teams=["Front"])
+    assert report.month == "2021-03" and report.dataset.service_names() == ["web"]
+    with pytest.raises(AnalyticsError, match="unknown team 'front'"):
+        open_month(str(folder), None, teams=["front"])

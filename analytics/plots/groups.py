@@ -137,6 +137,9 @@ def group_forest(
         return no_data_figure(f"Program impact by {by}")
     require_columns(impact_by, (by, *FOREST_COLUMNS), "impact_by")
     metrics = list(metrics) if metrics is not None else list(dict.fromkeys(impact_by["metric"]))
+    impact_by = impact_by[impact_by["metric"].isin(metrics)]
+    if impact_by.empty:
+        return no_data_figure(f"Program impact by {by}")
     n_groups = impact_by[by].nunique()
     ncols = max(1, min(ncols, len(metrics)))
     nrows = math.ceil(len(metrics) / ncols)

@@ -8,8 +8,9 @@ displayed, and :func:`verdict_markdown` escapes what it writes.
 
 import pandas as pd
 
+from analytics.views.drill import outlier_rows, rows_behind
 from analytics.views.event_study import rollout_markdown
-from analytics.views.impact import impact_display
+from analytics.views.impact import impact_display, impact_readable
 from analytics.views.month import MonthReport, check_services, month_end, open_month
 from analytics.views.quality import (
     definitions_table,
@@ -37,6 +38,7 @@ from analytics.views.topics import (
     restore_by_severity,
     weekly_series,
 )
+from analytics.views.wide import wide_metric_table
 
 # tables in the reports show whole texts (pandas cuts cells at 50 characters by default)
 pd.set_option("display.max_colwidth", None)
@@ -49,6 +51,7 @@ __all__ = [
     "coverage_table",
     "definitions_table",
     "impact_display",
+    "impact_readable",
     "incidents_of_month",
     "its_frame",
     "kpi_table",
@@ -59,12 +62,14 @@ __all__ = [
     "month_end",
     "month_values",
     "month_warnings",
+    "outlier_rows",
     "open_month",
     "phase_items",
     "quality_log",
     "release_mix",
     "restore_by_severity",
     "rollout_markdown",
+    "rows_behind",
     "rows_per_month",
     "team_impact_table",
     "team_month_values",
@@ -72,4 +77,5 @@ __all__ = [
     "team_verdict_markdown",
     "verdict_markdown",
     "weekly_series",
+    "wide_metric_table",
 ]

@@ -60,6 +60,7 @@ def rows_behind(
     team: str | None = None,
     service: str | None = None,
     severity: str | None = None,
+    days: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
     """The items behind one number of the report.
 
@@ -76,6 +77,9 @@ def rows_behind(
         name raises AnalyticsError listing the known ones.
     severity
         for time to restore: only incidents of this severity.
+    days
+        instead of ``period``: local dates from the first to before the second (a week's or
+        a day's rows: ``(start, start + pd.Timedelta(days=7))``).
 
     Returns
     -------
@@ -90,7 +94,9 @@ def rows_behind(
     ds = ds.filter_services([service] if service else None)
     items = _items(ds, metric, report.preset)
     items = items.assign(phase=phase_of_dates(items["day"], report.config))
-    if period is None:
+    if days is not None:
+        inside = (items["day"] >= pd.Timestamp(days[0])) & (items["day"] < pd.Timestamp(days[1]))
+    elif period is None:
         start = report.month_start
         inside = (items["day"] >= start) & (items["day"] < start + pd.offsets.MonthBegin(1))
     else:
@@ -104,3 +110,26 @@ def rows_behind(
     if metric == "test_coverage":  # the level is each service's last covered run
         items = items.sort_values("finished_at").groupby("service").tail(1)
     return items.sort_values("day", kind="stable").reset_index(drop=True)
+
+
+_PERIOD_LENGTH = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(days=7)}
+
+
+def outlier_rows(report: MonthReport, metric: str, freq: str = "month") -> pd.DataFrame:
+    """The rows behind the period whose value lies farthest from the metric's median.
+
+    Distance is counted in median absolute deviations of the periods' values (severity
+    ``all``), so one extreme period stands out even in a skewed series. The rows carry a
+    ``period_start`` column naming the period; an empty frame when no period has a value.
+    For one team, open the report for it (``open_month(..., teams=[...])``).
+    """
+    table = report.table(freq)
+    series = table[(table["metric"] == metric) & (table["severity"] == "all")]
+    series = series.set_index("period_start")["value"].dropna()
+    if series.empty:
+        return pd.DataFrame()
+    distance = (series - series.median()).abs()
+    start = distance.idxmax()
+    length = _PERIOD_LENGTH.get(freq, pd.offsets.MonthBegin(1))
+    rows = rows_behind(report, metric, days=(start, start + length))
+    return rows.assign(period_start=start)

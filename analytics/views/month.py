@@ -50,6 +50,14 @@ class MonthReport:
     def weekly(self) -> pd.DataFrame:
         return metric_table(self.dataset, freq="week", preset=self.preset)
 
+    def table(self, freq: str = "month") -> pd.DataFrame:
+        """metric_table at ``freq`` (month and week are cached; day is computed each time)."""
+        if freq == "month":
+            return self.monthly
+        if freq == "week":
+            return self.weekly
+        return metric_table(self.dataset, freq=freq, preset=self.preset)
+
     @cached_property
     def has_phases(self) -> bool:
         try:
@@ -127,30 +135,45 @@ class MonthReport:
 
 def open_month(
     data_dir: str,
-    month: str,
+    month: str | None,
     program_file: str | None = None,
     services: list[str] | None = None,
     preset: str | None = None,
+    teams: list[str] | None = None,
 ) -> MonthReport:
-    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
+    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``; None: the data's
+    last month).
 
-    ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
-    The data are cut at the end of ``month`` (``Dataset.until``): a month's report, rendered
-    now or later from a longer export, shows what was known at the end of that month.
+    ``services`` keeps only those services, ``teams`` only the services of those teams
+    (program.yml ``teams``); an unknown name raises AnalyticsError listing the known ones.
+    ``preset`` overrides program.yml's definitions. The data are cut at the end of ``month``
+    (``Dataset.until``): a month's report, rendered now or later from a longer export, shows
+    what was known at the end of that month.
+
+    Examples
+    --------
+    >>> report = open_month("data/sample", "2021-12", teams=["Platform"])  # doctest: +SKIP
+    >>> len(report.rows("production_releases"))  # the team's releases that month  # doctest: +SKIP
     """
-    if not _MONTH.match(str(month)):
+    if month is not None and not _MONTH.match(str(month)):
         raise AnalyticsError(f"month must look like YYYY-MM, got {month!r}")
     ds = load(find_data_dir(data_dir), program_file)  # also from a notebook's own folder
     check_services(ds, services)
+    if teams:
+        members = ds.team_services(list(teams))
+        if not members:
+            raise AnalyticsError(f"{data_dir}: no rows for team {', '.join(map(repr, teams))}")
+        services = [*(services or []), *members]
     span = ds.date_range()
     first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)
-    if span is None or not first <= str(month) <= last:
+    month = last if month is None else str(month)
+    if span is None or not first <= month <= last:
         where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
         raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
-    ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
+    ds = ds.until(month_end(month, ds.config.timezone))  # a month's report knows nothing later
     return MonthReport(
         ds.filter_services(services, strict=False),
-        str(month),
+        month,
         preset or ds.config.definitions,
         str(data_dir),
     )
