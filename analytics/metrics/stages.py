@@ -99,8 +99,8 @@ def stage_summary(stages: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     >>> s = pd.DataFrame({"coding_hours": [1.0, 3.0], "pickup_hours": [np.nan, np.nan],
     ...     "review_hours": [2.0, 4.0], "deploy_hours": [1.0, 1.0],
     ...     "lead_time_hours": [4.0, 8.0], "has_pr": [True, True]})
-    >>> stage_summary(s).set_index("stage").loc["coding", ["median_hours", "n"]].tolist()
-    [2.0, 2]
+    >>> stage_summary(s).set_index("stage").loc["coding", "median_hours"]
+    np.float64(2.0)
     """
     rows = stages[stages["has_pr"]]
     groups = rows.groupby(by, sort=False) if by else [(None, rows)]
