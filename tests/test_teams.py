@@ -122,8 +122,8 @@ def test_team_page_says_which_team_got_worse(two_teams):
     line = next(x for x in text.splitlines() if "Successful deployments" in x)
     assert "improved: Alpha" in line and "got worse: Beta" in line
     wide = team_impact_table(report)
-    assert wide.loc["Beta", "Delivery throughput"] == "5.00 a day → 1.00 a day (got worse)"
-    assert wide.loc["Alpha", "Delivery throughput"] == "1.00 a day → 5.00 a day (improved)"
+    assert wide.loc["Beta", "Successful deployments"] == "5.00 a day → 1.00 a day (got worse)"
+    assert wide.loc["Alpha", "Successful deployments"] == "1.00 a day → 5.00 a day (improved)"
 
 
 def test_forest_draws_the_worse_team_as_a_worsening(two_teams):

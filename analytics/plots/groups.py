@@ -150,7 +150,8 @@ def group_forest(
     for metric, ax in zip(metrics, flat, strict=False):
         rows = impact_by[impact_by["metric"] == metric].reset_index(drop=True)
         _draw_forest(ax, rows, by)
-        title = _panel_title(metric_info(metric, strict=False).label, rows, by)
+        label = rows["label"].iloc[0] if "label" in rows.columns and len(rows) else None
+        title = _panel_title(label or metric_info(metric, strict=False).label, rows, by)
         ax.set_title(textwrap.fill(title, 60), fontsize=10, loc="left")
     for ax in flat[len(metrics) :]:
         ax.set_axis_off()

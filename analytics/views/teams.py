@@ -66,7 +66,7 @@ def team_impact_table(report: MonthReport, by: str | None = None) -> pd.DataFram
     if table.empty:
         return pd.DataFrame({"note": ["No baseline and after phases: nothing to compare."]})
     cells = table.assign(cell=[_cell(r) for r in table.itertuples()])
-    labels = {m: METRICS[m].label for m in cells["metric"]}
+    labels = dict(zip(cells["metric"], cells["label"], strict=True))  # as the impact names them
     wide = cells.pivot(index=group, columns="metric", values="cell")
     wide = wide.reindex(index=list(dict.fromkeys(cells[group])), columns=list(labels))
     return wide.rename(columns=labels).rename_axis(index=group.capitalize(), columns=None)
