@@ -145,7 +145,8 @@ def open_month(
     last month).
 
     ``services`` keeps only those services, ``teams`` only the services of those teams
-    (program.yml ``teams``); an unknown name raises AnalyticsError listing the known ones.
+    (program.yml ``teams``; given both, the services named either way); an unknown name raises
+    AnalyticsError listing the known ones.
     ``preset`` overrides program.yml's definitions. The data are cut at the end of ``month``
     (``Dataset.until``): a month's report, rendered now or later from a longer export, shows
     what was known at the end of that month.
