@@ -74,6 +74,8 @@ def test_metrics_reads_as_metric_rows_by_period_columns(capsys):
     )
     lines = capsys.readouterr().out.splitlines()
     assert "the last 3 of 3 periods" in lines[0]
+    assert lines[1].startswith("Durations in calendar time")  # the clock note
+    lines = lines[1:]
     assert lines[1].split() == ["metric", "unit", "statistic", "2021-01", "2021-02", "2021-03"]
     # hand count of tests/fixtures/tiny/deployments.csv: successful production deployments 2, 2, 5
     assert lines[2].split() == ["Production", "releases", "releases/month", "count", "2", "2", "5"]
@@ -91,7 +93,7 @@ def test_metrics_csv_stays_exact_and_last_limits_the_readable_view(capsys):
     assert out[0].startswith("period_start,service,severity,metric,value,statistic,unit,n")
     assert ",rework_rate,0.16666666666666666,share,share,6," in out[3]
     assert main(["metrics", tiny, "--metric", "rework_rate", "--last", "1"]) == 0
-    assert capsys.readouterr().out.splitlines()[1].split()[-1] == "2021-03"
+    assert capsys.readouterr().out.splitlines()[2].split()[-1] == "2021-03"
     assert main(["metrics", tiny, "--metric", "lead_time"]) == 2
     assert "unknown metric 'lead_time'" in capsys.readouterr().err
 
@@ -123,3 +125,15 @@ def test_metrics_by_department_add_up_to_the_whole(capsys):
     whole = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("period_start")
     summed = parts.groupby("period_start")["value"].sum()
     pd.testing.assert_series_equal(summed, whole["value"], check_names=False)
+
+
+def test_metrics_readable_view_keeps_the_working_day_rates(capsys):
+    from tests.conftest import FIXTURES
+
+    tiny = str(FIXTURES / "tiny")
+    args = ["metrics", tiny, "--working-days"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "deployment_frequency_per_working_day" in out and "rate per working day" in out
+    assert main([*args, "--by", "team"]) == 2
+    assert "--working-days works with --by service" in capsys.readouterr().err

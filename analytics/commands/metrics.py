@@ -100,6 +100,8 @@ def _table(ds, args):
 
 def run(args) -> int:
     _check_metrics(args.metrics)
+    if args.working_days and args.by in ("team", "department"):
+        raise AnalyticsError("--working-days works with --by service or without --by")
     ds = load(args.data_dir, args.program)
     from analytics.views import check_services
     from analytics.views.wide import wide_metric_table

@@ -17,9 +17,8 @@ from analytics.plots.distributions import (
     survival_curve,
 )
 from analytics.plots.effects import effect_forest
-from analytics.plots.event_study import event_study_chart
-from analytics.plots.levels import level_chart
 from analytics.plots.groups import group_forest, group_lines
+from analytics.plots.levels import level_chart
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
 from analytics.plots.stages import stage_chart
@@ -44,7 +43,6 @@ __all__ = [
     "control_chart",
     "distribution_before_after",
     "effect_forest",
-    "event_study_chart",
     "format_value",
     "group_forest",
     "group_lines",

@@ -1,6 +1,6 @@
 """The "by team / service" page: which teams improved, by how much, and which did not.
 
-One call per section of ``notebooks/reports/07-teams.ipynb``. Groups are program.yml's teams
+One call per section of ``notebooks/reports/08-teams.ipynb``. Groups are program.yml's teams
 (``report.grouping`` is ``"team"``), or the services when program.yml names no teams. The
 figures are those of ``report.impact_by_team`` / ``report.monthly_by_team``, computed once.
 """

@@ -58,7 +58,7 @@ def wide_metric_table(
     rows = rows[rows["period_start"].isin(periods)]
     order = list(metrics) if metrics is not None else list(METRICS)
     rows = rows.assign(
-        _order=rows["metric"].map({m: i for i, m in enumerate(order)}),
+        _order=rows["metric"].map({m: i for i, m in enumerate(order)}).fillna(len(order)),
         _sev=rows["severity"].map({s: i for i, s in enumerate(("all", *SEVERITIES))}),
         label=[_label(m, s) for m, s in zip(rows["metric"], rows["severity"], strict=True)],
         unit_shown=rows["unit"].map(lambda u: _UNIT_SHOWN.get(u, u)),
