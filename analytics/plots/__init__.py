@@ -17,6 +17,7 @@ from analytics.plots.distributions import (
     survival_curve,
 )
 from analytics.plots.effects import effect_forest
+from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.levels import level_chart
 from analytics.plots.process import control_chart, its_chart
@@ -43,6 +44,7 @@ __all__ = [
     "control_chart",
     "distribution_before_after",
     "effect_forest",
+    "event_study_chart",
     "format_value",
     "group_forest",
     "group_lines",
