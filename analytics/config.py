@@ -39,6 +39,7 @@ from analytics.config_sections import (
 )
 from analytics.exceptions import ConfigError
 from analytics.strict_yaml import load_yaml_file
+from analytics.teams import Team, parse_teams
 
 __all__ = [
     "APPLIES_TO",
@@ -82,6 +83,8 @@ class ProgramConfig:
     calendar: CalendarConfig = CalendarConfig()
     #: when each service adopted the program (analytics/adoption.py); () when not given
     adoption: tuple[Adoption, ...] = ()
+    #: optional service -> team (-> department) mapping (analytics/teams.py)
+    teams: tuple[Team, ...] = ()
     source: str | None = None
 
     @property
@@ -251,6 +254,7 @@ KEY_PARSERS: dict[str, KeyParser] = {
     "zero_length_incidents": _parse_zero_length_incidents,
     "calendar": parse_calendar,
     "adoption": parse_adoption,
+    "teams": parse_teams,
 }
 #: the keys program.yml may have (anything else is rejected as a typo)
 KNOWN_KEYS = frozenset(KEY_PARSERS)

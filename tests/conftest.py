@@ -55,13 +55,13 @@ def _render(tmp_path_factory, name: str, data: Path, month: str):
 
 @pytest.fixture(scope="session")
 def rendered_sample(tmp_path_factory):
-    """The six report notebooks rendered on data/sample for its latest complete month (once)."""
+    """The eight report notebooks rendered on data/sample for its latest complete month (once)."""
     return _render(tmp_path_factory, "sample", SAMPLE_DIR, "latest")
 
 
 @pytest.fixture(scope="session")
 def rendered_tiny(tmp_path_factory):
-    """The six report notebooks rendered on the tiny hand-made fixture, March 2021 (once)."""
+    """The eight report notebooks rendered on the tiny hand-made fixture, March 2021 (once)."""
     return _render(tmp_path_factory, "tiny", FIXTURES / "tiny", "2021-03")
 
 

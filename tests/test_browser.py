@@ -120,7 +120,7 @@ def test_print_layout_renders(browser, page_files, tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_month(rendered_sample) -> Path:
-    """The six report notebooks rendered on data/sample (shared session render, tests/conftest.py)."""
+    """The eight report notebooks rendered on data/sample (shared session render, tests/conftest.py)."""
     assert rendered_sample.ok, [str(f) for f in rendered_sample.failures]
     return rendered_sample.folder
 

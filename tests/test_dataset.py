@@ -71,3 +71,29 @@ def test_a_cut_month_ships_no_change_earlier_than_the_whole_export_does(tmp_path
     january = lead_times(full.until(CUT)).set_index("change_id")["deployment_id"]
     assert whole["c4"] == "d06" and "c4" not in january.index  # not shipped by d03 in January
     assert (january == whole.reindex(january.index)).all()
+
+
+def test_filter_services_with_a_typo_names_the_known_services():
+    import pytest
+
+    from analytics.exceptions import AnalyticsError
+
+    ds = load(TINY)
+    assert ds.service_names() == ["api", "web"]
+    with pytest.raises(AnalyticsError) as err:
+        ds.filter_services(["apu"])
+    assert str(err.value) == "unknown service 'apu' (known: api, web); did you mean 'api'?"
+    assert (
+        len(ds.filter_services(["web"]).deployments) == (ds.deployments["service"] == "web").sum()
+    )
+
+
+def test_repr_is_one_short_line_not_the_frames():
+    ds = load(TINY)
+    text = repr(ds)
+    assert "\n" not in text and len(text) < 200
+    rows = ", ".join(
+        f"{t}={len(ds.table(t))}" for t in ("deployments", "changes", "incidents", "test_runs")
+    )
+    assert text.startswith(f"<Dataset {ds.source}: {rows}; ")
+    assert text.endswith("; 2 services>")

@@ -54,7 +54,7 @@ def test_local_repository_import_then_metrics(tmp_path, capsys):
     out = tmp_path / "data"
     assert main(["import", "git", str(repo), "--out", str(out)]) == 0
     assert main(["metrics", str(out)]) == 0
-    assert "production_releases" in capsys.readouterr().out
+    assert "Production releases" in capsys.readouterr().out  # the readable view
     assert set(load(out).deployments["service"]) == {"shop-api"}
 
 

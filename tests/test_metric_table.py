@@ -32,6 +32,7 @@ COLUMNS = [
     "severity",
     "metric",
     "value",
+    "statistic",
     "unit",
     "n",
     "median",
@@ -345,3 +346,18 @@ def test_sample_shows_the_programs_claims_after_and_not_before():
         assert holds(values(metric, after, severity)).all(), metric
         assert not holds(values(metric, baseline, severity)).any(), metric
     assert np.isfinite(values("lead_time_hours", after)).all()
+
+
+def test_statistic_names_what_value_holds():
+    from analytics.data.load import load
+
+    ds = load(SAMPLE)
+    table = metric_table(ds, freq="month")
+    month = table[(table["period_start"] == "2021-12-01") & (table["severity"] == "all")]
+    month = month.set_index("metric")
+    assert month.loc["lead_time_hours", "statistic"] == "median"
+    assert month.loc["lead_time_hours", "value"] == month.loc["lead_time_hours", "median"]
+    assert month.loc["time_to_restore_hours", "statistic"] == "mean"
+    assert month.loc["time_to_restore_hours", "value"] == month.loc["time_to_restore_hours", "mean"]
+    assert month.loc["change_failure_rate", "statistic"] == "share"
+    assert table["statistic"].notna().all()

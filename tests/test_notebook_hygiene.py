@@ -20,7 +20,7 @@ def _cells(path, kind="code"):
 
 def test_registry_and_folder_agree():
     assert [r.notebook for r in REPORTS] == [p.name for p in REPORT_NOTEBOOKS]
-    assert len(REPORTS) == 7
+    assert len(REPORTS) == 8
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)

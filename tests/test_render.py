@@ -291,7 +291,7 @@ def test_index_lists_every_month_newest_first(tmp_path):
     assert "November 2021" in html and "_failed" not in html
 
 
-def test_registry_is_the_seven_reports_in_order():
+def test_registry_is_the_eight_reports_in_order():
     assert [r.slug for r in REPORTS] == [
         "01-executive-summary",
         "02-delivery",
@@ -300,6 +300,7 @@ def test_registry_is_the_seven_reports_in_order():
         "05-program-impact",
         "06-data-quality",
         "07-caict-evidence",
+        "08-teams",
     ]
     assert all(r.notebook == f"{r.slug}.ipynb" and r.title for r in REPORTS)
 

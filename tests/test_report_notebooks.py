@@ -1,4 +1,4 @@
-"""The six report notebooks, executed through papermill (the render engine) on real and tiny data."""
+"""The eight report notebooks, executed through papermill (the render engine) on real and tiny data."""
 
 import re
 

@@ -19,16 +19,22 @@ from analytics.wording.safe import DISPLAY_LIMIT, spreadsheet_frame, terminal_te
 FORMATS = ("table", "csv", "json")
 
 
-def add_format_argument(parser) -> None:
+def add_format_argument(parser, extra: tuple[str, ...] = ()) -> None:
+    """``--format``: table (for reading), csv or json (exact), and any ``extra`` (parquet)."""
     parser.add_argument(
-        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+        "--format",
+        choices=(*FORMATS, *extra),
+        default="table",
+        help="output format (default: table, rounded for reading; the others are exact)",
     )
 
 
 def emit(frame: pd.DataFrame, fmt: str = "table", stream: TextIO | None = None) -> None:
     """Write ``frame`` to ``stream`` (stdout) as an aligned table, CSV or JSON records."""
     stream = stream or sys.stdout
-    if fmt == "csv":
+    if fmt == "parquet":
+        _emit_parquet(frame, stream)
+    elif fmt == "csv":
         spreadsheet_frame(frame).to_csv(stream, index=False)
     elif fmt == "json":
         stream.write(frame.to_json(orient="records", date_format="iso", indent=1))
@@ -68,3 +74,16 @@ def terminal_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def terminal_lines(text: str) -> str:
     """Multi-line ``text`` (plain, or Markdown with character references) safe on a terminal."""
     return "\n".join(terminal_text(html.unescape(line)) for line in str(text).splitlines())
+
+
+def _emit_parquet(frame: pd.DataFrame, stream: TextIO) -> None:
+    """Parquet bytes to the stream's binary buffer; refused on a terminal."""
+    from analytics.exceptions import AnalyticsError
+
+    if stream.isatty():
+        raise AnalyticsError(
+            "--format parquet writes binary data: redirect it to a file (> x.parquet)"
+        )
+    stream.flush()
+    stream.buffer.write(frame.to_parquet(index=False))
+    stream.buffer.flush()

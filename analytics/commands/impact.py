@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from analytics.commands._output import add_format_argument, emit, terminal_lines
 from analytics.data.load import load
+from analytics.wording.safe import DISPLAY_LIMIT, terminal_text
 
 HELP = "Before/after effect of the program on each headline metric, with CI, adjusted p and a sentence."
 
@@ -27,6 +28,13 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="instead: the event study on each service's adoption date (program.yml adoption:)",
     )
+    parser.add_argument(
+        "--by",
+        choices=("service", "team", "department"),
+        default=None,
+        help="compare each service, or each team / department of program.yml 'teams', "
+        "Holm-adjusted across all rows (default: the program as a whole)",
+    )
     add_format_argument(parser)
 
 
@@ -48,19 +56,21 @@ def _run_by_adoption(args) -> int:
 
 def run(args) -> int:
     from analytics.program.impact import program_impact
+    from analytics.views.impact import impact_readable
 
     if args.by_adoption:
         return _run_by_adoption(args)
-    table = program_impact(load(args.data_dir, args.program), preset=args.preset)
+    dataset = load(args.data_dir, args.program)
+    if args.by:
+        return _by_group(dataset, args)
+    table = program_impact(dataset, preset=args.preset)
     if args.format != "table":
         emit(table, args.format)
         return 0
-    shown = table.drop(columns=["sentence", "label", "test"]).copy()
-    for col in ("baseline", "after", "effect", "ci_low", "ci_high"):
-        shown[col] = shown[col].map(lambda v: f"{v:.4g}")
-    for col in ("p_value", "p_adjusted"):
-        shown[col] = shown[col].map(lambda v: f"{v:.2g}")
-    emit(shown, "table")
+    print(
+        "Baseline vs after (95% CI; p adjusted for all rows with Holm's method); exact: --format csv"
+    )
+    emit(impact_readable(table).drop(columns="Test").rename_axis("Metric").reset_index(), "table")
     print()
     for row in table.itertuples():
         if row.n_before == 0 or row.n_after == 0:
@@ -68,4 +78,29 @@ def run(args) -> int:
         else:
             mark = "[improved]" if row.improved else "[no evidence of improvement]"
         print(terminal_lines(f"{mark} {row.sentence}"))
+    return 0
+
+
+def _by_group(dataset, args) -> int:
+    from analytics.program.groups import impact_by
+    from analytics.views.impact import impact_readable
+
+    table = impact_by(dataset, args.by, preset=args.preset)
+    if args.format != "table":
+        emit(table, args.format)
+        return 0
+    print(
+        f"Baseline vs after by {args.by} (95% CI; p adjusted with Holm's method across all "
+        f"{len(table)} rows); exact: --format csv"
+    )
+    for name, rows in table.groupby(args.by, sort=False):
+        print(f"\n{terminal_text(name, DISPLAY_LIMIT)}")
+        shown = impact_readable(rows.drop(columns=[args.by, "status", "services"]))
+        emit(
+            shown.drop(columns=["Test", "Shown"])
+            .assign(Change=rows["status"].to_numpy())
+            .rename_axis("Metric")
+            .reset_index(),
+            "table",
+        )
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -9,7 +10,9 @@ import pandas as pd
 
 from analytics.config import ProgramConfig
 from analytics.data.schema import TABLE_NAMES, TABLES, empty_table
+from analytics.exceptions import AnalyticsError
 from analytics.periods import local_day
+from analytics.teams import NO_TEAM, team_groups
 
 QUALITY_COLUMNS = ["table", "rule", "action", "rows", "examples"]
 
@@ -110,19 +113,84 @@ class Dataset:
             )
         return pd.DataFrame(out)
 
-    def filter_services(self, services: list[str] | None) -> Dataset:
+    def __repr__(self) -> str:
+        """A few lines: source, rows per table, date range, services and teams (not the frames)."""
+        rows = ", ".join(f"{t}={len(self.table(t)):,}" for t in TABLE_NAMES)
+        span = self.date_range()
+        dates = f"{span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d}" if span else "no dated rows"
+        teams = f", {len(self.config.teams)} teams" if self.config.teams else ""
+        cut = f", as of {self.as_of:%Y-%m-%d %H:%M} UTC" if self.as_of is not None else ""
+        return (
+            f"<Dataset {self.source or '(in memory)'!s}: {rows}; {dates}; "
+            f"{len(self.service_names())} services{teams}{cut}>"
+        )
+
+    def service_names(self) -> list[str]:
+        """Every service named in any table, sorted."""
+        names: set[str] = set()
+        for t in TABLE_NAMES:
+            names |= set(self.table(t)["service"].dropna().astype(str))
+        return sorted(names)
+
+    def filter_services(self, services: list[str] | None, *, strict: bool = True) -> Dataset:
         """A copy keeping only rows of the given services (None or [] keeps all).
 
         Incidents without a service are kept only when no filter is given.
+
+        Raises
+        ------
+        AnalyticsError
+            when ``strict`` and a name is in no table, listing the known services (a typo must
+            not give an empty report).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analytics.data.schema import empty_table
+        >>> runs = empty_table("test_runs").reindex(range(1)).assign(service="identity")
+        >>> ds = Dataset.from_tables({"test_runs": runs})
+        >>> len(ds.filter_services(["identity"]).test_runs)
+        1
+        >>> ds.filter_services(["identiy"])
+        Traceback (most recent call last):
+        ...
+        analytics.exceptions.AnalyticsError: unknown service 'identiy' (known: identity); did you mean 'identity'?
         """
         if not services:
             return self
+        if strict:
+            check_names("service", services, self.service_names())
         keep = set(services)
         frames = {
             t: self.table(t)[self.table(t)["service"].isin(keep)].reset_index(drop=True)
             for t in TABLE_NAMES
         }
         return replace(self, **frames)
+
+    def team_services(self, teams: list[str]) -> list[str]:
+        """The services of the data that belong to ``teams`` (names from program.yml ``teams``;
+        ``"(no team)"`` for the services no team names).
+
+        Raises
+        ------
+        AnalyticsError
+            for a team program.yml does not name, listing the known teams.
+        """
+        groups = team_groups(self.config.teams, self.service_names())
+        check_names("team", teams, [t.name for t in self.config.teams] + [NO_TEAM])
+        return [s for team in teams for s in groups.get(team, ())]
+
+    def filter_teams(self, teams: list[str] | None) -> Dataset:
+        """A copy keeping only the services of ``teams`` (None or [] keeps all).
+
+        A known team without rows in the data gives an empty dataset.
+        """
+        if not teams:
+            return self
+        services = self.team_services(list(teams))
+        if not services:  # a team of program.yml without data: nothing, rather than everything
+            return replace(self, **{t: self.table(t).iloc[0:0] for t in TABLE_NAMES})
+        return self.filter_services(services)
 
     def latest_timestamp(self) -> pd.Timestamp | None:
         """The latest timestamp in any timestamp column of any table (None when there is none);
@@ -196,3 +264,16 @@ class Dataset:
                 log.add(t, rule.format(day=day), "noted", int(later.sum()))
                 frames[t] = frame.assign(**{col: values.mask(later)})
         return replace(self, **frames, quality=log.frame(), as_of=min(cut, latest))
+
+
+def check_names(kind: str, names: list[str], known: list[str]) -> None:
+    """Raise a one-line AnalyticsError for the first of ``names`` not in ``known``, listing the
+    known names (and the closest one, when a typo is likely)."""
+    unknown = [n for n in names if n not in set(known)]
+    if not unknown:
+        return
+    close = difflib.get_close_matches(str(unknown[0]), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise AnalyticsError(
+        f"unknown {kind} {unknown[0]!r} (known: {', '.join(known) or 'none'}){hint}"
+    )

@@ -9,6 +9,7 @@ from analytics.metrics.delivery import deployment_frequency_band, lead_times
 from analytics.metrics.presets import PRESETS, FrequencyBand, Preset, get_preset
 from analytics.metrics.quality import coverage_by_service, unit_test_runs, unit_test_totals
 from analytics.metrics.stability import deployment_facts, restore_times
+from analytics.metrics.stages import lead_time_stages, stage_summary
 from analytics.metrics.table import metric_table
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "deployment_facts",
     "deployment_frequency_band",
     "get_preset",
+    "lead_time_stages",
     "lead_times",
     "metric_table",
     "restore_times",
+    "stage_summary",
     "unit_test_runs",
     "unit_test_totals",
 ]

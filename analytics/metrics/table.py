@@ -21,6 +21,7 @@ DTYPES = {
     "severity": "str",
     "metric": "str",
     "value": "float64",
+    "statistic": "str",
     "unit": "str",
     "n": "int64",
     "median": "float64",
@@ -28,6 +29,23 @@ DTYPES = {
     "mean": "float64",
     "n_censored": "int64",
 }
+#: which statistic ``value`` holds, per metric (docs/METRICS.md, "The metric table"): the
+#: metric's headline figure: a count or rate for events, a share for proportions, the median
+#: of lead times, the mean of restore times (the program's claim is a mean), the mean of the
+#: services' last coverage
+VALUE_STATISTIC = {
+    "delivery_throughput_per_day": "rate per day",
+    "production_releases": "count",
+    "deployment_frequency_per_day": "rate per day",
+    "deployment_days_per_week": "days per week",
+    "lead_time_hours": "median",
+    "change_failure_rate": "share",
+    "time_to_restore_hours": "mean",
+    "rework_rate": "share",
+    "unit_test_pass_rate": "share",
+    "test_coverage": "mean of services",
+}
+COLUMNS = [*ROW_COLUMNS[:5], "statistic", *ROW_COLUMNS[5:]]
 #: above this many deployment + change rows, the metric families are computed on two threads
 PARALLEL_ROWS = 500_000
 _SEVERITY_ORDER = {s: i for i, s in enumerate((ALL, *SEVERITIES))}
@@ -62,8 +80,9 @@ def metric_table(
     Returns
     -------
     DataFrame
-        period_start (tz-naive local date), service, severity, metric, value, unit, n, median,
-        p90, mean, n_censored; one row per (period, service, severity, metric) for every period
+        period_start (tz-naive local date), service, severity, metric, value, statistic
+        (which statistic value holds: ``VALUE_STATISTIC``), unit, n, median, p90, mean,
+        n_censored; one row per (period, service, severity, metric) for every period
         between the dataset's first and last local date. ``severity`` is ``"all"`` except for
         time_to_restore_hours, which also has a row per severity present. A period without
         data has value NaN and n = 0; deployment counts are a real 0 inside the deployments
@@ -98,7 +117,8 @@ def metric_table(
         _m=rows["metric"].map(_METRIC_ORDER), _s=rows["severity"].map(_SEVERITY_ORDER)
     )
     rows = rows.sort_values(["period_start", "service", "_m", "_s"], kind="stable")
-    return rows[ROW_COLUMNS].astype(DTYPES).reset_index(drop=True)
+    rows = rows.assign(statistic=rows["metric"].map(VALUE_STATISTIC))
+    return rows[COLUMNS].astype(DTYPES).reset_index(drop=True)
 
 
 def _services(ds: Dataset) -> tuple[str, ...]:

@@ -18,9 +18,11 @@ from analytics.plots.distributions import (
 )
 from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
+from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.levels import level_chart
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
+from analytics.plots.stages import stage_chart
 from analytics.plots.style import (
     NO_DATA,
     OKABE_ITO,
@@ -44,6 +46,8 @@ __all__ = [
     "effect_forest",
     "event_study_chart",
     "format_value",
+    "group_forest",
+    "group_lines",
     "its_chart",
     "kaplan_meier",
     "kpi_tiles",
@@ -55,6 +59,7 @@ __all__ = [
     "run_chart",
     "shade_phases",
     "small_multiples",
+    "stage_chart",
     "survival_at",
     "survival_curve",
     "target_line",

@@ -252,16 +252,32 @@ def _effects(
     return out
 
 
+def points_better(metric: str, effect: float, effect_kind: str, before: float, after: float):
+    """True when the effect points the metric's good way, False the bad way, None no change.
+
+    Without an effect (a ratio of a zero median) the direction is read on the two levels.
+
+    >>> points_better("lead_time_hours", 0.5, "ratio", 10.0, 5.0)
+    True
+    >>> points_better("change_failure_rate", 0.02, "difference", 0.1, 0.12)
+    False
+    """
+    higher = METRICS[metric].higher_is_better
+    if np.isnan(effect):
+        if np.isnan(before) or np.isnan(after) or before == after:
+            return None
+        return bool((after > before) == higher)
+    null = 1.0 if effect_kind == "ratio" else 0.0
+    if effect == null:
+        return None
+    return bool((effect > null) == higher)
+
+
 def _improved(effect: Effect, metric: str, p_adjusted: float, alpha: float) -> bool:
     if not p_adjusted < alpha:
         return False
-    null = 1.0 if effect.effect_kind == "ratio" else 0.0
-    if np.isnan(effect.effect):  # no ratio (a median of zero): judge the direction on the levels
-        if np.isnan(effect.before) or np.isnan(effect.after) or effect.before == effect.after:
-            return False
-        return bool((effect.after > effect.before) == METRICS[metric].higher_is_better)
-    up = effect.effect > null
-    return bool(up == METRICS[metric].higher_is_better and effect.effect != null)
+    better = points_better(metric, effect.effect, effect.effect_kind, effect.before, effect.after)
+    return better is True
 
 
 def program_impact(

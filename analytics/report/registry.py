@@ -49,6 +49,7 @@ REPORTS: tuple[Report, ...] = (
     Report("05-program-impact", "Program impact", "05-program-impact.ipynb"),
     Report("06-data-quality", "Data quality", "06-data-quality.ipynb"),
     Report("07-caict-evidence", "CAICT evidence", "07-caict-evidence.ipynb"),
+    Report("08-teams", "By team and service", "08-teams.ipynb"),
 )
 
 

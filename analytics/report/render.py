@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.report import publish as pub
+from analytics.report.export import write_export_files
 from analytics.report.index import write_index
 from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
 from analytics.report.manifest import read_manifest, write_manifest
@@ -38,7 +39,7 @@ from analytics.report.pages import (
     write_month_files,
 )
 from analytics.report.plan import Job, Plan, prepare
-from analytics.report.registry import REPORTS, Report
+from analytics.report.registry import REPORTS, Report, register_month_files
 
 FAILED_DIR = pub.FAILED_DIR
 __all__ = ["KERNEL_ARGUMENTS", "MonthFiles", "MonthResult", "NotebookFailure", "PageDone"]
@@ -67,6 +68,9 @@ class MonthResult:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+register_month_files(write_export_files)  # the month's CSVs, workbook and digest
 
 
 def render_month(data_dir: str | Path, month: str, **kwargs: Any) -> MonthResult:

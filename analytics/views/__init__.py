@@ -8,8 +8,9 @@ displayed, and :func:`verdict_markdown` escapes what it writes.
 
 import pandas as pd
 
+from analytics.views.drill import outlier_rows, rows_behind
 from analytics.views.event_study import rollout_markdown
-from analytics.views.impact import impact_display
+from analytics.views.impact import impact_display, impact_readable
 from analytics.views.month import MonthReport, check_services, month_end, open_month
 from analytics.views.quality import (
     definitions_table,
@@ -20,7 +21,14 @@ from analytics.views.quality import (
     quality_log,
     rows_per_month,
 )
+from analytics.views.stages import lead_stage_summary, lead_time_breakdown
 from analytics.views.summary import kpi_table, month_warnings, release_mix, verdict_markdown
+from analytics.views.teams import (
+    team_impact_table,
+    team_month_values,
+    team_status_counts,
+    team_verdict_markdown,
+)
 from analytics.views.topics import (
     change_point_table,
     control_frame,
@@ -32,6 +40,7 @@ from analytics.views.topics import (
     restore_by_severity,
     weekly_series,
 )
+from analytics.views.wide import wide_metric_table
 
 # tables in the reports show whole texts (pandas cuts cells at 50 characters by default)
 pd.set_option("display.max_colwidth", None)
@@ -46,21 +55,31 @@ __all__ = [
     "long_names",
     "long_names_display",
     "impact_display",
+    "impact_readable",
     "incidents_of_month",
     "its_frame",
     "kpi_table",
+    "lead_stage_summary",
+    "lead_time_breakdown",
     "link_coverage_table",
     "load_summary",
     "month_end",
     "month_values",
     "month_warnings",
+    "outlier_rows",
     "open_month",
     "phase_items",
     "quality_log",
     "release_mix",
     "restore_by_severity",
     "rollout_markdown",
+    "rows_behind",
     "rows_per_month",
+    "team_impact_table",
+    "team_month_values",
+    "team_status_counts",
+    "team_verdict_markdown",
     "verdict_markdown",
     "weekly_series",
+    "wide_metric_table",
 ]

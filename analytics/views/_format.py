@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.catalog import METRICS
-from analytics.wording.numbers import format_hours, format_value
+from analytics.wording.numbers import format_hours, format_value, rate_suffix
 
 _TABLE_LABELS = {
     "deployments": "Deployments",
@@ -29,8 +29,9 @@ def _fmt(metric: str, value: float) -> str:
 
 
 def _level(metric: str, value: float) -> str:
+    """A phase level: rates with two decimals and their period ("0.75 a day"), else as _fmt."""
     if METRICS[metric].kind == "count" and pd.notna(value):
-        return f"{value:.2f}"
+        return f"{value:.2f}{rate_suffix(METRICS[metric].unit)}"
     return _fmt(metric, value)
 
 

@@ -10,7 +10,14 @@ from analytics.views.month import MonthReport
 
 def impact_display(report: MonthReport) -> pd.DataFrame:
     """program_impact as a readable table: levels with units, effect with its CI, adjusted p."""
-    imp = report.impact
+    return impact_readable(report.impact)
+
+
+def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
+    """A ``program_impact`` table in words: levels with units, effect with its CI, adjusted p.
+
+    Used by the program-impact page and ``devops-analytics impact``.
+    """
     if imp.empty:
         return (
             pd.DataFrame(
@@ -23,6 +30,12 @@ def impact_display(report: MonthReport) -> pd.DataFrame:
     def effect(row) -> str:
         if pd.isna(row.effect):
             return "-"
+        if pd.isna(row.ci_low) or pd.isna(row.ci_high):  # too few items for an interval
+            return (
+                f"{row.effect:.2g}x (no interval)"
+                if row.effect_kind == "ratio"
+                else (f"{100 * row.effect:+.1f} pts (no interval)")
+            )
         if row.effect_kind == "ratio":
             return f"{row.effect:.2g}x ({row.ci_low:.2g}-{row.ci_high:.2g}x)"
         return f"{100 * row.effect:+.1f} pts ({100 * row.ci_low:+.1f} to {100 * row.ci_high:+.1f})"

@@ -10,13 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.config import ProgramConfig
-from analytics.data.dataset import Dataset
+from analytics.data.dataset import Dataset, check_names
 from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
-from analytics.metrics import metric_table
+from analytics.metrics import lead_time_stages, metric_table
 from analytics.paths import find_data_dir
-from analytics.periods import local_day, parse_month
+from analytics.periods import local_day, parse_month, phase_of_dates
 from analytics.program.dora import classify
+from analytics.program.groups import impact_by, metric_table_by
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
@@ -48,6 +49,14 @@ class MonthReport:
     def weekly(self) -> pd.DataFrame:
         return metric_table(self.dataset, freq="week", preset=self.preset)
 
+    def table(self, freq: str = "month") -> pd.DataFrame:
+        """metric_table at ``freq`` (month and week are cached; day is computed each time)."""
+        if freq == "month":
+            return self.monthly
+        if freq == "week":
+            return self.weekly
+        return metric_table(self.dataset, freq=freq, preset=self.preset)
+
     @cached_property
     def has_phases(self) -> bool:
         try:
@@ -74,6 +83,46 @@ class MonthReport:
         )
 
     @cached_property
+    def lead_stages(self) -> pd.DataFrame:
+        """Each shipped change's lead time in stages (``lead_time_stages``), with its phase."""
+        stages = lead_time_stages(self.dataset, self.preset)
+        return stages.assign(phase=phase_of_dates(stages["day"], self.config))
+
+    def rows(self, metric: str, **kwargs) -> pd.DataFrame:
+        """The items behind this month's ``metric`` (see ``analytics.views.drill.rows_behind``
+        for ``period``, ``team``, ``service`` and ``severity``).
+
+        >>> report.rows("production_releases")  # doctest: +SKIP
+        """
+        from analytics.views.drill import rows_behind  # drill builds on this module
+
+        return rows_behind(self, metric, **kwargs)
+
+    @cached_property
+    def grouping(self) -> str:
+        """``"team"`` when program.yml maps services to teams, else ``"service"``."""
+        return "team" if self.config.teams else "service"
+
+    @cached_property
+    def monthly_by_team(self) -> pd.DataFrame:
+        """metric_table by month per team (per service without teams); see ``grouping``."""
+        return metric_table_by(self.dataset, self.grouping, preset=self.preset)
+
+    @cached_property
+    def impact_by_team(self) -> pd.DataFrame:
+        """program_impact per team (per service without teams), Holm across all rows."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=[self.grouping, *IMPACT_COLUMNS, "status", "services"])
+        return impact_by(self.dataset, self.grouping, preset=self.preset)
+
+    @cached_property
+    def impact_by_service(self) -> pd.DataFrame:
+        """program_impact per service, Holm across all rows."""
+        if not self.has_phases:
+            return pd.DataFrame(columns=["service", *IMPACT_COLUMNS, "status", "services"])
+        return impact_by(self.dataset, "service", preset=self.preset)
+
+    @cached_property
     def bands(self) -> pd.DataFrame:
         return classify(self.monthly, config=self.config)
 
@@ -85,23 +134,37 @@ class MonthReport:
 
 def open_month(
     data_dir: str,
-    month: str,
+    month: str | None,
     program_file: str | None = None,
     services: list[str] | None = None,
     preset: str | None = None,
+    teams: list[str] | None = None,
 ) -> MonthReport:
-    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``).
+    """Load ``data_dir`` and prepare the report of ``month`` (``YYYY-MM``; None: the data's
+    last month).
 
-    ``services`` keeps only those services; ``preset`` overrides program.yml's definitions.
-    The data are cut at the end of ``month`` (``Dataset.until``): a month's report, rendered
-    now or later from a longer export, shows what was known at the end of that month.
+    ``services`` keeps only those services, ``teams`` only the services of those teams
+    (program.yml ``teams``; given both, the services named either way); an unknown name raises
+    AnalyticsError listing the known ones.
+    ``preset`` overrides program.yml's definitions. The data are cut at the end of ``month``
+    (``Dataset.until``): a month's report, rendered now or later from a longer export, shows
+    what was known at the end of that month.
+
+    Examples
+    --------
+    >>> report = open_month("data/sample", "2021-12", teams=["Platform"])  # doctest: +SKIP
+    >>> len(report.rows("production_releases"))  # the team's releases that month  # doctest: +SKIP
     """
-    month = parse_month(month)
+    month = parse_month(month) if month is not None else None
     folder = find_data_dir(data_dir)  # also from a notebook's own folder
-    key = _month_key(folder, month, program_file, services, preset) if _KEPT is not None else None
+    key = (
+        _month_key(folder, month, program_file, services, preset, teams)
+        if _KEPT is not None
+        else None
+    )
     if key is not None and key in _KEPT:
         return _KEPT[key]
-    report = _open(folder, data_dir, month, program_file, services, preset)
+    report = _open(folder, data_dir, month, program_file, services, preset, teams)
     if key is not None:
         _KEPT.clear()  # one month at a time: a kernel renders the pages of one month in turn
         _KEPT[key] = report
@@ -125,13 +188,21 @@ def keep_opened_months(on: bool = True) -> None:
     _KEPT = {} if on else None
 
 
-def _month_key(folder, month, program_file, services, preset) -> tuple | None:
+def _month_key(folder, month, program_file, services, preset, teams=None) -> tuple | None:
     if not Path(folder).is_dir():
         return None  # load() names the problem
     files = [Path(folder) / n for n in sorted(os.listdir(folder))]
     files += [Path(program_file)] if program_file else []
     stats = tuple((str(f), *_stat(f)) for f in files)
-    return (str(Path(folder).resolve()), month, program_file, tuple(services or ()), preset, stats)
+    return (
+        str(Path(folder).resolve()),
+        month,
+        program_file,
+        tuple(services or ()),
+        preset,
+        tuple(teams or ()),
+        stats,
+    )
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -142,17 +213,26 @@ def _stat(path: Path) -> tuple[int, int]:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _open(folder, data_dir, month, program_file, services, preset) -> MonthReport:
+def _open(folder, data_dir, month, program_file, services, preset, teams=None) -> MonthReport:
     ds = load(folder, program_file)
     check_services(ds, services)
+    if teams:
+        members = ds.team_services(list(teams))
+        if not members:
+            raise AnalyticsError(f"{data_dir}: no rows for team {', '.join(map(repr, teams))}")
+        services = [*(services or []), *members]
     span = ds.date_range()
     first, last = (f"{span[0]:%Y-%m}", f"{span[1]:%Y-%m}") if span else (None, None)
-    if span is None or not first <= str(month) <= last:
+    month = last if month is None else str(month)
+    if span is None or not first <= month <= last:
         where = f"the data covers {first} to {last}" if span else "the data has no dated rows"
         raise AnalyticsError(f"{data_dir}: no data for {month} ({where})")
-    ds = ds.until(month_end(str(month), ds.config.timezone))  # a month's report knows nothing later
+    ds = ds.until(month_end(month, ds.config.timezone))  # a month's report knows nothing later
     return MonthReport(
-        ds.filter_services(services), str(month), preset or ds.config.definitions, str(data_dir)
+        ds.filter_services(services, strict=False),
+        month,
+        preset or ds.config.definitions,
+        str(data_dir),
     )
 
 
@@ -167,16 +247,8 @@ def month_end(month: str, timezone: str) -> pd.Timestamp:
 
 def check_services(dataset: Dataset, services: list[str] | None) -> None:
     """Raise a one-line error naming any service that is in no table of the dataset."""
-    if not services:
-        return
-    known = set()
-    for table in ("deployments", "changes", "incidents", "test_runs"):
-        known |= set(dataset.table(table)["service"].dropna())
-    unknown = [s for s in services if s not in known]
-    if unknown:
-        raise AnalyticsError(
-            f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})"
-        )
+    if services:
+        check_names("service", list(services), dataset.service_names())
 
 
 def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:

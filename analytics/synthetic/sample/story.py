@@ -123,6 +123,11 @@ calendar:                          # working days: weekends, China's public holi
   country: CN                      # public holidays and official make-up working days
   working_hours: "09:00-18:00"     # local working day, for durations in working hours
   durations: calendar              # lead time and time to restore: calendar or working_hours
+teams:                             # optional: which team owns which service (by-team views)
+  Lending: {services: [loan-application, credit-scoring, risk-engine], department: Product}
+  Payments: {services: [repayment, disbursement, payment-gateway, collections], department: Product}
+  Platform: {services: [api-gateway, identity, notification], department: Engineering}
+  Customer data: {services: [customer-profile, reporting], department: Engineering}
 """
 
 
