@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.config_sections import as_date
 from analytics.exceptions import ConfigError
 
 __all__ = ["Adoption", "parse_adoption", "check_adoption_labels", "adoption_dates"]
@@ -37,17 +38,6 @@ class Adoption:
         if milestone is None:
             return self.date
         return dict(self.milestones).get(milestone)
-
-
-def _date(value: Any, key: str, fail: Callable[[str, str], ConfigError]) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise fail(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def parse_adoption(
@@ -79,11 +69,11 @@ def parse_adoption(
                 if milestone_labels is not None and str(label) not in milestone_labels:
                     known = ", ".join(milestone_labels) or "none"
                     raise fail(f"{key}.{label}", f"not a milestone label (milestones: {known})")
-                marks.append((str(label), _date(value, f"{key}.{label}", fail)))
+                marks.append((str(label), as_date(value, f"{key}.{label}", fail)))
             marks.sort(key=lambda m: m[1])
             out.append(Adoption(str(service), marks[0][1], tuple(marks)))
         else:
-            out.append(Adoption(str(service), _date(spec, key, fail)))
+            out.append(Adoption(str(service), as_date(spec, key, fail)))
     return tuple(sorted(out, key=lambda a: (a.date, a.service)))
 
 

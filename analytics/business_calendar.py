@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.config_sections import as_date
+
 DURATION_CLOCKS = ("calendar", "working_hours")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CALENDAR_KEYS = (
@@ -307,26 +309,15 @@ def _dates(items: Any, key: str, fail) -> tuple[dt.date, ...]:
     for i, item in enumerate(items):
         if isinstance(item, dict) and set(item) - {"label"} == {"start", "end"}:
             a, b = (
-                _date(item["start"], f"{key}[{i}].start", fail),
-                _date(item["end"], f"{key}[{i}].end", fail),
+                as_date(item["start"], f"calendar.{key}[{i}].start", fail),
+                as_date(item["end"], f"calendar.{key}[{i}].end", fail),
             )
             if b < a:
                 raise fail(f"calendar.{key}[{i}]", f"ends ({b}) before it starts ({a})")
             out |= {a + dt.timedelta(days=k) for k in range((b - a).days + 1)}
         else:
-            out.add(_date(item, f"{key}[{i}]", fail))
+            out.add(as_date(item, f"calendar.{key}[{i}]", fail))
     return tuple(sorted(out))
-
-
-def _date(value: Any, key: str, fail) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise fail(f"calendar.{key}", f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _hours(value: Any, fail) -> tuple[dt.time, dt.time]:

@@ -62,7 +62,8 @@ class Target:
         return bool(value >= self.threshold if self.op == ">=" else value <= self.threshold)
 
 
-def _as_date(value: Any, key: str, fail: Fail) -> dt.date:
+def as_date(value: Any, key: str, fail: Fail) -> dt.date:
+    """A program.yml date (YAML date, datetime or ISO text); ``fail(key, why)`` otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -80,8 +81,8 @@ def parse_phases(phases: Any, fail: Fail) -> tuple[Phase, ...]:
     for name, span in phases.items():
         if not isinstance(span, dict) or set(span) != {"start", "end"}:
             raise fail(f"phases.{name}", "needs exactly the keys start and end")
-        start = _as_date(span["start"], f"phases.{name}.start", fail)
-        end = _as_date(span["end"], f"phases.{name}.end", fail)
+        start = as_date(span["start"], f"phases.{name}.start", fail)
+        end = as_date(span["end"], f"phases.{name}.end", fail)
         if end < start:
             raise fail(f"phases.{name}", f"ends ({end}) before it starts ({start})")
         out.append(Phase(str(name), start, end))
@@ -100,7 +101,7 @@ def parse_milestones(items: Any, fail: Fail) -> tuple[Milestone, ...]:
         if not isinstance(item, dict) or "date" not in item or "label" not in item:
             raise fail(f"milestones[{i}]", "needs the keys date and label")
         out.append(
-            Milestone(_as_date(item["date"], f"milestones[{i}].date", fail), str(item["label"]))
+            Milestone(as_date(item["date"], f"milestones[{i}].date", fail), str(item["label"]))
         )
     return tuple(sorted(out, key=lambda m: m.date))
 
