@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.catalog import PRESETS
+from analytics.commands._month import add_month_arguments
 from analytics.commands._output import add_format_argument, emit
 
 HELP = (
@@ -13,20 +13,7 @@ _SHORT = ["window", "item", "level", "n", "figure"]
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with deployments.csv etc.")
-    parser.add_argument(
-        "--month",
-        default="latest",
-        metavar="YYYY-MM",
-        help="the month (default: the latest complete month of the data)",
-    )
-    parser.add_argument("--program", metavar="FILE", default=None, help="program.yml to use")
-    parser.add_argument(
-        "--preset",
-        choices=PRESETS,
-        default=None,
-        help="metric definitions (default: the program's)",
-    )
+    add_month_arguments(parser)
     parser.add_argument(
         "--full",
         action="store_true",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from analytics.commands._month import add_month_arguments
 from analytics.commands._output import emit, terminal_lines
 
 if TYPE_CHECKING:
@@ -14,20 +15,7 @@ HELP = "Print one month's KPIs against the program's targets and the before/afte
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with deployments.csv etc.")
-    parser.add_argument(
-        "--month",
-        default="latest",
-        metavar="YYYY-MM",
-        help="the month (default: the latest complete month of the data)",
-    )
-    parser.add_argument("--program", metavar="FILE", default=None, help="program.yml to use")
-    parser.add_argument(
-        "--preset",
-        choices=("default", "fourkeys", "devlake"),
-        default=None,
-        help="metric definitions (default: the program's)",
-    )
+    add_month_arguments(parser)
 
 
 def run(args) -> int:
