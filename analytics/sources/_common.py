@@ -170,7 +170,10 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     quoting = (
         csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     )  # git's TSV has bare quotes
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting))
+    except csv.Error as error:  # e.g. a bare carriage return inside a field
+        raise DataValidationError(f"not a readable CSV file: {error}", file=str(path)) from None
     head, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
     for n, row in enumerate(body, start=1):
         if len(row) != len(head):
