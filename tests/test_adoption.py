@@ -1,4 +1,4 @@
-"""The adoption: block of program.yml (analytics/adoption.py via analytics.config)."""
+"""The adoption: block of program.yml (analytics/config/adoption.py via analytics.config)."""
 
 import datetime as dt
 

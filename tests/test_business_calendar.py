@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.config import parse_config
+from analytics.config.calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.exceptions import ConfigError
 
 CN = BusinessCalendar(CalendarConfig(country="CN"), "Asia/Shanghai")

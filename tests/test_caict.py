@@ -11,8 +11,8 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.business_calendar import CalendarConfig
 from analytics.config import Phase, ProgramConfig
+from analytics.config.calendar import CalendarConfig
 from analytics.data.coerce import coerce_table
 from analytics.data.dataset import Dataset, QualityLog
 from analytics.program.caict import caict_evidence, caict_not_judged, caict_windows

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import load, plots, views
-from analytics.adoption import Adoption
+from analytics.config.adoption import Adoption
 from analytics.program.rollout import ROLLOUT_METRICS, rollout_study, service_panel
 from tests.conftest import SAMPLE_DIR
 

@@ -1,4 +1,4 @@
-"""program.yml ``teams`` (analytics/teams.py) and the metrics/impact by team
+"""program.yml ``teams`` (analytics/config/teams.py) and the metrics/impact by team
 (analytics/program/groups.py), on a hand-made dataset of two teams where one gets worse."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analytics.config import parse_config
+from analytics.config.teams import NO_TEAM, Team, team_groups
 from analytics.exceptions import AnalyticsError, ConfigError
 from analytics.plots.groups import group_forest
 from analytics.program.groups import (
@@ -20,7 +21,6 @@ from analytics.program.groups import (
     metric_table_by,
     scorecard_by,
 )
-from analytics.teams import NO_TEAM, Team, team_groups
 from analytics.views import MonthReport, team_impact_table, team_verdict_markdown
 from tests.helpers import make_dataset
 

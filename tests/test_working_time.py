@@ -6,8 +6,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analytics.business_calendar import CalendarConfig
 from analytics.config import ProgramConfig
+from analytics.config.calendar import CalendarConfig
 from analytics.data.dataset import Dataset
 from analytics.metrics import lead_times, metric_table, restore_times
 from analytics.metrics.working_time import clock_note, working_day_rates

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from analytics.config import ProgramConfig
+from analytics.config.teams import NO_TEAM, team_groups
 from analytics.data.schema import TABLE_NAMES, TABLES, empty_table
 from analytics.exceptions import AnalyticsError
 from analytics.periods import local_day
-from analytics.teams import NO_TEAM, team_groups
 
 QUALITY_COLUMNS = ["table", "rule", "action", "rows", "examples"]
 

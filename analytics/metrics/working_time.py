@@ -1,7 +1,7 @@
 """Working time: durations on the program's clock, and deployment rates per working day.
 
 ``program.yml`` ``calendar: {durations: working_hours}`` makes lead time and time to restore
-count working hours only (analytics.business_calendar); the default is calendar time. The
+count working hours only (analytics.config.calendar); the default is calendar time. The
 fourkeys and devlake presets reproduce the peers' dashboards, which count calendar time, and
 keep it. Per-working-day rates divide the deployment counts of ``metric_table`` by the working
 days of each period. Definitions: docs/METRICS.md ("Business calendar").

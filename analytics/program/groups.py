@@ -3,7 +3,7 @@
 Each group is the dataset cut to the group's services (``Dataset.filter_services``) and
 judged by the same functions as the whole program (``metric_table``, ``program_impact``,
 ``scorecard``): one estimator, applied per group. Teams and departments come from
-program.yml ``teams`` (analytics/teams.py); services that no team names form the group
+program.yml ``teams`` (analytics/config/teams.py); services that no team names form the group
 ``"(no team)"``.
 
 The by-group impact table re-adjusts the p-values with Holm's method across *all* its rows
@@ -20,13 +20,13 @@ import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.config import ProgramConfig
+from analytics.config.teams import team_groups
 from analytics.data.dataset import Dataset
 from analytics.exceptions import ConfigError
 from analytics.metrics import metric_table
 from analytics.program.impact import ALPHA, IMPACT_COLUMNS, points_better, program_impact
 from analytics.program.scorecard import scorecard
 from analytics.stats.compare import DEFAULT_SEED, holm
-from analytics.teams import team_groups
 
 GROUPINGS = ("service", "team", "department")
 #: what a group's change is called (the by-team page and the digest use these words)

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.adoption import adoption_dates
 from analytics.catalog import METRICS
 from analytics.config import ProgramConfig
+from analytics.config.adoption import adoption_dates
 from analytics.data.dataset import Dataset
 from analytics.metrics import metric_table
-from analytics.stats._bootstrap import DEFAULT_SEED
+from analytics.stats import DEFAULT_SEED
 from analytics.stats.event_study import event_study
 
 __all__ = ["ROLLOUT_METRICS", "RolloutStudy", "service_panel", "rollout_study"]

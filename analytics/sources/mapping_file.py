@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics.config.strict_yaml import load_yaml_file
 from analytics.data.schema import TABLES
 from analytics.exceptions import ConfigError
-from analytics.strict_yaml import load_yaml_file
 
 KEYS = {"table", "columns", "values", "constants", "timestamps", "drop_rows"}
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.config_sections import as_date
+from analytics.config.sections import as_date
 from analytics.exceptions import ConfigError
 
 __all__ = ["Adoption", "parse_adoption", "check_adoption_labels", "adoption_dates"]

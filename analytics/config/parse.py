@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analytics.adoption import Adoption, check_adoption_labels, parse_adoption
-from analytics.business_calendar import BusinessCalendar, CalendarConfig, parse_calendar
 from analytics.catalog import PRESETS, SEVERITIES
-from analytics.config_sections import (
+from analytics.config.adoption import Adoption, check_adoption_labels, parse_adoption
+from analytics.config.calendar import BusinessCalendar, CalendarConfig, parse_calendar
+from analytics.config.sections import (
     APPLIES_TO,
     EVERY_SERVICE_BY_DEFAULT,
     Fail,
@@ -37,9 +37,9 @@ from analytics.config_sections import (
     parse_phases,
     parse_targets,
 )
+from analytics.config.strict_yaml import load_yaml_file
+from analytics.config.teams import Team, parse_teams
 from analytics.exceptions import ConfigError
-from analytics.strict_yaml import load_yaml_file
-from analytics.teams import Team, parse_teams
 
 __all__ = [
     "APPLIES_TO",
@@ -81,9 +81,9 @@ class ProgramConfig:
     link_window_hours: float = 24.0
     zero_length_incidents: str = "keep"
     calendar: CalendarConfig = CalendarConfig()
-    #: when each service adopted the program (analytics/adoption.py); () when not given
+    #: when each service adopted the program (analytics/config/adoption.py); () when not given
     adoption: tuple[Adoption, ...] = ()
-    #: optional service -> team (-> department) mapping (analytics/teams.py)
+    #: optional service -> team (-> department) mapping (analytics/config/teams.py)
     teams: tuple[Team, ...] = ()
     source: str | None = None
 
@@ -112,7 +112,7 @@ def load_config(path: str | Path | None) -> ProgramConfig:
     ConfigError
         naming the file and the key, for unreadable YAML, unknown keys or bad values; YAML
         anchors/aliases, repeated keys, folders and files over 1 MiB are refused
-        (:mod:`analytics.strict_yaml`).
+        (:mod:`analytics.config.strict_yaml`).
     """
     if path is None or not Path(path).exists():
         return ProgramConfig()

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.config_sections import as_date
+from analytics.config.sections import as_date
 
 DURATION_CLOCKS = ("calendar", "working_hours")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
