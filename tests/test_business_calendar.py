@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.config import parse_config
-from analytics.config.calendar import BusinessCalendar, CalendarConfig, parse_calendar
+from analytics.config.business_days import BusinessCalendar
+from analytics.config.calendar import CalendarConfig, parse_calendar
 from analytics.exceptions import ConfigError
 
 CN = BusinessCalendar(CalendarConfig(country="CN"), "Asia/Shanghai")

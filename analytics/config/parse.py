@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.catalog import PRESETS, SEVERITIES
 from analytics.config.adoption import Adoption, check_adoption_labels, parse_adoption
-from analytics.config.calendar import BusinessCalendar, CalendarConfig, parse_calendar
+from analytics.config.business_days import BusinessCalendar
+from analytics.config.calendar import CalendarConfig, parse_calendar
 from analytics.config.sections import (
     APPLIES_TO,
     EVERY_SERVICE_BY_DEFAULT,
