@@ -24,9 +24,9 @@ from analytics.stats.compare import (
     holm,
     proportion_effect,
     rate_effect,
-    verdict_sentence,
     wilson_interval,
 )
+from analytics.wording.verdicts import verdict_sentence
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stats"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())

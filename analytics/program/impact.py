@@ -51,10 +51,10 @@ from analytics.stats.compare import (
     holm,
     paired_effect,
     proportion_effect,
-    verdict_sentence,
 )
 from analytics.stats.count_effects import daily_counts, daily_rate_effect
 from analytics.stats.trend import segmented_regression
+from analytics.wording.verdicts import verdict_sentence
 
 DAYS_PER_MONTH = 365.25 / 12
 ALPHA = 0.05

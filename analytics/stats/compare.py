@@ -7,8 +7,8 @@ Three kinds of headline metric, three estimators (docs/METRICS.md, "Before/after
 * proportions (change failure rate, pass rate) -> :func:`proportion_effect`
 
 Each returns a frozen :class:`Effect` (subclass) carrying ``n`` on both sides. Empty sides give
-NaN, never a crash and never a fake 0. :func:`holm` adjusts a family of p-values and
-:func:`verdict_sentence` renders one effect as a sentence.
+NaN, never a crash and never a fake 0. :func:`holm` adjusts a family of p-values; the sentence
+of an effect is :func:`analytics.wording.verdicts.verdict_sentence`.
 
 The ratio effects (durations, rates) are defined here; the difference effects (proportions,
 paired levels) in :mod:`analytics.stats.difference_effects`, the result classes in
@@ -40,7 +40,6 @@ from analytics.stats.difference_effects import (
     proportion_effect,
 )
 from analytics.stats.effect_types import DurationEffect, Effect, ProportionEffect, RateEffect
-from analytics.wording.verdicts import verdict_sentence
 
 __all__ = [
     "Effect",
@@ -54,7 +53,6 @@ __all__ = [
     "clustered_difference_ci",
     "clustered_proportion_effect",
     "holm",
-    "verdict_sentence",
     "wilson_interval",
     "hodges_lehmann",
 ]
