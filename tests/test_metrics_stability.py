@@ -10,7 +10,6 @@ import pytest
 
 from analytics.data.dataset import Dataset
 from analytics.metrics import deployment_facts, metric_table, restore_times
-from analytics.metrics._common import km_quantiles
 from tests.helpers import cell, make_dataset
 
 # p1 is followed by a hotfix within 24 h, p3 failed, p4 was rolled back (p5 is the rollback),
@@ -236,14 +235,6 @@ def test_incidents_are_bucketed_by_the_local_day_they_opened():
     """,
     )
     assert cell(metric_table(ds), "time_to_restore_hours", "2021-04-01")["n"] == 1
-
-
-def test_kaplan_meier_quantiles_by_hand():
-    t = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 5.0])
-    observed = np.array([True, False, True, True, False, True])
-    # S: 1 -> 5/6, 2 -> 5/6 * 3/4 = .625, 3 -> .625 * 2/3 = .4167, 5 -> 0
-    assert km_quantiles(t, observed) == [3.0, 5.0]
-    assert np.isnan(km_quantiles(np.array([1.0, 2.0]), np.array([True, False]), probs=(0.9,))[0])
 
 
 def test_zero_length_incidents_kept_or_excluded():

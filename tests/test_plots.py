@@ -27,13 +27,11 @@ from analytics.plots import (  # noqa: E402
     distribution_before_after,
     effect_forest,
     its_chart,
-    kaplan_meier,
     kpi_tiles,
     kpi_tiles_html,
     plot_style,
     run_chart,
     small_multiples,
-    survival_at,
     survival_curve,
     trend_finding,
 )
@@ -554,17 +552,6 @@ def test_distribution_linear_and_empty():
     assert _is_no_data(distribution_before_after(nan_only, "lead_time_hours", "phase", _config()))
     with pytest.raises(ValueError, match="missing column.*stage"):
         distribution_before_after(_durations(), "lead_time_hours", "stage", _config())
-
-
-def test_kaplan_meier_by_hand():
-    km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
-    assert km["time"].tolist() == [1, 2, 3, 4]
-    assert km["n_at_risk"].tolist() == [5, 4, 2, 1]
-    assert km["n_censored"].tolist() == [0, 1, 0, 1]
-    assert np.allclose(km["survival"], [0.8, 0.6, 0.3, 0.3])
-    assert survival_at(km, 0.5) == 1.0 and survival_at(km, 2.5) == pytest.approx(0.6)
-    assert math.isnan(survival_at(kaplan_meier([]), 1.0))
-    assert kaplan_meier([np.nan, 2.0])["n_at_risk"].tolist() == [1]
 
 
 def test_survival_curve_per_phase_with_censored_marks_and_60_minute_line():

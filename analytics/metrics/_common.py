@@ -1,4 +1,5 @@
-"""Shared plumbing of the metric modules: calendars, column guards, quantiles, Kaplan-Meier.
+"""Shared plumbing of the metric modules: calendars, column guards, quantiles (Kaplan–Meier ones
+from analytics.stats.survival).
 
 Nothing here is a metric; see docs/METRICS.md for those.
 """
@@ -18,6 +19,7 @@ from analytics.exceptions import DataValidationError
 from analytics.metrics._keys import text_codes
 from analytics.metrics.presets import Preset, get_preset
 from analytics.periods import days_in_period, floor_dates, local_day, period_range, period_start
+from analytics.stats.survival import km_quantiles
 
 ALL = "all"
 KEYS = ["period_start", "service"]
@@ -108,22 +110,6 @@ def quantiles(values: pd.Series, method: str = "linear") -> tuple[float, float]:
         return np.nan, np.nan
     q = v.quantile([0.5, 0.9], interpolation=method)
     return float(q.iloc[0]), float(q.iloc[1])
-
-
-def km_quantiles(durations: np.ndarray, observed: np.ndarray, probs=(0.5, 0.9)) -> list[float]:
-    """Kaplan-Meier quantiles: the smallest time t with S(t) <= 1 - p (NaN if never reached).
-
-    ``observed`` is False for censored durations. At tied times, events come before censorings.
-    """
-    order = np.lexsort((~observed, durations))
-    t, d = durations[order], observed[order].astype(float)
-    at_risk = len(t) - np.arange(len(t))
-    surv = np.cumprod(1.0 - d / at_risk)
-    out = []
-    for p in probs:
-        hit = np.nonzero((surv <= 1.0 - p + 1e-12) & (d > 0))[0]
-        out.append(float(t[hit[0]]) if len(hit) else np.nan)
-    return out
 
 
 def duration_stats(

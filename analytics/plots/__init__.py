@@ -10,12 +10,7 @@ Typical use::
 """
 
 from analytics.plots.decorations import mark_milestones, shade_phases, target_line
-from analytics.plots.distributions import (
-    distribution_before_after,
-    kaplan_meier,
-    survival_at,
-    survival_curve,
-)
+from analytics.plots.distributions import distribution_before_after, survival_curve
 from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
@@ -49,7 +44,6 @@ __all__ = [
     "group_forest",
     "group_lines",
     "its_chart",
-    "kaplan_meier",
     "kpi_tiles",
     "kpi_tiles_html",
     "level_chart",
@@ -60,7 +54,6 @@ __all__ = [
     "shade_phases",
     "small_multiples",
     "stage_chart",
-    "survival_at",
     "survival_curve",
     "target_line",
     "trend_finding",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -25,6 +23,7 @@ from analytics.plots.style import (
     require_columns,
     styled,
 )
+from analytics.stats.survival import kaplan_meier, survival_at
 from analytics.wording.numbers import (
     change_sentence,
     format_hours,
@@ -40,67 +39,6 @@ _WORDS = {
     "time_to_restore_hours": "time to restore",
 }
 _MAX_POINTS = 1500  # per phase in a strip; the box and median always use every item
-
-
-def kaplan_meier(durations: object, observed: object = None) -> pd.DataFrame:
-    """Kaplan–Meier estimate of the share of items still 'alive' (e.g. incidents unresolved).
-
-    Parameters
-    ----------
-    durations
-        Durations (any unit); NaN entries are ignored.
-    observed
-        True where the end was seen (resolved), False where the item is censored (still open:
-        the duration is the time so far). Default: every end observed.
-
-    Returns
-    -------
-    DataFrame
-        One row per distinct duration, ascending: time, n_at_risk, n_events, n_censored,
-        survival (S just after ``time``; events come before censorings at the same time).
-        Empty when there are no durations.
-
-    Examples
-    --------
-    >>> kaplan_meier([1, 2, 2, 3], [True, True, False, True])["survival"].round(3).tolist()
-    [0.75, 0.5, 0.0]
-    """
-    t = as_float_array(durations)
-    obs = (
-        np.ones_like(t, dtype=bool)
-        if observed is None
-        else pd.Series(observed).fillna(True).to_numpy(dtype=bool)
-    )
-    if obs.shape != t.shape:
-        raise ValueError(f"durations ({t.size}) and observed ({obs.size}) differ in length")
-    keep = ~np.isnan(t)
-    t, obs = t[keep], obs[keep]
-    times = np.unique(t)
-    events = np.array([int(np.sum(obs & (t == x))) for x in times], dtype=int)
-    censored = np.array([int(np.sum(~obs & (t == x))) for x in times], dtype=int)
-    at_risk = np.array([int(np.sum(t >= x)) for x in times], dtype=int)
-    survival = (
-        np.cumprod(1.0 - events / np.maximum(at_risk, 1))
-        if times.size
-        else np.array([], dtype=float)
-    )
-    return pd.DataFrame(
-        {
-            "time": times,
-            "n_at_risk": at_risk,
-            "n_events": events,
-            "n_censored": censored,
-            "survival": survival,
-        }
-    )
-
-
-def survival_at(km: pd.DataFrame, time: float) -> float:
-    """S(time) from :func:`kaplan_meier` (1.0 before the first event; NaN when ``km`` is empty)."""
-    if km.empty:
-        return math.nan
-    before = km.loc[km["time"] <= time, "survival"]
-    return float(before.iloc[-1]) if len(before) else 1.0
 
 
 def _groups(
