@@ -1,7 +1,9 @@
 """Coerce a raw table (strings from a CSV, or typed Parquet columns) to its canonical contract.
 
 Every problem raises ``DataValidationError`` naming the file, the data row(s) (1-based, the
-header not counted: the frame's index must hold those numbers) and the column. Every repair is
+header not counted: the frame's index must hold those numbers) and the column. Reading values
+(timestamps, numbers, spellings) is done here; the ranges and allowed values they must then
+respect are checked once, by the pandera schema (analytics/data/validate.py). Every repair is
 recorded in the quality log. Adapters reuse ``coerce_table`` for what they produce.
 """
 
@@ -17,7 +19,8 @@ from analytics.data.arrowtext import is_trimmed_text, strictly_increasing
 from analytics.data.coerce_timestamps import _timestamps
 from analytics.data.coerce_values import _enum, _numbers, _text
 from analytics.data.dataset import QualityLog
-from analytics.data.schema import TABLES, Column, pandera_schema
+from analytics.data.schema import TABLES, Column
+from analytics.data.validate import check_contract
 from analytics.exceptions import DataValidationError
 
 PARALLEL_ROWS = 500_000  # tables with at least this many rows coerce two columns at a time
@@ -62,26 +65,12 @@ def coerce_table(
 
     result = pd.DataFrame(_coerce_columns(df, spec, table, config, log, file), index=df.index)
 
+    check_contract(result, df, table, file)  # ranges, allowed values, nulls: pandera's schema
     if not unique_ids:
         _check_ids(result, df, table, file)
     _check_order(result, table, file)
     if table == "incidents":
         _note_zero_length(result, config, log)
-    try:
-        # ids were checked unique above (_check_ids or in order), so pandera need not hash them again
-        pandera_schema(table).update_column(spec.id_column, unique=False).validate(
-            result, lazy=False
-        )
-    except Exception as exc:  # pandera's SchemaError; translated, never shown raw
-        cases = getattr(exc, "failure_cases", None)
-        rows = (
-            list(cases["index"].dropna().astype(int))
-            if cases is not None and "index" in cases
-            else []
-        )
-        raise DataValidationError(
-            f"breaks the data contract: {str(exc).splitlines()[0]}", file=file, rows=rows
-        ) from None
     if result[spec.time_column].is_monotonic_increasing:  # already in order: a stable sort keeps it
         return result.reset_index(drop=True)
     return result.sort_values(spec.time_column, kind="stable").reset_index(drop=True)

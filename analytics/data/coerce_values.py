@@ -1,7 +1,8 @@
 """Number, enumeration and text columns of the canonical tables.
 
-Counts become ``Int64`` and shares ``float64`` (0..1); enumerations are mapped to their
-canonical spelling (aliases, ``severity_map``) with empty values read as the column's default;
+Counts become ``Int64`` and shares ``float64``; enumerations are mapped to their canonical
+spelling (aliases, ``severity_map``) with empty values read as the column's default (whether
+counts are >= 0, shares in 0..1 and spellings allowed is the schema's: data/validate.py);
 text stays text (environment names lower-cased). Used by :mod:`analytics.data.coerce`.
 """
 
@@ -14,7 +15,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.catalog import SEVERITIES
 from analytics.config import ProgramConfig
 from analytics.data.arrowtext import arrow_numbers, arrow_text
 from analytics.data.dataset import QualityLog
@@ -40,16 +40,8 @@ def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
             rows=list(s.index[bad]),
             column=col.name,
         )
-    if col.kind == "count":
-        neg = num < 0
-        if neg.any():
-            raise DataValidationError(
-                f"negative count {num[neg].iloc[0]:g}",
-                file=file,
-                rows=list(s.index[neg]),
-                column=col.name,
-            )
-        huge = num > 2**53  # beyond exact integers in a float (and far beyond any test count)
+    if col.kind == "count":  # >= 0 and 0..1 are the schema's (analytics/data/validate.py)
+        huge = num.abs() > 2**53  # beyond exact integers in a float (far beyond any count)
         if huge.any():
             raise DataValidationError(
                 f"{s[huge].iloc[0]} is too large for a count",
@@ -66,15 +58,6 @@ def _numbers(s: pd.Series, col: Column, file: str) -> pd.Series:
                 column=col.name,
             )
         return num.astype("Int64")
-    outside = (num < 0) | (num > 1)
-    if outside.any():
-        hint = " (it looks like a percentage: divide by 100)" if (num[outside] <= 100).all() else ""
-        raise DataValidationError(
-            f"{num[outside].iloc[0]:g} is outside 0..1{hint}",
-            file=file,
-            rows=list(s.index[outside]),
-            column=col.name,
-        )
     return num.astype("float64")
 
 
@@ -107,10 +90,6 @@ def _enum(
     file: str,
     ids: pd.Series,
 ) -> pd.Series:
-    if col.name == "severity":
-        allowed, hint = SEVERITIES, "; map other labels with severity_map in program.yml"
-    else:
-        allowed, hint = col.values, ""
     mapped = _per_distinct(s, lambda values: _canonical(values, col, config))
     if col.default is not None:
         filled = mapped.isna()
@@ -125,14 +104,7 @@ def _enum(
         if mapped.dtype.kind == "f":  # every value empty: an all-NaN float column takes no text
             mapped = mapped.astype(object)
         mapped = mapped.fillna(col.default)
-    unknown = mapped.notna() & ~mapped.isin(allowed)
-    if unknown.any():
-        raise DataValidationError(
-            f"unknown {col.name} value {s[unknown].iloc[0]!r} (allowed: {', '.join(allowed)}{hint})",
-            file=file,
-            rows=list(s.index[unknown]),
-            column=col.name,
-        )
+    # values outside the list are refused by the schema (analytics/data/validate.py)
     changed = s.notna() & (mapped != s)
     if changed.any():
         how = (

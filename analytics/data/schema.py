@@ -1,7 +1,8 @@
 """The canonical tables: columns, types, allowed values (the data contract).
 
 The contract is written once, as data (``TABLES``); the loader coerces to it and
-``pandera_schema`` checks the result. data/README.md documents the same columns for people;
+``pandera_schema``, the single source of truth for ranges and allowed values, checks the result
+(analytics/data/validate.py turns its failure cases into one-line errors). data/README.md documents the same columns for people;
 a test keeps the two in step.
 """
 
