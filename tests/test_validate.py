@@ -46,3 +46,15 @@ def test_unknown_spelling_is_quoted_as_written_in_the_file(write_folder):
     )
     assert (err.column, err.rows) == ("status", [2])
     assert err.reason.startswith("unknown status value 'Half Done' (allowed: success, failed")
+
+
+def test_blank_required_timestamp_is_an_empty_value_not_a_parse_error(write_folder):
+    err = _error(
+        write_folder,
+        {"incidents.csv": "incident_id,severity,opened_at\ni1,high,2021-03-02T10:00Z\ni2,high,\n"},
+    )
+    assert (err.column, err.rows, err.reason) == (
+        "opened_at",
+        [2],
+        "empty value in a required column",
+    )

@@ -159,15 +159,6 @@ def _coerce_column(
     file: str,
     ids: pd.Series,
 ) -> pd.Series:
-    if col.required:
-        blank = s.isna()
-        if blank.any():
-            raise DataValidationError(
-                "empty value in a required column",
-                file=file,
-                rows=list(s.index[blank]),
-                column=col.name,
-            )
     if col.kind == "timestamp":
         return _timestamps(s, col, table, config, log, file, ids)
     if col.kind in ("count", "share"):
