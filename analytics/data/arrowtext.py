@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-UTC_NS = "datetime64[ns, UTC]"
+from analytics.data.schema import UTC_NS
+
 _ZULU_LEN, _OFFSET_LEN = 20, 25  # "2021-03-01T09:30:00Z", "2021-03-01T09:30:00+08:00"
 _MAX_OFFSET_HOURS = 14  # the widest offset in use (Pacific/Kiritimati)
 _PARALLEL_ROWS = 1_000_000  # cast bigger columns in two halves on two threads

@@ -19,7 +19,7 @@ from analytics.data.arrowtext import is_trimmed_text, strictly_increasing
 from analytics.data.coerce_timestamps import _timestamps
 from analytics.data.coerce_values import _enum, _numbers, _text
 from analytics.data.dataset import QualityLog
-from analytics.data.schema import TABLES, Column
+from analytics.data.schema import TABLES, UTC_NS, Column
 from analytics.data.validate import check_contract
 from analytics.exceptions import DataValidationError
 
@@ -142,7 +142,7 @@ def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
 
 def _absent(col: Column, n: int, index: pd.Index) -> pd.Series:
     if col.kind == "timestamp":
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+        return pd.Series(pd.NaT, index=index, dtype=UTC_NS)
     if col.kind == "count":
         return pd.Series(pd.NA, index=index, dtype="Int64")
     if col.kind == "share":

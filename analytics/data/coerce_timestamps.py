@@ -14,7 +14,7 @@ import pandas as pd
 from analytics.config import ProgramConfig
 from analytics.data.arrowtext import iso_timestamps
 from analytics.data.dataset import QualityLog
-from analytics.data.schema import Column
+from analytics.data.schema import UTC_NS, Column
 from analytics.exceptions import DataValidationError
 
 _OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
@@ -34,7 +34,7 @@ def _timestamps(
     file: str,
     ids: pd.Series,
 ) -> pd.Series:
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    out = pd.Series(pd.NaT, index=s.index, dtype=UTC_NS)
     present = s.notna()
     if pd.api.types.is_datetime64_any_dtype(s):
         _check_range(s, s, col, file)
@@ -125,10 +125,10 @@ def _utc_ns(parsed: pd.Series) -> pd.Series:
     """UTC timestamps of any unit as nanoseconds; instants outside that range (before 1677 or
     after 2262) become NaT, so they are reported as unreadable instead of crashing."""
     try:
-        return parsed.astype("datetime64[ns, UTC]")
+        return parsed.astype(UTC_NS)
     except pd.errors.OutOfBoundsDatetime:
         lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
-        return parsed.where((parsed >= lo) & (parsed <= hi)).astype("datetime64[ns, UTC]")
+        return parsed.where((parsed >= lo) & (parsed <= hi)).astype(UTC_NS)
 
 
 def _parse_naive(text: pd.Series) -> pd.Series:
@@ -165,9 +165,7 @@ def _log_foreign_offsets(
     ids: pd.Series,
 ) -> None:
     """Log values whose written offset (``given``, minutes) is not the program zone's then."""
-    parsed = parsed.astype(
-        "datetime64[ns, UTC]"
-    )  # asi8 below must be nanoseconds, whatever the unit
+    parsed = parsed.astype(UTC_NS)  # asi8 below must be nanoseconds, whatever the unit
     ok = parsed.notna().to_numpy()
     utc = parsed.array.asi8  # UTC instants as int64 ns (NaT rows are masked by ok)
     if config.timezone == "UTC":

@@ -284,10 +284,13 @@ TABLES: dict[str, Table] = {
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
+#: the dtype of every timestamp once loaded
+UTC_NS = "datetime64[ns, UTC]"
+
 _PA_TYPES = {
     "id": pa.Column(str, nullable=False, unique=False),
     "text": pa.Column(str, nullable=True),
-    "timestamp": pa.Column("datetime64[ns, UTC]", nullable=True),
+    "timestamp": pa.Column(UTC_NS, nullable=True),
     "count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
     "share": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=True),
 }
@@ -318,7 +321,7 @@ def empty_table(table: str) -> pd.DataFrame:
     out = {}
     for c in TABLES[table].columns:
         if c.kind == "timestamp":
-            out[c.name] = pd.Series([], dtype="datetime64[ns, UTC]")
+            out[c.name] = pd.Series([], dtype=UTC_NS)
         elif c.kind == "count":
             out[c.name] = pd.Series([], dtype="Int64")
         elif c.kind == "share":

@@ -6,7 +6,6 @@ Nothing here is a metric; see docs/METRICS.md for those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -15,7 +14,6 @@ import pandas as pd
 
 from analytics.catalog import MINUTES_PER_HOUR, SECONDS_PER_HOUR
 from analytics.data.dataset import Dataset
-from analytics.exceptions import DataValidationError
 from analytics.metrics._keys import text_codes
 from analytics.metrics.presets import Preset, get_preset
 from analytics.periods import days_in_period, floor_dates, local_day, period_range, period_start
@@ -58,15 +56,6 @@ def periods(dataset: Dataset, freq: str, cal: Calendar) -> pd.DatetimeIndex:
     if span is None:
         return pd.DatetimeIndex([], name="period_start", dtype="datetime64[ns]")
     return period_range(span[0], span[1], freq, cal.week_start)
-
-
-def require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise DataValidationError naming the first column of ``columns`` missing from ``frame``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing column '{missing[0]}' needed for this metric", file=table, column=missing[0]
-        )
 
 
 def hours(delta: pd.Series, rounding: str = "exact") -> pd.Series:

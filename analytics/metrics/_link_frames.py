@@ -1,4 +1,4 @@
-"""Shared pieces of the linking rules: link methods, column guards and readers, and the
+"""Shared pieces of the linking rules: link methods, column readers, and the
 positional working copy of ``deployments`` that change and incident links point into.
 
 Private to ``analytics.metrics.linking``, ``change_links`` and ``incident_links``.
@@ -12,19 +12,12 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.arrowtext import is_trimmed_text
-from analytics.exceptions import DataValidationError
+from analytics.data.guards import require_columns
+from analytics.data.schema import UTC_NS
 from analytics.metrics._keys import instants
 
 LINK_METHODS = ("explicit", "ancestry", "service_time", "previous_deployment")
 DEPLOYMENT_COLUMNS = ["deployment_id", "service", "environment", "finished_at", "status"]
-UTC_NS = "datetime64[ns, UTC]"
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    """Raise DataValidationError naming the first required column that ``frame`` lacks."""
-    for col in columns:
-        if col not in frame.columns:
-            raise DataValidationError(f"required column {col!r} is missing", file=table, column=col)
 
 
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -65,7 +58,7 @@ def _deployment_frame(
     deployments: pd.DataFrame, production_environments: Sequence[str]
 ) -> pd.DataFrame:
     """A positional working copy: id, service, finished_at, commit_sha, good (successful production)."""
-    _require(deployments, DEPLOYMENT_COLUMNS, "deployments")
+    require_columns(deployments, DEPLOYMENT_COLUMNS, "deployments")
     return pd.DataFrame(
         {
             "deployment_id": _text(deployments, "deployment_id"),

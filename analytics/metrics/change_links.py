@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.ancestry import expand_short_shas, first_shipped_by, graph_commits, parent_map
+from analytics.data.guards import require_columns
+from analytics.data.schema import UTC_NS
 from analytics.metrics._keys import (
     asof,
     first_positions,
@@ -23,14 +25,12 @@ from analytics.metrics._keys import (
 )
 from analytics.metrics._link_frames import (
     LINK_METHODS,
-    UTC_NS,
     _as_given,
     _clean_text,
     _deployment_frame,
     _empty,
     _production_rows,
     _production_sequence,
-    _require,
     _text,
     _time,
 )
@@ -117,7 +117,7 @@ def change_link_rows(
     the positional deployments frame the rows point into (``deployment_id``, ``service``,
     ``finished_at``, ``commit_sha``, ``good``), and the changes' services as (codes, names);
     names is None when the raw service names needed cleaning (the codes are of the cleaned ones)."""
-    _require(changes, ["change_id", "service", "committed_at"], "changes")
+    require_columns(changes, ["change_id", "service", "committed_at"], "changes")
     dep = _deployment_frame(deployments, production_environments)
     n = len(changes)
     if changes.empty:

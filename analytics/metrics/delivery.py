@@ -15,6 +15,8 @@ from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
 from analytics.config import ProgramConfig
 from analytics.data.arrowtext import strictly_increasing
 from analytics.data.dataset import Dataset
+from analytics.data.guards import require_columns
+from analytics.data.schema import UTC_NS
 from analytics.metrics._common import (
     ALL,
     Calendar,
@@ -25,14 +27,13 @@ from analytics.metrics._common import (
     duration_stats,
     hours,
     period_positions,
-    require,
     resolve,
     service_positions,
     tag_scope,
     to_rows,
 )
 from analytics.metrics._keys import labels, take_text
-from analytics.metrics.linking import LINK_METHODS, UTC_NS, change_link_rows, link_changes
+from analytics.metrics.linking import LINK_METHODS, change_link_rows, link_changes
 from analytics.metrics.pr_cycle import span_minutes
 from analytics.metrics.presets import Preset
 from analytics.metrics.working_time import elapsed_hours, uses_working_hours
@@ -47,7 +48,7 @@ def deployments_base(dataset: Dataset, cal: Calendar) -> pd.DataFrame:
     """One row per deployment: ids, service, environment, finished_at, status, kind,
     is_production, success and ``day`` (local date in ``cal``)."""
     dep = dataset.deployments
-    require(dep, DEPLOYMENT_COLUMNS, "deployments")
+    require_columns(dep, DEPLOYMENT_COLUMNS, "deployments")
     kind = dep["kind"] if "kind" in dep.columns else pd.Series("regular", index=dep.index)
     out = pd.DataFrame(
         {
@@ -133,7 +134,7 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
     row for row; otherwise the changes are joined to their links on change_id, as before.
     """
     chg = dataset.changes
-    require(chg, CHANGE_COLUMNS, "changes")
+    require_columns(chg, CHANGE_COLUMNS, "changes")
     explicit_only = p.link_rules == "explicit"
     dep_rows, method, dep, (service_codes, services) = change_link_rows(
         chg,
@@ -221,7 +222,7 @@ def _pr_cycle_hours(m: pd.DataFrame, rounding: str) -> pd.Series:
     def col(name: str) -> pd.Series:
         if name in m.columns:
             return m[name]
-        return pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns, UTC]")
+        return pd.Series(pd.NaT, index=m.index, dtype=UTC_NS)
 
     authored, opened, merged = col("authored_at"), col("pr_opened_at"), col("merged_at")
     deployed = m["deployed_at"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analytics.data.guards import require_columns
 from analytics.metrics._keys import (
     asof,
     first_positions,
@@ -27,7 +28,6 @@ from analytics.metrics._link_frames import (
     _deployment_frame,
     _empty,
     _production_rows,
-    _require,
     _text,
     _time,
 )
@@ -104,7 +104,7 @@ def incident_link_rows(
     """``link_incidents`` as positions: for each incident, the row of ``deployments``
     (positional; the first row with the linked id) or -1, the rule as an index into
     ``LINK_METHODS`` or -1, and the positional deployments frame (see ``change_link_rows``)."""
-    _require(incidents, ["incident_id", "opened_at"], "incidents")
+    require_columns(incidents, ["incident_id", "opened_at"], "incidents")
     dep = _deployment_frame(deployments, production_environments)
     tolerance = _tolerance(window_hours)
     n = len(incidents)

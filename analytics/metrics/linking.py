@@ -39,14 +39,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analytics.metrics._link_frames import (
-    DEPLOYMENT_COLUMNS,
-    LINK_METHODS,
-    UTC_NS,
-    _require,
-    _text,
-    _time,
-)
+from analytics.data.guards import require_columns
+from analytics.metrics._link_frames import DEPLOYMENT_COLUMNS, LINK_METHODS, _text, _time
 from analytics.metrics.change_links import CHANGE_LINK_COLUMNS, change_link_rows, link_changes
 from analytics.metrics.incident_links import (
     INCIDENT_LINK_COLUMNS,
@@ -60,7 +54,6 @@ __all__ = [
     "DEPLOYMENT_COLUMNS",
     "INCIDENT_LINK_COLUMNS",
     "LINK_METHODS",
-    "UTC_NS",
     "change_link_rows",
     "incident_link_rows",
     "link_changes",
@@ -96,7 +89,7 @@ def previous_success(
         ``prev_success_deployment_id`` (str), aligned with ``deployments.index``.
     """
     by = list(by)
-    _require(deployments, ["deployment_id", "status", "finished_at", *by], "deployments")
+    require_columns(deployments, ["deployment_id", "status", "finished_at", *by], "deployments")
     d = pd.DataFrame({c: _text(deployments, c) for c in ["deployment_id", *by]})
     d["finished_at"] = _time(deployments, "finished_at")
     ok = (_text(deployments, "status").str.lower() == "success").fillna(False).astype(bool)
@@ -139,8 +132,8 @@ def link_coverage(
         ("changes", changes, change_links, "change_id"),
         ("incidents", incidents, incident_links, "incident_id"),
     ):
-        _require(frame, [key], table)
-        _require(links, [key, "deployment_id", "link_method"], f"{table} links")
+        require_columns(frame, [key], table)
+        require_columns(links, [key, "deployment_id", "link_method"], f"{table} links")
         ids = _text(frame, key)
         got = links.drop_duplicates(key).assign(
             _key=_text(links.drop_duplicates(key), key).to_numpy()

@@ -20,12 +20,11 @@ without an offset are read as UTC, as DevLake stores them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
-from analytics.exceptions import DataValidationError
+from analytics.data.guards import require_columns
+from analytics.data.schema import UTC_NS
 from analytics.metrics.linking import previous_success
 
 PR_CYCLE_COLUMNS = [
@@ -45,13 +44,6 @@ PR_CYCLE_COLUMNS = [
     "cycle_minutes",
 ]
 _NS_PER_MINUTE = 60_000_000_000
-UTC_NS = "datetime64[ns, UTC]"
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    for col in columns:
-        if col not in frame.columns:
-            raise DataValidationError(f"required column {col!r} is missing", file=table, column=col)
 
 
 def _utc(s: pd.Series) -> pd.Series:
@@ -120,25 +112,27 @@ def pr_cycle_times(
         Columns ``PR_CYCLE_COLUMNS``, minutes as Int64 (<NA> when a part is missing; cycle is never
         missing: it sums the parts that exist). Inputs are not modified.
     """
-    _require(
+    require_columns(
         pull_requests, ["id", "merge_commit_sha", "created_date", "merged_date"], "pull_requests"
     )
-    _require(
+    require_columns(
         pull_request_commits,
         ["pull_request_id", "commit_sha", "commit_authored_date"],
         "pull_request_commits",
     )
-    _require(
+    require_columns(
         pull_request_comments,
         ["id", "pull_request_id", "created_date", "account_id"],
         "pull_request_comments",
     )
-    _require(
+    require_columns(
         deployment_commits,
         ["id", "commit_sha", "result", "environment", "started_date", "finished_date"],
         "cicd_deployment_commits",
     )
-    _require(commits_diffs, ["new_commit_sha", "old_commit_sha", "commit_sha"], "commits_diffs")
+    require_columns(
+        commits_diffs, ["new_commit_sha", "old_commit_sha", "commit_sha"], "commits_diffs"
+    )
 
     pr = pd.DataFrame(
         {

@@ -11,16 +11,8 @@ import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.data.dataset import Dataset
-from analytics.metrics._common import (
-    ALL,
-    KEYS,
-    Calendar,
-    Grid,
-    require,
-    resolve,
-    tag_scope,
-    to_rows,
-)
+from analytics.data.guards import require_columns
+from analytics.metrics._common import ALL, KEYS, Calendar, Grid, resolve, tag_scope, to_rows
 from analytics.metrics.presets import Preset
 
 TEST_COLUMNS = ["run_id", "service", "finished_at", "tests_passed", "tests_failed"]
@@ -47,7 +39,7 @@ def unit_test_runs(dataset: Dataset, preset: str | Preset | None = None) -> pd.D
     """
     _, cal = resolve(dataset, preset)
     runs = dataset.test_runs
-    require(runs, TEST_COLUMNS, "test_runs")
+    require_columns(runs, TEST_COLUMNS, "test_runs")
     suite = (
         runs["suite"].fillna("unit")
         if "suite" in runs.columns
@@ -116,7 +108,7 @@ def coverage_by_service(
     """
     _, cal = resolve(dataset, preset)
     runs = dataset.test_runs
-    require(runs, ["run_id", "service", "finished_at"], "test_runs")
+    require_columns(runs, ["run_id", "service", "finished_at"], "test_runs")
     cols = ["period_start", "service", "coverage", "run_id", "finished_at"]
     if "coverage" not in runs.columns:
         runs = runs.assign(coverage=float("nan"))

@@ -12,13 +12,13 @@ import pandas as pd
 from analytics.catalog import METRICS, SEVERITIES
 from analytics.data.arrowtext import is_trimmed_text
 from analytics.data.dataset import Dataset
+from analytics.data.guards import require_columns
 from analytics.metrics._common import (
     ALL,
     KEYS,
     Calendar,
     Grid,
     duration_stats,
-    require,
     resolve,
     tag_scope,
     to_rows,
@@ -181,7 +181,7 @@ def restore_times(dataset: Dataset, preset: str | Preset | None = None, as_of=No
     """
     p, cal = resolve(dataset, preset)
     inc = dataset.incidents
-    require(inc, INCIDENT_COLUMNS, "incidents")
+    require_columns(inc, INCIDENT_COLUMNS, "incidents")
     opened = inc["opened_at"]
     resolved = (
         inc["resolved_at"]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.dataset import Dataset
+from analytics.data.schema import UTC_NS
 from analytics.metrics.delivery import lead_times
 from analytics.metrics.presets import Preset
 
@@ -39,7 +40,7 @@ def _hours(start: pd.Series, end: pd.Series) -> pd.Series:
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame.columns:
         return frame[name]
-    return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return pd.Series(pd.NaT, index=frame.index, dtype=UTC_NS)
 
 
 def lead_time_stages(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataFrame:

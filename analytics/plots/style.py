@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from analytics.catalog import METRICS, MetricInfo
+from analytics.data import guards
 from analytics.wording.numbers import axis_label
 
 OKABE_ITO: dict[str, str] = {
@@ -249,12 +250,9 @@ def is_empty(frame: pd.DataFrame | pd.Series | None) -> bool:
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    """Raise ValueError naming the first columns of ``columns`` missing from ``frame``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name}: missing column(s) {', '.join(missing)} (needs {', '.join(columns)})"
-        )
+    """ValueError naming the columns ``frame`` lacks: a plot given the wrong result is a
+    programming error, not bad data (analytics.data.guards.require_columns)."""
+    guards.require_columns(frame, columns, name, error=ValueError)
 
 
 def metric_info(metric: str, *, strict: bool = True) -> MetricInfo:

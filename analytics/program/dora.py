@@ -22,7 +22,7 @@ import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.config import BENCHMARK_YEARS, ProgramConfig
-from analytics.exceptions import DataValidationError
+from analytics.data.guards import require_columns
 from analytics.program.dora_published import (
     _LABELS,
     _NO_RANGE,
@@ -192,16 +192,6 @@ def band_for(metric: str, value: float, year: int) -> str:
     return str(_bands_of(metric, np.array([value]), _check_year(year))[0])
 
 
-def _require(frame: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing column(s) {', '.join(missing)} (needs {', '.join(columns)})",
-            file="metric_table",
-            column=missing[0],
-        )
-
-
 def _is_empty(frame: pd.DataFrame | None) -> bool:
     return frame is None or len(frame) == 0
 
@@ -256,13 +246,15 @@ def classify(
                 "year": pd.Series(dtype="int64"),
             }
         )
-    _require(metric_table, ["period_start", "service", "severity", "metric", "value"])
+    require_columns(
+        metric_table, ["period_start", "service", "severity", "metric", "value"], "metric_table"
+    )
     rows = metric_table[
         metric_table["metric"].isin(list(_KEY_OF)) & (metric_table["severity"] == "all")
     ]
     restore = rows["metric"] == "time_to_restore_hours"
     if restore.any():
-        _require(metric_table, ["median"])
+        require_columns(metric_table, ["median"], "metric_table")
     value = rows["value"].astype("float64")
     if restore.any():
         value = value.where(~restore, rows["median"].astype("float64"))

@@ -16,7 +16,8 @@ import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.config import ProgramConfig, Target
-from analytics.program.dora import _KEY_OF, NO_DATA, _is_empty, _require, band_for
+from analytics.data.guards import require_columns
+from analytics.program.dora import _KEY_OF, NO_DATA, _is_empty, band_for
 from analytics.wording.targets import target_detail, target_text, targets_met_text, value_text
 
 __all__ = [
@@ -152,7 +153,7 @@ def scorecard(
 def _checked(table: pd.DataFrame | None) -> pd.DataFrame:
     if _is_empty(table):
         return pd.DataFrame(columns=_REQUIRED)
-    _require(table, _REQUIRED)
+    require_columns(table, _REQUIRED, "metric_table")
     return table
 
 

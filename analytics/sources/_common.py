@@ -12,7 +12,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,20 +190,6 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     frame = frame.replace("", pd.NA) if len(frame) else frame
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
-
-
-def require_columns(
-    frame: pd.DataFrame, columns: Iterable[str], path: Path, hint: str = ""
-) -> None:
-    """Raise DataValidationError naming the first expected column that the export lacks."""
-    for col in columns:
-        if col not in frame.columns:
-            found = ", ".join(map(str, frame.columns[:12])) + (
-                " ..." if len(frame.columns) > 12 else ""
-            )
-            raise DataValidationError(
-                f"missing column '{col}'{hint} (found: {found})", file=str(path), column=col
-            )
 
 
 def field_of(record: Any, dotted: str) -> Any:

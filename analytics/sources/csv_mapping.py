@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.dataset import QualityLog
-from analytics.data.schema import TABLES
+from analytics.data.schema import TABLES, UTC_NS
 from analytics.exceptions import ConfigError, DataValidationError
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.mapping_file import KEYS, MAPPING_HELP, Mapping, load_mapping, value_key
@@ -172,7 +172,7 @@ def _parse_time(
     present = s.notna()
     text = s[present].astype("str").str.strip()
     fmt = mapping.timestamp_format or "ISO8601"
-    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    parsed = pd.Series(pd.NaT, index=s.index, dtype=UTC_NS)
     aware = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
     if aware.any():
         got = pd.to_datetime(text[aware], format=fmt, utc=True, errors="coerce")

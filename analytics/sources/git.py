@@ -24,8 +24,9 @@ import pandas as pd
 
 from analytics.data.ancestry import first_shipped_by
 from analytics.data.dataset import QualityLog
+from analytics.data.guards import require_columns
 from analytics.exceptions import DataValidationError
-from analytics.sources._common import SourceOptions, finish, natural_key, read_csv, require_columns
+from analytics.sources._common import SourceOptions, finish, natural_key, read_csv
 
 TAG_COLUMNS = ("tag", "commit", "created_at", "tag_type")
 COMMIT_COLUMNS = ("commit", "parents", "authored_at", "committed_at", "author", "subject")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.data.dataset import QualityLog
+from analytics.data.schema import UTC_NS
 from analytics.exceptions import DataValidationError
 from analytics.sources._common import SourceOptions, finish, read_csv
 from analytics.sources.csv_mapping import Mapping, apply_mapping, load_mapping
@@ -199,7 +200,7 @@ def _parser(fmt: str | None):
             )
         else:
             aware = naive
-        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+        out = pd.Series(pd.NaT, index=s.index, dtype=UTC_NS)
         out.loc[aware.index] = aware.dt.tz_convert("UTC").astype(out.dtype)
         return out
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics.data.schema import UTC_NS
 from analytics.synthetic.large.changes import _changes
 from analytics.synthetic.large.deployments import _deployments
 from analytics.synthetic.large.incidents import _incidents
@@ -63,7 +64,7 @@ def generate_large(
 
 
 def _utc(seconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    out = pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype("datetime64[ns, UTC]")
+    out = pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).astype(UTC_NS)
     return out.mask(missing) if missing is not None else out
 
 
