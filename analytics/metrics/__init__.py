@@ -5,7 +5,8 @@
 ``coverage_by_service``) give the rows behind them, for before/after statistics.
 """
 
-from analytics.metrics.delivery import deployment_frequency_band, lead_times
+from analytics.metrics.delivery import lead_times
+from analytics.metrics.frequency_band import deployment_frequency_band
 from analytics.metrics.presets import PRESETS, FrequencyBand, Preset, get_preset
 from analytics.metrics.quality import coverage_by_service, unit_test_runs, unit_test_totals
 from analytics.metrics.stability import deployment_facts, restore_times

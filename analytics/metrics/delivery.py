@@ -1,4 +1,6 @@
-"""Delivery metrics: throughput, production releases, deployment frequency, lead time.
+"""Delivery metrics: lead time for changes, and the delivery rows of the metric table (the
+deployment counts are in deployment_counts.py, the peer tools' frequency buckets in
+frequency_band.py).
 
 Every definition is in docs/METRICS.md; the functions here say which columns they read.
 All functions are pure: they never modify the dataset's frames.
@@ -11,19 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.catalog import DAYS_PER_WEEK, METRICS, MINUTES_PER_HOUR
+from analytics.catalog import METRICS, MINUTES_PER_HOUR
 from analytics.config import ProgramConfig
 from analytics.data.arrowtext import strictly_increasing
 from analytics.data.dataset import Dataset
 from analytics.data.guards import require_columns
 from analytics.data.schema import UTC_NS
 from analytics.metrics._common import (
-    ALL,
     Calendar,
     Grid,
     cell_rows,
     combine_cells,
-    date_span,
     duration_stats,
     hours,
     period_positions,
@@ -33,38 +33,14 @@ from analytics.metrics._common import (
     to_rows,
 )
 from analytics.metrics._keys import labels, take_text
+from analytics.metrics.deployment_counts import count_rows
 from analytics.metrics.linking import LINK_METHODS, change_link_rows, link_changes
 from analytics.metrics.pr_cycle import span_minutes
 from analytics.metrics.presets import Preset
 from analytics.metrics.working_time import elapsed_hours, uses_working_hours
-from analytics.periods import floor_dates
 
-DEPLOYMENT_COLUMNS = ["deployment_id", "service", "environment", "finished_at", "status"]
 _NAT = np.iinfo(np.int64).min
 CHANGE_COLUMNS = ["change_id", "service", "committed_at"]
-
-
-def deployments_base(dataset: Dataset, cal: Calendar) -> pd.DataFrame:
-    """One row per deployment: ids, service, environment, finished_at, status, kind,
-    is_production, success and ``day`` (local date in ``cal``)."""
-    dep = dataset.deployments
-    require_columns(dep, DEPLOYMENT_COLUMNS, "deployments")
-    kind = dep["kind"] if "kind" in dep.columns else pd.Series("regular", index=dep.index)
-    out = pd.DataFrame(
-        {
-            "deployment_id": dep["deployment_id"],
-            "service": dep["service"],
-            "environment": dep["environment"],
-            "finished_at": dep["finished_at"],
-            "status": dep["status"],
-            "kind": kind.fillna("regular").astype("str"),
-        }
-    )
-    envs = [e.lower() for e in dataset.config.production_environments]
-    out["is_production"] = out["environment"].str.lower().isin(envs).astype(bool)
-    out["success"] = out["status"].eq("success").astype(bool)
-    out["day"] = cal.day(out["finished_at"])
-    return out.reset_index(drop=True)
 
 
 def lead_times(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataFrame:
@@ -89,32 +65,16 @@ def lead_times(dataset: Dataset, preset: str | Preset | None = None) -> pd.DataF
     """
     p, cal = resolve(dataset, preset)
     lead = _lead(dataset, p)
-    if lead.merged is not None:  # change ids repeat: the general join, row for row as before
-        m = lead.merged
-        out = m.loc[lead.keep, ["change_id", "service", "deployment_id", "deployed_at"]].copy()
-        out["link_method"] = (
-            m.loc[lead.keep, "link_method"] if "link_method" in m.columns else "unknown"
-        )
-    else:
-        chg = dataset.changes
-        rows = lead.rows
-        out = pd.DataFrame(
-            {
-                "change_id": chg["change_id"].iloc[rows].reset_index(drop=True),
-                "service": chg["service"].iloc[rows].reset_index(drop=True),
-                "deployment_id": take_text(lead.dep["deployment_id"], lead.dep_rows),
-                "deployed_at": _utc(lead.deployed_ns),
-                "link_method": labels(lead.method, LINK_METHODS),
-            }
-        )
+    out = lead.frame(dataset.changes)
     out["lead_time_hours"] = lead.hours
     out["day"] = cal.day(out["deployed_at"])
     return out.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
-class _Lead:
-    """The kept lead times: change rows, their deployment rows, deployed_at, method, hours."""
+class _LinkedLead:
+    """Kept lead times when change ids are unique (the loader guarantees it): the links line
+    up with the changes row for row, so everything stays positional."""
 
     rows: np.ndarray  # positions in dataset.changes
     dep_rows: np.ndarray  # positions in dep
@@ -122,56 +82,102 @@ class _Lead:
     method: np.ndarray  # index into LINK_METHODS
     hours: np.ndarray  # float64
     dep: pd.DataFrame
-    keep: pd.Series | None = None
-    merged: pd.DataFrame | None = None  # the merged frame of the general path (duplicate ids)
     services: tuple[np.ndarray, list] | None = None  # the changes' services as (codes, names)
 
+    def frame(self, changes: pd.DataFrame) -> pd.DataFrame:
+        """change_id, service, deployment_id, deployed_at, link_method of the kept changes."""
+        return pd.DataFrame(
+            {
+                "change_id": changes["change_id"].iloc[self.rows].reset_index(drop=True),
+                "service": changes["service"].iloc[self.rows].reset_index(drop=True),
+                "deployment_id": take_text(self.dep["deployment_id"], self.dep_rows),
+                "deployed_at": _utc(self.deployed_ns),
+                "link_method": labels(self.method, LINK_METHODS),
+            }
+        )
 
-def _lead(dataset: Dataset, p: Preset) -> _Lead:
-    """Link every change and compute its lead time under ``p`` (kept rows only).
 
-    With unique change ids (the loader guarantees them) the links line up with the changes
-    row for row; otherwise the changes are joined to their links on change_id, as before.
-    """
+@dataclass(frozen=True)
+class _JoinedLead:
+    """Kept lead times when change ids repeat: the changes joined to their links on
+    change_id (the general path, row for row as before the positional one)."""
+
+    merged: pd.DataFrame
+    keep: pd.Series
+    hours: np.ndarray  # float64, of the kept rows
+
+    def frame(self, changes: pd.DataFrame) -> pd.DataFrame:
+        """As :meth:`_LinkedLead.frame`, from the joined rows."""
+        m = self.merged
+        out = m.loc[self.keep, ["change_id", "service", "deployment_id", "deployed_at"]].copy()
+        out["link_method"] = (
+            m.loc[self.keep, "link_method"] if "link_method" in m.columns else "unknown"
+        )
+        return out
+
+
+def _lead(dataset: Dataset, p: Preset) -> _LinkedLead | _JoinedLead:
+    """Link every change and compute its lead time under ``p`` (kept rows only)."""
     chg = dataset.changes
     require_columns(chg, CHANGE_COLUMNS, "changes")
-    explicit_only = p.link_rules == "explicit"
+    ids = chg["change_id"]
+    if strictly_increasing(ids) or ids.is_unique:
+        return _linked_lead(dataset, p)
+    return _joined_lead(dataset, p)
+
+
+def _keep(lead: pd.Series, p: Preset) -> pd.Series:
+    """The lead times the preset keeps (negative never; zero unless it drops them)."""
+    return (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
+
+
+def _joined_lead(dataset: Dataset, p: Preset) -> _JoinedLead:
+    chg = dataset.changes
+    links = link_changes(
+        chg,
+        dataset.deployments,
+        production_environments=dataset.config.production_environments,
+        explicit_only=p.link_rules == "explicit",
+    )
+    links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
+    m = chg.drop(columns=["deployment_id"], errors="ignore").merge(
+        links, on="change_id", how="inner"
+    )
+    lead = _lead_hours(m, p, dataset.config)
+    keep = _keep(lead, p)
+    return _JoinedLead(m, keep, lead[keep].to_numpy("float64"))
+
+
+def _linked_lead(dataset: Dataset, p: Preset) -> _LinkedLead:
+    chg = dataset.changes
     dep_rows, method, dep, (service_codes, services) = change_link_rows(
         chg,
         dataset.deployments,
         production_environments=dataset.config.production_environments,
-        explicit_only=explicit_only,
+        explicit_only=p.link_rules == "explicit",
     )
-    finished = dep["finished_at"]
-    deployed_ns = np.append(finished.array.asi8, _NAT)[dep_rows]  # row -1 picks NaT
-    linked = (dep_rows >= 0) & (deployed_ns != _NAT)
-    ids = chg["change_id"]
-    if not (strictly_increasing(ids) or ids.is_unique):
-        links = link_changes(
-            chg,
-            dataset.deployments,
-            production_environments=dataset.config.production_environments,
-            explicit_only=explicit_only,
-        )
-        links = links[links["deployment_id"].notna() & links["deployed_at"].notna()]
-        m = chg.drop(columns=["deployment_id"], errors="ignore").merge(
-            links, on="change_id", how="inner"
-        )
-        lead = _lead_hours(m, p, dataset.config)
-        keep = (lead >= 0) if p.lead_time_keep_zero else (lead > 0)
-        return _Lead(
-            np.array([], dtype=np.int64),
-            np.array([], dtype=np.int64),
-            np.array([], dtype=np.int64),
-            np.array([], dtype=np.int64),
-            lead[keep].to_numpy("float64"),
-            dep,
-            keep,
-            m,
-        )
-    rows = np.flatnonzero(linked)
+    deployed_ns = np.append(dep["finished_at"].array.asi8, _NAT)[dep_rows]  # row -1: NaT
+    rows = np.flatnonzero((dep_rows >= 0) & (deployed_ns != _NAT))
     deployed = deployed_ns[rows]
-    working = uses_working_hours(dataset.config, p)
+    lead = _linked_hours(chg, rows, deployed, p, dataset.config)
+    keep = _keep(lead, p).to_numpy()
+    kept = rows[keep]
+    return _LinkedLead(
+        kept,
+        dep_rows[kept],
+        deployed[keep],
+        method[kept],
+        lead.to_numpy("float64")[keep],
+        dep,
+        services=(service_codes[kept], services) if services is not None else None,
+    )
+
+
+def _linked_hours(
+    chg: pd.DataFrame, rows: np.ndarray, deployed: np.ndarray, p: Preset, config: ProgramConfig
+) -> pd.Series:
+    """Lead hours of the linked change rows ``rows``, deployed at ``deployed`` (int64 ns)."""
+    working = uses_working_hours(config, p)
     if p.lead_time_start == "pr_cycle" or chg["committed_at"].dtype != UTC_NS or working:
         cols = [
             c
@@ -180,21 +186,11 @@ def _lead(dataset: Dataset, p: Preset) -> _Lead:
         ]
         m = pd.DataFrame({c: chg[c].iloc[rows].reset_index(drop=True) for c in cols})
         m["deployed_at"] = _utc(deployed)
-        lead = _lead_hours(m, p, dataset.config)
-    else:  # deployed_at - committed_at on int64 nanoseconds, NaT kept as NaT
-        committed = chg["committed_at"].array.asi8[rows]
-        delta = np.where(committed == _NAT, _NAT, deployed - committed)
-        lead = hours(pd.Series(delta.view("timedelta64[ns]")), p.lead_time_rounding)
-    keep = ((lead >= 0) if p.lead_time_keep_zero else (lead > 0)).to_numpy()
-    return _Lead(
-        rows[keep],
-        dep_rows[rows[keep]],
-        deployed[keep],
-        method[rows[keep]],
-        lead.to_numpy("float64")[keep],
-        dep,
-        services=(service_codes[rows[keep]], services) if services is not None else None,
-    )
+        return _lead_hours(m, p, config)
+    # deployed_at - committed_at on int64 nanoseconds, NaT kept as NaT
+    committed = chg["committed_at"].array.asi8[rows]
+    delta = np.where(committed == _NAT, _NAT, deployed - committed)
+    return hours(pd.Series(delta.view("timedelta64[ns]")), p.lead_time_rounding)
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
@@ -251,72 +247,6 @@ def delivery_rows(
     )
 
 
-def count_rows(
-    dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
-) -> pd.DataFrame:
-    """The four deployment-count metrics of ``delivery_rows``."""
-    if by not in (None, "service"):
-        raise ValueError(f"by must be None or 'service', got {by!r}")
-    base = deployments_base(dataset, cal)
-    scope = base["service"] if by == "service" else None
-    cells = combine_cells(
-        grid, period_positions(grid, base["day"], cal), service_positions(grid, scope, len(base))
-    )
-    days = grid.days.to_numpy()
-    observed = _count_coverage(
-        base if by == "service" else base.assign(service=ALL), grid, cal
-    ).to_numpy()
-    success = base["success"].to_numpy(bool)
-    prod_ok = success & base["is_production"].to_numpy(bool)
-    size = len(grid.index)
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(cells[mask & (cells >= 0)], minlength=size).astype("float64")
-
-    ok_cells = cells[prod_ok & (cells >= 0)]
-    day_i8 = base["day"].to_numpy("datetime64[ns]").view(np.int64)[prod_ok & (cells >= 0)]
-    distinct = pd.DataFrame({"c": ok_cells, "d": day_i8}).drop_duplicates()
-    counts = pd.DataFrame(
-        {
-            "all_ok": count(success),
-            "prod_ok": count(prod_ok),
-            "prod_days": np.bincount(distinct["c"].to_numpy(), minlength=size).astype("float64"),
-        }
-    )
-    counts = counts.where(np.broadcast_to(observed[:, None], counts.shape))
-    n = pd.Series(np.where(observed, days, 0))
-    unit_releases = f"releases/{grid.freq}"
-    return pd.concat(
-        [
-            cell_rows(
-                grid,
-                pd.DataFrame({"value": counts["all_ok"] / days, "n": n}),
-                "delivery_throughput_per_day",
-                METRICS["delivery_throughput_per_day"].unit,
-            ),
-            cell_rows(
-                grid,
-                pd.DataFrame({"value": counts["prod_ok"], "n": n}),
-                "production_releases",
-                unit_releases,
-            ),
-            cell_rows(
-                grid,
-                pd.DataFrame({"value": counts["prod_ok"] / days, "n": n}),
-                "deployment_frequency_per_day",
-                METRICS["deployment_frequency_per_day"].unit,
-            ),
-            cell_rows(
-                grid,
-                pd.DataFrame({"value": counts["prod_days"] / (days / DAYS_PER_WEEK), "n": n}),
-                "deployment_days_per_week",
-                METRICS["deployment_days_per_week"].unit,
-            ),
-        ],
-        ignore_index=True,
-    )
-
-
 def lead_time_rows(
     dataset: Dataset, grid: Grid, p: Preset, cal: Calendar, by: str | None
 ) -> pd.DataFrame:
@@ -325,7 +255,7 @@ def lead_time_rows(
         raise ValueError(f"by must be None or 'service', got {by!r}")
     lead = _lead(dataset, p)
     unit = METRICS["lead_time_hours"].unit
-    if lead.merged is not None:
+    if isinstance(lead, _JoinedLead):  # change ids repeat: grouped as lead_times gives them
         lt = tag_scope(lead_times(dataset, p), by, cal, grid.freq, "deployed_at")
         stats = duration_stats(lt, "lead_time_hours", ["period_start", "service"], p.quantile)
         stats["value"] = stats["median"]
@@ -344,87 +274,4 @@ def lead_time_rows(
     return cell_rows(grid, stats, unit=unit, metric="lead_time_hours")
 
 
-def _count_coverage(base: pd.DataFrame, grid: Grid, cal: Calendar) -> pd.Series:
-    """True for grid cells where a deployment count of 0 is a real zero."""
-    index = grid.index
-    if base.empty:
-        return pd.Series(False, index=index)
-    first, last = floor_dates(
-        base["day"].agg(["min", "max"]).reset_index(drop=True), grid.freq, cal.week_start
-    )
-    period = index.get_level_values(0)
-    in_span = (period >= first) & (period <= last)
-    has_rows = index.get_level_values(1).isin(base["service"].unique())
-    return pd.Series(in_span & has_rows, index=index)
-
-
-def deployment_frequency_band(
-    dataset: Dataset,
-    preset: str | Preset | None = None,
-    end=None,
-    services: list[str] | None = None,
-) -> str | None:
-    """The deployment-frequency bucket a peer tool would show (fourkeys or devlake preset).
-
-    Parameters
-    ----------
-    dataset
-        needs ``deployments``.
-    preset
-        ``"fourkeys"`` (Daily / Weekly / Monthly / Yearly over the last 3 months) or
-        ``"devlake"`` (elite / high / medium / low, 2023 benchmarks, last 6 months).
-    end
-        last local date of the window (default: the dataset's last date).
-    services
-        restrict to these services.
-
-    Returns
-    -------
-    str or None
-        the bucket, or None when the dataset has no dates. See docs/METRICS.md.
-
-    Raises
-    ------
-    ValueError
-        for the default preset (classify with analytics.program.dora instead).
-    """
-    p, cal = resolve(dataset, preset)
-    if p.band is None:
-        raise ValueError(f"preset {p.name!r} has no deployment-frequency buckets of its own")
-    band = p.band
-    ds = dataset.filter_services(services)
-    base = deployments_base(ds, cal)
-    dep_days = pd.Index(base.loc[base["is_production"] & base["success"], "day"].unique())
-    span = date_span(ds, cal)
-    if span is None:
-        return None
-    last = pd.Timestamp(end).normalize() if end is not None else span[1]
-    first = max(last - pd.DateOffset(months=band.window_months), span[0])
-    days = pd.Series(pd.date_range(first, last, freq="D"))
-    frame = pd.DataFrame({"day": days, "deployed": days.isin(dep_days).to_numpy()})
-    frame["week"] = floor_dates(frame["day"], "week", cal.week_start)
-    weeks = frame.groupby("week").agg(
-        week_deployed=("deployed", "max"), days_deployed=("deployed", "sum")
-    )
-    weeks = weeks.astype("float64")
-
-    def median(values: pd.Series) -> float:
-        return float(values.quantile(0.5, interpolation=p.quantile))
-
-    if median(weeks["days_deployed"]) >= band.days_per_week:
-        return band.labels[0]
-    if median(weeks[band.weekly_statistic]) >= band.weekly_threshold:
-        return band.labels[1]
-    if band.monthly_statistic == "weeks_deployed":  # Four Keys: per week row, its month's sum
-        month_of_week = floor_dates(weeks.index.to_series(), "month")
-        per_month = weeks["week_deployed"].groupby(month_of_week.to_numpy()).transform("sum")
-    else:  # DevLake: any deployment in the calendar month
-        per_month = (
-            frame.groupby(floor_dates(frame["day"], "month"))["deployed"].max().astype(float)
-        )
-    if len(per_month) and median(per_month) >= 1:
-        return band.labels[2]
-    return band.labels[3]
-
-
-__all__ = ["deployment_frequency_band", "deployments_base", "lead_times"]
+__all__ = ["delivery_rows", "lead_time_rows", "lead_times"]

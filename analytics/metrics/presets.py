@@ -19,7 +19,7 @@ from analytics.config import ProgramConfig
 
 @dataclass(frozen=True)
 class FrequencyBand:
-    """A tool's deployment-frequency buckets (see ``delivery.deployment_frequency_band``).
+    """A tool's deployment-frequency buckets (see ``frequency_band.deployment_frequency_band``).
 
     Over the last ``window_months`` months, with the preset's median: ``labels[0]`` when the
     median of deployment days per week >= ``days_per_week``; else ``labels[1]`` when the median

@@ -24,7 +24,7 @@ from analytics.metrics._common import (
     to_rows,
 )
 from analytics.metrics._keys import first_positions, instants, text_codes
-from analytics.metrics.delivery import deployments_base
+from analytics.metrics.deployment_counts import deployments_base
 from analytics.metrics.linking import incident_link_rows
 from analytics.metrics.presets import Preset
 from analytics.metrics.root_cause import incidents_per_deployment, root_cause_start

@@ -10,7 +10,8 @@ from analytics.catalog import FREQUENCIES, METRIC_NAMES, SEVERITIES
 from analytics.data.dataset import Dataset
 from analytics.data.schema import TABLE_NAMES
 from analytics.metrics._common import ALL, ROW_COLUMNS, UNASSIGNED, Grid, periods, resolve
-from analytics.metrics.delivery import count_rows, lead_time_rows
+from analytics.metrics.delivery import lead_time_rows
+from analytics.metrics.deployment_counts import count_rows
 from analytics.metrics.presets import Preset
 from analytics.metrics.quality import quality_rows
 from analytics.metrics.stability import stability_rows
