@@ -103,7 +103,7 @@ def run(args) -> int:
     if args.working_days and args.by in ("team", "department"):
         raise AnalyticsError("--working-days works with --by service or without --by")
     ds = load(args.data_dir, args.program)
-    from analytics.views import check_services
+    from analytics.data.dataset import check_services
     from analytics.views.wide import wide_metric_table
 
     check_services(ds, args.services)

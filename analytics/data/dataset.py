@@ -277,3 +277,12 @@ def check_names(kind: str, names: list[str], known: list[str]) -> None:
     raise AnalyticsError(
         f"unknown {kind} {unknown[0]!r} (known: {', '.join(known) or 'none'}){hint}"
     )
+
+
+def check_services(dataset: Dataset, services: list[str] | None) -> None:
+    """Raise a one-line error naming any service that is in no table of the dataset.
+
+    The one service check of the render plan, ``views.open_month`` and the commands.
+    """
+    if services:
+        check_names("service", list(services), dataset.service_names())

@@ -1,4 +1,5 @@
-"""Which months a data folder covers: its plausible span, the latest complete month, month lists.
+"""Which months a data folder covers (its plausible span, the latest complete month, month
+lists) and which of them a render asks for (``wanted_months``, ``choose_months``).
 
 A month argument is read by ``analytics.periods.parse_month`` (one home for render and views).
 ``data_span`` finds the export's *plausible* end: events dated in the future, or a handful of
@@ -10,12 +11,13 @@ render prints a note and ``devops-analytics validate`` a warning naming them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analytics.exceptions import RenderError
-from analytics.periods import local_day
+from analytics.periods import local_day, parse_month
 
 #: days at the end of the program's final phase that may pass without events (weekends, freezes)
 PHASE_END_SLACK_DAYS = 3
@@ -170,3 +172,38 @@ def latest_complete_month(first: dt.date, last: dt.date, phase_end: dt.date | No
     if len(months) < 2:
         raise RenderError(f"no complete month in the data ({first} to {last}); give --month")
     return months[-2]
+
+
+def wanted_months(months: Sequence[str] | str) -> list[str]:
+    """The months asked for, each checked (``parse_month``), or ["latest"] / ["all"]."""
+    if isinstance(months, str) and months in ("latest", "all"):
+        return [months]
+    wanted = [parse_month(m) for m in ([months] if isinstance(months, str) else months)]
+    if not wanted:
+        raise RenderError("no month to render: give a month, 'latest' or 'all'")
+    return wanted
+
+
+def choose_months(
+    wanted: list[str], span: DataSpan, phase_end: dt.date | None
+) -> tuple[list[str], dict[str, str]]:
+    """The months to render (in order, once each) and a note for each incomplete one."""
+    try:
+        latest = latest_complete_month(span.first, span.last, phase_end)
+    except RenderError:
+        if wanted in (["latest"], ["all"]):
+            raise
+        latest = None
+    if wanted == ["latest"]:
+        chosen = [latest]
+    elif wanted == ["all"]:
+        chosen = [m for m in data_months(span.first, span.last) if m <= latest]
+    else:
+        chosen = list(dict.fromkeys(wanted))
+    notes = {}
+    for month in chosen:
+        if not span.first.strftime("%Y-%m") <= month <= span.last.strftime("%Y-%m"):
+            raise RenderError(f"month {month} is outside the data ({span.first} to {span.last})")
+        if latest is None or month > latest:
+            notes[month] = f"{month} is incomplete: the data ends {span.last}"
+    return chosen, notes

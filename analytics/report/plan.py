@@ -16,15 +16,17 @@ from typing import Any
 
 from analytics.catalog import PRESETS
 from analytics.exceptions import RenderError
-from analytics.periods import parse_month
+from analytics.periods import parse_month  # re-exported: the render's month argument
 from analytics.report.inputs import month_inputs
 from analytics.report.manifest import read_manifest
 from analytics.report.months import (
     DataSpan,
+    choose_months,
     data_months,
     data_span,
     latest_complete_month,
     month_end,
+    wanted_months,
 )
 from analytics.report.notebooks import check_kernel, declared_parameters, git_commit, provenance
 from analytics.report.publish import check_out_folder
@@ -105,53 +107,90 @@ def prepare(
         from loading the data folder.
     """
     cwd = cwd if cwd is not None else Path.cwd()
-    out = Path(out)
-    wanted = _wanted_months(months)
-    params = _check_options(jobs, preset, params, cell_timeout_s)
+    req = _check_request(
+        months,
+        Path(out),
+        notebook_dir=notebook_dir,
+        jobs=jobs,
+        preset=preset,
+        program_file=program_file,
+        services=services,
+        params=params,
+        timeout=cell_timeout_s,
+        kernel=kernel_name,
+    )
+    declared = _read_notebooks(req.folder, reports, req.params, req.given)
+    ds, span = _load(data_dir, program_file, req.services, cwd)
+    chosen, notes = choose_months(
+        req.wanted, span, max((p.end for p in ds.config.phases), default=None)
+    )
+    check_out_folder(req.out, chosen)
+    plan = _plan(req, reports, data_dir, ds, span, chosen, notes, declared)
+    _decide_unchanged(plan, req.folder, program_file, data_dir, cwd, req.given, req.params, force)
+    return plan
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The render's arguments once checked (everything that needs no data)."""
+
+    out: Path
+    wanted: list[str]  # months, or ["latest"] / ["all"]
+    folder: Path  # the notebooks
+    params: dict[str, Any]  # --param values
+    services: list[str] | None
+    given: dict[str, Any]  # program_file, services, preset as the notebooks receive them
+
+
+def _check_request(
+    months,
+    out: Path,
+    *,
+    notebook_dir,
+    jobs,
+    preset,
+    program_file,
+    services,
+    params,
+    timeout,
+    kernel,
+) -> _Request:
+    """Month format, options, output folder, kernel: every check that needs no data."""
+    wanted = wanted_months(months)
+    params = _check_options(jobs, preset, params, timeout)
     check_out_folder(out, [m for m in wanted if m not in ("latest", "all")])
-    check_kernel(kernel_name)
-    folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
+    check_kernel(kernel)
     services = [s.strip() for s in services if s.strip()] if services else None
     given = {
         "program_file": str(program_file) if program_file is not None else None,
         "services": services,
         "preset": preset,
     }
-    declared = _read_notebooks(folder, reports, params, given)
-    ds, span = _load(data_dir, program_file, services, cwd)
-    chosen, notes = choose_months(
-        wanted, span, max((p.end for p in ds.config.phases), default=None)
-    )
-    check_out_folder(out, chosen)
+    folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
+    return _Request(out, wanted, folder, params, services, given)
+
+
+def _plan(req: _Request, reports, data_dir, ds, span: DataSpan, chosen, notes, declared) -> Plan:
+    """The jobs of the chosen months and each month's provenance."""
     through = {m: min(span.last, month_end(m)) for m in chosen}  # a report is cut at its end
     rendered = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    plan = Plan(
-        out,
+    base = {**req.given, "data_dir": str(data_dir)}
+    return Plan(
+        req.out,
         chosen,
-        _jobs(chosen, reports, declared, folder, {**given, "data_dir": str(data_dir)}, params),
+        _jobs(chosen, reports, declared, req.folder, base, req.params),
         list(reports),
         {
-            m: provenance(data_dir, m, ds, given, params, span.last, through[m], rendered)
+            m: provenance(data_dir, m, ds, req.given, req.params, span.last, through[m], rendered)
             for m in chosen
         },
         notes,
         ds.config.name,
         {m: str(d) for m, d in through.items()},
         dataset=ds,
-        services=services,
+        services=req.services,
         span_note=span.note(),
     )
-    _decide_unchanged(plan, folder, program_file, data_dir, cwd, given, params, force)
-    return plan
-
-
-def _wanted_months(months: Sequence[str] | str) -> list[str]:
-    if isinstance(months, str) and months in ("latest", "all"):
-        return [months]
-    wanted = [parse_month(m) for m in ([months] if isinstance(months, str) else months)]
-    if not wanted:
-        raise RenderError("no month to render: give a month, 'latest' or 'all'")
-    return wanted
 
 
 def _check_options(
@@ -210,8 +249,8 @@ def _read_notebooks(
 
 def _load(data_dir, program_file, services, cwd: Path):
     """The dataset and its plausible span; RenderError for no dates or an unknown service."""
+    from analytics.data.dataset import check_services
     from analytics.data.load import load
-    from analytics.views.month import check_services
 
     ds = load(
         _resolve(data_dir, cwd), _resolve(program_file, cwd) if program_file is not None else None
@@ -221,31 +260,6 @@ def _load(data_dir, program_file, services, cwd: Path):
         raise RenderError(f"{data_dir}: the data has no dated rows to report on")
     check_services(ds, services)
     return ds, span
-
-
-def choose_months(
-    wanted: list[str], span: DataSpan, phase_end: dt.date | None
-) -> tuple[list[str], dict[str, str]]:
-    """The months to render (in order, once each) and a note for each incomplete one."""
-    try:
-        latest = latest_complete_month(span.first, span.last, phase_end)
-    except RenderError:
-        if wanted in (["latest"], ["all"]):
-            raise
-        latest = None
-    if wanted == ["latest"]:
-        chosen = [latest]
-    elif wanted == ["all"]:
-        chosen = [m for m in data_months(span.first, span.last) if m <= latest]
-    else:
-        chosen = list(dict.fromkeys(wanted))
-    notes = {}
-    for month in chosen:
-        if not span.first.strftime("%Y-%m") <= month <= span.last.strftime("%Y-%m"):
-            raise RenderError(f"month {month} is outside the data ({span.first} to {span.last})")
-        if latest is None or month > latest:
-            notes[month] = f"{month} is incomplete: the data ends {span.last}"
-    return chosen, notes
 
 
 def _jobs(chosen, reports, declared, folder: Path, base: dict, params: dict) -> list[Job]:

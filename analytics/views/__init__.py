@@ -8,10 +8,11 @@ displayed, and :func:`verdict_markdown` escapes what it writes.
 
 import pandas as pd
 
+from analytics.data.dataset import check_services
 from analytics.views.drill import outlier_rows, rows_behind
 from analytics.views.event_study import rollout_markdown
 from analytics.views.impact import impact_display, impact_readable
-from analytics.views.month import MonthReport, check_services, month_end, open_month
+from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
     definitions_table,
     link_coverage_table,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.config import ProgramConfig
-from analytics.data.dataset import Dataset, check_names
+from analytics.data.dataset import Dataset, check_services
 from analytics.data.load import load
 from analytics.exceptions import AnalyticsError, ConfigError
 from analytics.metrics import lead_time_stages, metric_table
@@ -243,12 +243,6 @@ def month_end(month: str, timezone: str) -> pd.Timestamp:
         .tz_localize(timezone)
         .tz_convert("UTC")
     )
-
-
-def check_services(dataset: Dataset, services: list[str] | None) -> None:
-    """Raise a one-line error naming any service that is in no table of the dataset."""
-    if services:
-        check_names("service", list(services), dataset.service_names())
 
 
 def _in_month(ts: pd.Series, report: MonthReport) -> pd.Series:
