@@ -41,9 +41,11 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 sample: $(STAMP) ## Regenerate data/sample from analytics/synthetic/sample/
 	$(BIN)/devops-analytics sample --out data/sample
 
-lint: $(STAMP) ## Lint with ruff and check notebooks carry no outputs
+lint: $(STAMP) ## ruff (line length 100, complexity 12), ruff format, notebooks without outputs, mypy
 	$(BIN)/ruff check analytics tests
+	$(BIN)/ruff format --check analytics tests
 	$(BIN)/nbstripout --verify notebooks/reports/*.ipynb notebooks/explore/*.ipynb
+	$(BIN)/mypy
 
 bench: $(STAMP) ## Benchmarks: load, metrics, impact, DuckDB cross-check, render
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -6,8 +6,6 @@ on the object. Text that comes from data is left as data: pandas escapes it when
 displayed, and :func:`verdict_markdown` escapes what it writes.
 """
 
-import pandas as pd
-
 from analytics.data.dataset import check_services
 from analytics.views.drill import outlier_rows, rows_behind
 from analytics.views.event_study import rollout_markdown
@@ -42,9 +40,6 @@ from analytics.views.topics import (
     weekly_series,
 )
 from analytics.views.wide import wide_metric_table
-
-# tables in the reports show whole texts (pandas cuts cells at 50 characters by default)
-pd.set_option("display.max_colwidth", None)
 
 __all__ = [
     "MonthReport",

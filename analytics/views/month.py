@@ -21,6 +21,7 @@ from analytics.program.groups import impact_by, metric_table_by
 from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
+from analytics.views.display import show_whole_texts
 
 
 @dataclass
@@ -156,6 +157,7 @@ def open_month(
     >>> len(report.rows("production_releases"))  # the team's releases that month  # doctest: +SKIP
     """
     month = parse_month(month) if month is not None else None
+    show_whole_texts()  # report tables show whole texts (not on import: no global state)
     folder = find_data_dir(data_dir)  # also from a notebook's own folder
     key = (
         _month_key(folder, month, program_file, services, preset, teams)
