@@ -26,7 +26,9 @@ ERROR_LIMIT = 1000
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="devops-analytics",
-        description="Evidence for DevOps improvement programs from exported delivery and incident data.",
+        description=(
+            "Evidence for DevOps improvement programs from exported delivery and incident data."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {analytics.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

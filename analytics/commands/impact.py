@@ -6,7 +6,10 @@ from analytics.commands._output import add_format_argument, emit, terminal_lines
 from analytics.data.load import load
 from analytics.wording.safe import DISPLAY_LIMIT, terminal_text
 
-HELP = "Before/after effect of the program on each headline metric, with CI, adjusted p and a sentence."
+HELP = (
+    "Before/after effect of the program on each headline metric, with CI, adjusted p and a "
+    "sentence."
+)
 
 
 def add_arguments(parser) -> None:
@@ -68,7 +71,8 @@ def run(args) -> int:
         emit(table, args.format)
         return 0
     print(
-        "Baseline vs after (95% CI; p adjusted for all rows with Holm's method); exact: --format csv"
+        "Baseline vs after (95% CI; p adjusted for all rows with Holm's method); "
+        "exact: --format csv"
     )
     emit(impact_readable(table).drop(columns="Test").rename_axis("Metric").reset_index(), "table")
     print()

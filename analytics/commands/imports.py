@@ -26,7 +26,10 @@ from analytics.exceptions import DataValidationError
 from analytics.sources import ADAPTERS, SourceOptions, read
 
 NAME = "import"
-HELP = "Import tool exports (git, GitHub, GitLab, Jenkins, PagerDuty, Jira, Statuspage, JUnit, coverage, CSV)."
+HELP = (
+    "Import tool exports (git, GitHub, GitLab, Jenkins, PagerDuty, Jira, Statuspage, JUnit, "
+    "coverage, CSV)."
+)
 CONFIG_FILE = "program.yml"
 _PROD_NAMES = ("production", "prod", "prd", "live")
 

@@ -50,7 +50,8 @@ def _run_scale(args) -> int:
             scale = float(scale)
         except ValueError:
             raise AnalyticsError(
-                f"--scale must be one of {', '.join(SCALES)} or a positive number, got {args.scale!r}"
+                f"--scale must be one of {', '.join(SCALES)} or a positive number, "
+                f"got {args.scale!r}"
             ) from None
         if not scale > 0:
             raise AnalyticsError(f"--scale must be positive, got {args.scale!r}")

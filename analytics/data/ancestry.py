@@ -62,7 +62,8 @@ def parent_map(parents: Parents | None) -> ParentMap:
         cols = next((pair for pair in _EDGE_COLUMNS if set(pair) <= set(parents.columns)), None)
         if cols is None:
             raise DataValidationError(
-                "commit graph needs the columns commit and parent (or commit_sha and parent_commit_sha)",
+                "commit graph needs the columns commit and parent "
+                "(or commit_sha and parent_commit_sha)",
                 file="commit_parents",
                 column="commit",
             )
@@ -135,7 +136,8 @@ def _is_parent_map(parents: object) -> bool:
 def commits_between(
     new: str | None, old: str | None, parents: Parents | ParentMap | None
 ) -> list[str]:
-    """Commits in ``ancestors(new)`` but not in ``ancestors(old)``, in depth-first order from ``new``.
+    """Commits in ``ancestors(new)`` but not in ``ancestors(old)``, in depth-first order from
+    ``new``.
 
     This is DevLake's ``CalculateLostSha(old, new)``: what deploying ``new`` after ``old`` shipped.
     """
@@ -235,7 +237,8 @@ def _reaches(new: str, old: str, graph: ParentMap, shipped: set[str], lost: list
 def first_shipped_by(
     deployed_commits_in_order: Sequence[str | None], parents: Parents | ParentMap | None
 ) -> dict[str, int]:
-    """For every commit shipped by the sequence, the position of the first deployment that shipped it.
+    """For every commit shipped by the sequence, the position of the first deployment that
+    shipped it.
 
     Parameters
     ----------

@@ -96,7 +96,8 @@ def _timestamps(
     if bad.any():
         first = s[bad].iloc[0]
         raise DataValidationError(
-            f"cannot read {first!r} as a timestamp (expected ISO 8601, e.g. 2021-03-01T09:30:00+08:00)",
+            f"cannot read {first!r} as a timestamp "
+            "(expected ISO 8601, e.g. 2021-03-01T09:30:00+08:00)",
             file=file,
             rows=list(s.index[bad]),
             column=col.name,
@@ -132,7 +133,8 @@ def _utc_ns(parsed: pd.Series) -> pd.Series:
 
 
 def _parse_naive(text: pd.Series) -> pd.Series:
-    """Parse strings without a recognised offset; anything pandas reads as zoned is invalid (NaT)."""
+    """Parse strings without a recognised offset; anything pandas reads as zoned is invalid
+    (NaT)."""
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         if parsed.dt.tz is None:

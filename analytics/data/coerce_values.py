@@ -129,7 +129,8 @@ def _canonical(s: pd.Series, col: Column, config: ProgramConfig) -> pd.Series:
 
 
 def _per_distinct(s: pd.Series, fn) -> pd.Series:
-    """``fn(s)`` for an element-wise ``fn``, computed once per distinct value (missing stays missing)."""
+    """``fn(s)`` for an element-wise ``fn``, computed once per distinct value (missing stays
+    missing)."""
     arr = arrow_text(s)
     if arr is None or len(s) < 1000:
         return fn(s)

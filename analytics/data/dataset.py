@@ -24,7 +24,8 @@ class QualityLog:
         self._rows: list[dict] = []
 
     def add(self, table: str, rule: str, action: str, rows: int, examples=()) -> None:
-        """Record ``rows`` rows of ``table`` affected by ``rule``; action is repaired/dropped/noted."""
+        """Record ``rows`` rows of ``table`` affected by ``rule``; action is
+        repaired/dropped/noted."""
         if rows <= 0:
             return
         shown = ", ".join(str(e) for e in itertools.islice(examples, 3))
@@ -151,10 +152,10 @@ class Dataset:
         >>> ds = Dataset.from_tables({"test_runs": runs})
         >>> len(ds.filter_services(["identity"]).test_runs)
         1
-        >>> ds.filter_services(["identiy"])
+        >>> ds.filter_services(["identiy"])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        analytics.exceptions.AnalyticsError: unknown service 'identiy' (known: identity); did you mean 'identity'?
+        analytics.exceptions.AnalyticsError: unknown service 'identiy' ...; did you mean 'identity'?
         """
         if not services:
             return self
@@ -212,10 +213,10 @@ class Dataset:
         ``cut`` are left out, and so are changes not yet shipped at ``cut`` (merged later, or
         named by a later deployment: kept, the service/time rule would ship them earlier than
         they were). Later values in kept rows are blanked as not yet known: an incident resolved
-        after ``cut`` is open, a link to a deployment that had not happened yet unset. Each is counted in the quality log (action
-        ``noted``), so nothing leaves silently. ``as_of`` becomes the earlier of ``cut`` and the
-        latest timestamp in the data (open incidents are censored there). Returns ``self`` when
-        nothing is at or after ``cut``.
+        after ``cut`` is open, a link to a deployment that had not happened yet unset. Each is
+        counted in the quality log (action ``noted``), so nothing leaves silently. ``as_of``
+        becomes the earlier of ``cut`` and the latest timestamp in the data (open incidents are
+        censored there). Returns ``self`` when nothing is at or after ``cut``.
         """
         latest = self.latest_timestamp()
         if latest is None or latest < cut:

@@ -2,8 +2,8 @@
 
 The contract is written once, as data (``TABLES``); the loader coerces to it and
 ``pandera_schema``, the single source of truth for ranges and allowed values, checks the result
-(analytics/data/validate.py turns its failure cases into one-line errors). data/README.md documents the same columns for people;
-a test keeps the two in step.
+(analytics/data/validate.py turns its failure cases into one-line errors). data/README.md
+documents the same columns for people; a test keeps the two in step.
 """
 
 from __future__ import annotations

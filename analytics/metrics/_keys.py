@@ -52,7 +52,8 @@ def shared_codes(*columns: pd.Series, vocabulary: dict | None = None) -> list[np
 
 
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Position in ``keys`` (unique, non-missing) of each of ``values``; -1 when absent or missing."""
+    """Position in ``keys`` (unique, non-missing) of each of ``values``; -1 when absent or
+    missing."""
     varr, karr = arrow_text(values), arrow_text(keys)
     if varr is not None and karr is not None and len(varr) < len(karr):
         # few values, many keys: hash the distinct values and look the keys up in them

@@ -57,7 +57,8 @@ def _good_production(
 def _deployment_frame(
     deployments: pd.DataFrame, production_environments: Sequence[str]
 ) -> pd.DataFrame:
-    """A positional working copy: id, service, finished_at, commit_sha, good (successful production)."""
+    """A positional working copy: id, service, finished_at, commit_sha, good (successful
+    production)."""
     require_columns(deployments, DEPLOYMENT_COLUMNS, "deployments")
     return pd.DataFrame(
         {

@@ -84,10 +84,13 @@ def link_changes(
     --------
     >>> import pandas as pd
     >>> t = lambda s: pd.Timestamp(s, tz="UTC")
-    >>> changes = pd.DataFrame({"change_id": ["c1"], "service": ["api"], "committed_at": [t("2021-03-01 09:00")]})
-    >>> deps = pd.DataFrame({"deployment_id": ["d1"], "service": ["api"], "environment": ["production"],
+    >>> changes = pd.DataFrame({"change_id": ["c1"], "service": ["api"],
+    ...                         "committed_at": [t("2021-03-01 09:00")]})
+    >>> deps = pd.DataFrame({"deployment_id": ["d1"], "service": ["api"],
+    ...                      "environment": ["production"],
     ...                      "finished_at": [t("2021-03-01 10:00")], "status": ["success"]})
-    >>> link_changes(changes, deps)[["change_id", "deployment_id", "link_method"]].to_dict("records")
+    >>> links = link_changes(changes, deps)
+    >>> links[["change_id", "deployment_id", "link_method"]].to_dict("records")
     [{'change_id': 'c1', 'deployment_id': 'd1', 'link_method': 'service_time'}]
     """
     rows, method, dep, _ = change_link_rows(

@@ -64,7 +64,8 @@ def span_minutes(start: pd.Series, end: pd.Series) -> pd.Series:
     Examples
     --------
     >>> t = pd.to_datetime(pd.Series(["2023-04-11 04:51:47", "2023-04-11 05:51:47"]), utc=True)
-    >>> span_minutes(t.iloc[[0]].reset_index(drop=True), t.iloc[[1]].reset_index(drop=True)).tolist()
+    >>> start, end = (t.iloc[[i]].reset_index(drop=True) for i in (0, 1))
+    >>> span_minutes(start, end).tolist()
     [60]
     """
     delta = (end - start).to_numpy(dtype="timedelta64[ns]")

@@ -37,7 +37,8 @@ class SourceOptions:
     service
         Service name for every row (``--service``); adapters otherwise take it from the export.
     mapping
-        A YAML mapping file (``--mapping``): required by ``csv``, optional for ``jira``/``pagerduty``.
+        A YAML mapping file (``--mapping``): required by ``csv``, optional for
+        ``jira``/``pagerduty``.
     tags
         Glob of the git tags that are releases (``--tags 'release_*'``); None means every tag.
     environment
@@ -60,7 +61,8 @@ class SourceOptions:
 def finish(
     raw: dict[str, pd.DataFrame], options: SourceOptions, log: QualityLog, files: dict[str, str]
 ) -> dict[str, pd.DataFrame]:
-    """Type and validate each raw frame with ``coerce_table``; ``files`` names each table's source."""
+    """Type and validate each raw frame with ``coerce_table``; ``files`` names each table's
+    source."""
     out = {}
     for table, frame in raw.items():
         if frame is None:
@@ -75,7 +77,8 @@ def finish(
 def raw_frame(
     records: list[dict[str, Any]], table: str, index: Sequence[int] | None = None
 ) -> pd.DataFrame:
-    """A raw frame with the table's columns (absent ones dropped), as text, indexed by record number."""
+    """A raw frame with the table's columns (absent ones dropped), as text, indexed by record
+    number."""
     names = TABLES[table].names
     frame = (
         pd.DataFrame.from_records(records, columns=names)
@@ -203,7 +206,8 @@ def field_of(record: Any, dotted: str) -> Any:
 
 
 def records_of(values: list[Any], path: Path, key: str | None, what: str) -> list[dict]:
-    """Flatten concatenated JSON pages into one list of objects (from ``key`` when pages are wrapped)."""
+    """Flatten concatenated JSON pages into one list of objects (from ``key`` when pages are
+    wrapped)."""
     out: list[dict] = []
     for value in values:
         if isinstance(value, dict) and key and key in value:
@@ -254,7 +258,8 @@ def natural_key(text: str) -> tuple:
 
 
 class Tally:
-    """Counts rows per quality rule while records are read one by one, then writes one log row each."""
+    """Counts rows per quality rule while records are read one by one, then writes one log row
+    each."""
 
     def __init__(self) -> None:
         self._hits: dict[tuple[str, str, str], list] = {}

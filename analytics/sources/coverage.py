@@ -1,4 +1,5 @@
-"""Coverage reports: Cobertura XML (coverage.py ``coverage xml``, gcovr, many Java tools) and JaCoCo XML.
+"""Coverage reports: Cobertura XML (coverage.py ``coverage xml``, gcovr, many Java tools) and
+JaCoCo XML.
 
 * Cobertura: root ``<coverage line-rate=".." lines-covered=".." lines-valid=".." timestamp="..">``;
   coverage = lines-covered / lines-valid (else ``line-rate``); ``timestamp`` is in milliseconds

@@ -96,7 +96,8 @@ def apply_mapping(
     log: QualityLog,
     parse_time=None,
 ) -> pd.DataFrame:
-    """The raw canonical frame (text, ISO timestamps with offset) that ``mapping`` makes of ``frame``.
+    """The raw canonical frame (text, ISO timestamps with offset) that ``mapping`` makes of
+    ``frame``.
 
     ``parse_time(series, source_column) -> Series of UTC timestamps`` replaces the default
     timestamp reading (Jira's localised dates).

@@ -2,12 +2,13 @@
 
 Export per job: ``{JOB_URL}/api/json?tree=name,fullName,builds[number,result,building,timestamp,
 duration,actions[parameters[name,value],lastBuiltRevision[SHA1]]]`` (``allBuilds[...]`` for more
-than the last 100 builds; or a folder's ``api/json?tree=jobs[name,fullName,builds[...]]``). ``timestamp`` is the build *start* in
-milliseconds since the epoch and ``duration`` is in milliseconds, so a build finished at
-``timestamp + duration``. ``result``: SUCCESS -> success, FAILURE and UNSTABLE -> failed,
-ABORTED -> cancelled; builds still running (``building`` true or ``result`` null) and NOT_BUILT
-ones are dropped (logged). The environment comes from a build parameter named like
-ENVIRONMENT / ENV / DEPLOY_ENV / TARGET_ENV / STAGE (else ``--environment``, default production).
+than the last 100 builds; or a folder's ``api/json?tree=jobs[name,fullName,builds[...]]``).
+``timestamp`` is the build *start* in milliseconds since the epoch and ``duration`` is in
+milliseconds, so a build finished at ``timestamp + duration``. ``result``: SUCCESS -> success,
+FAILURE and UNSTABLE -> failed, ABORTED -> cancelled; builds still running (``building`` true
+or ``result`` null) and NOT_BUILT ones are dropped (logged). The environment comes from a build
+parameter named like ENVIRONMENT / ENV / DEPLOY_ENV / TARGET_ENV / STAGE (else
+``--environment``, default production).
 """
 
 from __future__ import annotations

@@ -110,7 +110,8 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
 
 
 def _service(frame: pd.DataFrame, log: QualityLog) -> pd.Series:
-    """The first component (Jira repeats ``Component/s`` once per component), else the project name."""
+    """The first component (Jira repeats ``Component/s`` once per component), else the project
+    name."""
     comps = [c for c in frame.columns if c == "Component/s" or c.startswith("Component/s.")]
     service = pd.Series(pd.NA, index=frame.index, dtype="str")
     for c in comps:
@@ -180,7 +181,8 @@ def _parser(fmt: str | None):
         bad = naive.isna()
         if bad.any():
             raise DataValidationError(
-                f"cannot read {s[present][bad].iloc[0]!r} as a Jira date (expected e.g. 05/Mar/24 2:17 PM; "
+                f"cannot read {s[present][bad].iloc[0]!r} as a Jira date "
+                "(expected e.g. 05/Mar/24 2:17 PM; "
                 "set timestamps.format in a --mapping file)",
                 file=str(path),
                 rows=list(naive.index[bad]),

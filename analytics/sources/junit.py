@@ -44,41 +44,49 @@ def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFr
     return finish({"test_runs": frame}, options, log, {"test_runs": str(paths[0])}), log
 
 
-def _run(given: Path, options: SourceOptions, log: QualityLog, tally: Tally) -> dict:
+def _folder_reports(given: Path, tally: Tally) -> tuple[list, list]:
+    """The JUnit reports and coverage reports of a run's folder (other XML noted, ignored)."""
     reports, coverage = [], []
-    if given.is_dir():
-        for path in sorted(p for p in given.rglob("*.xml") if p.is_file()):
-            root = read_xml(path)
-            if root.tag in JUNIT_ROOTS:
-                reports.append((path, root))
-            elif is_coverage(root):
-                coverage.append((path, root))
-            else:
-                tally.add(
-                    "test_runs",
-                    "XML files in the run folder that are neither JUnit nor coverage: ignored",
-                    "noted",
-                    path.name,
-                )
-        if not reports:
-            raise DataValidationError(
-                "no JUnit XML report (<testsuites> or <testsuite>) in this folder", file=str(given)
+    for path in sorted(p for p in given.rglob("*.xml") if p.is_file()):
+        root = read_xml(path)
+        if root.tag in JUNIT_ROOTS:
+            reports.append((path, root))
+        elif is_coverage(root):
+            coverage.append((path, root))
+        else:
+            tally.add(
+                "test_runs",
+                "XML files in the run folder that are neither JUnit nor coverage: ignored",
+                "noted",
+                path.name,
             )
-    else:
-        root = read_xml(given)
-        if is_coverage(root):
-            raise DataValidationError(
-                f"a coverage report (<{root.tag}>), not JUnit: import it with "
-                "`import coverage`, or put it in the run's folder",
-                file=str(given),
-            )
-        if root.tag not in JUNIT_ROOTS:
-            raise DataValidationError(
-                f"not a JUnit XML report (root element <{root.tag}>, expected "
-                "<testsuites> or <testsuite>)",
-                file=str(given),
-            )
-        reports.append((given, root))
+    if not reports:
+        raise DataValidationError(
+            "no JUnit XML report (<testsuites> or <testsuite>) in this folder", file=str(given)
+        )
+    return reports, coverage
+
+
+def _file_report(given: Path) -> tuple[list, list]:
+    """One JUnit report file (a coverage report or other XML is refused)."""
+    root = read_xml(given)
+    if is_coverage(root):
+        raise DataValidationError(
+            f"a coverage report (<{root.tag}>), not JUnit: import it with "
+            "`import coverage`, or put it in the run's folder",
+            file=str(given),
+        )
+    if root.tag not in JUNIT_ROOTS:
+        raise DataValidationError(
+            f"not a JUnit XML report (root element <{root.tag}>, expected "
+            "<testsuites> or <testsuite>)",
+            file=str(given),
+        )
+    return [(given, root)], []
+
+
+def _run(given: Path, options: SourceOptions, log: QualityLog, tally: Tally) -> dict:
+    reports, coverage = _folder_reports(given, tally) if given.is_dir() else _file_report(given)
     passed = failed = skipped = 0
     ends: list[pd.Timestamp] = []
     for path, root in reports:

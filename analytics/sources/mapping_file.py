@@ -51,7 +51,8 @@ class Mapping:
     checked: frozenset[str] = frozenset()
 
     def merged(self, override: Mapping | None) -> Mapping:
-        """This mapping with ``override``'s entries taking precedence (tool defaults + user file)."""
+        """This mapping with ``override``'s entries taking precedence (tool defaults + user
+        file)."""
         if override is None:
             return self
         return Mapping(

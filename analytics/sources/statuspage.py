@@ -141,7 +141,8 @@ def _incident(inc: dict, n: int, path: Path, service: str | None, tally: Tally) 
 
 
 def _before(a: str, b: str, slack_s: float = 0) -> bool:
-    """True when timestamp text ``a`` is more than ``slack_s`` seconds before ``b`` (False if unreadable)."""
+    """True when timestamp text ``a`` is more than ``slack_s`` seconds before ``b`` (False if
+    unreadable)."""
     try:
         return pd.Timestamp(a) < pd.Timestamp(b) - pd.Timedelta(seconds=slack_s)
     except (ValueError, TypeError):

@@ -1,1 +1,2 @@
-"""Generators of synthetic data: the bundled sample (sample) and the large benchmark data (large)."""
+"""Generators of synthetic data: the bundled sample (sample) and the large benchmark data
+(large)."""

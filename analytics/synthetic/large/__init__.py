@@ -3,8 +3,9 @@
 At ``scale="large"`` it writes about 1,000,000 deployments, 5,000,000 changes, 100,000 incidents
 and 1,000,000 test runs of 200 services over five years (local dates 2019-01-01 .. 2023-12-31,
 Asia/Shanghai). Smaller scales (``tiny``, ``small``, ``medium``, or any row factor) keep the
-same shape with fewer rows. Unlike ``analytics.synthetic.sample`` (a small, story-driven sample generated
-row by row), everything here is numpy/pyarrow array code: the large set takes about a minute.
+same shape with fewer rows. Unlike ``analytics.synthetic.sample`` (a small, story-driven sample
+generated row by row), everything here is numpy/pyarrow array code: the large set takes about a
+minute.
 
 The data obey the contract (data/README.md) and exercise the loader and the linking rules:
 timestamps with a ``+08:00`` offset, except one service written in UTC (``Z``); incident
@@ -24,8 +25,8 @@ CSV bytes and the same Parquet contents on every run.
     devops-analytics sample --scale large --out DIR            # the same, through the CLI
 """
 
-# the public names of the former module analytics/synthetic/large.py; ``X as X`` marks names that are
-# importable from here as before but were not in its ``__all__`` (which is kept as it was)
+# the public names of the former module analytics/synthetic/large.py; ``X as X`` marks names
+# that are importable from here as before but were not in its ``__all__`` (which is kept as it was)
 from analytics.synthetic.large.cli import main as main
 from analytics.synthetic.large.files import write_large
 from analytics.synthetic.large.story import DEFAULT_SEED, FULL_ROWS, SCALES, program_yaml, rows_for
