@@ -19,7 +19,8 @@ def _tiny_with_changes(tmp_path):
     (folder / "changes.csv").write_text(
         "change_id,service,committed_at,merged_at,deployment_id\n"
         "c1,api,2021-01-03T09:00:00+00:00,2021-01-04T09:00:00+00:00,d01\n"
-        "c2,api,2021-01-25T09:00:00+00:00,2021-02-03T09:00:00+00:00,d05\n"  # merged and shipped later
+        # c2: merged and shipped later
+        "c2,api,2021-01-25T09:00:00+00:00,2021-02-03T09:00:00+00:00,d05\n"
         "c3,api,2021-02-05T09:00:00+00:00,2021-02-06T09:00:00+00:00,d05\n"  # committed later
         "c4,web,2021-01-20T09:00:00+00:00,2021-01-21T09:00:00+00:00,d06\n"  # merged in January,
     )  # shipped by d06 in February: cut at January's end, the time rule would ship it with d03

@@ -1,4 +1,5 @@
-"""``devops-analytics import``: writes or merges canonical CSVs, idempotently, and writes nothing on error."""
+"""``devops-analytics import``: writes or merges canonical CSVs, idempotently, and writes
+nothing on error."""
 
 from __future__ import annotations
 

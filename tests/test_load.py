@@ -1,4 +1,5 @@
-"""Loading a data folder: valid variants, repairs logged, and every bad-input case named precisely."""
+"""Loading a data folder: valid variants, repairs logged, and every bad-input case named
+precisely."""
 
 import pandas as pd
 import pytest
@@ -58,7 +59,10 @@ def test_all_tables_typed_and_utc(write_folder):
 
 
 def test_naive_timestamps_are_read_in_program_time_zone(write_folder):
-    csv = "deployment_id,service,environment,finished_at,status\nd1,api,production,2021-03-01 10:00:00,success\n"
+    csv = (
+        "deployment_id,service,environment,finished_at,status\n"
+        "d1,api,production,2021-03-01 10:00:00,success\n"
+    )
     ds = load(write_folder({"deployments.csv": csv, "program.yml": "timezone: Asia/Shanghai\n"}))
     assert ds.deployments["finished_at"].iloc[0] == pd.Timestamp("2021-03-01T02:00:00Z")
     assert ds.quality["rule"].str.contains("without offset read in Asia/Shanghai").any()
@@ -77,7 +81,8 @@ def test_repairs_are_logged_not_silent(write_folder):
     assert q.loc["exact duplicate rows removed", "examples"] == "d2"
     assert (
         q.loc[
-            "finished_at: timestamps with a UTC offset other than Asia/Shanghai's converted (same instant)",
+            "finished_at: timestamps with a UTC offset other than Asia/Shanghai's converted "
+            "(same instant)",
             "rows",
         ]
         == 1
@@ -107,7 +112,7 @@ def test_parquet_variant_equals_csv(write_folder, tmp_path):
     pd.testing.assert_frame_equal(from_csv.incidents, from_pq.incidents)
 
 
-# --- bad input: each gives DataValidationError naming the file, the row(s) and the column -------------
+# --- bad input: each gives DataValidationError naming the file, the row(s) and the column --------
 
 HEADER = "deployment_id,service,environment,finished_at,status\n"
 
@@ -117,7 +122,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
     [
         (
             {
-                "deployments.csv": "deployment_id,service,environment,status\nd1,api,production,success\n"
+                "deployments.csv": "deployment_id,service,environment,status\n"
+                "d1,api,production,success\n"
             },
             "deployments.csv",
             None,
@@ -134,7 +140,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": HEADER
-                + "d1,api,production,2021-03-01T10:00Z,success\nd2,api,production,yesterday,success\n"
+                + "d1,api,production,2021-03-01T10:00Z,success\n"
+                + "d2,api,production,yesterday,success\n"
             },
             "deployments.csv",
             2,
@@ -144,7 +151,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": MINIMAL_DEPLOYMENTS,
-                "incidents.csv": "incident_id,severity,opened_at,resolved_at\ni1,high,2021-03-02T10:00Z,2021-03-02T09:00Z\n",
+                "incidents.csv": "incident_id,severity,opened_at,resolved_at\n"
+                "i1,high,2021-03-02T10:00Z,2021-03-02T09:00Z\n",
             },
             "incidents.csv",
             1,
@@ -154,7 +162,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": MINIMAL_DEPLOYMENTS,
-                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,5,-1\n",
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\n"
+                "r1,api,2021-03-01T10:00Z,5,-1\n",
             },
             "test_runs.csv",
             1,
@@ -164,7 +173,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": MINIMAL_DEPLOYMENTS,
-                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed,coverage\nr1,api,2021-03-01T10:00Z,5,0,87.5\n",
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed,coverage\n"
+                "r1,api,2021-03-01T10:00Z,5,0,87.5\n",
             },
             "test_runs.csv",
             1,
@@ -174,12 +184,14 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": HEADER
-                + "d1,api,production,2021-03-01T10:00Z,success\nd1,api,production,2021-03-02T10:00Z,success\n"
+                + "d1,api,production,2021-03-01T10:00Z,success\n"
+                + "d1,api,production,2021-03-02T10:00Z,success\n"
             },
             "deployments.csv",
             None,
             "finished_at",
-            "deployment_id 'd1' appears 2 times with different content (they differ in column finished_at)",
+            "deployment_id 'd1' appears 2 times with different content "
+            "(they differ in column finished_at)",
         ),
         ({"deployments.csv": ""}, "deployments.csv", None, None, "empty file"),
         (
@@ -191,7 +203,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         ),
         (
             {
-                "deployments.csv": "deployment_id;service;environment;finished_at;status\nd1;api;production;2021-03-01T10:00Z;success\n"
+                "deployments.csv": "deployment_id;service;environment;finished_at;status\n"
+                "d1;api;production;2021-03-01T10:00Z;success\n"
             },
             "deployments.csv",
             None,
@@ -249,7 +262,8 @@ HEADER = "deployment_id,service,environment,finished_at,status\n"
         (
             {
                 "deployments.csv": MINIMAL_DEPLOYMENTS,
-                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\nr1,api,2021-03-01T10:00Z,99999999999999999999999,0\n",
+                "test_runs.csv": "run_id,service,finished_at,tests_passed,tests_failed\n"
+                "r1,api,2021-03-01T10:00Z,99999999999999999999999,0\n",
             },
             "test_runs.csv",
             1,
@@ -333,7 +347,8 @@ def test_empty_trailing_values_are_not_short_rows(write_folder):
 def test_more_fields_rows_are_numbered_without_blank_lines(write_folder):
     csv = (
         HEADER
-        + "\nd1,api,production,2021-03-01T10:00Z,success\n\nd2,api,production,2021-03-02T10:00Z,success,x\n"
+        + "\nd1,api,production,2021-03-01T10:00Z,success\n\n"
+        + "d2,api,production,2021-03-02T10:00Z,success,x\n"
     )
     with pytest.raises(DataValidationError, match="row 2: row has more fields than the header"):
         load(write_folder({"deployments.csv": csv}))

@@ -1,4 +1,5 @@
-"""Hypothesis: random valid tables load; random corruptions raise DataValidationError and nothing else."""
+"""Hypothesis: random valid tables load; random corruptions raise DataValidationError and
+nothing else."""
 
 import datetime as dt
 import io

@@ -38,7 +38,8 @@ def test_month_in_local_time():
 
 
 def test_dst_zone_days():
-    # Europe/London switches to BST on 2021-03-28 at 01:00 UTC; 23:30 UTC on the 28th is 00:30 on the 29th
+    # Europe/London switches to BST on 2021-03-28 at 01:00 UTC;
+    # 23:30 UTC on the 28th is 00:30 on the 29th
     s = ts("2021-03-28T23:30:00Z", "2021-03-27T23:30:00Z")
     days = period_start(s, "day", "Europe/London")
     assert list(days) == [pd.Timestamp("2021-03-29"), pd.Timestamp("2021-03-27")]

@@ -1,4 +1,5 @@
-"""data/sample is exactly what analytics.synthetic.sample generates (regenerate with `make sample`)."""
+"""data/sample is exactly what analytics.synthetic.sample generates (regenerate with
+`make sample`)."""
 
 from analytics import load
 from analytics.synthetic.sample import write_sample

@@ -1,4 +1,5 @@
-"""Tests of analytics.synthetic.sample: determinism, the data contract and the story the sample tells.
+"""Tests of analytics.synthetic.sample: determinism, the data contract and the story the sample
+tells.
 
 Every figure is recomputed here with plain pandas from the generated export strings (parsed with
 ``pd.to_datetime(..., utc=True)`` and bucketed on Asia/Shanghai local dates), independently of the

@@ -1,4 +1,5 @@
-"""analytics.synthetic.large: deterministic, valid against the data contract, rows scale with the factor."""
+"""analytics.synthetic.large: deterministic, valid against the data contract, rows scale with
+the factor."""
 
 from __future__ import annotations
 

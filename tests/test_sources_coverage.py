@@ -32,7 +32,8 @@ def test_cobertura_and_jacoco():
 def test_cobertura_seconds_timestamp_and_line_rate_only(tmp_path):
     path = tmp_path / "cobertura.xml"
     path.write_text(
-        '<coverage line-rate="0.5" timestamp="1709543112" version="gcovr 7.2"><packages/></coverage>'
+        '<coverage line-rate="0.5" timestamp="1709543112" version="gcovr 7.2">'
+        "<packages/></coverage>"
     )
     tables, _ = read("coverage", [path], SourceOptions(service="x"))
     run = tables["test_runs"].iloc[0]

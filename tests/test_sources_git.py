@@ -275,7 +275,8 @@ def test_real_lead_times_match_independent_ancestry(real):
     out_of_order = log.frame().set_index("rule")["rows"]
     assert (
         out_of_order[
-            "releases that ship no new commit (re-tagged, or an older commit released after a newer one)"
+            "releases that ship no new commit "
+            "(re-tagged, or an older commit released after a newer one)"
         ]
         == 49
     )

@@ -117,7 +117,8 @@ def test_truncated_json_names_file_and_line(tmp_path):
     path.write_text(text[: len(text) // 2])
     with pytest.raises(
         DataValidationError,
-        match=r"deployments\.json: truncated JSON \(the file ends mid-value\) at line \d+, column \d+",
+        match=r"deployments\.json: truncated JSON \(the file ends mid-value\) "
+        r"at line \d+, column \d+",
     ):
         read("github", [path])
 

@@ -1,4 +1,5 @@
-"""Jenkins adapter: millisecond epochs, running / NOT_BUILT / UNSTABLE builds, environment parameters."""
+"""Jenkins adapter: millisecond epochs, running / NOT_BUILT / UNSTABLE builds, environment
+parameters."""
 
 from __future__ import annotations
 

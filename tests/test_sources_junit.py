@@ -73,7 +73,8 @@ def test_xml_that_is_not_junit():
 def test_malformed_xml_names_line(tmp_path):
     bad = tmp_path / "report.xml"
     bad.write_text(
-        '<?xml version="1.0"?>\n<testsuite name="x" tests="1">\n  <testcase name="a">\n</testsuite>\n'
+        '<?xml version="1.0"?>\n<testsuite name="x" tests="1">\n  <testcase name="a">\n'
+        "</testsuite>\n"
     )
     with pytest.raises(DataValidationError, match=r"report\.xml: not well-formed XML at line 4"):
         read("junit", [bad])
