@@ -542,6 +542,25 @@ def test_distribution_before_after_log_axis_medians_and_threshold():
     _render(fig)
 
 
+def test_distribution_box_is_seaborns_quartiles_and_10_90_whiskers():
+    # after: 1, 2, ..., 11 h. Quartiles (linear interpolation) 3.5 and 8.5 h, median 6 h; the
+    # 10th/90th percentiles are 2 and 10 h, and the whiskers reach the furthest items within
+    # them: 2 and 10 h (an item at 11 h lies beyond)
+    items = pd.DataFrame({"lead_time_hours": np.arange(1.0, 12.0), "phase": "after"})
+    fig = distribution_before_after(items, "lead_time_hours", "phase", _config(), log=False)
+    ax = fig.axes[0]
+    (box,) = _gids(ax, "box:after")
+    extents = box.get_path().get_extents()
+    assert (extents.x0, extents.x1) == pytest.approx((3.5, 8.5))
+    (median,) = _gids(ax, "median")
+    assert list(median.get_xdata()) == pytest.approx([6.0, 6.0])
+    whiskers = [line for line in ax.lines if line.get_gid() is None and line.get_xydata().size]
+    reach = np.concatenate([line.get_xdata() for line in whiskers])
+    assert (reach.min(), reach.max()) == pytest.approx((2.0, 10.0))
+    assert ax.get_ylabel() == ""
+    assert "within the 10th to 90th percentile" in ax.get_xlabel()
+
+
 def test_distribution_linear_and_empty():
     fig = distribution_before_after(_durations(), "lead_time_hours", "phase", _config(), log=False)
     assert fig.axes[0].get_xscale() == "linear"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from matplotlib import MatplotlibDeprecationWarning
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from analytics.config import ProgramConfig
@@ -169,23 +173,7 @@ def distribution_before_after(
                 zorder=3,
                 gid=f"points:{name}",
             )
-        q10, q25, q50, q75, q90 = np.percentile(v, [10, 25, 50, 75, 90])
-        ax.add_patch(
-            Rectangle(
-                (q25, i - 0.22),
-                q75 - q25,
-                0.44,
-                facecolor=colour,
-                alpha=0.18,
-                edgecolor=colour,
-                lw=1.2,
-                zorder=2,
-                gid=f"box:{name}",
-            )
-        )
-        ax.plot([q10, q25], [i, i], color=colour, lw=1.2, zorder=2)
-        ax.plot([q75, q90], [i, i], color=colour, lw=1.2, zorder=2)
-        ax.plot([q50, q50], [i - 0.3, i + 0.3], color=INK, lw=2.5, zorder=4, gid="median")
+        q50 = _box(ax, v, name, list(groups), colour)
         ax.annotate(
             f"median {format_value(medians[name], unit)}",
             xy=(q50, i - 0.32),
@@ -203,6 +191,7 @@ def distribution_before_after(
         range(len(groups)), [f"{phase_title(n)}\nn={len(g):,}" for n, g in groups.items()]
     )
     ax.set_ylim(len(groups) - 0.5, -0.6)
+    ax.set_ylabel("")  # the phases name themselves (seaborn labels the axis "phase")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     if threshold is not None:
@@ -221,10 +210,13 @@ def distribution_before_after(
         ax.set_xscale("log")
         if unit == "hours":
             duration_log_axis(ax.xaxis)
-    notes = ["box: middle half of items, whiskers: 10th to 90th percentile"]
+    notes = [
+        "box: middle half of items, whiskers: furthest items within the 10th to 90th percentile"
+    ]
     if n_floored:
         notes.append(
-            f"{n_floored} value(s) below {format_value(floor, unit)} drawn at {format_value(floor, unit)}"
+            f"{n_floored} value(s) below {format_value(floor, unit)} "
+            f"drawn at {format_value(floor, unit)}"
         )
     if any_censored:
         notes.append("hollow points: still open (time so far)")
@@ -236,6 +228,36 @@ def distribution_before_after(
     )
     ax.set_title(title)
     return fig
+
+
+def _box(ax, values: np.ndarray, name: str, order: list[str], colour: str) -> float:
+    """One phase's box (quartiles), whiskers (the furthest items within the 10th to 90th
+    percentiles, seaborn's and matplotlib's rule) and median line, drawn by seaborn at the
+    phase's row of ``order``; returns the median's position."""
+    frame = pd.DataFrame({"value": values, "phase": name})
+    before = len(ax.patches)
+    with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib 3.11's deprecated vert=
+        warnings.filterwarnings("ignore", "vert: bool", MatplotlibDeprecationWarning)
+        sns.boxplot(
+            data=frame,
+            x="value",
+            y="phase",
+            order=order,
+            whis=(10, 90),
+            showfliers=False,
+            showcaps=False,
+            width=0.44,
+            color=colour,
+            linecolor=colour,
+            linewidth=1.2,
+            boxprops={"facecolor": to_rgba(colour, 0.18), "zorder": 2},
+            whiskerprops={"zorder": 2},
+            medianprops={"color": INK, "linewidth": 2.5, "zorder": 4, "gid": "median"},
+            ax=ax,
+        )
+    for patch in ax.patches[before:]:
+        patch.set_gid(f"box:{name}")
+    return float(np.median(values))
 
 
 def _threshold_words(hours: float) -> str:
@@ -306,7 +328,8 @@ def survival_curve(
     if title is None and pair:
         before, after = (1 - survival_at(curves[p], threshold_hours) for p in pair)
         title = (
-            f"{format_percent(after)} of {subject} were resolved within {limit} in the {pair[1]} phase, "
+            f"{format_percent(after)} of {subject} were resolved within {limit} "
+            f"in the {pair[1]} phase, "
             f"against {format_percent(before)} in the {pair[0]} phase"
         )
     fig, ax = new_figure()
