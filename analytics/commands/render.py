@@ -110,7 +110,7 @@ def _skip_slow_optional_import() -> None:
     optional ``rfc3987_syntax`` at import, only to check the "iri" string format, which notebook
     validation never uses. Marking it absent makes jsonschema skip that one checker."""
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: absent
 
 
 def run(args) -> int:

@@ -16,14 +16,15 @@ pass over the graph, not one pass per deployment.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TypeAlias, TypeGuard
 
 import numpy as np
 import pandas as pd
 
 from analytics.exceptions import DataValidationError
 
-Parents = pd.DataFrame | Mapping[str, Sequence[str]]
-ParentMap = dict[str, tuple[str, ...]]
+Parents: TypeAlias = pd.DataFrame | Mapping[str, Sequence[str]]
+ParentMap: TypeAlias = dict[str, tuple[str, ...]]
 
 SHIPPED_COLUMNS = [
     "deployment_id",
@@ -76,7 +77,7 @@ def parent_map(parents: Parents | None) -> ParentMap:
     return {str(c): tuple(str(p) for p in ps) for c, ps in parents.items()}
 
 
-def _is_sha(value: object) -> bool:
+def _is_sha(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 
@@ -127,7 +128,7 @@ def ancestors(commit: str | None, parents: Parents | ParentMap | None) -> set[st
     return seen
 
 
-def _is_parent_map(parents: object) -> bool:
+def _is_parent_map(parents: object) -> TypeGuard[ParentMap]:
     return isinstance(parents, dict) and all(
         isinstance(v, tuple) for v in list(parents.values())[:1]
     )
@@ -286,7 +287,7 @@ def expand_short_shas(shas: Iterable[object], known: Iterable[str]) -> dict[str,
         if len(low) < MIN_SHORT_SHA or low in by_lower:
             continue
         i = int(np.searchsorted(known_arr, low))
-        hits = []
+        hits: list[str] = []
         while i < len(known_arr) and known_arr[i].startswith(low) and len(hits) < 2:
             hits.append(known_arr[i])
             i += 1

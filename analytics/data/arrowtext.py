@@ -61,7 +61,7 @@ def _suffix_minutes(chunk: pa.Array) -> np.ndarray | None:
         return np.zeros(0)
     zulu = length == _ZULU_LEN
     full = length == _OFFSET_LEN
-    if not (zulu | full).all():
+    if not (zulu | full).all() or data is None:
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
     sign = raw[start + 19]
@@ -181,7 +181,7 @@ def is_trimmed_text(s: pd.Series) -> bool:
         start, length, data = _layout(chunk)
         if len(start) == 0:
             continue
-        if (length == 0).any():
+        if (length == 0).any() or data is None:
             return False
         raw = np.frombuffer(data, dtype=np.uint8)
         for edge in (raw[start], raw[start + length - 1]):

@@ -8,6 +8,7 @@ positions, and everything after works on numpy arrays. Nothing here is a metric.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -130,12 +131,13 @@ def asof(
     codes = np.intersect1d(r_codes, l_codes)
     r_lo, r_hi = np.searchsorted(r_codes, codes, "left"), np.searchsorted(r_codes, codes, "right")
     l_lo, l_hi = np.searchsorted(l_codes, codes, "left"), np.searchsorted(l_codes, codes, "right")
-    side = {
+    sides: dict[tuple[str, bool], Literal["left", "right"]] = {
         ("forward", True): "left",
         ("forward", False): "right",
         ("backward", True): "right",
         ("backward", False): "left",
-    }[(direction, exact)]
+    }
+    side = sides[(direction, exact)]
     for a, b, c, d in zip(r_lo, r_hi, l_lo, l_hi, strict=True):
         block = r_order[a:b]
         bt = right_t[block]

@@ -36,6 +36,7 @@ Production environments are compared case-insensitively, ignoring surrounding sp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -140,7 +141,8 @@ def link_coverage(
         )
         got = got[got["deployment_id"].notna()]
         methods = ids.map(pd.Series(got["link_method"].to_numpy(), index=got["_key"].to_numpy()))
-        row = {"table": table, "rows": len(ids), "linked": int(methods.notna().sum())}
+        linked = int(methods.notna().sum())
+        row: dict[str, Any] = {"table": table, "rows": len(ids), "linked": linked}
         row["share"] = row["linked"] / row["rows"] if row["rows"] else float("nan")
         for m in LINK_METHODS:
             row[m] = int((methods == m).sum())

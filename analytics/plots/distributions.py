@@ -140,10 +140,10 @@ def distribution_before_after(
     fig, ax = new_figure(height=1.2 + 1.05 * len(groups))
     positive = np.concatenate([g["value"].to_numpy() for g in groups.values()])
     positive = positive[positive > 0]
-    floor = (
-        (1 / 60 if unit == "hours" else positive.min() / 2 if positive.size else 1e-3)
+    floor = (  # values below are drawn at the floor on a log axis (unused on a linear one)
+        float(1 / 60 if unit == "hours" else positive.min() / 2 if positive.size else 1e-3)
         if log
-        else None
+        else 0.0
     )
     rng = np.random.default_rng(0)
     n_floored, any_censored = 0, False

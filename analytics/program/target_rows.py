@@ -172,12 +172,12 @@ def _current(tr: TargetRows, judging: Judging) -> Current:
         if cur.empty and not tr.notes:
             tr.notes.append(f"no row for {scope}")
         return Current(scope, cur, tr.overall[tr.overall["period_start"] == when], when)
-    cur = in_phase(tr.rows, config, phase)
-    if cur is None:
+    cur, known = in_phase(tr.rows, config, phase), config.phase(phase)
+    if cur is None or known is None:
         tr.notes.append(f"no '{phase}' phase in program.yml")
         now = tr.series["period_start"].max() if len(tr.series) else None
         return Current(phase, tr.rows.iloc[0:0], tr.overall.iloc[0:0], now)
-    now = cur["period_start"].max() if len(cur) else pd.Timestamp(config.phase(phase).end)
+    now = cur["period_start"].max() if len(cur) else pd.Timestamp(known.end)
     return Current(phase, cur, in_phase(tr.overall, config, phase), now)
 
 

@@ -188,15 +188,15 @@ def choose_months(
     wanted: list[str], span: DataSpan, phase_end: dt.date | None
 ) -> tuple[list[str], dict[str, str]]:
     """The months to render (in order, once each) and a note for each incomplete one."""
+    latest: str | None = None
     try:
         latest = latest_complete_month(span.first, span.last, phase_end)
     except RenderError:
         if wanted in (["latest"], ["all"]):
             raise
-        latest = None
-    if wanted == ["latest"]:
+    if latest is not None and wanted == ["latest"]:
         chosen = [latest]
-    elif wanted == ["all"]:
+    elif latest is not None and wanted == ["all"]:
         chosen = [m for m in data_months(span.first, span.last) if m <= latest]
     else:
         chosen = list(dict.fromkeys(wanted))

@@ -75,9 +75,9 @@ def read(
         raise DataValidationError(f"unknown tool {tool!r} (known: {', '.join(ADAPTERS)})")
     if not paths:
         raise DataValidationError(f"{tool}: no input files given")
-    paths = [Path(p) for p in paths]
-    for p in paths:
+    given = [Path(p) for p in paths]
+    for p in given:
         if not p.exists():
             raise DataValidationError("no such file or folder", file=str(p))
     module = importlib.import_module(f"analytics.sources.{ADAPTERS[tool][0]}")
-    return module.read(paths, options or SourceOptions())
+    return module.read(given, options or SourceOptions())

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -170,7 +170,7 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
         delimiter = (
             "\t" if "\t" in header else ";" if header.count(";") > header.count(",") else ","
         )
-    quoting = (
+    quoting: Literal[0, 3] = (
         csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     )  # git's TSV has bare quotes
     try:
@@ -183,7 +183,8 @@ def read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
             raise DataValidationError(
                 f"row has {len(row)} fields, the header has {len(head)}", file=str(path), rows=[n]
             )
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
     for name in head:
         name = name.strip().lstrip("\ufeff")
         k = seen.get(name, 0)

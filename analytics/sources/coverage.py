@@ -69,16 +69,17 @@ def parse_coverage(root: ET.Element, path: Path) -> tuple[float, pd.Timestamp | 
                 column="counter",
             )
         try:
-            missed, covered = int(line.get("missed", "")), int(line.get("covered", ""))
+            n_missed, n_covered = int(line.get("missed", "")), int(line.get("covered", ""))
         except ValueError:
             raise DataValidationError(
                 "JaCoCo LINE counter without integer missed/covered",
                 file=str(path),
                 column="counter",
             ) from None
-        share = covered / (covered + missed) if covered + missed else float("nan")
+        total = n_covered + n_missed
+        share = n_covered / total if total else float("nan")
         dumps = [
-            int(s.get("dump"))
+            int(s.get("dump", ""))
             for s in root.findall("sessioninfo")
             if (s.get("dump") or "").isdigit()
         ]

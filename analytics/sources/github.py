@@ -42,7 +42,9 @@ PENDING = {"pending", "queued", "in_progress"}
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Deployments (from deployments + statuses) and changes (from merged pull requests)."""
     log = QualityLog()
-    deployments, statuses, pulls = [], [], []
+    deployments: list = []
+    statuses: list = []
+    pulls: list = []
     for path in paths:
         items = records_of(read_json(path), path, None, "GitHub objects")
         kind = _kind(items, path)
@@ -97,7 +99,7 @@ def _deployments(
         dep_id = str(st.get("deployment_url", "")).rstrip("/").rsplit("/", 1)[-1]
         by_dep.setdefault(dep_id, []).append(st)
     records, index = [], []
-    dropped = {"inactive": [], "pending": [], "none": []}
+    dropped: dict[str, list] = {"inactive": [], "pending": [], "none": []}
     for path, n, d in deps:
         dep_id = str(_require(d, "id", path, n, "deployment"))
         created = _require(d, "created_at", path, n, "deployment")

@@ -37,7 +37,8 @@ _PROJECT_RE = re.compile(r"^https?://[^/]+/(.+?)/-/")
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Deployments and changes (merged merge requests)."""
     log = QualityLog()
-    deps, mrs = [], []
+    deps: list = []
+    mrs: list = []
     for path in paths:
         items = records_of(read_json(path), path, None, "GitLab objects")
         if not items:

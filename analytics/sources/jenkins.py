@@ -39,7 +39,9 @@ SHA_PARAMS = ("git_commit", "commit", "commit_sha", "sha", "revision")
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Deployments, one per finished build."""
     log, tally = QualityLog(), Tally()
-    records, index, first = [], [], None
+    records: list[dict] = []
+    index: list[int] = []
+    first = None
     for path in paths:
         for job_name, builds in _jobs(read_json(path), path):
             service = options.service or job_name or path.stem

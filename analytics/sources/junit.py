@@ -145,7 +145,7 @@ def _run(given: Path, options: SourceOptions, log: QualityLog, tally: Tally) -> 
 
 def _count(path: Path, root: ET.Element) -> tuple[int, int, int, pd.Timestamp | None]:
     try:
-        xml = JUnitXml.fromroot(root)
+        xml = JUnitXml.fromroot(root)  # type: ignore[arg-type]  # junitparser types lxml's Element
     except JUnitXmlError:
         raise DataValidationError(
             f"not a JUnit XML report (root element <{root.tag}>)", file=str(path)

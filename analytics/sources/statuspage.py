@@ -38,7 +38,8 @@ CLOSED = {"resolved", "postmortem", "completed"}
 def read(paths: list[Path], options: SourceOptions) -> tuple[dict[str, pd.DataFrame], QualityLog]:
     """Incidents of one or more status pages."""
     log, tally = QualityLog(), Tally()
-    records, index = [], []
+    records: list[dict] = []
+    index: list[int] = []
     for path in paths:
         for doc in _documents(path):
             if isinstance(doc, list):  # the Manage API (api.statuspage.io/v1/pages/{id}/incidents)
@@ -124,7 +125,7 @@ def _incident(inc: dict, n: int, path: Path, service: str | None, tally: Tally) 
     if impact == "none":
         tally.add("incidents", "impact 'none' read as severity low", "repaired", inc_id)
     components = [
-        c.get("name") for c in inc.get("components") or [] if isinstance(c, dict) and c.get("name")
+        str(c["name"]) for c in inc.get("components") or [] if isinstance(c, dict) and c.get("name")
     ]
     title = str(inc.get("name") or "")
     if components:

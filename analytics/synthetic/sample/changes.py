@@ -4,6 +4,7 @@ linking each change to the production deployment that shipped it."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def _change(rng, service: str, committed: int, ship_start: int | None, dep_id: s
     else:
         span = ship_start - committed
     pr_opened = committed + int(span * rng.uniform(0.02, 0.15))
-    merged = committed + int(span * rng.uniform(0.30, 0.95))
+    merged: int | None = committed + int(span * rng.uniform(0.30, 0.95))
     if ship_start is None and rng.random() < 0.5:
         merged = None  # still in review
     return {
@@ -44,7 +45,7 @@ def _change(rng, service: str, committed: int, ship_start: int | None, dep_id: s
 
 
 def _versions_and_changes(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
-    state = {}
+    state: dict[str, dict[str, Any]] = {}
     for s in SERVICES:
         major, minor = int(rng.integers(1, 4)), int(rng.integers(2, 18))
         state[s] = {
