@@ -59,73 +59,88 @@ def _versions_and_changes(rng: np.random.Generator, deps: list[dict]) -> list[di
     changes: list[dict] = []
     for dep in deps:
         st = state[dep["service"]]
-        p = dep["p"]
         if dep["environment"] != "production":
             dep["version"] = f"{st['major']}.{st['minor'] + 1}.0-rc.{st['rc']}"
             st["rc"] += 1
             dep["commit_sha"] = _sha(rng)
-            continue
-        if dep["status"] != "success":
-            if dep["status"] == "rolled_back":
-                st["minor"] += 1  # the bad release consumed a version number
-                st["patch"] = 0
-                dep["version"] = f"{st['major']}.{st['minor']}.0"
-            elif dep["kind"] == "hotfix":
-                dep["version"] = f"{st['major']}.{st['minor']}.{st['patch'] + 1}"
-            else:
-                dep["version"] = f"{st['major']}.{st['minor'] + 1}.0"
+        elif dep["status"] != "success":
+            _version_unshipped(dep, st)
             dep["commit_sha"] = _sha(rng)
-            continue
-        if dep["kind"] == "rollback":
+        elif dep["kind"] == "rollback":
             dep["version"], dep["commit_sha"] = st["good"]
-            continue
-        if dep["kind"] == "hotfix":
-            st["patch"] += 1
-            n = int(rng.integers(1, 4))
-            median_h = 2.0
-            sigma = 0.6
         else:
-            st["minor"] += 1
-            st["patch"] = 0
-            st["rc"] = 1
-            n = max(1, int(rng.poisson(_lerp_log(70.0, 26.0, p))))
-            median_h = _lerp_log(16 * 24.0, 9.0, p)
-            sigma = _lerp_log(0.6, 0.8, p)
-        dep["version"] = f"{st['major']}.{st['minor']}.{st['patch']}"
-        ship = dep["started_at"]
-        floor = st["last_ship"]
-        batch = []
-        for _ in range(n):
-            lead = max(int(median_h * 3600 * math.exp(rng.normal(0.0, sigma))), 15 * 60)
-            committed = ship - lead
-            if floor is not None and committed <= floor + 300:
-                room = ship - floor - 600
-                if room >= 1200:  # committed after the previous release of the service
-                    committed = floor + 300 + int(room * rng.random())
-                else:  # releases minutes apart: a last-minute commit
-                    committed = ship - 900 - int(600 * rng.random())
-            batch.append(_change(rng, dep["service"], committed, ship, dep["deployment_id"]))
-        head = max(batch, key=lambda c: (c["committed_at"], c["commit_sha"]))
-        dep["commit_sha"] = head["commit_sha"]
-        st["good"] = (dep["version"], dep["commit_sha"])
-        st["last_ship"] = ship
-        changes.extend(batch)
-
-    # changes never shipped to production: abandoned ones, and work in progress at the end
-    first_ts, last_ts = _midnight(START), _EXPORT_TS - 3600
-    for _ in range(int(len(changes) * 0.04)):
-        s = SERVICES[int(rng.choice(len(SERVICES), p=_SERVICE_P))]
-        committed = first_ts + int((last_ts - first_ts) * rng.random())
-        changes.append(_change(rng, s, committed, None, None))
-    for s in SERVICES:
-        since = state[s]["last_ship"] or first_ts
-        for _ in range(int(rng.poisson(6))):
-            committed = since + 600 + int((last_ts - since - 600) * rng.random())
-            changes.append(_change(rng, s, committed, None, None))
+            changes.extend(_release(rng, dep, st))
+    changes.extend(_unshipped_changes(rng, state, len(changes)))
     changes.sort(key=lambda c: (c["committed_at"], c["service"], c["commit_sha"]))
     for i, c in enumerate(changes, start=1):
         c["change_id"] = f"CHG-{i:06d}"
     return changes
+
+
+def _version_unshipped(dep: dict, st: dict[str, Any]) -> None:
+    """The version a failed, rolled-back or cancelled production deployment tried."""
+    if dep["status"] == "rolled_back":
+        st["minor"] += 1  # the bad release consumed a version number
+        st["patch"] = 0
+        dep["version"] = f"{st['major']}.{st['minor']}.0"
+    elif dep["kind"] == "hotfix":
+        dep["version"] = f"{st['major']}.{st['minor']}.{st['patch'] + 1}"
+    else:
+        dep["version"] = f"{st['major']}.{st['minor'] + 1}.0"
+
+
+def _release(rng: np.random.Generator, dep: dict, st: dict[str, Any]) -> list[dict]:
+    """A successful release (regular or hotfix): its version and the changes it ships."""
+    p = dep["p"]
+    if dep["kind"] == "hotfix":
+        st["patch"] += 1
+        n = int(rng.integers(1, 4))
+        median_h = 2.0
+        sigma = 0.6
+    else:
+        st["minor"] += 1
+        st["patch"] = 0
+        st["rc"] = 1
+        n = max(1, int(rng.poisson(_lerp_log(70.0, 26.0, p))))
+        median_h = _lerp_log(16 * 24.0, 9.0, p)
+        sigma = _lerp_log(0.6, 0.8, p)
+    dep["version"] = f"{st['major']}.{st['minor']}.{st['patch']}"
+    ship = dep["started_at"]
+    floor = st["last_ship"]
+    batch = []
+    for _ in range(n):
+        lead = max(int(median_h * 3600 * math.exp(rng.normal(0.0, sigma))), 15 * 60)
+        committed = ship - lead
+        if floor is not None and committed <= floor + 300:
+            room = ship - floor - 600
+            if room >= 1200:  # committed after the previous release of the service
+                committed = floor + 300 + int(room * rng.random())
+            else:  # releases minutes apart: a last-minute commit
+                committed = ship - 900 - int(600 * rng.random())
+        batch.append(_change(rng, dep["service"], committed, ship, dep["deployment_id"]))
+    head = max(batch, key=lambda c: (c["committed_at"], c["commit_sha"]))
+    dep["commit_sha"] = head["commit_sha"]
+    st["good"] = (dep["version"], dep["commit_sha"])
+    st["last_ship"] = ship
+    return batch
+
+
+def _unshipped_changes(
+    rng: np.random.Generator, state: dict[str, dict[str, Any]], n_shipped: int
+) -> list[dict]:
+    """Changes never shipped to production: abandoned ones, and work in progress at the end."""
+    out = []
+    first_ts, last_ts = _midnight(START), _EXPORT_TS - 3600
+    for _ in range(int(n_shipped * 0.04)):
+        s = SERVICES[int(rng.choice(len(SERVICES), p=_SERVICE_P))]
+        committed = first_ts + int((last_ts - first_ts) * rng.random())
+        out.append(_change(rng, s, committed, None, None))
+    for s in SERVICES:
+        since = state[s]["last_ship"] or first_ts
+        for _ in range(int(rng.poisson(6))):
+            committed = since + 600 + int((last_ts - since - 600) * rng.random())
+            out.append(_change(rng, s, committed, None, None))
+    return out
 
 
 #: each service's team (the authors of its changes); see ``add_authors``

@@ -88,18 +88,7 @@ def _deployments(rng: np.random.Generator) -> list[dict]:
     deps: list[dict] = []
     for first, last in _months():
         days = _date_range(first, last)
-        n_days = len(days)
-        p_mid = _progress(first + (last - first) / 2)
-        if last < PROGRAM_START:
-            prod_target = int(rng.integers(3, 5))
-            total_target = round(n_days * rng.uniform(0.60, 0.85))
-        elif first >= AFTER_START:
-            prod_target = int(rng.integers(19, 23))
-            total_target = math.ceil(n_days * rng.uniform(6.35, 6.90))
-        else:
-            prod_target = max(3, round(3.5 + 16.5 * p_mid + rng.normal(0.0, 1.0)))
-            total_target = round(n_days * (0.75 + 5.85 * p_mid) * rng.uniform(0.92, 1.08))
-        total_target = max(total_target, prod_target + 5)
+        prod_target, total_target = _month_targets(rng, first, last, len(days))
         wp = np.array([_day_weight(d, True) * (3.5 + 16.5 * _progress(d)) for d in days])
         wn = np.array([_day_weight(d, False) * (0.75 + 5.85 * _progress(d)) for d in days])
         prod_counts = rng.multinomial(prod_target, wp / wp.sum())
@@ -107,45 +96,7 @@ def _deployments(rng: np.random.Generator) -> list[dict]:
         for d, n_prod, n_non in zip(days, prod_counts, non_counts, strict=True):
             service_p = _service_weights(d)
             for i in range(int(n_prod) + int(n_non)):
-                production = i < n_prod
-                env = "production" if production else ("staging" if rng.random() < 0.35 else "test")
-                service = SERVICES[int(rng.choice(len(SERVICES), p=service_p[production]))]
-                p = _service_progress(d, service)
-                start = _start_time(rng, d, production, p)
-                dep = {
-                    "service": service,
-                    "environment": env,
-                    "date": d,
-                    "started_at": start,
-                    "finished_at": start + _duration(rng, production, p),
-                    "status": "success",
-                    "kind": "regular",
-                    "p": p,
-                }
-                extra: list[dict | None] = []
-                if production:
-                    u = rng.random()
-                    if u < _lerp_log(0.10, 0.04, p):
-                        # a failed or rolled-back release, then the rollback to the last good one
-                        dep["kind"] = "rollback"
-                        bad_status = "rolled_back" if rng.random() < 0.7 else "failed"
-                        bad = _attempt_before(rng, dep, bad_status, (3.0, 25.0), p)
-                        if bad is None:
-                            dep["kind"] = "regular"
-                        else:
-                            bad["kind"] = "regular"
-                            dep["bad"] = bad
-                            extra.append(bad)
-                    elif u < _lerp_log(0.10, 0.04, p) + 0.12:
-                        dep["kind"] = "hotfix"
-                    if dep["kind"] != "rollback" and rng.random() < _lerp_log(0.25, 0.06, p):
-                        extra.append(_attempt_before(rng, dep, "failed", (10.0, 120.0), p))
-                elif rng.random() < _lerp_log(0.30, 0.12, p):
-                    extra.append(_attempt_before(rng, dep, "failed", (5.0, 90.0), p))
-                if rng.random() < 0.04 and dep["kind"] != "rollback":
-                    extra.append(_attempt_before(rng, dep, "cancelled", (5.0, 180.0), p))
-                deps.append(dep)
-                deps.extend(e for e in extra if e is not None)
+                deps.extend(_deployment(rng, d, i < n_prod, service_p))
     deps.sort(
         key=lambda r: (
             r["started_at"],
@@ -155,8 +106,83 @@ def _deployments(rng: np.random.Generator) -> list[dict]:
             r["status"],
         )
     )
-    # a rollback re-deploys the last good version right after the bad release; where another
-    # production deployment of the service came in between, it is an ordinary release instead
+    _settle_rollbacks(deps)
+    for i, r in enumerate(deps, start=1):
+        r["deployment_id"] = f"DEP-{i:05d}"
+    return deps
+
+
+def _month_targets(
+    rng: np.random.Generator, first: date, last: date, n_days: int
+) -> tuple[int, int]:
+    """Production and total deployments of the month ``first``..``last``."""
+    p_mid = _progress(first + (last - first) / 2)
+    if last < PROGRAM_START:
+        prod_target = int(rng.integers(3, 5))
+        total_target = round(n_days * rng.uniform(0.60, 0.85))
+    elif first >= AFTER_START:
+        prod_target = int(rng.integers(19, 23))
+        total_target = math.ceil(n_days * rng.uniform(6.35, 6.90))
+    else:
+        prod_target = max(3, round(3.5 + 16.5 * p_mid + rng.normal(0.0, 1.0)))
+        total_target = round(n_days * (0.75 + 5.85 * p_mid) * rng.uniform(0.92, 1.08))
+    return prod_target, max(total_target, prod_target + 5)
+
+
+def _deployment(
+    rng: np.random.Generator, d: date, production: bool, service_p: dict[bool, np.ndarray]
+) -> list[dict]:
+    """One deployment on ``d`` and the failed or cancelled attempts just before it."""
+    env = "production" if production else ("staging" if rng.random() < 0.35 else "test")
+    service = SERVICES[int(rng.choice(len(SERVICES), p=service_p[production]))]
+    p = _service_progress(d, service)
+    start = _start_time(rng, d, production, p)
+    dep = {
+        "service": service,
+        "environment": env,
+        "date": d,
+        "started_at": start,
+        "finished_at": start + _duration(rng, production, p),
+        "status": "success",
+        "kind": "regular",
+        "p": p,
+    }
+    extra: list[dict | None] = []
+    if production:
+        extra.extend(_release_attempts(rng, dep, p))
+    elif rng.random() < _lerp_log(0.30, 0.12, p):
+        extra.append(_attempt_before(rng, dep, "failed", (5.0, 90.0), p))
+    if rng.random() < 0.04 and dep["kind"] != "rollback":
+        extra.append(_attempt_before(rng, dep, "cancelled", (5.0, 180.0), p))
+    return [dep, *(e for e in extra if e is not None)]
+
+
+def _release_attempts(rng: np.random.Generator, dep: dict, p: float) -> list[dict | None]:
+    """A production release's kind (regular, rollback after a bad release, hotfix) and the
+    bad release or failed attempt before it; sets ``dep["kind"]``."""
+    extra: list[dict | None] = []
+    u = rng.random()
+    if u < _lerp_log(0.10, 0.04, p):
+        # a failed or rolled-back release, then the rollback to the last good one
+        dep["kind"] = "rollback"
+        bad_status = "rolled_back" if rng.random() < 0.7 else "failed"
+        bad = _attempt_before(rng, dep, bad_status, (3.0, 25.0), p)
+        if bad is None:
+            dep["kind"] = "regular"
+        else:
+            bad["kind"] = "regular"
+            dep["bad"] = bad
+            extra.append(bad)
+    elif u < _lerp_log(0.10, 0.04, p) + 0.12:
+        dep["kind"] = "hotfix"
+    if dep["kind"] != "rollback" and rng.random() < _lerp_log(0.25, 0.06, p):
+        extra.append(_attempt_before(rng, dep, "failed", (10.0, 120.0), p))
+    return extra
+
+
+def _settle_rollbacks(deps: list[dict]) -> None:
+    """A rollback re-deploys the last good version right after the bad release; where another
+    production deployment of the service came in between, it is an ordinary release instead."""
     previous: dict[str, dict] = {}
     for r in deps:
         if r["environment"] != "production":
@@ -164,6 +190,3 @@ def _deployments(rng: np.random.Generator) -> list[dict]:
         if r["kind"] == "rollback" and previous.get(r["service"]) is not r.pop("bad", None):
             r["kind"] = "regular"
         previous[r["service"]] = r
-    for i, r in enumerate(deps, start=1):
-        r["deployment_id"] = f"DEP-{i:05d}"
-    return deps

@@ -3,6 +3,8 @@ each deployment; coverage only on unit runs."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 
 from analytics.synthetic.sample.story import (
@@ -17,6 +19,15 @@ from analytics.synthetic.sample.story import (
     _service_progress,
     _workday,
 )
+
+
+def _coverage_bounds(d: date) -> tuple[float, float]:
+    """Where a unit run's coverage on ``d`` may lie: about half before the program, 96%+ after."""
+    if d < PROGRAM_START:
+        return 0.40, 0.60
+    if d >= AFTER_START:
+        return 0.96, 1.0
+    return 0.38, 1.0
 
 
 def _test_runs(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
@@ -38,12 +49,8 @@ def _test_runs(rng: np.random.Generator, deps: list[dict]) -> list[dict]:
             failed = int(rng.binomial(n, f))
         skipped = int(rng.binomial(n - failed, 0.015))
         cov = cov0[service] + (cov1[service] - cov0[service]) * p + rng.normal(0.0, 0.006)
-        if d < PROGRAM_START:
-            cov = min(max(cov, 0.40), 0.60)
-        elif d >= AFTER_START:
-            cov = min(max(cov, 0.96), 1.0)
-        else:
-            cov = min(max(cov, 0.38), 1.0)
+        low, high = _coverage_bounds(d)
+        cov = min(max(cov, low), high)
         runs.append(
             {
                 "service": service,
