@@ -7,14 +7,16 @@ One row per headline metric, each compared with the method that fits its kind of
   daily counts (releases come in bursts: the day is the independent unit, not the release);
   the exposure is the phase's days that the deployments export covers (an export starting
   mid-phase does not count the days before it as days without deployments);
-* durations (lead time, time to restore): ratio of medians with a seeded bootstrap CI,
-  Mann-Whitney U; lead times resample whole deployments and the test compares deployments'
-  median lead times (changes shipped together are not independent); still-open incidents
-  count as the slowest of all (worst case), not dropped;
+* durations (lead time, time to restore): ratio of medians; time to restore with a seeded
+  bootstrap CI and Mann-Whitney U on incidents (still-open incidents count as the slowest of
+  all, worst case, not dropped); lead time with the release day as the unit (changes shipped
+  together, and deployments of one release train, are not independent): a t interval whose
+  standard error resamples whole days, and a permutation test over days (mid-p);
 * proportions (change failure rate, rework rate): Wilson intervals, Newcombe CI of the
-  difference, Fisher's exact test; the unit-test pass rate pools test counts as the claim is
-  stated, with a CI that resamples whole days of test runs and a Mann-Whitney test of the
-  days' pass rates (tests in one run, and runs on one day, are not independent);
+  difference, and a permutation test over days of the pooled difference (mid-p; deployments
+  of one day share their fate); the unit-test pass rate pools test counts as the claim is
+  stated, with a bootstrap-t CI that resamples whole days of test runs and a Mann-Whitney
+  test of the days' pass rates (tests in one run, and runs on one day, are not independent);
 * coverage (a level per service): paired difference of each service's last value per phase,
   Wilcoxon signed-rank.
 
@@ -43,6 +45,7 @@ from analytics.metrics import (
     unit_test_runs,
 )
 from analytics.periods import local_day, phase_of_dates
+from analytics.stats.cluster_effects import clustered_duration_effect, clustered_share_effect
 from analytics.stats.compare import (
     DEFAULT_SEED,
     Effect,
@@ -50,7 +53,6 @@ from analytics.stats.compare import (
     duration_effect,
     holm,
     paired_effect,
-    proportion_effect,
 )
 from analytics.stats.count_effects import daily_counts, daily_rate_effect
 from analytics.stats.trend import segmented_regression
@@ -96,15 +98,10 @@ _ROWS = (
         n_units=("deployments", "days"),
     ),
     _Row("production_releases", "Production releases", per="a month", n_units=("releases", "days")),
-    _Row(
-        "lead_time_hours",
-        "Median lead time for changes",
-        unit="h",
-        n_units=("changes", "deployments"),
-    ),
-    _Row("change_failure_rate", "Change failure rate"),
+    _Row("lead_time_hours", "Median lead time for changes", unit="h", n_units=("changes", "days")),
+    _Row("change_failure_rate", "Change failure rate", n_units=("deployments", "days")),
     _Row("time_to_restore_hours", "Median time to restore", unit="h"),
-    _Row("rework_rate", "Rework rate"),
+    _Row("rework_rate", "Rework rate", n_units=("deployments", "days")),
     _Row("unit_test_pass_rate", "Unit-test pass rate", n_units=("tests", "days")),
     _Row("test_coverage", "Mean test coverage per service"),
 )
@@ -200,27 +197,31 @@ def _effects(
     out["production_releases"] = count(facts["success"] & facts["is_production"], DAYS_PER_MONTH)
 
     def share(numerator: str, denominator: str) -> Effect:
+        # deployments of one day (a release train) share their fate: the day is the unit
         kn = {}
         for ph in covered:
             rows = facts[(facts["phase"] == ph) & facts[denominator]]
-            kn[ph] = (int(rows[numerator].sum()), len(rows))
-        return proportion_effect(*kn["baseline"], *kn["after"])
+            days = (
+                rows.assign(k=rows[numerator].astype(int)).groupby("day")["k"].agg(["sum", "size"])
+            )
+            kn[ph] = (days["sum"].to_numpy(), days["size"].to_numpy())
+        return clustered_share_effect(*kn["baseline"], *kn["after"], seed=seed, unit="days")
 
     out["change_failure_rate"] = share("failed_change", "in_cfr")
     out["rework_rate"] = share("rework", "in_rework")
 
     lead = _tag(lead_times(dataset, preset), config)
     lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
-    lead_effect = duration_effect(  # changes shipped together are resampled (and tested) together
+    # changes shipped together, and deployments of one release day, are resampled (and
+    # tested) together: the day is the unit (deployments nest in days)
+    out["lead_time_hours"] = clustered_duration_effect(
         lead_b["lead_time_hours"].to_numpy(dtype=float),
         lead_a["lead_time_hours"].to_numpy(dtype=float),
+        clusters_before=lead_b["day"].to_numpy(),
+        clusters_after=lead_a["day"].to_numpy(),
         n_boot=n_boot,
         seed=seed,
-        clusters_before=lead_b["deployment_id"].to_numpy(),
-        clusters_after=lead_a["deployment_id"].to_numpy(),
-    )
-    out["lead_time_hours"] = dataclasses.replace(
-        lead_effect, test="Mann-Whitney U on deployment medians"
+        unit="days",
     )
     restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
     out["time_to_restore_hours"] = duration_effect(
@@ -245,7 +246,7 @@ def _effects(
     )
     out["unit_test_pass_rate"] = dataclasses.replace(
         effect,
-        ci_method="cluster bootstrap over days of test runs",
+        ci_method="cluster bootstrap-t over days of test runs",
         test="Mann-Whitney U on daily pass rates (levels pool tests)",
     )
     out["test_coverage"] = paired_effect(*_coverage_pairs(dataset, config, preset))

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_ratio
+from analytics.stats._bootstrap import DEFAULT_SEED
+from analytics.stats._clustered import ratio_bootstrap_t
 from analytics.stats._intervals import newcombe_difference_ci, wilson_interval
 from analytics.stats._ranks import mann_whitney
 from analytics.stats.effect_types import Effect, ProportionEffect
@@ -233,7 +234,7 @@ def clustered_proportion_effect(
         ci_high=hi,
         p_value=p_value,
         test="Mann-Whitney U on cluster proportions",
-        ci_method="cluster bootstrap of the pooled difference",
+        ci_method="cluster bootstrap-t of the pooled difference",
         clusters_before=int(kb.size),
         clusters_after=int(ka.size),
     )
@@ -251,25 +252,30 @@ def clustered_difference_ci(
 ) -> tuple[float, float]:
     """CI of the difference of two pooled proportions, resampling whole clusters.
 
-    Each argument holds one number per cluster (e.g. tests passed and tests run per test run):
-    tests in one run are not independent, so an interval on pooled counts would be falsely
-    narrow. Returns (low, high) of sum(k_after)/sum(n_after) - sum(k_before)/sum(n_before);
-    NaN when a side has fewer than 2 clusters.
+    Each argument holds one number per cluster (e.g. tests passed and tests run per day of
+    test runs): tests in one run are not independent, so an interval on pooled counts would be
+    falsely narrow. Returns (low, high) of sum(k_after)/sum(n_after) -
+    sum(k_before)/sum(n_before); NaN when a side has fewer than 2 clusters.
+
+    The interval is a percentile-t (bootstrap-t): each resample of whole clusters is
+    studentised with the linearised cluster-robust standard error of the pooled ratios
+    (Cameron, Gelbach & Miller 2008). On resampled baseline days of the sample the plain
+    percentile interval covered a true difference in 92.9% of draws, this one in about 94%
+    (tests/test_impact_calibration.py). When every cluster has the same proportion the
+    interval is the point.
 
     Examples
     --------
-    >>> lo, hi = clustered_difference_ci([9, 8, 10], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=500)
-    >>> 0 <= lo <= hi <= 0.2
+    >>> ten = [10] * 8  # 87.5% before, 97.5% after: a difference of 0.1
+    >>> lo, hi = clustered_difference_ci([9, 8, 10, 9, 7, 9, 10, 8], ten, [10, 10, 10, 9, 10, 10, 9, 10], ten)
+    >>> bool(0 < lo < 0.1 < hi < 0.25)
     True
+    >>> clustered_difference_ci([9, 8, 10], [10] * 3, [10] * 3, [10] * 3)  # 3 clusters: no bound
+    (-1.0, 1.0)
     """
     kb, nb = np.asarray(k_before, dtype=float), np.asarray(n_before, dtype=float)
     ka, na = np.asarray(k_after, dtype=float), np.asarray(n_after, dtype=float)
-    if kb.size < 2 or ka.size < 2:
-        return NAN, NAN
     rng = np.random.default_rng(seed)
-    diff = cluster_bootstrap_ratio(ka, na, n_boot, rng) - cluster_bootstrap_ratio(
-        kb, nb, n_boot, rng
+    return ratio_bootstrap_t(
+        kb, nb, ka, na, confidence=confidence, n_boot=n_boot, rng=rng
     )
-    tail = (1 - confidence) / 2
-    lo, hi = np.nanquantile(diff, [tail, 1 - tail])
-    return float(lo), float(hi)

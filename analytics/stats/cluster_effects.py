@@ -1,0 +1,191 @@
+"""Before/after effects whose test and interval take the cluster as the independent unit.
+
+A release day ships several deployments, a deployment ships many changes: the values of one
+day travel together. On the sample the baseline's 13 production deployments fall on 7 days and
+its 724 changes on the same 7 days, so a test or interval that counts changes (or even
+deployments) as independent claims far more evidence than there is. Here:
+
+* :func:`clustered_duration_effect` (lead time): the ratio of medians of all values (the
+  claim as stated), its interval a t interval on the log ratio whose standard error comes from
+  resampling whole clusters, and the test a permutation test over clusters of their median
+  durations (log scale);
+* :func:`clustered_share_effect` (change failure rate, rework rate): the pooled share with
+  Wilson and Newcombe intervals, the test a permutation test over clusters of the pooled
+  difference.
+
+Both tests use the mid-p (:mod:`analytics.stats._clustered`). The calibration behind these
+choices is in tests/test_impact_calibration.py and docs/METRICS.md ("Calibration").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_medians
+from analytics.stats._clustered import bootstrap_t_interval, permutation_mid_p
+from analytics.stats._intervals import clean_values
+from analytics.stats.compare import duration_effect, proportion_effect
+from analytics.stats.effect_types import DurationEffect, ProportionEffect
+
+__all__ = ["clustered_duration_effect", "clustered_share_effect", "N_PERMUTATIONS"]
+
+#: permutations drawn when the clusters have more partitions than this (else all enumerated)
+N_PERMUTATIONS = 9999
+
+ArrayLike = Sequence | np.ndarray | pd.Series
+
+
+def _clean_with_labels(values: ArrayLike, labels: ArrayLike, name: str):
+    """Non-NaN values (ValueError on negatives) and their cluster codes 0..G-1."""
+    raw = np.asarray(values, dtype=float).ravel()
+    lab = np.asarray(labels, dtype=object).ravel()
+    if lab.shape != raw.shape:
+        raise ValueError(f"{name}: need one cluster label per value")
+    keep = ~np.isnan(raw)
+    codes, _ = pd.factorize(pd.Series(lab[keep]), sort=True)
+    return clean_values(raw, name=name), codes
+
+
+def _cluster_log_medians(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """log(1 + median) of each cluster's values (1 +: defined for zero durations)."""
+    if not values.size:
+        return np.zeros(0)
+    return np.log1p(pd.Series(values).groupby(codes).median().to_numpy())
+
+
+def clustered_duration_effect(
+    before: ArrayLike,
+    after: ArrayLike,
+    *,
+    clusters_before: ArrayLike,
+    clusters_after: ArrayLike,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+    n_permutations: int = N_PERMUTATIONS,
+    unit: str = "clusters",
+) -> DurationEffect:
+    """Ratio of medians after/before with a cluster t interval and a cluster permutation test.
+
+    Parameters
+    ----------
+    before, after
+        durations (e.g. hours); NaN dropped, negatives raise ValueError.
+    clusters_before, clusters_after
+        a label per value (e.g. the local day each change was deployed on): the independent
+        units. Coarser is safer: changes nest in deployments, deployments in days.
+    confidence, n_boot, seed
+        interval level; resamples of whole clusters (medians per side) and their seed.
+    n_permutations, unit
+        permutations of the test (all partitions when fewer), and the clusters' name in the
+        test and interval labels ("days").
+
+    Returns
+    -------
+    DurationEffect
+        as :func:`analytics.stats.compare.duration_effect` with clusters (medians, P90s,
+        per-side percentile intervals, Hodges-Lehmann on changes), except: ``ci_low`` /
+        ``ci_high`` = ``exp(log ratio +- t * se)``, se from the cluster bootstrap of the log
+        medians (``G / (G - 1)`` scaled, Welch-Satterthwaite df from G - 1 a side; NaN with
+        fewer than 2 clusters a side), and ``p_value`` the permutation mid-p of the difference
+        of the clusters' mean log(1 + median).
+
+    Examples
+    --------
+    >>> e = clustered_duration_effect([10, 12, 30, 32], [1, 2, 2, 3], clusters_before=
+    ...     ["a", "a", "b", "b"], clusters_after=["c", "c", "d", "d"], n_boot=200, unit="days")
+    >>> # medians 2 / 21; cluster medians 11, 31 before, 1.5, 2.5 after: of the 6 partitions
+    >>> # of 4 clusters, the observed one and its mirror are the most extreme: (0 + 2/2) / 6
+    >>> round(e.effect, 4), round(e.p_value, 4)
+    (0.0952, 0.1667)
+    """
+    b, codes_b = _clean_with_labels(before, clusters_before, "before")
+    a, codes_a = _clean_with_labels(after, clusters_after, "after")
+    base = duration_effect(
+        b,
+        a,
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
+        clusters_before=codes_b,
+        clusters_after=codes_a,
+    )
+    g_b, g_a = base.clusters_before, base.clusters_after
+    ci = (np.nan, np.nan)
+    if np.isfinite(base.effect) and base.effect > 0 and min(g_b, g_a) >= 2:
+        rng = np.random.default_rng(seed)  # the same resamples as duration_effect draws
+        with np.errstate(divide="ignore"):
+            log_b = np.log(cluster_bootstrap_medians(b, codes_b, n_boot, rng))
+            log_a = np.log(cluster_bootstrap_medians(a, codes_a, n_boot, rng))
+        low, high = bootstrap_t_interval(
+            float(np.log(base.effect)), log_b, log_a, g_b, g_a, confidence
+        )
+        ci = (float(np.exp(low)), float(np.exp(high)))
+    values_b, values_a = _cluster_log_medians(b, codes_b), _cluster_log_medians(a, codes_a)
+    p = permutation_mid_p(
+        values_b,
+        np.ones(values_b.size),
+        values_a,
+        np.ones(values_a.size),
+        n_resamples=n_permutations,
+        seed=seed,
+    )
+    return dataclasses.replace(
+        base,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        ci_method=f"t interval, se from a bootstrap over {unit} (log ratio of medians)",
+        p_value=p,
+        test=f"permutation test over {unit} of their median (mid-p)",
+    )
+
+
+def clustered_share_effect(
+    k_before: ArrayLike,
+    n_before: ArrayLike,
+    k_after: ArrayLike,
+    n_after: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    n_permutations: int = N_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    unit: str = "clusters",
+) -> ProportionEffect:
+    """A pooled share ``sum(k) / sum(n)`` compared by permuting whole clusters.
+
+    Each argument holds one number per cluster (failed and production deployments per day);
+    clusters with ``n == 0`` are left out. Levels, Wilson intervals and the Newcombe interval
+    of the difference are those of :func:`analytics.stats.compare.proportion_effect` on the
+    totals (calibrated on the sample: 97% coverage); the p-value is the permutation mid-p of
+    the pooled difference over clusters, not Fisher's test on items.
+
+    Examples
+    --------
+    >>> e = clustered_share_effect([1, 1], [1, 1], [0, 0], [1, 1], unit="days")
+    >>> round(e.effect, 2), round(e.p_value, 4), e.clusters_before  # as in permutation_mid_p
+    (-1.0, 0.1667, 2)
+    """
+    sides = []
+    for k, n in ((k_before, n_before), (k_after, n_after)):
+        k, n = np.asarray(k, dtype=float).ravel(), np.asarray(n, dtype=float).ravel()
+        if k.shape != n.shape:
+            raise ValueError("need one k and one n per cluster")
+        if ((k < 0) | (k > n)).any():
+            raise ValueError("need 0 <= k <= n in every cluster")
+        sides.append((k[n > 0], n[n > 0]))
+    (kb, nb), (ka, na) = sides
+    pooled = proportion_effect(
+        int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()), confidence=confidence
+    )
+    p = permutation_mid_p(kb, nb, ka, na, n_resamples=n_permutations, seed=seed)
+    return dataclasses.replace(
+        pooled,
+        p_value=p,
+        test=f"permutation test over {unit} of the pooled difference (mid-p)",
+        clusters_before=int(kb.size),
+        clusters_after=int(ka.size),
+    )
