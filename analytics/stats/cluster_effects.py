@@ -31,7 +31,13 @@ from analytics.stats._intervals import clean_values
 from analytics.stats.compare import duration_effect, proportion_effect
 from analytics.stats.effect_types import DurationEffect, ProportionEffect
 
-__all__ = ["clustered_duration_effect", "clustered_share_effect", "N_PERMUTATIONS"]
+__all__ = [
+    "clustered_duration_effect",
+    "clustered_share_effect",
+    "cluster_ratio_interval",
+    "cluster_median_test",
+    "N_PERMUTATIONS",
+]
 
 #: permutations drawn when the clusters have more partitions than this (else all enumerated)
 N_PERMUTATIONS = 9999
@@ -114,33 +120,80 @@ def clustered_duration_effect(
         clusters_before=codes_b,
         clusters_after=codes_a,
     )
-    g_b, g_a = base.clusters_before, base.clusters_after
-    ci = (np.nan, np.nan)
-    if np.isfinite(base.effect) and base.effect > 0 and min(g_b, g_a) >= 2:
-        rng = np.random.default_rng(seed)  # the same resamples as duration_effect draws
-        with np.errstate(divide="ignore"):
-            log_b = np.log(cluster_bootstrap_medians(b, codes_b, n_boot, rng))
-            log_a = np.log(cluster_bootstrap_medians(a, codes_a, n_boot, rng))
-        low, high = bootstrap_t_interval(
-            float(np.log(base.effect)), log_b, log_a, g_b, g_a, confidence
+    low, high = np.nan, np.nan
+    if np.isfinite(base.effect) and base.effect > 0:  # a median of zero: no ratio, no interval
+        low, high = cluster_ratio_interval(
+            b, codes_b, a, codes_a, confidence=confidence, n_boot=n_boot, seed=seed
         )
-        ci = (float(np.exp(low)), float(np.exp(high)))
-    values_b, values_a = _cluster_log_medians(b, codes_b), _cluster_log_medians(a, codes_a)
-    p = permutation_mid_p(
-        values_b,
-        np.ones(values_b.size),
-        values_a,
-        np.ones(values_a.size),
-        n_resamples=n_permutations,
-        seed=seed,
-    )
+    p = cluster_median_test(b, codes_b, a, codes_a, n_permutations=n_permutations, seed=seed)
     return dataclasses.replace(
         base,
-        ci_low=ci[0],
-        ci_high=ci[1],
+        ci_low=low,
+        ci_high=high,
         ci_method=f"t interval, se from a bootstrap over {unit} (log ratio of medians)",
         p_value=p,
         test=f"permutation test over {unit} of their median (mid-p)",
+    )
+
+
+def cluster_ratio_interval(
+    before: np.ndarray,
+    codes_before: np.ndarray,
+    after: np.ndarray,
+    codes_after: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float]:
+    """Interval of median(after) / median(before): ``exp(log ratio +- t * se)``, se from
+    resampling whole clusters (codes 0..G-1 per value); NaN with fewer than 2 clusters a side
+    or a zero median.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 1, 2])  # clusters alike on each side: no spread, the point
+    >>> cluster_ratio_interval(np.full(3, 2.0), codes, np.full(3, 4.0), codes, n_boot=50)
+    (2.0, 2.0)
+    """
+    g_b, g_a = np.unique(codes_before).size, np.unique(codes_after).size
+    med_b, med_a = np.median(before) if before.size else 0, np.median(after) if after.size else 0
+    if min(g_b, g_a) < 2 or not (med_b > 0 and med_a > 0):
+        return np.nan, np.nan
+    rng = np.random.default_rng(seed)  # the same resamples as duration_effect draws
+    with np.errstate(divide="ignore"):
+        log_b = np.log(cluster_bootstrap_medians(before, codes_before, n_boot, rng))
+        log_a = np.log(cluster_bootstrap_medians(after, codes_after, n_boot, rng))
+    low, high = bootstrap_t_interval(
+        float(np.log(med_a / med_b)), log_b, log_a, g_b, g_a, confidence
+    )
+    return float(np.exp(low)), float(np.exp(high))
+
+
+def cluster_median_test(
+    before: np.ndarray,
+    codes_before: np.ndarray,
+    after: np.ndarray,
+    codes_after: np.ndarray,
+    *,
+    n_permutations: int = N_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+) -> float:
+    """Permutation mid-p over clusters of the difference of the clusters' mean log(1 + median).
+
+    Examples
+    --------
+    >>> # log(1 + x): 0.69, 1.39 before, 1.10 after; the lone 'after' of the 3 partitions gives
+    >>> # |d| = |0.69 - 1.24|, |1.39 - 0.90|, |1.10 - 1.04| (observed, smallest): (2 + 1/2) / 3
+    >>> b, a = np.array([1.0, 3.0]), np.array([2.0])
+    >>> round(cluster_median_test(b, np.array([0, 1]), a, np.array([0])), 4)
+    0.8333
+    """
+    values_b = _cluster_log_medians(before, codes_before)
+    values_a = _cluster_log_medians(after, codes_after)
+    ones_b, ones_a = np.ones(values_b.size), np.ones(values_a.size)
+    return permutation_mid_p(
+        values_b, ones_b, values_a, ones_a, n_resamples=n_permutations, seed=seed
     )
 
 
