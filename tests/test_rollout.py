@@ -39,6 +39,38 @@ def test_service_panel_pivots_services_by_month_and_takes_logs():
     assert panel.loc["b"].isna().all()  # log of 0 and a missing month: no value
 
 
+def test_service_panel_leaves_out_months_with_too_few_items():
+    rows = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2021-01-01", "2021-02-01", "2021-01-01"]),
+            "service": ["a", "a", "b"],
+            "severity": "all",
+            "metric": "time_to_restore_hours",
+            "value": [3.0, 40.0, 5.0],
+            "n": [2, 1, 3],  # a's February is one incident: not a monthly level
+        }
+    )
+    panel = service_panel(rows, "time_to_restore_hours", min_n=2)
+    assert panel.loc["a"].tolist()[0] == 3.0 and np.isnan(panel.loc["a"].tolist()[1])
+    assert panel.loc["b"].tolist()[0] == 5.0
+    assert service_panel(rows, "time_to_restore_hours").loc["a"].tolist() == [3.0, 40.0]
+
+
+def test_time_to_restore_says_how_many_services_had_enough_incidents(study, sample):
+    row = study.summary.set_index("metric").loc["time_to_restore_hours"]
+    # the sample's incidents per service and month (metric_table by service): the adopters
+    # with >= 2 incidents in the month before adoption are credit-scoring (Dec 2020: 2),
+    # loan-application (2), api-gateway (Jan 2021: 2), identity (Jan: 3), repayment
+    # (Feb: 2), risk-engine (Feb: 1, no), disbursement (Mar: 4), payment-gateway (Mar: 1, no),
+    # customer-profile (Apr: 4), notification (Apr: 4), collections (May: 1, no), reporting
+    # (Jun: 1, no): 8 of 12
+    assert row["sentence"].endswith(
+        "Only service-months with at least 2 incidents count; 8 of 12 adopted services had one "
+        "in the month before adopting."
+    )
+    assert row["effect_kind"] == "ratio"
+
+
 def test_the_sample_improves_when_each_service_adopts_not_before(study):
     rows = study.summary.set_index("metric")
     assert list(rows.index) == list(ROLLOUT_METRICS)
@@ -49,8 +81,9 @@ def test_the_sample_improves_when_each_service_adopts_not_before(study):
     # the sample's coverage rises from about 0.50 to 0.96-1.00 within eight weeks of adoption
     assert 0.3 < rows.loc["test_coverage", "effect"] < 0.5
     base = study.coefficients.query("event_time == -1").set_index("metric")["estimate"]
-    assert base["lead_time_hours"] == 1.0  # durations are ratios: no change is 1
-    assert (base.drop("lead_time_hours") == 0).all()
+    durations = ["lead_time_hours", "time_to_restore_hours"]
+    assert (base[durations] == 1.0).all()  # durations are ratios: no change is 1
+    assert (base.drop(durations) == 0).all()
 
 
 def test_dates_that_come_too_late_show_a_change_already_under_way(sample):
@@ -77,13 +110,14 @@ def test_view_and_chart_on_the_sample(study, sample):
     report = views.MonthReport(sample, "2021-12", "default")
     object.__setattr__(report, "rollout", study)  # the cached property, computed once above
     text = views.rollout_markdown(report)
-    assert text.startswith("**4 of 6 metrics change when each service adopts the program")
-    assert text.count("\n- ") == 6
+    assert text.startswith("**4 of 7 metrics change when each service adopts the program")
+    assert text.count("\n- ") == 7
     fig = plots.event_study_chart(study.coefficients, study.summary)
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert "Test coverage: follows adoption" in titles
     assert not any(t.startswith("Lead time") for t in titles)  # nothing estimable: no panel
-    assert fig.alt_text.startswith("4 of 4 metrics with data change when each service adopts")
+    assert fig.alt_text.startswith("4 of 5 metrics with data change when each service adopts")
+    assert "Time to restore: no clear change" in fig.alt_text  # a panel of its own
     lead = study.summary.set_index("metric").loc["lead_time_hours", "sentence"]
     assert lead == (
         "Lead time for changes: not enough data: too few services have a value in the month "

@@ -30,16 +30,19 @@ from analytics.stats.event_study import event_study
 
 __all__ = ["ROLLOUT_METRICS", "RolloutStudy", "service_panel", "rollout_study"]
 
-#: metrics with a value per service and month often enough to align on adoption (incidents
-#: per service and month are too few for time to restore)
+#: metrics aligned on adoption (catalogue order)
 ROLLOUT_METRICS: tuple[str, ...] = (
     "delivery_throughput_per_day",
     "production_releases",
     "lead_time_hours",
     "change_failure_rate",
+    "time_to_restore_hours",
     "unit_test_pass_rate",
     "test_coverage",
 )
+#: a service-month needs this many items (e.g. incidents) for its value to enter the panel: the
+#: mean restore time of one incident is one incident's luck, not the service's level
+MIN_ITEMS: dict[str, int] = {"time_to_restore_hours": 2}
 ALPHA = 0.05
 SUMMARY_COLUMNS = [
     "metric",
@@ -68,11 +71,12 @@ class RolloutStudy:
 
 
 def service_panel(
-    monthly_by_service: pd.DataFrame, metric: str, *, log: bool = False
+    monthly_by_service: pd.DataFrame, metric: str, *, log: bool = False, min_n: int = 0
 ) -> pd.DataFrame:
     """Services x month starts of one metric (``metric_table(..., by="service")`` rows).
 
-    ``log`` takes the natural log (values <= 0 become NaN). Months without data are NaN.
+    ``log`` takes the natural log (values <= 0 become NaN). Months without data, or with
+    fewer than ``min_n`` items behind the value (the rows' ``n``), are NaN.
 
     Examples
     --------
@@ -84,6 +88,8 @@ def service_panel(
     rows = monthly_by_service[
         (monthly_by_service["metric"] == metric) & (monthly_by_service["severity"] == "all")
     ]
+    if min_n:
+        rows = rows.assign(value=rows["value"].where(rows["n"] >= min_n))
     panel = rows.pivot_table(
         index="service", columns="period_start", values="value", aggfunc="first", dropna=False
     ).sort_index(axis=1)
@@ -107,13 +113,37 @@ def _timing(effect: float, low: float, high: float, null: float, pretrend_p: flo
     return "no clear change"
 
 
+def _with_base(panel: pd.DataFrame, months: dict[str, pd.Timestamp]) -> int:
+    """Services with a value in the month before their adoption month (the event study's base)."""
+    count = 0
+    for service, month in months.items():
+        base = month - pd.DateOffset(months=1)
+        if month > panel.columns.max():  # adopts after the data's last month: not yet treated
+            continue
+        if service in panel.index and base in panel.columns:
+            count += bool(np.isfinite(panel.at[service, base]))
+    return count
+
+
+def _sparse_note(row: dict) -> str:
+    """What a sparse metric's cells need, and how many adopters had one as their base."""
+    need = MIN_ITEMS.get(row["metric"], 0)
+    if not need:
+        return ""
+    items = METRICS[row["metric"]].table  # e.g. "incidents"
+    return (
+        f" Only service-months with at least {need} {items} count; {row['with_base']} of "
+        f"{row['adopted']} adopted services had one in the month before adopting."
+    )
+
+
 def _sentence(row: dict, window: tuple[int, int]) -> str:
     """One plain sentence: the effect after adoption and whether it came before it."""
     label = row["label"]
     if math.isnan(row["effect"]):
         return (
             f"{label}: not enough data: too few services have a value in the month before "
-            f"they adopted."
+            f"they adopted." + _sparse_note(row)
         )
     if row["effect_kind"] == "ratio":
         size = f"{row['effect']:.2g}x ({row['ci_low']:.2g}-{row['ci_high']:.2g}x)"
@@ -137,6 +167,7 @@ def _sentence(row: dict, window: tuple[int, int]) -> str:
     return (
         f"{label}: {lead}; {size} in months 0 to {window[1]} after adoption against services "
         f"not yet adopted ({pre}; {row['adopted']} of {row['services']} services adopted)."
+        + _sparse_note(row)
     )
 
 
@@ -178,7 +209,7 @@ def rollout_study(
     for metric in metrics:
         info = METRICS[metric]
         log = info.kind == "duration"
-        panel = service_panel(by_service, metric, log=log)
+        panel = service_panel(by_service, metric, log=log, min_n=MIN_ITEMS.get(metric, 0))
         study = event_study(panel, months, window=window, n_boot=n_boot, seed=seed)
         scale = np.exp if log else (lambda v: v)
         c = study.coefficients.assign(metric=metric)
@@ -196,12 +227,13 @@ def rollout_study(
             "pretrend_p": study.pretrend_p,
             "services": study.n_services,
             "adopted": study.n_treated,
+            "with_base": _with_base(panel, months),
         }
         row["timing"] = _timing(
             row["effect"], row["ci_low"], row["ci_high"], 1.0 if log else 0.0, study.pretrend_p
         )
         row["sentence"] = _sentence(row, window)
-        rows.append(row)
+        rows.append({key: row[key] for key in SUMMARY_COLUMNS})
     coefficients = pd.concat(coefs, ignore_index=True)
     coefficients = coefficients[["metric"] + [c for c in coefficients if c != "metric"]]
     return RolloutStudy(coefficients, pd.DataFrame(rows, columns=SUMMARY_COLUMNS))
