@@ -519,3 +519,55 @@ def test_cluster_bootstrap_keeps_coverage_where_the_iid_bootstrap_loses_it():
     assert (
         rejected["iid"] >= 0.5 * runs
     )  # the U test on changes "finds" an effect that is not there
+
+
+def test_clustered_share_effect_permutes_days_by_hand():
+    from analytics.stats._intervals import newcombe_difference_ci
+    from analytics.stats.cluster_effects import clustered_share_effect
+
+    # days A (1 of 2 failed), B (0 of 1) before; C (0 of 2), D (0 of 3), E (no deployment)
+    # after. The 6 ways to put 2 of A-D "before" give differences after - before of
+    # {A,B}: 0/5 - 1/3 (observed), {A,C}: -1/4, {A,D}: -1/5, and their mirrors +1/5, +1/4,
+    # +1/3: two of six as extreme as |-1/3|, none more: mid-p (0 + 2/2) / 6
+    e = clustered_share_effect([1, 0], [2, 1], [0, 0, 0], [2, 3, 0], unit="days")
+    assert e.effect == pytest.approx(-1 / 3)
+    assert e.p_value == pytest.approx(1 / 6)
+    assert (e.clusters_before, e.clusters_after, e.n_before, e.n_after) == (2, 2, 3, 5)
+    assert (e.ci_low, e.ci_high) == newcombe_difference_ci(0, 5, 1, 3)
+    assert e.test == "permutation test over days of the pooled difference (mid-p)"
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        clustered_share_effect([3], [2], [0], [1])
+
+
+def test_clustered_duration_effect_by_hand():
+    from analytics.stats.cluster_effects import clustered_duration_effect
+
+    # before: day 1 (10, 20, 30), day 2 (40); after: day 3 (5), day 4 (6, 8). Medians of all
+    # values 25 and 6: ratio 0.24. Day medians 20, 40 before, 5, 7 after: the observed split
+    # puts the two smallest after, as extreme as its mirror and nothing else: (0 + 2/2) / 6
+    e = clustered_duration_effect(
+        [10, 20, 30, 40],
+        [5, 6, 8],
+        clusters_before=["d1", "d1", "d1", "d2"],
+        clusters_after=["d3", "d4", "d4"],
+        n_boot=200,
+        unit="days",
+    )
+    assert e.effect == pytest.approx(0.24)
+    assert e.p_value == pytest.approx(1 / 6)
+    assert (e.clusters_before, e.clusters_after) == (2, 2)
+    assert 0 < e.ci_low < 0.24 < e.ci_high
+    assert e.test == "permutation test over days of their median (mid-p)"
+    # one day a side: no interval; the 2 partitions are mirrors, mid-p = (0 + 2/2) / 2
+    one = clustered_duration_effect(
+        [10, 20], [5, 6], clusters_before=["a", "a"], clusters_after=["b", "b"], n_boot=50
+    )
+    assert math.isnan(one.ci_low) and math.isnan(one.ci_high) and one.p_value == 0.5
+
+
+def test_linearised_variance_of_a_pooled_ratio_by_hand():
+    from analytics.stats._clustered import _linearised
+
+    # R = 24 / 30 = 0.8; residuals k - R n = 0, 1, -1; G / (G - 1) * 2 / 30^2 = 1 / 300
+    ratio, var = _linearised(np.array([8.0, 9.0, 7.0]), np.full(3, 10.0))
+    assert ratio == pytest.approx(0.8) and var == pytest.approx(1 / 300)
