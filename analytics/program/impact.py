@@ -7,11 +7,11 @@ One row per headline metric, each compared with the method that fits its kind of
   daily counts (releases come in bursts: the day is the independent unit, not the release);
   the exposure is the phase's days that the deployments export covers (an export starting
   mid-phase does not count the days before it as days without deployments);
-* durations (lead time, time to restore): ratio of medians; time to restore with a seeded
-  bootstrap CI and Mann-Whitney U on incidents (still-open incidents count as the slowest of
-  all, worst case, not dropped); lead time with the release day as the unit (changes shipped
-  together, and deployments of one release train, are not independent): a t interval whose
-  standard error resamples whole days, and a permutation test over days (mid-p);
+* durations (lead time, time to restore): ratio of medians with the day as the unit (changes
+  shipped together, deployments of one release train, incidents of one outage are not
+  independent): a t interval whose standard error resamples whole days, and a permutation
+  test over days (mid-p); still-open incidents count as the slowest of all (worst case), not
+  dropped;
 * proportions (change failure rate, rework rate): Wilson intervals, Newcombe CI of the
   difference, and a permutation test over days of the pooled difference (mid-p; deployments
   of one day share their fate); the unit-test pass rate pools test counts as the claim is
@@ -50,7 +50,6 @@ from analytics.stats.compare import (
     DEFAULT_SEED,
     Effect,
     clustered_proportion_effect,
-    duration_effect,
     holm,
     paired_effect,
 )
@@ -100,7 +99,9 @@ _ROWS = (
     _Row("production_releases", "Production releases", per="a month", n_units=("releases", "days")),
     _Row("lead_time_hours", "Median lead time for changes", unit="h", n_units=("changes", "days")),
     _Row("change_failure_rate", "Change failure rate", n_units=("deployments", "days")),
-    _Row("time_to_restore_hours", "Median time to restore", unit="h"),
+    _Row(
+        "time_to_restore_hours", "Median time to restore", unit="h", n_units=("incidents", "days")
+    ),
     _Row("rework_rate", "Rework rate", n_units=("deployments", "days")),
     _Row("unit_test_pass_rate", "Unit-test pass rate", n_units=("tests", "days")),
     _Row("test_coverage", "Mean test coverage per service"),
@@ -153,13 +154,22 @@ def _covered_days(
     return max(pd.Timestamp(phase.start), span[0]), min(pd.Timestamp(phase.end), span[1])
 
 
-def _restore_samples(items: pd.DataFrame, severity: str) -> dict[str, np.ndarray]:
-    """Restore hours per phase; censored incidents set to the largest value seen (worst case)."""
+def _restore_samples(
+    items: pd.DataFrame, severity: str
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Restore hours and each incident's local day, per phase; censored incidents set to
+    the largest value seen (worst case)."""
     if severity != "all":
         items = items[items["severity"] == severity]
     worst = items["restore_hours"].max() if len(items) else np.nan
     hours = items["restore_hours"].where(~items["censored"].astype(bool), worst)
-    return {ph: hours[items["phase"] == ph].to_numpy(dtype=float) for ph in ("baseline", "after")}
+    return {
+        ph: (
+            hours[items["phase"] == ph].to_numpy(dtype=float),
+            items.loc[items["phase"] == ph, "day"].to_numpy(),
+        )
+        for ph in ("baseline", "after")
+    }
 
 
 def _coverage_pairs(
@@ -224,8 +234,15 @@ def _effects(
         unit="days",
     )
     restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
-    out["time_to_restore_hours"] = duration_effect(
-        restore["baseline"], restore["after"], n_boot=n_boot, seed=seed
+    # incidents of one day often share a cause (one outage, several tickets): the day is the unit
+    out["time_to_restore_hours"] = clustered_duration_effect(
+        restore["baseline"][0],
+        restore["after"][0],
+        clusters_before=restore["baseline"][1],
+        clusters_after=restore["after"][1],
+        n_boot=n_boot,
+        seed=seed,
+        unit="days",
     )
 
     runs = _tag(unit_test_runs(dataset, preset), config)
