@@ -320,10 +320,16 @@ def test_coverage_test_on_services_is_calibrated_and_its_interval_covers(baselin
     before = np.array([r[i] for r, i in zip(readings, first, strict=True)]).T
     after = np.array([r[j] for r, j in zip(readings, second, strict=True)]).T
     rejected = covered = 0
-    for b, a in zip(before, after, strict=True):
-        rejected += paired_effect(b, a).p_value < 0.05
-        e = paired_effect(b, a + 0.10)
-        covered += e.ci_low <= 0.10 <= e.ci_high
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        null = paired_effect(b, a)
+        rejected += null.p_value < 0.05
+        # the paired t interval moves with the differences: adding 0.10 to every 'after' moves
+        # it by 0.10, so it covers 0.10 exactly when the null's covers 0 (one slow call a draw)
+        covered += null.ci_low <= 0 <= null.ci_high
+        if i == 0:
+            shifted = paired_effect(b, a + 0.10)
+            assert shifted.ci_low == pytest.approx(null.ci_low + 0.10)
+            assert shifted.ci_high == pytest.approx(null.ci_high + 0.10)
     rejected, covered = rejected / draws, covered / draws
     print(f"coverage: rejected {rejected:.3f}, covered {covered:.3f}")
     # the exact signed-rank test on 12 pairs can reach 4.2% at most below 5% (discrete)
