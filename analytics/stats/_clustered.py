@@ -171,9 +171,7 @@ def permutation_mid_p(
     def difference(idx_b: np.ndarray, idx_a: np.ndarray, axis: int = -1) -> np.ndarray:
         ib, ia = idx_b.astype(np.int64), idx_a.astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return k[ia].sum(axis=-1) / n[ia].sum(axis=-1) - k[ib].sum(axis=-1) / n[ib].sum(
-                axis=-1
-            )
+            return k[ia].sum(axis=-1) / n[ia].sum(axis=-1) - k[ib].sum(axis=-1) / n[ib].sum(axis=-1)
 
     units = np.arange(k.size, dtype=float)
     if min(k_before.size, k_after.size) == 1:  # scipy wants two a side: N partitions, all listed

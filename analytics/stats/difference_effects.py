@@ -276,6 +276,4 @@ def clustered_difference_ci(
     kb, nb = np.asarray(k_before, dtype=float), np.asarray(n_before, dtype=float)
     ka, na = np.asarray(k_after, dtype=float), np.asarray(n_after, dtype=float)
     rng = np.random.default_rng(seed)
-    return ratio_bootstrap_t(
-        kb, nb, ka, na, confidence=confidence, n_boot=n_boot, rng=rng
-    )
+    return ratio_bootstrap_t(kb, nb, ka, na, confidence=confidence, n_boot=n_boot, rng=rng)
