@@ -343,11 +343,9 @@ def test_verdict_rate_and_duration_wording():
         ci_low=0.081,
         ci_high=0.19,
     )
-    assert (
-        verdict_sentence(dur, "Median time to restore", unit="h")
-        == (
-            "Median time to restore fell from 5.2 h to 37 min: 0.12x (95% CI 0.081-0.19x)."  # 0.62 h = 37.2 min
-        )
+    assert verdict_sentence(dur, "Median time to restore", unit="h") == (
+        # 0.62 h = 37.2 min
+        "Median time to restore fell from 5.2 h to 37 min: 0.12x (95% CI 0.081-0.19x)."
     )
     long = _with(dur, before=370.0, after=9.2)  # as on the tiles: 370 h = 15.4 d
     assert verdict_sentence(long, "Median lead time", unit="h").startswith(

@@ -108,6 +108,9 @@ _ROWS = (
 )
 
 
+_ROW_METRICS: tuple[str, ...] = tuple(row.metric for row in _ROWS)
+
+
 def require_phases(config: ProgramConfig, *names: str) -> list[Phase]:
     """The named phases of program.yml, or a ConfigError saying which one is missing."""
     found = []
@@ -383,7 +386,7 @@ def program_trends(
     config: ProgramConfig | None = None,
     *,
     preset: str | None = None,
-    metrics: tuple[str, ...] = tuple(r.metric for r in _ROWS),
+    metrics: tuple[str, ...] = _ROW_METRICS,
 ) -> pd.DataFrame:
     """The ramp: segmented regression of each weekly metric, breaks at program start and end.
 

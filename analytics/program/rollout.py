@@ -216,7 +216,7 @@ def rollout_study(
         for column in ("estimate", "ci_low", "ci_high"):
             c[column] = scale(c[column])
         coefs.append(c)
-        row = {
+        row: dict = {
             "metric": metric,
             "label": info.label,
             "effect": float(scale(study.att)),

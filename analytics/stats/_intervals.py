@@ -28,7 +28,8 @@ __all__ = [
 
 def clean_values(values: object, *, name: str) -> np.ndarray:
     """Return a new float array of ``values`` without NaN; raise ValueError on negatives."""
-    if getattr(values, "dtype", None) is not None and values.dtype.kind == "m":
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and dtype.kind == "m":
         raise TypeError(f"{name}: pass durations as numbers in one unit (e.g. hours)")
     if isinstance(values, pd.Series | pd.Index):
         arr = values.to_numpy(dtype=float, na_value=np.nan)

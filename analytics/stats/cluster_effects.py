@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ __all__ = [
 #: permutations drawn when the clusters have more partitions than this (else all enumerated)
 N_PERMUTATIONS = 9999
 
-ArrayLike = Sequence | np.ndarray | pd.Series
+ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
 
 
 def _clean_with_labels(values: ArrayLike, labels: ArrayLike, name: str):

@@ -5,10 +5,11 @@ evening; on the sample 10 baseline releases fall on 7 days), so the exact Poisso
 phase totals (:func:`analytics.stats.compare.rate_effect`) treats them as more independent than
 they are. :func:`daily_rate_effect` fits a quasi-Poisson GLM to one count per calendar day
 with the phase as the only regressor (in closed form, equal to statsmodels' fit; see
-:func:`quasi_poisson_ratio`): the rate ratio is the same as the totals give, but its interval and test are widened by the over-dispersion the days show (Pearson
-chi-square / residual degrees of freedom; McCullagh & Nelder 1989, section 4.5) and use t
-quantiles with the days' degrees of freedom. A side without any event has no log rate: then
-the exact conditional test of the totals is used, and the row says so.
+:func:`quasi_poisson_ratio`): the rate ratio is the same as the totals give, but its interval
+and test are widened by the over-dispersion the days show (Pearson chi-square / residual
+degrees of freedom; McCullagh & Nelder 1989, section 4.5) and use t quantiles with the days'
+degrees of freedom. A side without any event has no log rate: then the exact conditional test
+of the totals is used, and the row says so.
 """
 
 from __future__ import annotations
@@ -135,9 +136,8 @@ def daily_rate_effect(
         raise ValueError("daily counts must be >= 0")
     kb, ka = int(yb.sum()), int(ya.sum())
     exact = rate_effect(kb, yb.size / per_days, ka, ya.size / per_days, confidence=confidence)
-    units = {"clusters_before": int(yb.size), "clusters_after": int(ya.size)}
     if kb == 0 or ka == 0 or yb.size + ya.size < 3:
-        return dataclasses.replace(exact, **units)
+        return dataclasses.replace(exact, clusters_before=int(yb.size), clusters_after=int(ya.size))
     fit = {key: float(v[0]) for key, v in quasi_poisson_ratio(yb, ya, confidence).items()}
     side_b = _side_interval(kb, yb.size, per_days, fit["scale"], fit["q"])
     side_a = _side_interval(ka, ya.size, per_days, fit["scale"], fit["q"])
@@ -152,5 +152,6 @@ def daily_rate_effect(
         ci_method=f"quasi-Poisson t interval on daily counts (dispersion {fit['scale']:.2f})",
         p_value=fit["p"],
         test="quasi-Poisson GLM on daily counts",
-        **units,
+        clusters_before=int(yb.size),
+        clusters_after=int(ya.size),
     )

@@ -207,7 +207,8 @@ def clustered_proportion_effect(
 
     Examples
     --------
-    >>> e = clustered_proportion_effect([8, 9, 7], [10, 10, 10], [10, 10, 10], [10, 10, 10], n_boot=200)
+    >>> ten = [10, 10, 10]
+    >>> e = clustered_proportion_effect([8, 9, 7], ten, ten, ten, n_boot=200)
     >>> round(e.effect, 2), e.test
     (0.2, 'Mann-Whitney U on cluster proportions')
     """
@@ -267,7 +268,8 @@ def clustered_difference_ci(
     Examples
     --------
     >>> ten = [10] * 8  # 87.5% before, 97.5% after: a difference of 0.1
-    >>> lo, hi = clustered_difference_ci([9, 8, 10, 9, 7, 9, 10, 8], ten, [10, 10, 10, 9, 10, 10, 9, 10], ten)
+    >>> before, after = [9, 8, 10, 9, 7, 9, 10, 8], [10, 10, 10, 9, 10, 10, 9, 10]
+    >>> lo, hi = clustered_difference_ci(before, ten, after, ten)
     >>> bool(0 < lo < 0.1 < hi < 0.25)
     True
     >>> clustered_difference_ci([9, 8, 10], [10] * 3, [10] * 3, [10] * 3)  # 3 clusters: no bound

@@ -1,5 +1,5 @@
-"""Result types of :mod:`analytics.stats.compare`: a frozen :class:`Effect` and one subclass per kind
-of metric (durations, event rates, proportions), each carrying ``n`` on both sides.
+"""Result types of :mod:`analytics.stats.compare`: a frozen :class:`Effect` and one subclass per
+kind of metric (durations, event rates, proportions), each carrying ``n`` on both sides.
 """
 
 from __future__ import annotations
