@@ -46,7 +46,9 @@ class Target:
 
     ``severity`` restricts time-to-restore targets to one severity. ``applies_to`` is
     ``"overall"`` (the metric's value over all services) or ``"every_service"`` (each service's
-    value must meet it; the scorecard judges the worst service).
+    value must meet it; the scorecard judges the worst service). ``claim`` is the program's
+    own words for the goal (e.g. "100% automated test coverage"), which the executive summary
+    puts next to how it is tested.
     """
 
     metric: str
@@ -54,6 +56,7 @@ class Target:
     op: str
     severity: str | None = None
     applies_to: str = "overall"
+    claim: str | None = None
 
     def met(self, value: float) -> bool | None:
         """True/False, or None when the value is missing (NaN)."""
@@ -121,13 +124,16 @@ def _parse_target(metric: str, spec: Any, fail: Fail) -> Target:
     if not isinstance(spec, dict):
         op = ">=" if METRICS[metric].higher_is_better else "<="
         return Target(metric, _threshold(spec, metric, key, fail), op, None, applies_to)
-    extra = set(spec) - {"min", "max", "severity", "applies_to"}
+    extra = set(spec) - {"min", "max", "severity", "applies_to", "claim"}
     if extra or ("min" in spec) == ("max" in spec):
         raise fail(
             key,
             "use a number, or a mapping with exactly one of min/max "
-            "(and optional severity, applies_to)",
+            "(and optional severity, applies_to, claim)",
         )
+    claim = spec.get("claim")
+    if claim is not None and not isinstance(claim, str):
+        raise fail(f"{key}.claim", f"must be text, got {claim!r}")
     bound = "min" if "min" in spec else "max"
     severity = None
     if "severity" in spec:
@@ -142,7 +148,8 @@ def _parse_target(metric: str, spec: Any, fail: Fail) -> Target:
                 f"must be one of {', '.join(APPLIES_TO)}, got {spec['applies_to']!r}",
             )
     threshold = _threshold(spec[bound], metric, f"{key}.{bound}", fail)
-    return Target(metric, threshold, ">=" if bound == "min" else "<=", severity, applies_to)
+    op = ">=" if bound == "min" else "<="
+    return Target(metric, threshold, op, severity, applies_to, claim.strip() if claim else None)
 
 
 def _threshold(value: Any, metric: str, key: str, fail: Fail) -> float:

@@ -40,6 +40,9 @@ OKABE_ITO: dict[str, str] = {
 SERIES = OKABE_ITO["blue"]
 GOOD = OKABE_ITO["bluish_green"]
 BAD = OKABE_ITO["vermillion"]
+#: darker shades of GOOD and BAD for text: at least 4.5:1 on white (WCAG AA), 5.3:1 and 5.5:1
+GOOD_TEXT = "#007A5A"
+BAD_TEXT = "#B34700"
 NEUTRAL = "#767676"
 INK = "#222222"
 MUTED = "#595959"
@@ -58,7 +61,7 @@ _EXTRA_PHASE_COLORS = (
 WIDTH_IN = 11.0  #: figure width in inches: 1100 CSS px, fits a 1280 px page with margins
 HEIGHT_IN = 4.4
 CSS_PX_PER_INCH = 100
-PNG_DPI = 150  #: PNGs are drawn at 1.5x their displayed size, sharp on screens and in print
+PNG_DPI = 200  #: PNGs are drawn at 2x their displayed size, sharp on high-density screens and paper
 NO_DATA = "No data for this period"
 
 STYLE: dict[str, Any] = {

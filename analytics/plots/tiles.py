@@ -19,8 +19,8 @@ from matplotlib.patches import FancyBboxPatch
 from analytics.catalog import METRICS
 from analytics.plots.effects import tri_state
 from analytics.plots.style import (
-    BAD,
-    GOOD,
+    BAD_TEXT,
+    GOOD_TEXT,
     INK,
     MUTED,
     is_empty,
@@ -63,9 +63,22 @@ class Tile:
     lower_bound: bool = False
     detail: str = ""  # whose value is shown, for a target that applies to every service
     overall: str = ""  # the all-services value, when the tile shows one service's
+    judged: bool = True  # False before the after phase: the tile shows on track / off track
+    on_track: bool | None = None
+
+    @property
+    def status(self) -> bool | None:
+        """What the tile's colour says: met (judged months) or on track (earlier months)."""
+        return self.met if self.judged else self.on_track
 
     @property
     def met_text(self) -> str:
+        if not self.judged:
+            return {
+                True: "→ On track at the current trend",
+                False: "Off track at the current trend",
+                None: "No trend yet" if self.target else "No target",
+            }[self.on_track]
         if self.met is None and self.lower_bound:
             return "? Undecided: incidents still open"
         return {
@@ -87,8 +100,9 @@ def _num(value: object) -> float:
         return math.nan
 
 
-def tile_facts(row: pd.Series) -> Tile:
-    """The words shown on the tile of one scorecard row."""
+def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
+    """The words shown on the tile of one scorecard row (``judged`` False: a month before the
+    after phase, whose tile says whether the target is on track rather than met)."""
     metric = str(row["metric"])
     info = metric_info(metric, strict=False)
     label = str(_get(row, "label") or info.label)
@@ -123,7 +137,7 @@ def tile_facts(row: pd.Series) -> Tile:
     words = (
         {True: "improving", False: "worsening"}.get(good)
         if good is not None
-        else {"up": "rising", "down": "falling", "flat": "steady"}.get(trend, "")
+        else {"up": "rising", "down": "falling", "flat": "flat"}.get(trend, "")
     )
     lower_bound = bool(_get(row, "lower_bound"))  # open incidents counted to the end of the data
     every = _get(row, "applies_to") == "every_service"
@@ -147,13 +161,10 @@ def tile_facts(row: pd.Series) -> Tile:
         label=label,
         value=("≥ " if lower_bound else "") + format_value(value, unit),
         suffix=rate_suffix(unit).strip(),
-        target=(
-            f"Target {_OPS.get(op, op)} {format_value(target, unit)}"
-            + (" per service" if every else "")
-        )
-        if math.isfinite(target)
+        target=_target_words(op, target, unit, every),
+        baseline=f"Baseline {format_value(baseline, unit)}{rate_suffix(unit)}"
+        if math.isfinite(baseline)
         else "",
-        baseline=f"Baseline {format_value(baseline, unit)}" if math.isfinite(baseline) else "",
         arrow=_ARROWS.get(trend, ""),
         trend=words,
         trend_good=good,
@@ -162,7 +173,20 @@ def tile_facts(row: pd.Series) -> Tile:
         lower_bound=lower_bound,
         detail=detail,
         overall=overall,
+        judged=judged,
+        on_track=tri_state(row["on_track"]) if "on_track" in row.index else None,
     )
+
+
+def _target_words(op: str, target: float, unit: str, every: bool) -> str:
+    """'Target ≥ 6 a day', 'Target 100%' (a share can be no higher), '... per service'."""
+    if not math.isfinite(target):
+        return ""
+    if unit == "share" and op == ">=" and target >= 1:
+        words = "Target 100%"
+    else:
+        words = f"Target {_OPS.get(op, op)} {format_value(target, unit)}{rate_suffix(unit)}"
+    return words + (" per service" if every else "")
 
 
 #: durations whose tile says so when the month has fewer than _FEW_BELOW of them
@@ -178,21 +202,24 @@ def _summary(tiles: list[Tile]) -> str:
     with_target = [t for t in tiles if t.target or t.met is not None]
     if not with_target:
         return "Key indicators"
+    if not with_target[0].judged:
+        on = sum(t.on_track is True for t in with_target)
+        return f"Not judged yet: {on} of {len(with_target)} targets on track at the current trend"
     if len(with_target) > 1 and all(t.met is True for t in with_target):
         return f"All {len(with_target)} targets met"
     text = targets_met_text([t.met for t in with_target], [t.lower_bound for t in with_target])
     return text[:1].upper() + text[1:]
 
 
-def _tiles(scorecard: pd.DataFrame) -> list[Tile]:
+def _tiles(scorecard: pd.DataFrame, judged: bool = True) -> list[Tile]:
     require_columns(scorecard, SCORECARD_COLUMNS, "scorecard")
-    return [tile_facts(row) for _, row in scorecard.iterrows()]
+    return [tile_facts(row, judged) for _, row in scorecard.iterrows()]
 
 
-_COLOUR = {True: GOOD, False: BAD, None: MUTED}
+_COLOUR = {True: GOOD_TEXT, False: BAD_TEXT, None: MUTED}
 
 
-def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
+def kpi_tiles_html(scorecard: pd.DataFrame, *, judged: bool = True) -> HtmlFragment:
     """KPI tiles as an HTML fragment with inline CSS (no classes to clash, no URLs).
 
     Parameters
@@ -206,6 +233,9 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         heading counts targets that could not be judged apart, in the verdict's words
         (:func:`analytics.program.scorecard.targets_met_text`). Every text taken from the data is
         HTML-escaped.
+    judged
+        False for a month before the after phase: each tile says whether its target is on track
+        at the current trend (the scorecard's ``on_track``) instead of met or not.
 
     Returns
     -------
@@ -216,7 +246,7 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         return HtmlFragment(
             '<p style="color:#595959;font-style:italic;">No data for this period</p>'
         )
-    tiles = _tiles(scorecard)
+    tiles = _tiles(scorecard, judged)
     e = html_text  # escaped, bidi controls dropped, names cut to DISPLAY_LIMIT
     parts = [
         "<section aria-label=\"Key performance indicators\" style=\"font-family:'DejaVu Sans','Segoe UI',Arial,"
@@ -225,7 +255,7 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
         '<div role="list" style="display:flex;flex-wrap:wrap;gap:12px;">',
     ]
     for t in tiles:
-        colour = _COLOUR[t.met]
+        colour = _COLOUR[t.status]
         arrow_colour = _COLOUR[t.trend_good]
         facts = " · ".join(e(x) for x in (t.target, t.overall, t.baseline) if x)
         band = (
@@ -274,11 +304,13 @@ def kpi_tiles_html(scorecard: pd.DataFrame) -> HtmlFragment:
 
 
 @styled
-def kpi_tiles(scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = None) -> Figure:
+def kpi_tiles(
+    scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = None, judged: bool = True
+) -> Figure:
     """KPI tiles drawn as a Figure (same facts and columns as :func:`kpi_tiles_html`)."""
     if is_empty(scorecard):
         return no_data_figure(title or "Key indicators")
-    tiles = _tiles(scorecard)
+    tiles = _tiles(scorecard, judged)
     per_row = max(1, min(per_row, len(tiles)))
     nrows = math.ceil(len(tiles) / per_row)
     height = 2.4 * nrows + 0.5
@@ -289,7 +321,7 @@ def kpi_tiles(scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = 
     for ax in axes.ravel():
         ax.set_axis_off()
     for t, ax in zip(tiles, axes.ravel(), strict=False):
-        colour = _COLOUR[t.met]
+        colour = _COLOUR[t.status]
         ax.add_patch(
             FancyBboxPatch(
                 (0.02, 0.02),

@@ -9,6 +9,16 @@ displayed, and :func:`verdict_markdown` escapes what it writes.
 from analytics.data.dataset import check_services
 from analytics.views.drill import outlier_rows, rows_behind
 from analytics.views.event_study import rollout_markdown
+from analytics.views.executive import (
+    claims_markdown,
+    dora_table,
+    flags,
+    flags_markdown,
+    status_of,
+    status_sentence,
+    targets_table,
+)
+from analytics.views.headline import Headline, headline_numbers, headline_table
 from analytics.views.impact import impact_display, impact_readable
 from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
@@ -21,7 +31,13 @@ from analytics.views.quality import (
     rows_per_month,
 )
 from analytics.views.stages import lead_stage_summary, lead_time_breakdown
-from analytics.views.summary import kpi_table, month_warnings, release_mix, verdict_markdown
+from analytics.views.summary import (
+    effect_markdown,
+    kpi_table,
+    month_warnings,
+    release_mix,
+    verdict_markdown,
+)
 from analytics.views.teams import (
     team_impact_table,
     team_month_values,
@@ -42,7 +58,18 @@ from analytics.views.topics import (
 from analytics.views.wide import wide_metric_table
 
 __all__ = [
+    "Headline",
     "MonthReport",
+    "claims_markdown",
+    "dora_table",
+    "effect_markdown",
+    "flags",
+    "flags_markdown",
+    "headline_numbers",
+    "headline_table",
+    "status_of",
+    "status_sentence",
+    "targets_table",
     "change_point_table",
     "check_services",
     "control_frame",

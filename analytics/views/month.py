@@ -74,14 +74,41 @@ class MonthReport:
         return program_impact(self.dataset, preset=self.preset)
 
     @cached_property
+    def monthly_by_service(self) -> pd.DataFrame | None:
+        """metric_table by month and service, when a target applies to every service."""
+        if not any(t.applies_to == "every_service" for t in self.config.targets):
+            return None
+        return metric_table(self.dataset, freq="month", by="service", preset=self.preset)
+
+    @cached_property
     def scorecard(self) -> pd.DataFrame:
-        """The targets for this month (value, target, met, baseline, trend, band)."""
-        by_service = None
-        if any(t.applies_to == "every_service" for t in self.config.targets):
-            by_service = metric_table(self.dataset, freq="month", by="service", preset=self.preset)
+        """The targets for this month (value, target, met, baseline, trend, band, on track)."""
         return scorecard(
-            self.monthly, self.config, period_start=self.month_start, by_service=by_service
+            self.monthly,
+            self.config,
+            period_start=self.month_start,
+            by_service=self.monthly_by_service,
         )
+
+    @cached_property
+    def after_scorecard(self) -> pd.DataFrame:
+        """The targets pooled over the after phase as far as this month (same statistics)."""
+        if self.config.phase("after") is None:
+            return scorecard(self.monthly.iloc[0:0], self.config, by_service=None)
+        return scorecard(self.monthly, self.config, by_service=self.monthly_by_service)
+
+    @cached_property
+    def headline(self) -> list:
+        """The month's headline numbers (``analytics.views.headline``): one per target."""
+        from analytics.views.headline import build_headlines  # it builds on this module
+
+        return build_headlines(self)
+
+    @property
+    def judged(self) -> bool:
+        """True once the report month reaches the after phase (the targets are judged on it)."""
+        after = self.config.phase("after")
+        return after is not None and self.month_start.date() >= after.start.replace(day=1)
 
     @cached_property
     def lead_stages(self) -> pd.DataFrame:

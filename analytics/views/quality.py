@@ -136,20 +136,7 @@ def quality_log(report: MonthReport) -> pd.DataFrame:
 def link_coverage_table(report: MonthReport) -> pd.DataFrame:
     """How many changes and incidents could be linked to a deployment, and how (under the
     report's preset: ``fourkeys`` links only what the export names)."""
-    ds, cfg = report.dataset, report.config
-    preset = get_preset(report.preset, cfg)
-    explicit = preset.link_rules == "explicit"
-    changes = link_changes(
-        ds.changes, ds.deployments, cfg.production_environments, explicit_only=explicit
-    )
-    incidents = link_incidents(
-        ds.incidents,
-        ds.deployments,
-        cfg.production_environments,
-        preset.link_window_hours(cfg),
-        explicit_only=explicit,
-    )
-    cov = link_coverage(ds.changes, ds.incidents, changes, incidents)
+    cov = link_coverage_rows(report)
     counts = {
         label: [f"{n:,}" for n in cov[col]]
         for col, label in (
@@ -176,6 +163,24 @@ def link_coverage_table(report: MonthReport) -> pd.DataFrame:
         "Not linked",
     ]
     return pd.DataFrame(counts, index=[_TABLE_LABELS[t] for t in cov["table"]])[order]
+
+
+def link_coverage_rows(report: MonthReport) -> pd.DataFrame:
+    """``link_coverage`` of the report's changes and incidents (rows, linked, share...)."""
+    ds, cfg = report.dataset, report.config
+    preset = get_preset(report.preset, cfg)
+    explicit = preset.link_rules == "explicit"
+    changes = link_changes(
+        ds.changes, ds.deployments, cfg.production_environments, explicit_only=explicit
+    )
+    incidents = link_incidents(
+        ds.incidents,
+        ds.deployments,
+        cfg.production_environments,
+        preset.link_window_hours(cfg),
+        explicit_only=explicit,
+    )
+    return link_coverage(ds.changes, ds.incidents, changes, incidents)
 
 
 def long_names(report: MonthReport) -> pd.DataFrame:

@@ -38,32 +38,63 @@ def verdict_markdown(report: MonthReport) -> str:
             "cannot be estimated."
         )
         return "\n".join(lines)
-    imp = report.impact
     after = report.config.phase("after")
-    if report.month_start.date() < after.start:
+    if not report.judged:
         lines.append(
             f"\n**The program's effect is not judged yet:** the after phase starts in "
             f"{_month_name(f'{after.start:%Y-%m}')}, and this report uses only data up to the "
             f"end of {_month_name(report.month)}."
         )
         return "\n".join(lines)
+    lines += _effect_lines(report)
+    return "\n".join(lines)
+
+
+def effect_markdown(report: MonthReport) -> str:
+    """The program's effect for the executive page: the claims demonstrated or not (judged
+    months), else what will be judged and when."""
+    if not report.has_phases:
+        return (
+            "program.yml has no *baseline* and *after* phases, so the program's effect "
+            "cannot be estimated."
+        )
+    if not report.judged:
+        after, base = report.config.phase("after"), report.config.phase("baseline")
+        return (
+            f"The program is not judged yet. From the end of {after.end:%B %Y}, each target "
+            f"above is compared between the baseline ({base.start:%b %Y} – {base.end:%b %Y}) "
+            f"and the after phase ({after.start:%b %Y} – {after.end:%b %Y}); the first "
+            f"provisional verdict comes with the {after.start:%B %Y} report."
+        )
+    mix = release_mix(report)
+    lines = [f"Counted as releases: {mix}"] if mix else []
+    return "\n".join([*lines, *_effect_lines(report)])
+
+
+def _effect_lines(report: MonthReport) -> list[str]:
+    """The program's effect in plain words: each claim's headline figures (the same numbers as
+    the tiles and tables) and whether the data demonstrate the improvement."""
+    imp = report.impact
+    after = report.config.phase("after")
+    heads = {h.metric: h for h in report.headline}
     headline = imp[imp["metric"].isin(HEADLINE_METRICS)]
     others = imp[~imp["metric"].isin(HEADLINE_METRICS)]
     shown = int(headline["improved"].sum())
-    lines.append(
+    lines = [
         f"\n**From the baseline to the after phase, {shown} of {len(headline)} claimed "
-        "improvements are shown by the data** (95% confidence, Holm-adjusted):\n"
-    )
+        "improvements are demonstrated by the data** (95% confidence, allowing for the number "
+        "of comparisons; the tests are on the Program impact page):\n"
+    ]
     if report.month_start.date() < after.end.replace(day=1):
         lines[-1] = lines[-1].replace(
             ":\n",
             f", with the after phase seen up to the end of {_month_name(report.month)} only:\n",
         )
-    lines += [_verdict_line(row) for row in headline.itertuples()]
+    lines += [_verdict_line(row, heads.get(row.metric)) for row in headline.itertuples()]
     if len(others):
-        lines.append("\nAlso compared:\n")
+        lines.append("\nAlso compared (medians and pooled shares, as on the Program impact page):\n")
         lines += [_verdict_line(row) for row in others.itertuples()]
-    return "\n".join(lines)
+    return lines
 
 
 #: tables whose monthly row count is checked for gaps (incidents may rightly be few or none)
@@ -164,18 +195,25 @@ def release_mix(report: MonthReport) -> str:
     return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
 
 
-def _verdict_line(row) -> str:
+def _verdict_line(row, head=None) -> str:
+    """One comparison in plain words: 'Demonstrated', 'Not demonstrated' or 'No data', then the
+    headline's figures when the metric has a target (else the comparison's own sentence, cut
+    before its effect ratio and interval, which belong on the Program impact page)."""
     if row.n_before == 0 or row.n_after == 0:
         mark = "No data"
     else:
-        mark = "Shown" if row.improved else "Not shown"
+        mark = "Demonstrated" if row.improved else "Not demonstrated"
+    if head is not None and mark != "No data":
+        text = f"{head.name}: {head.change_text()}."
+    else:
+        text = html_text(row.sentence, None).split(": ")[0].split("; n = ")[0].rstrip(".") + "."
     note = ""
-    if mark == "Not shown" and _interval_excludes_no_change(row) and not row.p_adjusted < 0.05:
+    if mark == "Not demonstrated" and _interval_excludes_no_change(row) and not row.p_adjusted < 0.05:
         note = (
-            f" Its interval alone excludes no change, but adjusted for all the metrics compared "
-            f"(Holm) its p-value is {row.p_adjusted:.2f}."
+            " Its interval alone excludes no change, but not once all the comparisons made "
+            "are allowed for."
         )
-    return f"- {mark}: {html_text(row.sentence, None)}{note}"  # our words: no data text
+    return f"- {mark}: {text}{note}"  # our words: no data text
 
 
 def _interval_excludes_no_change(row) -> bool:

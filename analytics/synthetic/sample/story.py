@@ -115,7 +115,7 @@ targets:                           # the program's claims, checked on the after 
   unit_test_pass_rate: 1.0         # passed / (passed + failed), unit runs pooled
   # The claim "100% automated test coverage" is tested as line coverage of at least 95% for every
   # service, taken from the last unit run of each service in the period.
-  test_coverage: 0.95
+  test_coverage: {min: 0.95, claim: 100% automated test coverage}
 definitions: default               # metric definitions preset: default, fourkeys or devlake
 benchmark_year: 2021               # DORA report year whose performance bands are used
 severity_map: {P1: critical, SEV1: critical, P2: high, SEV2: high, P3: medium, P4: low}

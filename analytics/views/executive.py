@@ -1,0 +1,255 @@
+"""The executive summary's first screen: the status, the flags, the targets and the DORA keys.
+
+Every figure comes from the month's headline numbers (``analytics.views.headline``) or from
+the DORA bands (``analytics.program.dora.classify``): nothing here computes a metric. The
+words are plain: test names, adjusted p-values and effect ratios belong on the program-impact
+page.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analytics.catalog import HEADLINE_METRICS, METRICS
+from analytics.metrics import deployment_facts
+from analytics.program.scorecard import phase_value
+from analytics.views._format import _month_name
+from analytics.views.headline import COUNTS, Headline
+from analytics.views.month import MonthReport
+from analytics.views.quality import link_coverage_rows
+from analytics.wording.numbers import format_value, rate_suffix
+from analytics.wording.safe import markdown_text
+
+#: The four DORA keys (as banded by ``classify``) and the rework rate, with the statistic shown.
+DORA_ROWS = (
+    ("deployment_frequency_per_day", "Deployment frequency", "production deployments a day"),
+    ("lead_time_hours", "Lead time for changes", "median of the month's changes"),
+    ("time_to_restore_hours", "Time to restore, all incidents", "median of the month's incidents"),
+    ("change_failure_rate", "Change failure rate", COUNTS["change_failure_rate"]),
+    ("rework_rate", "Rework rate", COUNTS["rework_rate"]),
+)
+_NOUNS = {"time_to_restore_hours": "incident", "lead_time_hours": "change"}
+FEW_EVENTS = 5  #: a figure from fewer events than this is flagged
+LOW_LINK_SHARE = 0.5  #: a change failure rate from fewer linked incidents than this is flagged
+
+
+def _phase_span(report: MonthReport, name: str) -> str:
+    p = report.config.phase(name)
+    return f"{p.start:%b %Y} – {p.end:%b %Y}" if p else ""
+
+
+def status_of(report: MonthReport) -> dict:
+    """The month at a glance, for the page and the index (kept in the month's manifest):
+    targets_met, targets_total, judged, on_track (targets on track at the current trend),
+    demonstrated and compared (claimed improvements shown by the data), verdict (a few words).
+    """
+    heads = report.headline
+    met = sum(h.met is True for h in heads)
+    on_track = sum(h.on_track is True for h in heads)
+    status = {
+        "targets_met": met,
+        "targets_total": len(heads),
+        "judged": report.judged,
+        "on_track": on_track,
+    }
+    shown, compared = _demonstrated(report)
+    status.update(demonstrated=shown, compared=compared)
+    if not heads:
+        verdict = "no targets in program.yml"
+    elif report.judged:
+        verdict = f"{met} of {len(heads)} targets met"
+        if compared:
+            verdict += f"; {shown} of {compared} improvements demonstrated"
+    else:
+        after = report.config.phase("after")
+        when = f" (judged from {after.start:%B %Y})" if after else ""
+        verdict = f"not judged yet{when}; {on_track} of {len(heads)} targets on track"
+    status["verdict"] = verdict
+    return status
+
+
+def _demonstrated(report: MonthReport) -> tuple[int, int]:
+    """Claimed improvements the data demonstrate (headline metrics), and how many were compared."""
+    if not report.judged or not report.has_phases:
+        return 0, 0
+    imp = report.impact
+    rows = imp[imp["metric"].isin(HEADLINE_METRICS) & (imp["n_before"] > 0) & (imp["n_after"] > 0)]
+    return int(rows["improved"].sum()), len(rows)
+
+
+def _status_word(h: Headline, judged: bool) -> str:
+    if judged:
+        return {True: "met", False: "not met"}.get(h.met, "not judged (no data)")
+    return {True: "on track", False: "off track"}.get(h.on_track, "no trend yet")
+
+
+def status_sentence(report: MonthReport) -> str:
+    """The first line of the page, in Markdown."""
+    s, month = status_of(report), _month_name(report.month)
+    if not s["targets_total"]:
+        return f"**{month}: program.yml sets no targets.**"
+    if s["judged"]:
+        text = f"**In {month}, {s['targets_met']} of {s['targets_total']} targets were met.**"
+        if s["compared"]:
+            text += (
+                f" From the baseline ({_phase_span(report, 'baseline')}) to the after phase "
+                f"({_phase_span(report, 'after')}), **{s['demonstrated']} of {s['compared']} "
+                "claimed improvements are demonstrated by the data** (tests and intervals: "
+                "[Program impact](05-program-impact.html))."
+            )
+        return text
+    after = report.config.phase("after")
+    return (
+        f"**The program is not judged yet.** Its targets are judged on the after phase "
+        f"({_phase_span(report, 'after')}); in {month}, **{s['on_track']} of "
+        f"{s['targets_total']} targets are on track** to be met within three months at the "
+        "current trend."
+        + ("" if after else " program.yml has no after phase.")
+    )
+
+
+def targets_table(report: MonthReport) -> pd.DataFrame:
+    """Each target: what it counts, this month, the target, its status, baseline and after."""
+    judged = report.judged
+    rows = [
+        {
+            "Figure": h.name,
+            "Counts": h.counts,
+            "This month": h.month_text,
+            "Target": h.target,
+            "Status": _status_word(h, judged),
+            "Baseline": h.baseline_text,
+            "After phase": h.after_text if judged else "not reached",
+        }
+        for h in report.headline
+    ]
+    return pd.DataFrame(rows).set_index("Figure").rename_axis(None)
+
+
+def claims_markdown(report: MonthReport) -> str:
+    """How each claim of program.yml is tested, one line each (the claim's own words, from
+    program.yml ``claim:``, when it has them)."""
+    lines = []
+    for h, t in zip(report.headline, report.config.targets, strict=True):
+        head = markdown_text(h.label, None)
+        claim = f" (claimed: “{markdown_text(h.claim, None)}”)" if h.claim else ""
+        how = f"{h.statistic}, target {h.target}"
+        if t.applies_to == "every_service":
+            how = f"{h.statistic}, target {h.target.replace(' for every service', '')}"
+            how += " (every service must reach it, so the lowest one is judged)"
+        lines.append(f"- **{head}**{claim}: tested as the {how}; counts {h.counts}.")
+    return "\n".join(lines)
+
+
+def _band_rows(report: MonthReport) -> pd.DataFrame:
+    bands = report.bands
+    return bands[(bands["period_start"] == report.month_start) & (bands["service"] == "all")]
+
+
+def dora_table(report: MonthReport) -> pd.DataFrame:
+    """The four DORA keys and the rework rate this month, each with its band for the
+    configured report year (program.yml ``benchmark_year``)."""
+    bands = _band_rows(report).set_index("metric")
+    year = report.config.benchmark_year
+    month = report.monthly[
+        (report.monthly["period_start"] == report.month_start)
+        & (report.monthly["service"] == "all")
+        & (report.monthly["severity"] == "all")
+    ].set_index("metric")
+    rows = []
+    for metric, label, counts in DORA_ROWS:
+        unit = METRICS[metric].unit
+        if metric in bands.index:
+            value, band = float(bands.at[metric, "value"]), str(bands.at[metric, "band"])
+        else:
+            value = float(month["value"].get(metric, math.nan))
+            band = "no DORA band"
+        rows.append(
+            {
+                "Key": label,
+                "Counts": counts,
+                "This month": format_value(value, unit) + rate_suffix(unit),
+                f"DORA {year} band": band,
+            }
+        )
+    return pd.DataFrame(rows).set_index("Key").rename_axis(None)
+
+
+def _worse_flags(report: MonthReport) -> list[str]:
+    """Figures whose after phase is worse than the baseline (same statistic both sides)."""
+    out = [
+        f"{h.name} got worse: {h.change_text()}." for h in report.headline if report.judged and h.worse
+    ]
+    if not report.judged:
+        return out
+    for metric in ("change_failure_rate", "rework_rate"):
+        info = METRICS[metric]
+        before = phase_value(report.monthly, report.config, metric, "baseline")
+        after = phase_value(report.monthly, report.config, metric, "after")
+        if math.isfinite(before) and math.isfinite(after):
+            b, a = format_value(before, info.unit), format_value(after, info.unit)
+            if b != a and (after > before) != info.higher_is_better:
+                out.append(f"{info.label} got worse: baseline {b}, after phase {a}.")
+    return out
+
+
+def _release_flag(report: MonthReport) -> list[str]:
+    """A releases target met only thanks to hotfixes and rollbacks."""
+    target = report.config.target("production_releases")
+    if target is None or target.op != ">=":
+        return []
+    facts = deployment_facts(report.dataset, report.preset)
+    month = facts[
+        facts["is_production"]
+        & facts["success"]
+        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
+    ]
+    kinds = month["kind"].fillna("regular")
+    regular = int((kinds == "regular").sum())
+    hot, back = int((kinds == "hotfix").sum()), int((kinds == "rollback").sum())
+    if len(month) >= target.threshold > regular:
+        return [
+            f"The production-releases target ({target.threshold:g} a month) is met only thanks "
+            f"to repairs: {len(month)} releases, of which {regular} regular, {hot} "
+            f"hotfix{'es' if hot != 1 else ''} and {back} rollback{'s' if back != 1 else ''}."
+        ]
+    return []
+
+
+def _few_event_flags(report: MonthReport) -> list[str]:
+    out = [
+        f"{h.label} this month is the {h.statistic} of only {h.n} "
+        f"{_NOUNS.get(h.metric, 'event')}{'s' if h.n != 1 else ''}."
+        for h in report.headline
+        if METRICS[h.metric].kind == "duration" and 0 < h.n < FEW_EVENTS
+    ]
+    cov = link_coverage_rows(report).set_index("table")
+    if "incidents" in cov.index and cov.at["incidents", "rows"]:
+        share = float(cov.at["incidents", "share"])
+        if share < LOW_LINK_SHARE:
+            out.append(
+                f"The change failure rate rests on the {format_value(share, 'share')} of "
+                f"incidents ({int(cov.at['incidents', 'linked']):,} of "
+                f"{int(cov.at['incidents', 'rows']):,}) that could be linked to a deployment "
+                "(see [Data quality](06-data-quality.html))."
+            )
+    return out
+
+
+def flags(report: MonthReport) -> list[str]:
+    """What a reader should look at before trusting the summary (Markdown sentences)."""
+    from analytics.views.summary import month_warnings  # summary builds on this module
+
+    return [
+        *month_warnings(report),
+        *_release_flag(report),
+        *_few_event_flags(report),
+        *_worse_flags(report),
+    ]
+
+
+def flags_markdown(report: MonthReport) -> str:
+    found = flags(report)
+    return "\n".join(f"- {f}" for f in found) if found else "Nothing stands out this month."

@@ -1,0 +1,172 @@
+"""The month's headline numbers: each target's figure defined once, read by every page.
+
+One :class:`Headline` per program.yml target holds the month's value, the baseline and the
+after phase, all computed by :func:`analytics.program.scorecard.scorecard` with the statistic
+the target is judged on (a monthly average for rates, the mean restore time, the lowest
+service's coverage...). Tiles, verdict sentences, chart titles, tables and alt text read these
+values and their formatted text, so a figure reads the same wherever it is shown. A different
+statistic of the same metric (the program-impact page's medians and pooled rates) carries a
+different name (:attr:`Headline.name` says which statistic this one is).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.catalog import METRICS
+from analytics.views.month import MonthReport
+from analytics.wording.numbers import format_value, rate_suffix
+
+#: What each metric counts, in words a reader needs before reading its value.
+COUNTS = {
+    "delivery_throughput_per_day": "successful deployments to any environment, per calendar day",
+    "production_releases": "successful production deployments (regular, hotfix and rollback)",
+    "deployment_frequency_per_day": "successful production deployments per calendar day",
+    "time_to_restore_hours": "hours from an incident's start to its resolution",
+    "lead_time_hours": "time from a change's first commit to its production deployment",
+    "change_failure_rate": "share of production deployments linked to an incident",
+    "rework_rate": "share of production deployments that are hotfixes or rollbacks",
+    "unit_test_pass_rate": "passed unit tests out of passed and failed, all runs pooled",
+    "test_coverage": "line coverage of each service's last unit run",
+    "deployment_days_per_week": "days a week with at least one production deployment",
+}
+
+#: The statistic a target is judged on, by metric kind (every-service targets: the worst).
+_STATISTIC = {
+    "count": "monthly average",
+    "duration": "mean",
+    "proportion": "pooled",
+    "level": "monthly average",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One target's figures for the month, the baseline and the after phase."""
+
+    metric: str
+    label: str  # "Time to restore (critical)"
+    statistic: str  # "mean", "monthly average", "lowest service"...
+    counts: str  # what is counted
+    unit: str
+    month: float
+    baseline: float
+    after: float
+    n: int  # events behind the month's value
+    target: str  # "≥ 95% for every service"
+    claim: str  # program.yml's words, or ""
+    met: bool | None
+    on_track: bool | None
+    trend: str
+    band: str
+    higher_is_better: bool
+
+    @property
+    def name(self) -> str:
+        """The label with its statistic: 'Time to restore (critical), mean'."""
+        return f"{self.label}, {self.statistic}"
+
+    def text(self, value: float) -> str:
+        """A value of this figure in words with its unit ('0.74 a day', '5 h', '44.4%')."""
+        if not math.isfinite(value):
+            return "no data"
+        return format_value(value, self.unit) + rate_suffix(self.unit)
+
+    @property
+    def month_text(self) -> str:
+        return self.text(self.month)
+
+    @property
+    def baseline_text(self) -> str:
+        return self.text(self.baseline)
+
+    @property
+    def after_text(self) -> str:
+        return self.text(self.after)
+
+    @property
+    def worse(self) -> bool:
+        """The after phase is worse than the baseline (as formatted: no change in noise)."""
+        if not (math.isfinite(self.baseline) and math.isfinite(self.after)):
+            return False
+        if self.baseline_text == self.after_text:
+            return False
+        return (self.after < self.baseline) == self.higher_is_better
+
+    def change_text(self) -> str:
+        """'baseline 0.74 a day, after phase 6.4 a day' (the one wording of the two levels)."""
+        return f"baseline {self.baseline_text}, after phase {self.after_text}"
+
+
+def statistic_of(metric: str, applies_to: str, op: str) -> str:
+    """The statistic a target is judged on, in words."""
+    if applies_to == "every_service":
+        return "lowest service" if op == ">=" else "highest service"
+    return _STATISTIC.get(METRICS[metric].kind, "value")
+
+
+def headline_numbers(report: MonthReport) -> list[Headline]:
+    """One :class:`Headline` per target of program.yml, in config order (computed once)."""
+    return report.headline
+
+
+def build_headlines(report: MonthReport) -> list[Headline]:
+    """Build the headlines from the month's scorecard and the after phase's scorecard."""
+    card, after = report.scorecard, report.after_scorecard
+    out = []
+    for i, (row, target) in enumerate(zip(card.itertuples(), report.config.targets, strict=True)):
+        info = METRICS[row.metric]
+        label = info.label + ("" if row.severity == "all" else f" ({row.severity})")
+        after_value = float(after["value"].iloc[i]) if len(after) > i else math.nan
+        out.append(
+            Headline(
+                metric=row.metric,
+                label=label,
+                statistic=statistic_of(row.metric, row.applies_to, row.op),
+                counts=COUNTS.get(row.metric, ""),
+                unit=info.unit,
+                month=float(row.value),
+                baseline=float(row.baseline),
+                after=after_value,
+                n=int(row.n),
+                target=target_words(row.op, row.target, info.unit, row.applies_to),
+                claim=target.claim or "",
+                met=row.met,
+                on_track=row.on_track,
+                trend=str(row.trend),
+                band=str(row.band),
+                higher_is_better=info.higher_is_better,
+            )
+        )
+    return out
+
+
+def target_words(op: str, threshold: float, unit: str, applies_to: str = "overall") -> str:
+    """A target with the unit words of its values: '≥ 6 a day', '100%', '≥ 95% for every service'."""
+    if unit == "share" and op == ">=" and threshold >= 1:
+        text = "100%"  # "≥ 100%" of a share that cannot exceed it
+    else:
+        text = f"{_SIGNS.get(op, op)} {format_value(threshold, unit)}{rate_suffix(unit)}"
+    return text + (" for every service" if applies_to == "every_service" else "")
+
+
+_SIGNS = {">=": "≥", "<=": "≤"}
+
+
+def headline_table(report: MonthReport) -> pd.DataFrame:
+    """The headlines as a table: what each counts, the month, baseline and after phase."""
+    rows = [
+        {
+            "Figure": h.name,
+            "Counts": h.counts,
+            "This month": h.month_text,
+            "Baseline": h.baseline_text,
+            "After phase": h.after_text,
+            "Target": h.target,
+        }
+        for h in report.headline
+    ]
+    return pd.DataFrame(rows).set_index("Figure").rename_axis(None)
