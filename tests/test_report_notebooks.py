@@ -61,7 +61,7 @@ def test_sample_summary_states_the_verdict(rendered_sample):
     summary = _pages(rendered_sample)["01-executive-summary"]
     assert "December 2021" in summary
     assert "5 of 5 targets were met" in summary
-    assert "5 of 5 claimed improvements are shown by the data" in summary
+    assert "5 of 5 claimed improvements are demonstrated by the data" in summary
 
 
 def test_caict_page_and_the_calendar_in_every_footer(rendered_sample, rendered_tiny):

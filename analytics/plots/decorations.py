@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.axes import Axes
@@ -112,6 +114,7 @@ def mark_milestones(
         ax.get_position().width * fig.get_figwidth() * 0.8, 0.5
     )  # 0.8: layout shrinks axes
     taken: list[list[tuple[float, float]]] = [[] for _ in range(_LABEL_LEVELS)]
+    placed = []
     for m in config.milestones:
         xf = (mdates.date2num(pd.Timestamp(m.date)) - x0) / (x1 - x0)
         if not 0 <= xf <= 1:
@@ -124,6 +127,11 @@ def mark_milestones(
             (k for k, row in enumerate(taken) if all(span[1] < a or span[0] > b for a, b in row)), 0
         )
         taken[level].append(span)
+        placed.append((m, label, left_side, level))
+    # labels sit in a band at the top of the axes: lift the y axis so no data point is under them
+    if placed:
+        _make_headroom(ax, 0.04 + 0.085 * (max(p[3] for p in placed) + 1))
+    for m, label, left_side, level in placed:
         ax.annotate(
             label,
             xy=(pd.Timestamp(m.date), 0.98 - 0.085 * level),
@@ -185,11 +193,33 @@ def keep_target_label_inside(ax: Axes) -> None:
 
     Call once the y limits are final.
     """
-    lo, hi = ax.get_ylim()
     for text in ax.texts:
-        if text.get_gid() == "target-label" and hi > lo and (text.xy[1] - lo) / (hi - lo) > 0.9:
+        if text.get_gid() == "target-label" and _axes_fraction(ax, text.xy[1]) > 0.9:
             text.set_position((3, -3))
             text.set_va("top")
+
+
+def _axes_fraction(ax: Axes, y: float) -> float:
+    """Where data value ``y`` sits on the y axis, 0 (bottom) to 1 (top), on any scale."""
+    return float(ax.transLimits.transform(ax.transScale.transform((0.0, y)))[1])
+
+
+def _make_headroom(ax: Axes, free: float) -> None:
+    """Raise the top of the y axis so the data stay below ``1 - free`` of the axes height (the
+    band the milestone labels use), on a linear or a log scale."""
+    lines = [ln for ln in ax.lines if ln.get_gid() not in ("milestone", "target")]
+    ys = [float(y) for ln in lines for y in ln.get_ydata() if y == y]
+    if not ys or not 0 < free < 1:
+        return
+    top = _axes_fraction(ax, max(ys))
+    if top <= 1 - free:
+        return
+    lo, hi = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        span = math.log(hi / lo) * top / (1 - free)
+        ax.set_ylim(lo, lo * math.exp(span))
+    else:
+        ax.set_ylim(lo, lo + (hi - lo) * top / (1 - free))
 
 
 def phase_handles(config: ProgramConfig) -> list[Patch]:

@@ -394,7 +394,8 @@ def survival_curve(
                 label="Still open (censored)",
             )
         )
-    ax.legend(handles=handles, loc="upper right")
+    # outside the plot area: a legend inside would cover a curve (they span the whole width)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_ylim(0, 1.03)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:g}%"))
     ax.set_ylabel(f"{subject[:1].upper()}{subject[1:]} still unresolved")

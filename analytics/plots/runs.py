@@ -27,6 +27,7 @@ from analytics.plots.style import (
     MUTED,
     SERIES,
     draw_no_data,
+    duration_log_axis,
     format_y_axis,
     is_empty,
     metric_info,
@@ -184,15 +185,24 @@ def _draw_run(
                 target, info.unit, per_service=_per_service_target(target, service)
             ),
         )
-    lo, hi = ax.get_ylim()
-    if not (
-        series < 0
-    ).any():  # counts, rates, shares and durations: a zero baseline, no exaggeration
-        lo = 0.0
-        hi = min(hi, 1.05) if info.unit == "share" else hi
-    ax.set_ylim(lo, hi)
-    keep_target_label_inside(ax)
-    format_y_axis(ax, info.unit)
+    positive = series.dropna()
+    if info.unit == "hours" and len(positive) and (positive > 0).all():
+        # durations span orders of magnitude (days before, hours after): a log axis keeps the
+        # after phase readable instead of flat against the baseline
+        values = [*positive, *([target.threshold] if target is not None else [])]
+        ax.set_yscale("log")
+        ax.set_ylim(min(values) / 1.6, max(values) * 1.6)
+        duration_log_axis(ax.yaxis)
+        keep_target_label_inside(ax)
+        ax.set_ylabel("Hours (log scale)")
+    else:
+        lo, hi = ax.get_ylim()
+        if not (series < 0).any():  # counts, rates, shares, durations: zero baseline
+            lo = 0.0
+            hi = min(hi, 1.05) if info.unit == "share" else hi
+        ax.set_ylim(lo, hi)
+        keep_target_label_inside(ax)
+        format_y_axis(ax, info.unit)
     date_axis(ax)
     mark_milestones(ax, config, labels=labels)
 

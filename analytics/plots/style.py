@@ -277,7 +277,10 @@ def format_y_axis(ax: Axes, unit: str) -> None:
     """Axis label and tick format for a catalogue unit."""
     ax.set_ylabel(axis_label(unit))
     if unit == "share":
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:g}%"))
+        # no tick over 100%: the axis may run higher only to leave room for milestone labels
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _pos: f"{v * 100:g}%" if v <= 1 + 1e-9 else "")
+        )
 
 
 def duration_log_axis(axis: Any) -> None:

@@ -169,7 +169,9 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
         trend=words,
         trend_good=good,
         met=met,
-        band=str(_get(row, "band") or ""),
+        # a DORA band describes all incidents: none on a tile of one severity (the mean of a
+        # few critical incidents is not the DORA key; the executive page lists the keys)
+        band=str(_get(row, "band") or "") if severity in (None, "", "all") else "",
         lower_bound=lower_bound,
         detail=detail,
         overall=overall,
@@ -267,7 +269,7 @@ def kpi_tiles_html(scorecard: pd.DataFrame, *, judged: bool = True) -> HtmlFragm
             else ""
         )
         parts.append(
-            f'<div role="listitem" style="flex:1 1 190px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;'
+            f'<div role="listitem" style="flex:1 1 150px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;'
             f"border-top:5px solid {colour};border-radius:6px;padding:10px 12px;background:#fff;"
             f'break-inside:avoid;page-break-inside:avoid;">'
             f'<div style="font-size:13px;font-weight:bold;color:#444;min-height:2.4em;">{e(t.label)}</div>'

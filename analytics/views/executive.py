@@ -105,8 +105,7 @@ def status_sentence(report: MonthReport) -> str:
         f"**The program is not judged yet.** Its targets are judged on the after phase "
         f"({_phase_span(report, 'after')}); in {month}, **{s['on_track']} of "
         f"{s['targets_total']} targets are on track** to be met within three months at the "
-        "current trend."
-        + ("" if after else " program.yml has no after phase.")
+        "current trend." + ("" if after else " program.yml has no after phase.")
     )
 
 
@@ -180,7 +179,9 @@ def dora_table(report: MonthReport) -> pd.DataFrame:
 def _worse_flags(report: MonthReport) -> list[str]:
     """Figures whose after phase is worse than the baseline (same statistic both sides)."""
     out = [
-        f"{h.name} got worse: {h.change_text()}." for h in report.headline if report.judged and h.worse
+        f"{h.name} got worse: {h.change_text()}."
+        for h in report.headline
+        if report.judged and h.worse
     ]
     if not report.judged:
         return out

@@ -66,9 +66,7 @@ def effect_markdown(report: MonthReport) -> str:
             f"and the after phase ({after.start:%b %Y} – {after.end:%b %Y}); the first "
             f"provisional verdict comes with the {after.start:%B %Y} report."
         )
-    mix = release_mix(report)
-    lines = [f"Counted as releases: {mix}"] if mix else []
-    return "\n".join([*lines, *_effect_lines(report)])
+    return "\n".join(_effect_lines(report)).strip()
 
 
 def _effect_lines(report: MonthReport) -> list[str]:
@@ -92,7 +90,9 @@ def _effect_lines(report: MonthReport) -> list[str]:
         )
     lines += [_verdict_line(row, heads.get(row.metric)) for row in headline.itertuples()]
     if len(others):
-        lines.append("\nAlso compared (medians and pooled shares, as on the Program impact page):\n")
+        lines.append(
+            "\nAlso compared (medians and pooled shares, as on the Program impact page):\n"
+        )
         lines += [_verdict_line(row) for row in others.itertuples()]
     return lines
 
@@ -208,7 +208,11 @@ def _verdict_line(row, head=None) -> str:
     else:
         text = html_text(row.sentence, None).split(": ")[0].split("; n = ")[0].rstrip(".") + "."
     note = ""
-    if mark == "Not demonstrated" and _interval_excludes_no_change(row) and not row.p_adjusted < 0.05:
+    if (
+        mark == "Not demonstrated"
+        and _interval_excludes_no_change(row)
+        and not row.p_adjusted < 0.05
+    ):
         note = (
             " Its interval alone excludes no change, but not once all the comparisons made "
             "are allowed for."
