@@ -143,12 +143,14 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
     every = _get(row, "applies_to") == "every_service"
     detail, overall = "", ""
     if every and _get(row, "worst_service"):
-        judged, missed = (
+        counted, missed = (
             int(np.nan_to_num(_num(_get(row, c)))) for c in ("services_judged", "services_missed")
         )
         side = ("lowest", "below") if ">" in op else ("highest", "above")
         detail = f"{side[0]}: {_get(row, 'worst_service')}\n" + (
-            f"{missed} of {judged} {side[1]} target" if missed else f"all {judged} meet the target"
+            f"{missed} of {counted} {side[1]} target"
+            if missed
+            else f"all {counted} meet the target"
         )
         average = _num(_get(row, "overall_value"))
         overall = f"Average {format_value(average, unit)}" if math.isfinite(average) else ""

@@ -19,7 +19,13 @@ from analytics.views.executive import (
     targets_table,
 )
 from analytics.views.headline import Headline, headline_numbers, headline_table
-from analytics.views.impact import impact_display, impact_readable
+from analytics.views.impact import (
+    if_judged,
+    impact_display,
+    impact_readable,
+    impact_section,
+    impact_status_markdown,
+)
 from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
     definitions_table,
@@ -77,7 +83,10 @@ __all__ = [
     "definitions_table",
     "long_names",
     "long_names_display",
+    "if_judged",
     "impact_display",
+    "impact_section",
+    "impact_status_markdown",
     "impact_readable",
     "incidents_of_month",
     "its_frame",

@@ -38,7 +38,7 @@ COUNTS = {
 _STATISTIC = {
     "count": "monthly average",
     "duration": "mean",
-    "proportion": "pooled",
+    "proportion": "pooled share",
     "level": "monthly average",
 }
 
