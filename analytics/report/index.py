@@ -38,10 +38,42 @@ class MonthEntry:
     rendered_at: str = ""
     data_through: str = ""
     program: str = ""
+    status: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return month_label(self.month)
+
+    @property
+    def headline(self) -> str:
+        """'5 of 5 targets met' or 'Not judged yet: 2 of 5 on track' ("" without a status).
+
+        Read from the status the executive summary published into the manifest (never
+        recomputed here: the index says what the month's pages say).
+        """
+        s = self.status
+        total = s.get("targets_total")
+        if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
+            return ""
+        if s.get("judged"):
+            return f"{_int(s.get('targets_met'))} of {total} targets met"
+        return f"Not judged yet: {_int(s.get('on_track'))} of {total} targets on track"
+
+    @property
+    def met_all(self) -> bool | None:
+        """True when every target was met (judged months), False when not, None otherwise."""
+        s = self.status
+        if not s.get("judged") or not s.get("targets_total"):
+            return None
+        return s.get("targets_met") == s.get("targets_total")
+
+    @property
+    def verdict(self) -> str:
+        return clean_text(self.status.get("verdict", ""), DISPLAY_LIMIT)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def month_label(month: str) -> str:
@@ -78,6 +110,8 @@ def list_months(out: str | Path) -> list[MonthEntry]:
             entry.rendered_at = str(manifest.get("rendered_at", ""))
             entry.data_through = str(manifest.get("data_through", ""))
             entry.program = str(manifest.get("program", ""))
+            status = manifest.get("status")
+            entry.status = dict(status) if isinstance(status, dict) else {}
         if not entry.pages:
             entry.pages = [{"title": p.stem, "file": p.name} for p in sorted(folder.glob("*.html"))]
         if entry.pages:

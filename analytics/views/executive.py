@@ -110,21 +110,38 @@ def status_sentence(report: MonthReport) -> str:
 
 
 def targets_table(report: MonthReport) -> pd.DataFrame:
-    """Each target: what it counts, this month, the target, its status, baseline and after."""
+    """Each target: this month, the target, its status, baseline, after phase, and whether the
+    data demonstrate the improvement from the baseline to the after phase (the test is on the
+    program-impact page; what each figure counts is said by :func:`claims_markdown`)."""
     judged = report.judged
+    shown = _shown_by_metric(report)
     rows = [
         {
             "Figure": h.name,
-            "Counts": h.counts,
             "This month": h.month_text,
             "Target": h.target,
             "Status": _status_word(h, judged),
             "Baseline": h.baseline_text,
             "After phase": h.after_text if judged else "not reached",
+            "Improvement": shown.get(h.metric, "not judged yet" if not judged else "no data"),
         }
         for h in report.headline
     ]
     return pd.DataFrame(rows).set_index("Figure").rename_axis(None)
+
+
+def _shown_by_metric(report: MonthReport) -> dict[str, str]:
+    """metric -> 'demonstrated' / 'not demonstrated' / 'no data' (judged months only)."""
+    if not report.judged or not report.has_phases:
+        return {}
+    return {
+        r.metric: (
+            "no data"
+            if not (r.n_before and r.n_after)
+            else ("demonstrated" if r.improved else "not demonstrated")
+        )
+        for r in report.impact.itertuples()
+    }
 
 
 def claims_markdown(report: MonthReport) -> str:

@@ -51,8 +51,9 @@ def verdict_markdown(report: MonthReport) -> str:
 
 
 def effect_markdown(report: MonthReport) -> str:
-    """The program's effect for the executive page: the claims demonstrated or not (judged
-    months), else what will be judged and when."""
+    """The program's effect for the executive page beyond its targets (whose table says which
+    claims the data demonstrate): the other comparisons (judged months), else what will be
+    judged and when."""
     if not report.has_phases:
         return (
             "program.yml has no *baseline* and *after* phases, so the program's effect "
@@ -66,12 +67,13 @@ def effect_markdown(report: MonthReport) -> str:
             f"and the after phase ({after.start:%b %Y} – {after.end:%b %Y}); the first "
             f"provisional verdict comes with the {after.start:%B %Y} report."
         )
-    return "\n".join(_effect_lines(report)).strip()
+    return "\n".join(_effect_lines(report, claims=False)).strip()
 
 
-def _effect_lines(report: MonthReport) -> list[str]:
+def _effect_lines(report: MonthReport, *, claims: bool = True) -> list[str]:
     """The program's effect in plain words: each claim's headline figures (the same numbers as
-    the tiles and tables) and whether the data demonstrate the improvement."""
+    the tiles and tables) and whether the data demonstrate the improvement (``claims`` False:
+    only the count and the other comparisons, for a page whose targets table has the claims)."""
     imp = report.impact
     after = report.config.phase("after")
     heads = {h.metric: h for h in report.headline}
@@ -88,10 +90,16 @@ def _effect_lines(report: MonthReport) -> list[str]:
             ":\n",
             f", with the after phase seen up to the end of {_month_name(report.month)} only:\n",
         )
-    lines += [_verdict_line(row, heads.get(row.metric)) for row in headline.itertuples()]
+    if not claims:  # the page's first line says how many; its targets table says which
+        lines = []
+    if claims:
+        lines += [_verdict_line(row, heads.get(row.metric)) for row in headline.itertuples()]
     if len(others):
         lines.append(
             "\nAlso compared (medians and pooled shares, as on the Program impact page):\n"
+            if claims
+            else "Beyond the targets, the Program impact page compares (medians and pooled "
+            "shares):\n"
         )
         lines += [_verdict_line(row) for row in others.itertuples()]
     return lines
