@@ -16,7 +16,10 @@ from analytics.views.month import MonthReport, _in_month
 
 
 def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
-    """This month's value of each metric next to the baseline mean, with units and n."""
+    """This month's value of each metric next to the baseline level, named by its statistic
+    (``analytics.views.headline.LEVEL_NAMES``) and written as on every page, with n."""
+    from analytics.views.headline import LEVEL_NAMES, value_words
+
     table = report.monthly[report.monthly["severity"] == "all"]
     rows = []
     for metric in metrics:
@@ -24,15 +27,13 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         now = series["value"].get(report.month_start, float("nan"))
         n = series["n"].get(report.month_start, 0)
         base = phase_value(report.monthly, report.config, metric, "baseline")
-        target = report.config.target(metric)
-        label = METRICS[metric].label
-        if target is not None and target.applies_to == "every_service":
-            label += " (mean of services)"  # the tiles judge the worst service against the target
+        info = METRICS[metric]
+        label = info.label + (", all incidents" if metric == "time_to_restore_hours" else "")
         rows.append(
             {
-                "Metric": label,
-                "This month": _fmt(metric, now),
-                "Baseline": _fmt(metric, base),
+                "Metric": f"{label}, {LEVEL_NAMES.get(metric, 'value')}",
+                "This month": value_words(now, info.unit),
+                "Baseline": value_words(base, info.unit),
                 "n": f"{int(n):,}",
             }
         )
