@@ -59,7 +59,8 @@ def page_files(tmp_path_factory) -> list[Path]:
 
 def open_page(browser, path: Path, **context_options):
     """Open ``path``; return (page, context, every requested URL, failed requests, console errors)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    options = {"viewport": {"width": 1280, "height": 900}, **context_options}
+    context = browser.new_context(**options)
     page = context.new_page()
     requests, failed, errors = [], [], []
     page.on("request", lambda r: requests.append(r.url))
@@ -205,3 +206,98 @@ def test_a_month_rendered_from_hostile_data_is_inert(browser, hostile_month, tmp
     assert page.get_by_text(SERVICES["disbursement"]).count() >= 1  # shown, as text
     context.close()
     check_page(browser, hostile_month / "06-data-quality.html", tmp_path)
+
+
+# ------------------------------------------------------------------- phone, paper and contrast
+PHONE = {"width": 390, "height": 844}
+
+_TEXT_COLOURS = """() => {
+    // every element that holds text of its own: its colour and the first opaque background
+    // behind it (walking up the tree), as [r, g, b] triples
+    const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+    const out = [];
+    for (const e of document.querySelectorAll('body *')) {
+        const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+        const style = getComputedStyle(e);
+        if (!own || style.visibility === 'hidden' || style.display === 'none') continue;
+        let bg = null;
+        for (let p = e; p; p = p.parentElement) {
+            const c = rgb(getComputedStyle(p).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c.slice(0, 3); break; }
+        }
+        out.push({text: e.textContent.trim().slice(0, 40), fg: rgb(style.color).slice(0, 3),
+                  bg: bg || [255, 255, 255]});
+    }
+    return out;
+}"""
+
+
+def contrast(fg: list[float], bg: list[float]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0-255 channels)."""
+
+    def luminance(c: list[float]) -> float:
+        lin = [
+            (v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4
+            for v in c
+        ]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_formula_against_published_values():
+    # WCAG's own examples: black on white 21:1; #777777 on white about 4.48:1 (fails AA)
+    assert contrast([0, 0, 0], [255, 255, 255]) == pytest.approx(21.0)
+    assert contrast([0x77] * 3, [255] * 3) == pytest.approx(4.48, abs=0.01)
+
+
+def test_every_sample_page_reads_on_a_phone_without_sideways_scroll(
+    browser, sample_month, tmp_path
+):
+    pages = sorted(sample_month.glob("*.html")) + [sample_month.parent / "index.html"]
+    for path in pages:
+        page, context, *_ = open_page(browser, path, viewport=PHONE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path.name, width)
+        page.screenshot(path=str(tmp_path / f"phone-{path.stem}.png"), full_page=True)
+        context.close()
+
+
+def test_the_executive_summary_prints_on_two_a4_pages(browser, sample_month, tmp_path):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page, context, *_ = open_page(browser, sample_month / "01-executive-summary.html")
+    headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent.trim())")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / "summary.pdf").write_bytes(pdf)
+    pages = PdfReader(BytesIO(pdf)).pages
+    assert 1 <= len(pages) <= 2
+    # no heading left alone at the foot of a page: no page but the last ends with one
+    for sheet in pages[:-1]:
+        lines = [ln.strip() for ln in sheet.extract_text().splitlines() if ln.strip()]
+        assert lines and lines[-1] not in headings, lines[-3:]
+    context.close()
+
+
+def test_text_on_the_summary_and_the_index_has_at_least_4_5_to_1_contrast(browser, sample_month):
+    for path in (sample_month / "01-executive-summary.html", sample_month.parent / "index.html"):
+        page, context, *_ = open_page(browser, path)
+        texts = page.evaluate(_TEXT_COLOURS)
+        assert len(texts) > 20
+        low = [
+            (t["text"], round(contrast(t["fg"], t["bg"]), 2))
+            for t in texts
+            if contrast(t["fg"], t["bg"]) < 4.5
+        ]
+        assert low == [], (path.name, low)
+        context.close()
+    # the tiles' status words use the darker shades (met, not met / on track, off track)
+    page, context, *_ = open_page(browser, sample_month / "01-executive-summary.html")
+    status = page.get_by_text("Target met").first
+    colour = status.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(0, 122, 90)"  # GOOD_TEXT #007A5A: 5.3:1 on white
+    context.close()

@@ -6,6 +6,8 @@ by hand from scorecard rows.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -156,3 +158,51 @@ def test_a_tile_without_a_value_this_month_shows_no_trend():
     facts = tile_facts(row)
     assert (facts.trend, facts.arrow) == ("", "")
     assert tile_facts(row.copy().fillna({"value": 20.0})).trend == "improving"
+
+
+def test_a_month_before_the_after_phase_says_on_track_or_off_track_not_missed():
+    """April 2021 of the sample, in words: targets are judged on the after phase, so a tile
+    shows the scorecard's on_track (the projection of the current trend), never "not met"."""
+    card = month_card([False, False, True, False, False], [3.6, 11.0, 0.73, 0.983, 0.459])
+    card["on_track"] = pd.Series([False, False, True, True, None], dtype="object")
+    html = str(kpi_tiles_html(card, judged=False))
+    assert "Target not met" not in html and "Target met" not in html
+    assert html.count("Off track at the current trend</span>") == 2
+    assert html.count("On track at the current trend</span>") == 2
+    assert html.count(">No trend yet</span>") == 1
+    assert ">Not judged yet: 2 of 5 targets on track at the current trend</p>" in html
+    # the colour follows on_track: the two off-track tiles carry the darker orange
+    assert html.count("border-top:5px solid #B34700") == 2
+    facts = tile_facts(card.iloc[3], judged=False)
+    assert facts.status is True and facts.met is False
+
+
+def test_a_tile_of_one_severity_shows_no_dora_band():
+    """DORA bands all incidents: a band on the critical-incident tile (a mean of a few) would
+    be the only badge and read as the DORA verdict."""
+    row = month_card([True] * 5, [6.5, 21, 0.4, 1.0, 0.97]).iloc[2].copy()
+    row["band"], row["severity"] = "elite", "critical"
+    assert tile_facts(row).band == ""
+    row["severity"] = "all"
+    assert tile_facts(row).band == "elite"
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of an sRGB colour on white (the formula of WCAG 2.1, 1.4.3)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return 1.05 / (lum + 0.05)
+
+
+def test_every_text_colour_of_the_tiles_reads_at_4_5_to_1_on_white():
+    assert round(_contrast_on_white("#777777"), 2) == 4.48  # WCAG's borderline grey: fails
+    card = month_card([True, False, None, True, False], [6.5, 11.0, np.nan, 1.0, 0.5])
+    card["trend"] = ["up", "down", "flat", "up", "down"]
+    for judged in (True, False):
+        card["on_track"] = pd.Series([True, False, None, True, False], dtype="object")
+        html = str(kpi_tiles_html(card, judged=judged))
+        colours = set(re.findall(r"(?<![-\w])color:(#[0-9A-Fa-f]{6})", html))
+        assert colours, html
+        low = {c: round(_contrast_on_white(c), 2) for c in colours if _contrast_on_white(c) < 4.5}
+        assert low == {}
