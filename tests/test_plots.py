@@ -3,13 +3,16 @@ empty states, escaping, and inputs left untouched."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import math
+import re
 import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -994,3 +997,88 @@ def test_level_chart_marks_each_judged_window_and_hatches_what_data_cannot_show(
     assert fig.alt_text == (
         "In 2021-12 the data supports level 3 or more on 0 of 2 measurable items (1 not judged)"
     )
+
+
+# --------------------------------------------------------------------- issue #12: charts read
+def test_duration_run_charts_use_a_log_axis_with_human_ticks():
+    """Lead time fell from about 1,600 h to 10 h: on a linear axis the after phase is flat
+    against the baseline; on a log axis both read."""
+    values = [1600.0, 1400.0, 1500.0] + [200.0] * 8 + [10.0, 9.0, 11.0, 10.0]
+    table = pd.DataFrame(
+        {
+            "period_start": MONTHS,
+            "service": "all",
+            "severity": "all",
+            "metric": "lead_time_hours",
+            "value": values,
+            "n": 10,
+        }
+    )
+    ax = run_chart(table, "lead_time_hours", _config()).axes[0]
+    assert ax.get_yscale() == "log"
+    lo, hi = ax.get_ylim()
+    assert lo < 9.0 and hi > 1600.0
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "1 d" in labels and "8 h" in labels  # hours and days as people say them
+
+
+def test_milestone_labels_never_cover_a_data_point():
+    # the peak (Feb-Mar 2021) sits right of the milestones of 18 Jan and 1 Feb, where their
+    # labels run along the top of the axes
+    values = [3, 4, 4, 5, 20.2, 20, 19] + [10] * 4 + [12] * 4
+    table = pd.DataFrame(
+        {
+            "period_start": MONTHS,
+            "service": "all",
+            "severity": "all",
+            "metric": "production_releases",
+            "value": values,
+            "n": 10,
+        }
+    )
+    fig = run_chart(table, "production_releases", _config())
+    ax = fig.axes[0]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    points = ax.transData.transform(np.column_stack([mdates.date2num(MONTHS), values]))
+    labels = _gids(ax, "milestone-label")
+    assert labels
+    for label in labels:
+        box = label.get_window_extent(renderer).expanded(1.0, 1.0)
+        inside = [(x, y) for x, y in points if box.contains(x, y)]
+        assert inside == [], (label.get_text(), inside)
+
+
+def test_the_kaplan_meier_legend_sits_outside_the_curves():
+    fig = survival_curve(_restore_items(), _config())
+    ax = fig.axes[0]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= frame.x1  # right of the plot area: it covers no curve
+
+
+def test_pngs_are_drawn_at_twice_their_displayed_size():
+    fig = run_chart(_metric_table(), "production_releases", _config())
+    data, meta = fig._repr_mimebundle_()
+    png = base64.b64decode(data["image/png"])
+    width_px = int.from_bytes(png[16:20], "big")
+    assert width_px == 2 * meta["image/png"]["width"]
+
+
+def test_the_responsive_chart_embeds_both_layouts_with_one_alt_text():
+    from analytics.plots import NARROW_WIDTH_IN, responsive_chart
+
+    wide = small_multiples(_metric_table(), _config())
+    narrow = small_multiples(_metric_table(), _config(), ncols=1, width=NARROW_WIDTH_IN)
+    assert narrow.get_figwidth() == NARROW_WIDTH_IN
+    assert len([ax for ax in narrow.axes if ax.axison]) == 5
+    page = str(responsive_chart(wide, narrow))
+    assert page.count("<img ") == 2 and page.count("data:image/png;base64,") == 2
+    assert 'class="chart-wide"' in page and 'class="chart-narrow"' in page
+    alts = re.findall(r'alt="([^"]*)"', page)
+    assert len(set(alts)) == 1 and "headline metrics" in alts[0]
+    assert "http" not in page and "<script" not in page

@@ -120,7 +120,7 @@ def test_an_earlier_month_knows_nothing_later_and_does_not_judge_the_program_yet
     )
     assert "claimed improvements are demonstrated" not in text
     shown = views.impact_display(report)
-    assert set(shown["After"]) == {"no data"} and set(shown["Shown"]) == {"no data"}
+    assert set(shown["After"]) == {"no data"} and set(shown["Demonstrated"]) == {"no data"}
     # the same month rendered from a shorter export says the same
     later = views.open_month(str(SAMPLE_DIR), "2021-12")
     assert later.dataset.as_of is None and report.dataset.as_of <= end

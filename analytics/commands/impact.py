@@ -101,7 +101,7 @@ def _by_group(dataset, args) -> int:
         print(f"\n{terminal_text(name, DISPLAY_LIMIT)}")
         shown = impact_readable(rows.drop(columns=[args.by, "status", "services"]))
         emit(
-            shown.drop(columns=["Test", "Shown"])
+            shown.drop(columns=["Test", "Demonstrated"])
             .assign(Change=rows["status"].to_numpy())
             .rename_axis("Metric")
             .reset_index(),

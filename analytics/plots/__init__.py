@@ -16,6 +16,7 @@ from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.levels import level_chart
 from analytics.plots.process import control_chart, its_chart
+from analytics.plots.responsive import NARROW_WIDTH_IN, responsive_chart
 from analytics.plots.runs import run_chart, small_multiples, trend_finding
 from analytics.plots.stages import stage_chart
 from analytics.plots.style import (
@@ -31,6 +32,7 @@ from analytics.plots.volume import volume_chart
 from analytics.wording.numbers import format_value
 
 __all__ = [
+    "NARROW_WIDTH_IN",
     "NO_DATA",
     "OKABE_ITO",
     "ChartFigure",
@@ -46,6 +48,7 @@ __all__ = [
     "its_chart",
     "kpi_tiles",
     "kpi_tiles_html",
+    "responsive_chart",
     "level_chart",
     "mark_milestones",
     "no_data_figure",

@@ -169,6 +169,8 @@ def target_line(
         threshold, op = target.threshold, "≥" if target.op == ">=" else "≤"
     else:
         threshold, op = float(target), ""
+    if op == "≥" and unit == "share" and threshold >= 1:
+        op = ""  # "Target 100%": a share cannot be above it
     text = label or f"Target {op} {format_value(threshold, unit)}".replace("  ", " ")
     line = ax.axhline(
         threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=2, gid="target", label=text

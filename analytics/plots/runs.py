@@ -290,6 +290,7 @@ def small_multiples(
     service: str = "all",
     title: str | None = None,
     ncols: int = 3,
+    width: float | None = None,
 ) -> Figure:
     """A grid of run charts, one per metric, each titled with its finding.
 
@@ -297,7 +298,8 @@ def small_multiples(
     has those rows. The figure title counts the metrics that moved the right way between the
     baseline and after phases. Phases and milestones are explained once, in the spare panel
     (or a legend below the grid). A metric whose target applies to every service is titled
-    and labelled as in :func:`run_chart`. Columns needed: as :func:`run_chart`.
+    and labelled as in :func:`run_chart`. Columns needed: as :func:`run_chart`. ``width``
+    (inches) narrows the figure, e.g. one column for phones (``plots.responsive_chart``).
     """
     metrics = list(metrics)
     if is_empty(metric_table) or not metrics:
@@ -305,11 +307,13 @@ def small_multiples(
     require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
     ncols = max(1, min(ncols, len(metrics)))
     nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = new_figure(nrows, ncols, height=3.1 * nrows + 0.7, squeeze=False)
+    size = {"width": width} if width else {}
+    fig, axes = new_figure(nrows, ncols, height=3.1 * nrows + 0.7, squeeze=False, **size)
     flat = list(axes.ravel())
+    # characters per title line (one column: the y axis labels take a fifth of the width)
     wrap = max(
-        20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66))
-    )  # characters per title line
+        20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66) * (0.8 if ncols == 1 else 1))
+    )
     improved = compared = drawn = 0
     for metric, ax in zip(metrics, flat, strict=False):
         info = metric_info(metric)
@@ -369,12 +373,11 @@ def small_multiples(
                 linespacing=1.5,
             )
     else:
-        fig.legend(
-            handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=9
-        )
+        across = max(1, min(len(handles), 5, int(fig.get_figwidth() // 2.2)))
+        fig.legend(handles=handles, loc="outside lower center", ncols=across, fontsize=9)
     if not drawn:
         return no_data_figure(title or "Headline metrics")
-    fig.suptitle(
-        title if title is not None else _headline_sentence(improved, compared), x=0.01, ha="left"
-    )
+    heading = title if title is not None else _headline_sentence(improved, compared)
+    chars = int(fig.get_figwidth() * 72 / (14.0 * 0.6))  # characters a line at the title's size
+    fig.suptitle(textwrap.fill(heading, max(chars, 20)), x=0.01, ha="left")
     return fig

@@ -16,7 +16,7 @@ from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.metrics import deployment_facts
 from analytics.program.scorecard import phase_value
 from analytics.views._format import _month_name
-from analytics.views.headline import COUNTS, Headline
+from analytics.views.headline import COUNTS, Headline, _frame
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
 from analytics.wording.numbers import format_value, rate_suffix
@@ -127,7 +127,7 @@ def targets_table(report: MonthReport) -> pd.DataFrame:
         }
         for h in report.headline
     ]
-    return pd.DataFrame(rows).set_index("Figure").rename_axis(None)
+    return _frame(rows, "Figure")
 
 
 def _shown_by_metric(report: MonthReport) -> dict[str, str]:
@@ -147,6 +147,8 @@ def _shown_by_metric(report: MonthReport) -> dict[str, str]:
 def claims_markdown(report: MonthReport) -> str:
     """How each claim of program.yml is tested, one line each (the claim's own words, from
     program.yml ``claim:``, when it has them)."""
+    if not report.headline:
+        return "program.yml sets no targets (`targets:`), so no claim is tested."
     lines = []
     for h, t in zip(report.headline, report.config.targets, strict=True):
         head = markdown_text(h.label, None)
@@ -190,7 +192,7 @@ def dora_table(report: MonthReport) -> pd.DataFrame:
                 f"DORA {year} band": band,
             }
         )
-    return pd.DataFrame(rows).set_index("Key").rename_axis(None)
+    return _frame(rows, "Key")
 
 
 def _worse_flags(report: MonthReport) -> list[str]:

@@ -193,4 +193,12 @@ def headline_table(report: MonthReport) -> pd.DataFrame:
         }
         for h in report.headline
     ]
-    return pd.DataFrame(rows).set_index("Figure").rename_axis(None)
+    return _frame(rows, "Figure")
+
+
+def _frame(rows: list[dict], index: str) -> pd.DataFrame:
+    """Rows as a table indexed by ``index`` (a table without rows when there are none, e.g.
+    a program.yml without targets)."""
+    if not rows:
+        return pd.DataFrame(index=pd.Index([], dtype="object"))
+    return pd.DataFrame(rows).set_index(index).rename_axis(None)

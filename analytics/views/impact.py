@@ -115,7 +115,7 @@ def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
                 "n before / after": [
                     f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)
                 ],
-                "Shown": [
+                "Demonstrated": [
                     ("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
                     for r in imp.itertuples()
                 ],

@@ -11,7 +11,7 @@ from analytics.periods import phase_of_dates
 from analytics.program.scorecard import phase_value
 from analytics.stats.control import xmr_chart
 from analytics.stats.trend import change_points, segmented_regression
-from analytics.views._format import _fmt, _hours, _share_1dp
+from analytics.views._format import _hours, _share_1dp
 from analytics.views.month import MonthReport, _in_month
 
 
