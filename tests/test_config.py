@@ -231,3 +231,13 @@ def test_zero_length_incidents_option():
     assert parse_config({"zero_length_incidents": "Exclude"}).zero_length_incidents == "exclude"
     with pytest.raises(ConfigError, match="'zero_length_incidents': must be one of keep, exclude"):
         parse_config({"zero_length_incidents": "drop"})
+
+
+def test_a_target_may_carry_the_programs_claim_in_its_own_words():
+    cfg = parse_config({"targets": {"test_coverage": {"min": 0.95, "claim": " 100% coverage "}}})
+    (target,) = cfg.targets
+    assert (target.threshold, target.op, target.claim) == (0.95, ">=", "100% coverage")
+    assert target.applies_to == "every_service"  # the claim does not change how it is judged
+    assert parse_config({"targets": {"test_coverage": 0.95}}).targets[0].claim is None
+    with pytest.raises(ConfigError, match=r"targets\.test_coverage\.claim.*must be text"):
+        parse_config({"targets": {"test_coverage": {"min": 0.95, "claim": [1]}}})
