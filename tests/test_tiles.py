@@ -11,7 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from analytics.plots.tiles import kpi_tiles, kpi_tiles_html, tile_facts
+from analytics.plots.tiles import kpi_tiles_html, tile_facts
+from analytics.plots.tiles_figure import kpi_tiles
 from analytics.program.scorecard import targets_met_text
 
 METRICS = [

@@ -15,9 +15,10 @@ from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
 from analytics.plots.levels import level_chart
+from analytics.plots.multiples import small_multiples
 from analytics.plots.process import control_chart, its_chart
 from analytics.plots.responsive import NARROW_WIDTH_IN, responsive_chart
-from analytics.plots.runs import run_chart, small_multiples, trend_finding
+from analytics.plots.runs import run_chart, trend_finding
 from analytics.plots.stages import stage_chart
 from analytics.plots.style import (
     NO_DATA,
@@ -27,7 +28,8 @@ from analytics.plots.style import (
     no_data_figure,
     plot_style,
 )
-from analytics.plots.tiles import HtmlFragment, kpi_tiles, kpi_tiles_html
+from analytics.plots.tiles import HtmlFragment, kpi_tiles_html
+from analytics.plots.tiles_figure import kpi_tiles
 from analytics.plots.volume import volume_chart
 from analytics.wording.numbers import format_value
 

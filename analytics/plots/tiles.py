@@ -1,35 +1,21 @@
 """KPI tiles for the executive summary: value, target, baseline, trend arrow, met or not, DORA band.
 
 Two renderings of the same facts: :func:`kpi_tiles_html` (preferred in reports: crisp text,
-inline CSS, no external resources, every value escaped) and :func:`kpi_tiles` (a Figure).
+inline CSS, no external resources, every value escaped) and ``kpi_tiles`` (a Figure, in
+``analytics.plots.tiles_figure``).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
 
 from analytics.catalog import METRICS
 from analytics.plots.effects import tri_state
-from analytics.plots.style import (
-    BAD_TEXT,
-    GOOD_TEXT,
-    INK,
-    MUTED,
-    is_empty,
-    metric_info,
-    new_figure,
-    no_data_figure,
-    require_columns,
-    styled,
-)
+from analytics.plots.style import BAD_TEXT, GOOD_TEXT, MUTED, is_empty, metric_info, require_columns
 from analytics.program.scorecard import targets_met_text
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import html_text
@@ -305,70 +291,3 @@ def kpi_tiles_html(scorecard: pd.DataFrame, *, judged: bool = True) -> HtmlFragm
     parts.append("</div></section>")
     # character references for every non-ASCII glyph: right whatever encoding the page declares
     return HtmlFragment("".join(parts).encode("ascii", "xmlcharrefreplace").decode("ascii"))
-
-
-@styled
-def kpi_tiles(
-    scorecard: pd.DataFrame, *, per_row: int = 5, title: str | None = None, judged: bool = True
-) -> Figure:
-    """KPI tiles drawn as a Figure (same facts and columns as :func:`kpi_tiles_html`)."""
-    if is_empty(scorecard):
-        return no_data_figure(title or "Key indicators")
-    tiles = _tiles(scorecard, judged)
-    per_row = max(1, min(per_row, len(tiles)))
-    nrows = math.ceil(len(tiles) / per_row)
-    height = 2.4 * nrows + 0.5
-    fig, axes = new_figure(nrows, per_row, height=height, squeeze=False, layout=None)
-    fig.subplots_adjust(
-        left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / height, wspace=0.06, hspace=0.08
-    )
-    for ax in axes.ravel():
-        ax.set_axis_off()
-    for t, ax in zip(tiles, axes.ravel(), strict=False):
-        colour = _COLOUR[t.status]
-        ax.add_patch(
-            FancyBboxPatch(
-                (0.02, 0.02),
-                0.96,
-                0.96,
-                boxstyle="round,pad=0,rounding_size=0.04",
-                transform=ax.transAxes,
-                facecolor="#FAFAFA",
-                edgecolor=colour,
-                lw=1.6,
-                gid="tile",
-            )
-        )
-        put = functools.partial(ax.text, 0.08, transform=ax.transAxes, va="center", clip_on=True)
-        put(0.86, textwrap.fill(t.label, 24), fontsize=9.5, fontweight="bold", color=MUTED)
-        put(0.65, t.value, fontsize=19, fontweight="bold", color=INK, gid="tile-value")
-        put(0.51, "\n".join(x for x in (t.suffix, t.detail) if x), fontsize=8.5, color=MUTED)
-        if t.trend:
-            put(
-                0.39,
-                f"{t.arrow} {t.trend}".strip(),
-                fontsize=9.5,
-                fontweight="bold",
-                color=_COLOUR[t.trend_good],
-            )
-        put(
-            0.23,
-            "\n".join(x for x in (t.target, t.overall, t.baseline) if x),
-            fontsize=8.5,
-            color=INK,
-            linespacing=1.4,
-        )
-        put(0.08, t.met_text, fontsize=9, fontweight="bold", color=colour)
-        if t.band:
-            ax.text(
-                0.92,
-                0.08,
-                f"DORA {t.band}",
-                transform=ax.transAxes,
-                ha="right",
-                va="center",
-                fontsize=8.5,
-                color=INK,
-            )
-    fig.suptitle(title if title is not None else _summary(tiles), x=0.01, ha="left")
-    return fig
