@@ -124,7 +124,7 @@ def test_the_first_screen_flags_what_the_tiles_alone_would_hide(december):
 def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     status = views.status_of(april)
     assert status["judged"] is False
-    assert status["verdict"].startswith("not judged yet (judged from September 2021)")
+    assert status["verdict"] == "program judged from September 2021"
     tiles = str(plots.kpi_tiles_html(april.scorecard, judged=False))
     assert "Target not met" not in tiles
     assert tiles.count("track at the current trend</span>") == 5  # one per tile
@@ -212,3 +212,9 @@ def test_every_rendered_page_states_each_baseline_and_after_value_identically(re
                     assert stated == [h.baseline_text], (slug, h.name, stated)
                     seen[h.metric] += 1
     assert all(n >= 2 for n in seen.values()), seen  # stated on at least two views
+    # the month's status, as the executive summary published it, is in its manifest for the index
+    from analytics.report.manifest import month_status
+
+    assert month_status(rendered_sample.folder) == views.status_of(report)
+    index = (rendered_sample.folder.parent / "index.html").read_text("utf-8")
+    assert "5 of 5 targets met" in index and "5 of 5 claimed improvements demonstrated" in index

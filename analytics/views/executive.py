@@ -56,16 +56,17 @@ def status_of(report: MonthReport) -> dict:
     }
     shown, compared = _demonstrated(report)
     status.update(demonstrated=shown, compared=compared)
+    after = report.config.phase("after")
     if not heads:
         verdict = "no targets in program.yml"
     elif report.judged:
-        verdict = f"{met} of {len(heads)} targets met"
-        if compared:
-            verdict += f"; {shown} of {compared} improvements demonstrated"
+        verdict = (
+            f"{shown} of {compared} claimed improvements demonstrated"
+            if compared
+            else "no improvement could be compared"
+        )
     else:
-        after = report.config.phase("after")
-        when = f" (judged from {after.start:%B %Y})" if after else ""
-        verdict = f"not judged yet{when}; {on_track} of {len(heads)} targets on track"
+        verdict = f"program judged from {after.start:%B %Y}" if after else "no after phase"
     status["verdict"] = verdict
     return status
 
