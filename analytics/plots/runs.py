@@ -121,6 +121,8 @@ def trend_finding(
     info = metric_info(metric)
     per_service = _per_service_target(_target_for(config, metric, severity), service)
     label = series_label(metric, severity, service, mean_of_services=per_service)
+    if metric == "lead_time_hours":  # each month's value is a median: not the pooled median
+        label += " (monthly median)"
     before, after = _phase_levels(metric_table, metric, config, severity, service)
     if math.isnan(before) or math.isnan(after):
         return label
