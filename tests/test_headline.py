@@ -131,9 +131,12 @@ def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     assert status["on_track"] == sum(
         t is True for t in april.scorecard["on_track"]
     )  # the scorecard's own on_track, shown
-    assert "not judged yet" in views.impact_status_markdown(april)
-    assert views.impact_section(april, "forest") == ""
-    assert views.if_judged(april, "anything") is None
+    assert "not judged yet" in views.impact_status_html(april)
+    assert "not judged yet" in views.impact_or_status(april)  # no empty before/after table
+    assert views.if_judged(april, "a chart") == (
+        "<p><em>Not judged yet: shown from the September 2021 report on.</em></p>"
+    )
+    assert views.status_sentence(april).startswith("<p><strong>The program is not judged yet.")
     assert set(views.targets_table(april)["After phase"]) == {"not reached"}
 
 

@@ -149,7 +149,7 @@ def test_program_yaml():
         "production_releases": 18,
         "time_to_restore_hours": {"severity": "critical", "max": 1},
         "unit_test_pass_rate": 1.0,
-        "test_coverage": 0.95,
+        "test_coverage": {"min": 0.95, "claim": "100% automated test coverage"},
     }
     assert cfg["definitions"] == "default"
     assert cfg["benchmark_year"] == 2021

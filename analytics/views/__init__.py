@@ -22,9 +22,9 @@ from analytics.views.headline import Headline, headline_numbers, headline_table
 from analytics.views.impact import (
     if_judged,
     impact_display,
+    impact_or_status,
     impact_readable,
-    impact_section,
-    impact_status_markdown,
+    impact_status_html,
 )
 from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
@@ -85,8 +85,8 @@ __all__ = [
     "long_names_display",
     "if_judged",
     "impact_display",
-    "impact_section",
-    "impact_status_markdown",
+    "impact_or_status",
+    "impact_status_html",
     "impact_readable",
     "incidents_of_month",
     "its_frame",

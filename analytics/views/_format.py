@@ -45,3 +45,10 @@ def _share_1dp(value: float) -> str:
 
 def _month_name(month: str) -> str:
     return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+
+
+class HtmlText(str):
+    """A string of HTML (our words, already escaped) that Jupyter shows as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)

@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.metrics import deployment_facts
 from analytics.program.scorecard import phase_value
-from analytics.views._format import _month_name
+from analytics.views._format import HtmlText, _month_name
 from analytics.views.headline import COUNTS, Headline, _frame
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
@@ -86,27 +86,27 @@ def _status_word(h: Headline, judged: bool) -> str:
     return {True: "on track", False: "off track"}.get(h.on_track, "no trend yet")
 
 
-def status_sentence(report: MonthReport) -> str:
-    """The first line of the page, in Markdown."""
+def status_sentence(report: MonthReport) -> HtmlText:
+    """The first line of the page, as HTML (our words; the month and phases only)."""
     s, month = status_of(report), _month_name(report.month)
     if not s["targets_total"]:
-        return f"**{month}: program.yml sets no targets.**"
+        return HtmlText(f"<p><strong>{month}: program.yml sets no targets.</strong></p>")
     if s["judged"]:
-        text = f"**In {month}, {s['targets_met']} of {s['targets_total']} targets were met.**"
+        text = f"<strong>In {month}, {s['targets_met']} of {s['targets_total']} targets were met.</strong>"
         if s["compared"]:
             text += (
                 f" From the baseline ({_phase_span(report, 'baseline')}) to the after phase "
-                f"({_phase_span(report, 'after')}), **{s['demonstrated']} of {s['compared']} "
-                "claimed improvements are demonstrated by the data** (tests and intervals: "
-                "[Program impact](05-program-impact.html))."
+                f"({_phase_span(report, 'after')}), <strong>{s['demonstrated']} of "
+                f"{s['compared']} claimed improvements are demonstrated by the data</strong> "
+                '(tests and intervals: <a href="05-program-impact.html">Program impact</a>).'
             )
-        return text
+        return HtmlText(f"<p>{text}</p>")
     after = report.config.phase("after")
-    return (
-        f"**The program is not judged yet.** Its targets are judged on the after phase "
-        f"({_phase_span(report, 'after')}); in {month}, **{s['on_track']} of "
-        f"{s['targets_total']} targets are on track** to be met within three months at the "
-        "current trend." + ("" if after else " program.yml has no after phase.")
+    return HtmlText(
+        "<p><strong>The program is not judged yet.</strong> Its targets are judged on the "
+        f"after phase ({_phase_span(report, 'after')}); in {month}, <strong>{s['on_track']} "
+        f"of {s['targets_total']} targets are on track</strong> to be met within three months "
+        "at the current trend." + ("" if after else " program.yml has no after phase.") + "</p>"
     )
 
 

@@ -2,69 +2,57 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
-from analytics.views._format import _level, _month_name
+from analytics.views._format import HtmlText, _level, _month_name
 from analytics.views.month import MonthReport
 
-#: The program-impact page's sections shown only once the program is judged (the after phase
-#: has begun): in an earlier month they would be empty tables and charts.
-JUDGED_SECTIONS = {
-    "before_after": (
-        "## Before and after\n\n"
-        "Rates: quasi-Poisson on daily counts (releases come in bursts). Durations: medians, "
-        "bootstrap CI, Mann-Whitney. Shares: Wilson / Newcombe, Fisher. Coverage: paired by "
-        "service, Wilcoxon. Lead times and test results come in groups (changes shipped "
-        "together, tests of one day's runs): their intervals resample whole deployments or "
-        "days, and their tests compare deployments or days. p-values are adjusted for testing "
-        "several metrics at once (Holm)."
-    ),
-    "forest": "## Effects with their 95% confidence intervals",
-    "ramp": (
-        "## Production releases: the ramp\n\n"
-        "Weekly releases with a segmented Poisson fit. The dashed line carries the baseline "
-        "forward for comparison: its trend when it had a clear one (p < 0.05), else its average "
-        "level. It is not an estimate of what would have happened without the program."
-    ),
-    "change_points": (
-        "## Change points\n\nWhere each weekly series shifted most (corroboration, not a test)."
-    ),
-}
 
-
-def impact_status_markdown(report: MonthReport) -> str:
-    """The page's opening: not judged yet (and what will be judged, when), or nothing."""
+def impact_status_html(report: MonthReport) -> HtmlText:
+    """Why the page has no comparison yet (no phases, or a month before the after phase) and
+    what it will compare, and when; "" once the program is judged."""
     if not report.has_phases:
-        return (
-            "program.yml has no *baseline* and *after* phases: there is nothing to compare, so "
-            "the program's effect is not estimated."
+        return HtmlText(
+            "<p>program.yml has no <em>baseline</em> and <em>after</em> phases: there is "
+            "nothing to compare, so the program's effect is not estimated.</p>"
         )
     if report.judged:
-        return ""
+        return HtmlText("")
     base, after = report.config.phase("baseline"), report.config.phase("after")
     names = [f"{h.label} ({h.statistic}, target {h.target})" for h in report.headline]
-    listed = "\n".join(f"- {n}" for n in names) or "- the headline metrics (no targets set)"
-    return (
-        f"**The program is not judged yet.** {_month_name(report.month)} comes before the after "
-        f"phase ({after.start:%B %Y} – {after.end:%B %Y}), so there is nothing to compare "
-        "against the baseline. From the "
-        f"{after.start:%B %Y} report on, this page compares the baseline ({base.start:%b %Y} – "
-        f"{base.end:%b %Y}) with the after phase for each claim, with a test, a 95% interval "
-        "and the trend breaks:\n\n"
-        f"{listed}\n\nUntil then, the executive summary shows whether each target is on "
-        "track at the current trend."
+    listed = "".join(f"<li>{html.escape(n)}</li>" for n in names)
+    return HtmlText(
+        f"<p><strong>The program is not judged yet.</strong> {_month_name(report.month)} comes "
+        f"before the after phase ({after.start:%B %Y} – {after.end:%B %Y}), so there is "
+        f"nothing to compare against the baseline yet. From the {after.start:%B %Y} report on, "
+        f"this page compares the baseline ({base.start:%b %Y} – {base.end:%b %Y}) with the "
+        "after phase for each claim, with a test, a 95% interval and the trend breaks:</p>"
+        + (f"<ul>{listed}</ul>" if listed else "")
+        + "<p>Until then, the executive summary shows whether each target is on track at the "
+        "current trend.</p>"
     )
 
 
-def impact_section(report: MonthReport, name: str) -> str:
-    """A section heading and its explanation (``JUDGED_SECTIONS``), or "" before the after
-    phase, when the section would be empty."""
-    return JUDGED_SECTIONS[name] if report.judged and report.has_phases else ""
-
-
 def if_judged(report: MonthReport, shown: object) -> object:
-    """``shown`` once the program is judged, else None (the page shows nothing)."""
-    return shown if report.judged and report.has_phases else None
+    """``shown`` once the program is judged; before, one plain sentence instead of an empty
+    table or chart (the section's heading stays, so the page keeps its shape)."""
+    if report.judged and report.has_phases:
+        return shown
+    after = report.config.phase("after") if report.has_phases else None
+    when = f" from the {after.start:%B %Y} report on" if after else " once program.yml has phases"
+    return HtmlText(f"<p><em>Not judged yet: shown{when}.</em></p>")
+
+
+def impact_or_status(report: MonthReport) -> object:
+    """The before-and-after table once the program is judged, else why not yet and what will
+    be compared (:func:`impact_status_html`)."""
+    return (
+        impact_display(report)
+        if report.judged and report.has_phases
+        else impact_status_html(report)
+    )
 
 
 def impact_display(report: MonthReport) -> pd.DataFrame:
