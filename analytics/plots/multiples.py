@@ -79,7 +79,7 @@ def small_multiples(
     flat = list(axes.ravel())
     # characters per title line (one column: the y axis labels take a fifth of the width)
     wrap = max(
-        20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66) * (0.8 if ncols == 1 else 1))
+        20, int(fig.get_figwidth() / ncols * 72 / (10.5 * 0.66) * (0.8 if ncols == 1 else 0.9))
     )
     improved = compared = drawn = 0
     for metric, ax in zip(metrics, flat, strict=False):
