@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.catalog import HEADLINE_METRICS
+from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.metrics import deployment_facts
 from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
@@ -243,14 +243,18 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
                 + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
                 "This month": [value_text(r) for r in card.itertuples()],
                 "Target": [
-                    target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()
+                    "100%"  # "≥ 100%" of a share that cannot exceed it
+                    if METRICS[r.metric].unit == "share" and r.op == ">=" and r.target >= 1
+                    else target_text(r.metric, r.op, r.target, r.applies_to)
+                    for r in card.itertuples()
                 ],
                 "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
                 "Baseline": [
                     _fmt(m, v) for m, v in zip(card["metric"], card["baseline"], strict=True)
                 ],
                 "Trend": card["trend"],
-                "DORA band": card["band"].replace("", "-"),
+                # a DORA band describes all incidents: none for one severity's figure
+                "DORA band": card["band"].where(card["severity"] == "all", "").replace("", "-"),
             }
         )
         .set_index("KPI")
