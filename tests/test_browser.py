@@ -1,4 +1,5 @@
-"""A real browser opens every rendered page from file://: nothing fetched, no errors, images decoded.
+"""A real browser opens every rendered page from file://: nothing fetched, no errors, images
+decoded; at 390 px nothing scrolls sideways; the summary prints on two A4 pages; text contrast.
 
 Playwright (pip) drives Debian's Chromium at /usr/bin/chromium, never a downloaded browser.
 Without it the tests skip, unless REQUIRE_BROWSER=1 (CI), when they fail.
@@ -58,7 +59,8 @@ def page_files(tmp_path_factory) -> list[Path]:
 
 
 def open_page(browser, path: Path, **context_options):
-    """Open ``path``; return (page, context, every requested URL, failed requests, console errors)."""
+    """Open ``path``; return (page, context, every requested URL, failed requests, console
+    errors)."""
     options = {"viewport": {"width": 1280, "height": 900}, **context_options}
     context = browser.new_context(**options)
     page = context.new_page()
@@ -121,7 +123,8 @@ def test_print_layout_renders(browser, page_files, tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_month(rendered_sample) -> Path:
-    """The eight report notebooks rendered on data/sample (shared session render, tests/conftest.py)."""
+    """The eight report notebooks rendered on data/sample (shared session render,
+    tests/conftest.py)."""
     assert rendered_sample.ok, [str(f) for f in rendered_sample.failures]
     return rendered_sample.folder
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import math
 import re
 import warnings
 
@@ -764,7 +763,8 @@ def test_effect_forest_title_leaves_out_metrics_without_data_on_a_side():
     partial = _impact().assign(n_before=[10, 10, 40], n_after=[0, 81, 60])
     assert (
         effect_forest(partial).axes[0].get_title(loc="left")
-        == "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side (Holm-adjusted p < 0.05)"
+        == "1 of 2 metrics improved, 1 without a clear change, 1 without data on one side "
+        "(Holm-adjusted p < 0.05)"
     )
     nothing = _impact().assign(n_before=[10, 10, 40], n_after=[0, 0, 0])
     assert (

@@ -1,4 +1,5 @@
-"""The eight report notebooks, executed through papermill (the render engine) on real and tiny data."""
+"""The eight report notebooks, executed through papermill (the render engine) on real and tiny
+data."""
 
 import re
 

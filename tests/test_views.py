@@ -192,7 +192,8 @@ def test_a_gap_in_an_earlier_after_phase_month_is_flagged_in_later_reports(tmp_p
     warnings = views.month_warnings(views.open_month(str(folder), "2021-12"))
     assert warnings == [
         f"Earlier months look like gaps in the export: deployments in October 2021 (0; usually "
-        f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet months."
+        f"about {usual:,.0f}); the trends and the before/after comparison count them as quiet "
+        "months."
     ]
 
 

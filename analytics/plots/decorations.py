@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
@@ -210,7 +211,7 @@ def _make_headroom(ax: Axes, free: float) -> None:
     """Raise the top of the y axis so the data stay below ``1 - free`` of the axes height (the
     band the milestone labels use), on a linear or a log scale."""
     lines = [ln for ln in ax.lines if ln.get_gid() not in ("milestone", "target")]
-    ys = [float(y) for ln in lines for y in ln.get_ydata() if y == y]
+    ys = [float(y) for ln in lines for y in np.asarray(ln.get_ydata(), dtype=float) if y == y]
     if not ys or not 0 < free < 1:
         return
     top = _axes_fraction(ax, max(ys))

@@ -25,6 +25,7 @@ from analytics.plots.style import (
     INK,
     MUTED,
     SERIES,
+    WIDTH_IN,
     draw_no_data,
     is_empty,
     metric_info,
@@ -45,7 +46,10 @@ def _headline_sentence(improved: int, compared: int) -> str:
             if compared > 1
             else "The headline metric moved in the right direction from baseline to after"
         )
-    return f"{improved} of {compared} headline metrics moved in the right direction from baseline to after"
+    return (
+        f"{improved} of {compared} headline metrics moved in the right direction from "
+        "baseline to after"
+    )
 
 
 @styled
@@ -74,8 +78,9 @@ def small_multiples(
     require_columns(metric_table, METRIC_TABLE_COLUMNS, "metric_table")
     ncols = max(1, min(ncols, len(metrics)))
     nrows = math.ceil(len(metrics) / ncols)
-    size = {"width": width} if width else {}
-    fig, axes = new_figure(nrows, ncols, height=3.1 * nrows + 0.7, squeeze=False, **size)
+    fig, axes = new_figure(
+        nrows, ncols, height=3.1 * nrows + 0.7, width=width or WIDTH_IN, squeeze=False
+    )
     flat = list(axes.ravel())
     # characters per title line (one column: the y axis labels take a fifth of the width)
     wrap = max(

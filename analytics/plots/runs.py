@@ -85,8 +85,8 @@ def _phase_levels(
     service: str = "all",
 ) -> tuple[float, float]:
     """The metric's level over the compared phases (baseline, after), by
-    :func:`analytics.program.scorecard.phase_value`: the one definition the tiles and tables use too,
-    so a chart title shows the same baseline as every other page. NaN when a phase is missing
+    :func:`analytics.program.scorecard.phase_value`: the one definition the tiles and tables use
+    too, so a chart title shows the same baseline as every other page. NaN when a phase is missing
     or has no values.
     """
     before, after = comparison_phases(config)
@@ -146,7 +146,8 @@ def _target_label(target: Target, unit: str, *, per_service: bool) -> str | None
     """'Target ≥ 95% per service' for a per-service target; None keeps the default wording."""
     if not per_service:
         return None
-    return f"Target {'≥' if target.op == '>=' else '≤'} {format_value(target.threshold, unit)} per service"
+    sign = "≥" if target.op == ">=" else "≤"
+    return f"Target {sign} {format_value(target.threshold, unit)} per service"
 
 
 def _draw_run(

@@ -188,7 +188,8 @@ _FEW_BELOW = 5
 
 
 def _summary(tiles: list[Tile]) -> str:
-    """The heading over the tiles: targets met, and those that could not be judged (as the verdict)."""
+    """The heading over the tiles: targets met, and those that could not be judged (as the
+    verdict does)."""
     with_target = [t for t in tiles if t.target or t.met is not None]
     if not with_target:
         return "Key indicators"
@@ -207,6 +208,51 @@ def _tiles(scorecard: pd.DataFrame, judged: bool = True) -> list[Tile]:
 
 
 _COLOUR = {True: GOOD_TEXT, False: BAD_TEXT, None: MUTED}
+
+
+#: inline styles of the tiles (no classes to clash with the page's, no URLs)
+_CSS = {
+    "section": "font-family:'DejaVu Sans','Segoe UI',Arial,sans-serif;color:#222;"
+    "margin:8px 0 16px;",
+    "heading": "margin:0 0 8px;font-size:15px;font-weight:bold;",
+    "list": "display:flex;flex-wrap:wrap;gap:12px;",
+    "tile": "flex:1 1 150px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;"
+    "border-radius:6px;padding:10px 12px;background:#fff;break-inside:avoid;"
+    "page-break-inside:avoid;",
+    "label": "font-size:13px;font-weight:bold;color:#444;min-height:2.4em;",
+    "value": "font-size:28px;font-weight:bold;line-height:1.25;",
+    "suffix": "font-size:13px;font-weight:normal;color:#595959;",
+    "detail": "font-size:12px;color:#444;",
+    "trend": "font-size:13px;font-weight:bold;",
+    "facts": "font-size:12px;color:#444;margin-top:4px;",
+    "status": "margin-top:6px;display:flex;gap:8px;align-items:center;flex-wrap:wrap;",
+    "met": "font-size:12px;font-weight:bold;",
+    "band": "border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;",
+}
+
+
+def _tile_html(t: Tile) -> str:
+    """One tile as HTML; every text escaped (``html_text``: bidi controls dropped, names cut)."""
+    e, colour = html_text, _COLOUR[t.status]
+    facts = " · ".join(e(x) for x in (t.target, t.overall, t.baseline) if x)
+    suffix = f' <span style="{_CSS["suffix"]}">{e(t.suffix)}</span>' if t.suffix else ""
+    detail = "<br>".join(map(e, t.detail.splitlines()))
+    trend = (
+        f'<div style="{_CSS["trend"]}color:{_COLOUR[t.trend_good]};">'
+        f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>'
+    )
+    band = f'<span style="{_CSS["band"]}">DORA {e(t.band)}</span>' if t.band else ""
+    return (
+        f'<div role="listitem" style="{_CSS["tile"]}border-top:5px solid {colour};">'
+        f'<div style="{_CSS["label"]}">{e(t.label)}</div>'
+        f'<div style="{_CSS["value"]}">{e(t.value)}{suffix}</div>'
+        + (f'<div style="{_CSS["detail"]}">{detail}</div>' if t.detail else "")
+        + (trend if t.trend else "")
+        + (f'<div style="{_CSS["facts"]}">{facts}</div>' if facts else "")
+        + f'<div style="{_CSS["status"]}">'
+        f'<span style="{_CSS["met"]}color:{colour};">{e(t.met_text)}</span>{band}</div>'
+        "</div>"
+    )
 
 
 def kpi_tiles_html(scorecard: pd.DataFrame, *, judged: bool = True) -> HtmlFragment:
@@ -237,57 +283,12 @@ def kpi_tiles_html(scorecard: pd.DataFrame, *, judged: bool = True) -> HtmlFragm
             '<p style="color:#595959;font-style:italic;">No data for this period</p>'
         )
     tiles = _tiles(scorecard, judged)
-    e = html_text  # escaped, bidi controls dropped, names cut to DISPLAY_LIMIT
     parts = [
-        "<section aria-label=\"Key performance indicators\" style=\"font-family:'DejaVu Sans','Segoe UI',Arial,"
-        'sans-serif;color:#222;margin:8px 0 16px;">',
-        f'<p style="margin:0 0 8px;font-size:15px;font-weight:bold;">{html_text(_summary(tiles), None)}</p>',
-        '<div role="list" style="display:flex;flex-wrap:wrap;gap:12px;">',
+        f'<section aria-label="Key performance indicators" style="{_CSS["section"]}">',
+        f'<p style="{_CSS["heading"]}">{html_text(_summary(tiles), None)}</p>',
+        f'<div role="list" style="{_CSS["list"]}">',
+        *(_tile_html(t) for t in tiles),
     ]
-    for t in tiles:
-        colour = _COLOUR[t.status]
-        arrow_colour = _COLOUR[t.trend_good]
-        facts = " · ".join(e(x) for x in (t.target, t.overall, t.baseline) if x)
-        band = (
-            (
-                f'<span style="border:1px solid #9A9A9A;border-radius:10px;padding:1px 8px;font-size:12px;">'
-                f"DORA {e(t.band)}</span>"
-            )
-            if t.band
-            else ""
-        )
-        parts.append(
-            f'<div role="listitem" style="flex:1 1 150px;max-width:250px;box-sizing:border-box;border:1px solid #D0D0D0;'
-            f"border-top:5px solid {colour};border-radius:6px;padding:10px 12px;background:#fff;"
-            f'break-inside:avoid;page-break-inside:avoid;">'
-            f'<div style="font-size:13px;font-weight:bold;color:#444;min-height:2.4em;">{e(t.label)}</div>'
-            f'<div style="font-size:28px;font-weight:bold;line-height:1.25;">{e(t.value)}'
-            + (
-                f' <span style="font-size:13px;font-weight:normal;color:#595959;">{e(t.suffix)}</span>'
-                if t.suffix
-                else ""
-            )
-            + "</div>"
-            + (
-                f'<div style="font-size:12px;color:#444;">{"<br>".join(map(e, t.detail.splitlines()))}</div>'
-                if t.detail
-                else ""
-            )
-            + (
-                f'<div style="font-size:13px;color:{arrow_colour};font-weight:bold;">'
-                f'<span aria-hidden="true">{e(t.arrow)}</span> {e(t.trend)}</div>'
-                if t.trend
-                else ""
-            )
-            + (
-                f'<div style="font-size:12px;color:#444;margin-top:4px;">{facts}</div>'
-                if facts
-                else ""
-            )
-            + f'<div style="margin-top:6px;display:flex;gap:8px;align-items:center;flex-wrap:wrap;">'
-            f'<span style="font-size:12px;font-weight:bold;color:{colour};">{e(t.met_text)}</span>{band}</div>'
-            "</div>"
-        )
     parts.append("</div></section>")
     # character references for every non-ASCII glyph: right whatever encoding the page declares
     return HtmlFragment("".join(parts).encode("ascii", "xmlcharrefreplace").decode("ascii"))

@@ -40,7 +40,7 @@ def _phase_span(report: MonthReport, name: str) -> str:
     return f"{p.start:%b %Y} – {p.end:%b %Y}" if p else ""
 
 
-def status_of(report: MonthReport) -> dict:
+def status_of(report: MonthReport) -> dict[str, object]:
     """The month at a glance, for the page and the index (kept in the month's manifest):
     targets_met, targets_total, judged, on_track (targets on track at the current trend),
     demonstrated and compared (claimed improvements shown by the data), verdict (a few words).
@@ -48,7 +48,7 @@ def status_of(report: MonthReport) -> dict:
     heads = report.headline
     met = sum(h.met is True for h in heads)
     on_track = sum(h.on_track is True for h in heads)
-    status = {
+    status: dict[str, object] = {
         "targets_met": met,
         "targets_total": len(heads),
         "judged": report.judged,
@@ -81,9 +81,12 @@ def _demonstrated(report: MonthReport) -> tuple[int, int]:
 
 
 def _status_word(h: Headline, judged: bool) -> str:
+    state = h.met if judged else h.on_track
+    if state is None:
+        return "not judged (no data)" if judged else "no trend yet"
     if judged:
-        return {True: "met", False: "not met"}.get(h.met, "not judged (no data)")
-    return {True: "on track", False: "off track"}.get(h.on_track, "no trend yet")
+        return "met" if state else "not met"
+    return "on track" if state else "off track"
 
 
 def status_sentence(report: MonthReport) -> HtmlText:
@@ -92,7 +95,8 @@ def status_sentence(report: MonthReport) -> HtmlText:
     if not s["targets_total"]:
         return HtmlText(f"<p><strong>{month}: program.yml sets no targets.</strong></p>")
     if s["judged"]:
-        text = f"<strong>In {month}, {s['targets_met']} of {s['targets_total']} targets were met.</strong>"
+        met = f"{s['targets_met']} of {s['targets_total']}"
+        text = f"<strong>In {month}, {met} targets were met.</strong>"
         if s["compared"]:
             text += (
                 f" From the baseline ({_phase_span(report, 'baseline')}) to the after phase "

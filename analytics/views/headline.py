@@ -169,7 +169,8 @@ def build_headlines(report: MonthReport) -> list[Headline]:
 
 
 def target_words(op: str, threshold: float, unit: str, applies_to: str = "overall") -> str:
-    """A target with the unit words of its values: '≥ 6 a day', '100%', '≥ 95% for every service'."""
+    """A target in the unit words of its values: '≥ 6 a day', '100%', '≥ 95% for every
+    service'."""
     if unit == "share" and op == ">=" and threshold >= 1:
         text = "100%"  # "≥ 100%" of a share that cannot exceed it
     else:

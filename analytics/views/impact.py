@@ -21,6 +21,8 @@ def impact_status_html(report: MonthReport) -> HtmlText:
     if report.judged:
         return HtmlText("")
     base, after = report.config.phase("baseline"), report.config.phase("after")
+    if base is None or after is None:  # has_phases says both exist; for the type checker
+        return HtmlText("")
     names = [f"{h.label} ({h.statistic}, target {h.target})" for h in report.headline]
     listed = "".join(f"<li>{html.escape(n)}</li>" for n in names)
     return HtmlText(

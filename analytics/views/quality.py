@@ -71,7 +71,8 @@ def load_summary(report: MonthReport) -> pd.DataFrame:
 
 
 def rows_per_month(report: MonthReport) -> pd.DataFrame:
-    """Loaded rows per local month and table (period_start, table, rows), months without rows as 0."""
+    """Loaded rows per local month and table (period_start, table, rows), months without rows
+    as 0."""
     frames = []
     for table in ("deployments", "changes", "incidents", "test_runs"):
         frame = report.dataset.table(table)

@@ -30,7 +30,8 @@ def verdict_markdown(report: MonthReport) -> str:
         for row in card.itertuples():
             if row.met is False:
                 lines.append(
-                    f"- Not met: {markdown_text(row.label, None)} ({markdown_text(target_detail(row), None)})."
+                    f"- Not met: {markdown_text(row.label, None)} "
+                    f"({markdown_text(target_detail(row), None)})."
                 )
     if not report.has_phases:
         lines.append(
@@ -59,8 +60,10 @@ def effect_markdown(report: MonthReport) -> str:
             "program.yml has no *baseline* and *after* phases, so the program's effect "
             "cannot be estimated."
         )
+    after, base = report.config.phase("after"), report.config.phase("baseline")
+    if after is None or base is None:  # has_phases says both exist; for the type checker
+        return ""
     if not report.judged:
-        after, base = report.config.phase("after"), report.config.phase("baseline")
         return (
             f"The program is not judged yet. From the end of {after.end:%B %Y}, each target "
             f"above is compared between the baseline ({base.start:%b %Y} – {base.end:%b %Y}) "
@@ -85,7 +88,7 @@ def _effect_lines(report: MonthReport, *, claims: bool = True) -> list[str]:
         "improvements are demonstrated by the data** (95% confidence, allowing for the number "
         "of comparisons; the tests are on the Program impact page):\n"
     ]
-    if report.month_start.date() < after.end.replace(day=1):
+    if after is not None and report.month_start.date() < after.end.replace(day=1):
         lines[-1] = lines[-1].replace(
             ":\n",
             f", with the after phase seen up to the end of {_month_name(report.month)} only:\n",
@@ -139,7 +142,8 @@ def month_warnings(report: MonthReport) -> list[str]:
             now, usual = thin
             amount = "No" if now == 0 else f"Only {now:,}"
             out.append(
-                f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, against about {usual:,.0f} a month "
+                f"{amount} {label if now != 1 else label[:-1]} in {_month_name(report.month)}, "
+                f"against about {usual:,.0f} a month "
                 "before: the export may be missing data, so this month's figures that count "
                 f"{label} are doubtful."
             )
@@ -148,7 +152,8 @@ def month_warnings(report: MonthReport) -> list[str]:
                 earlier.append(
                     (
                         m,
-                        f"{label} in {_month_name(f'{m:%Y-%m}')} ({thin[0]:,}; usually about {thin[1]:,.0f})",
+                        f"{label} in {_month_name(f'{m:%Y-%m}')} "
+                        f"({thin[0]:,}; usually about {thin[1]:,.0f})",
                     )
                 )
     if earlier:
@@ -175,7 +180,8 @@ def month_warnings(report: MonthReport) -> list[str]:
     before = cov[cov.index < month].tail(_GAP_MONTHS)
     if len(before) and before.max() >= 2 and cov.get(month, 0) < before.max() / 2:
         out.append(
-            f"Test coverage in {_month_name(report.month)} comes from {int(cov.get(month, 0))} of the "
+            f"Test coverage in {_month_name(report.month)} comes from "
+            f"{int(cov.get(month, 0))} of the "
             f"{int(before.max())} services that reported it before."
         )
     return out
