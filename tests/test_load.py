@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from analytics import DataValidationError, load
-from analytics.data.schema import TABLES, pandera_schema
+from analytics.data.schema import TABLES
+from analytics.data.validate import pandera_schema
 from tests.conftest import MINIMAL_DEPLOYMENTS
 
 INCIDENTS = (

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from analytics.data.schema import TABLES, empty_table, pandera_schema
+from analytics.data.schema import TABLES, empty_table
+from analytics.data.validate import pandera_schema
 from tests.conftest import REPO
 
 

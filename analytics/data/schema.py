@@ -1,9 +1,9 @@
 """The canonical tables: columns, types, allowed values (the data contract).
 
-The contract is written once, as data (``TABLES``); the loader coerces to it and
-``pandera_schema``, the single source of truth for ranges and allowed values, checks the result
-(analytics/data/validate.py turns its failure cases into one-line errors). data/README.md
-documents the same columns for people; a test keeps the two in step.
+The contract is written once, as data (``TABLES``); the loader coerces to it and the pandera
+schema built from it (``analytics.data.validate.pandera_schema``), the single source of truth for
+ranges and allowed values, checks the result and turns its failure cases into one-line errors.
+data/README.md documents the same columns for people; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analytics.catalog import SEVERITIES
 
@@ -286,34 +285,6 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 #: the dtype of every timestamp once loaded
 UTC_NS = "datetime64[ns, UTC]"
-
-_PA_TYPES = {
-    "id": pa.Column(str, nullable=False, unique=False),
-    "text": pa.Column(str, nullable=True),
-    "timestamp": pa.Column(UTC_NS, nullable=True),
-    "count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-    "share": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=True),
-}
-
-
-def pandera_schema(table: str) -> pa.DataFrameSchema:
-    """The pandera schema of a canonical table *after* loading (typed, UTC).
-
-    Required columns may not be null; enumerations must hold canonical values; ids are unique.
-    """
-    spec = TABLES[table]
-    cols = {}
-    for c in spec.columns:
-        nullable = not c.required
-        if c.kind == "enum":
-            col = pa.Column(str, pa.Check.isin(list(c.values)), nullable=nullable)
-        elif c.kind == "id":
-            col = pa.Column(str, nullable=nullable, unique=c.name == spec.id_column)
-        else:
-            base = _PA_TYPES[c.kind]
-            col = pa.Column(base.dtype, base.checks, nullable=nullable)
-        cols[c.name] = col
-    return pa.DataFrameSchema(cols, strict=True, coerce=False)
 
 
 def empty_table(table: str) -> pd.DataFrame:

@@ -1,10 +1,10 @@
 """The contract's ranges and allowed values, checked once, by pandera.
 
-``pandera_schema`` (analytics/data/schema.py) is the single source of truth for what a typed
-table may hold: counts >= 0, shares in 0..1, enumerations from their list, required columns
-non-null, the dtypes. The coercion (analytics/data/coerce*.py) only *reads* values (is this a
-timestamp, a number, a whole number?); it no longer repeats these rules. This module runs the
-schema lazily and turns its first failure case (row, column, value) into the one-line
+``pandera_schema``, built here from the contract in analytics/data/schema.py, is the single source
+of truth for what a typed table may hold: counts >= 0, shares in 0..1, enumerations from their list,
+required columns non-null, the dtypes. The coercion (analytics/data/coerce*.py) only *reads* values
+(is this a timestamp, a number, a whole number?); it no longer repeats these rules. This module runs
+the schema lazily and turns its first failure case (row, column, value) into the one-line
 ``DataValidationError`` "file, row(s), column: what is wrong".
 """
 
@@ -12,11 +12,41 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pa
 
-from analytics.data.schema import TABLES, Column, pandera_schema
+from analytics.data.schema import TABLES, UTC_NS, Column
 from analytics.exceptions import DataValidationError
 
 _SEVERITY_HINT = "; map other labels with severity_map in program.yml"
+
+
+_PA_TYPES = {
+    "id": pa.Column(str, nullable=False, unique=False),
+    "text": pa.Column(str, nullable=True),
+    "timestamp": pa.Column(UTC_NS, nullable=True),
+    "count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+    "share": pa.Column(float, pa.Check.in_range(0.0, 1.0), nullable=True),
+}
+
+
+def pandera_schema(table: str) -> pa.DataFrameSchema:
+    """The pandera schema of a canonical table *after* loading (typed, UTC).
+
+    Required columns may not be null; enumerations must hold canonical values; ids are unique.
+    """
+    spec = TABLES[table]
+    cols = {}
+    for c in spec.columns:
+        nullable = not c.required
+        if c.kind == "enum":
+            col = pa.Column(str, pa.Check.isin(list(c.values)), nullable=nullable)
+        elif c.kind == "id":
+            col = pa.Column(str, nullable=nullable, unique=c.name == spec.id_column)
+        else:
+            base = _PA_TYPES[c.kind]
+            col = pa.Column(base.dtype, base.checks, nullable=nullable)
+        cols[c.name] = col
+    return pa.DataFrameSchema(cols, strict=True, coerce=False)
 
 
 def check_contract(result: pd.DataFrame, raw: pd.DataFrame, table: str, file: str) -> None:
