@@ -84,12 +84,27 @@ def test_mann_whitney_and_hodges_lehmann_hollander_wolfe():
     assert method == "exact"
     assert shift == pytest.approx(ref["hodges_lehmann_shift"], abs=1e-9)
     assert (low, high) == pytest.approx(ref["hl_exact_ci95"], abs=1e-9)
-    e = duration_effect(y, x)  # after = x
+    e = duration_effect(y, x, with_hodges_lehmann=True)  # after = x
     assert e.u_statistic == ref["U_or_W"]
     assert e.p_value == pytest.approx(ref["p_exact_two_sided"], abs=1e-6)
     assert e.effect == pytest.approx(np.median(x) / np.median(y))
     ratios = np.sort(np.divide.outer(x, y).ravel())  # 50 pairs: HL ratio = geometric mid-pair
     assert e.hl_ratio == pytest.approx(math.sqrt(ratios[24] * ratios[25]))
+
+
+def test_hodges_lehmann_is_absent_by_default_and_the_rest_does_not_change():
+    before, after = [5.0, 6.0, 4.0, 8.0, 7.0], [2.0, 3.0, 1.5, 2.5]
+    plain = duration_effect(before, after, n_boot=100)
+    assert plain.hl_ci_method == "not computed"
+    hl = [plain.hl_log_shift, plain.hl_ratio, plain.hl_ratio_ci_low, plain.hl_ratio_ci_high]
+    assert all(math.isnan(v) for v in hl)
+    asked = duration_effect(before, after, n_boot=100, with_hodges_lehmann=True)
+    # 20 pairs of after/before ratios: the HL ratio is the geometric mean of the 10th and 11th
+    ratios = sorted(a / b for a in after for b in before)
+    assert asked.hl_ratio == pytest.approx(math.sqrt(ratios[9] * ratios[10]))
+    assert asked.hl_ci_method == "exact"
+    same = ("effect", "ci_low", "ci_high", "p_value", "before_ci_low", "after_ci_high")
+    assert [getattr(asked, f) for f in same] == [getattr(plain, f) for f in same]
 
 
 def test_mann_whitney_scipy_docstring_example():
@@ -184,7 +199,9 @@ def test_duration_fewer_than_three_values_keeps_medians_but_no_bootstrap_ci():
 
 
 def test_duration_identical_samples_give_ratio_one_and_p_one():
-    e = duration_effect([3.0, 1.0, 2.0, 5.0], [3.0, 1.0, 2.0, 5.0], n_boot=300)
+    e = duration_effect(
+        [3.0, 1.0, 2.0, 5.0], [3.0, 1.0, 2.0, 5.0], n_boot=300, with_hodges_lehmann=True
+    )
     assert e.effect == 1.0 and e.p_value == pytest.approx(1.0) and e.hl_ratio == 1.0
     flat = duration_effect([2.0] * 5, [2.0] * 6, n_boot=300)
     assert flat.effect == 1.0 and flat.p_value == 1.0 and flat.ci_low == flat.ci_high == 1.0
@@ -198,7 +215,9 @@ def test_duration_drops_nan_and_rejects_negative():
 
 
 def test_duration_zeros_count_in_medians_but_not_in_log_shift():
-    e = duration_effect([0.0, 0.0, 0.0, 4.0, 8.0], [2.0, 2.0, 2.0], n_boot=100)
+    e = duration_effect(
+        [0.0, 0.0, 0.0, 4.0, 8.0], [2.0, 2.0, 2.0], n_boot=100, with_hodges_lehmann=True
+    )
     assert e.before == 0.0
     # a median of zero (e.g. whole-hour truncation) gives no ratio, not infinity or 0x
     assert (
@@ -299,8 +318,10 @@ def test_proportion_intervals_are_ordered_and_bounded(before, after):
     st.sampled_from([1 / 60, 24.0, 3600.0]),
 )
 def test_duration_effect_does_not_depend_on_the_unit(before, after, scale):
-    e = duration_effect(before, after, n_boot=50)
-    scaled = duration_effect(np.array(before) * scale, np.array(after) * scale, n_boot=50)
+    e = duration_effect(before, after, n_boot=50, with_hodges_lehmann=True)
+    scaled = duration_effect(
+        np.array(before) * scale, np.array(after) * scale, n_boot=50, with_hodges_lehmann=True
+    )
     assert scaled.effect == pytest.approx(e.effect, rel=1e-9)
     assert scaled.p_value == pytest.approx(e.p_value, rel=1e-9)
     assert scaled.hl_ratio == pytest.approx(e.hl_ratio, rel=1e-9)
@@ -375,7 +396,7 @@ def test_duration_ci_covers_known_ratio_and_null_is_rarely_rejected():
     for run in range(100):
         before = rng.lognormal(np.log(10), 0.8, 40)
         after = rng.lognormal(np.log(10 * true_ratio), 0.8, 40)
-        e = duration_effect(before, after, n_boot=300, seed=run)
+        e = duration_effect(before, after, n_boot=300, seed=run, with_hodges_lehmann=True)
         covered += e.ci_low <= true_ratio <= e.ci_high
         hl_covered += e.hl_ratio_ci_low <= true_ratio <= e.hl_ratio_ci_high
         null = duration_effect(before, rng.lognormal(np.log(10), 0.8, 40), n_boot=10, seed=run)

@@ -52,6 +52,8 @@ class DurationEffect(Effect):
 
     ``hl_log_shift`` is the median of pairwise ``log(after_i) - log(before_j)`` over positive
     values; ``hl_ratio = exp(hl_log_shift)`` with its CI (``hl_ci_method`` "exact"/"normal").
+    Computed only when asked (``duration_effect(..., with_hodges_lehmann=True)``); otherwise
+    NaN with ``hl_ci_method`` "not computed".
     """
 
     p90_before: float
