@@ -452,12 +452,16 @@ def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
     )
 
 
-@pytest.mark.parametrize("window", [(10, 1_000), (0, 1), (0, 0)])  # wide .. a window that misses
+@pytest.mark.parametrize(
+    "window",  # wide .. a window that misses; blocks of many resamples, of one
+    [(10, 1_000, 250_000), (0, 1, 250_000), (0, 0, 250_000), (3, 5, 700), (1, 2, 1)],
+)
 def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, window):
     from analytics.stats._bootstrap import cluster_bootstrap_medians
 
     monkeypatch.setattr(_bootstrap, "_WINDOW_SPREADS", window[0])
     monkeypatch.setattr(_bootstrap, "_WINDOW_MIN", window[1])
+    monkeypatch.setattr(_bootstrap, "_BLOCK_CELLS", window[2])
     for seed in range(40):
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 300))

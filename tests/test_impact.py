@@ -55,6 +55,26 @@ def test_sample_claims_improve_with_adjusted_p_below_001(sample_impact):
     assert rows.loc["unit_test_pass_rate", "after"] == 1.0
 
 
+def test_lead_times_on_a_second_thread_give_the_same_table(sample_impact, monkeypatch):
+    """Above PARALLEL_ROWS the lead-time row is computed on a worker thread; same seed, same
+    table, to the last bit (the thread only changes when the row is computed)."""
+    import threading
+
+    import analytics.program.impact as impact
+
+    threads, lead = [], impact._lead_effect
+
+    def spy(*args):
+        threads.append(threading.current_thread().name)
+        return lead(*args)
+
+    monkeypatch.setattr(impact, "_lead_effect", spy)
+    monkeypatch.setattr(impact, "PARALLEL_ROWS", 0)
+    threaded = program_impact(load(SAMPLE_DIR))
+    assert len(threads) == 1 and threads[0].startswith("impact")
+    pd.testing.assert_frame_equal(threaded, sample_impact)
+
+
 def test_holm_adjusted_is_never_below_raw(sample_impact):
     valid = sample_impact.dropna(subset=["p_value"])
     assert (valid["p_adjusted"] >= valid["p_value"] - 1e-15).all()

@@ -27,6 +27,8 @@ regression of each weekly series with breaks at the program's start and end.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +46,7 @@ from analytics.metrics import (
     restore_times,
     unit_test_runs,
 )
+from analytics.metrics.table import PARALLEL_ROWS
 from analytics.periods import local_day, phase_of_dates
 from analytics.stats.cluster_effects import clustered_duration_effect, clustered_share_effect
 from analytics.stats.compare import (
@@ -191,6 +194,39 @@ def _coverage_pairs(
 def _effects(
     dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str, seed: int, n_boot: int
 ) -> dict[str, Effect]:
+    require_phases(config, "baseline", "after")  # a ConfigError before any thread starts
+    # lead times (the costliest row: millions of changes, a cluster bootstrap) on a second
+    # thread on large data, as metric_table does; it reads the dataset only, and its seed is
+    # its own, so the row is the same either way
+    with ThreadPoolExecutor(1, thread_name_prefix="impact") as pool:
+        if len(dataset.deployments) + len(dataset.changes) >= PARALLEL_ROWS:
+            lead = pool.submit(_lead_effect, dataset, config, preset, seed, n_boot).result
+        else:
+            lead = functools.partial(_lead_effect, dataset, config, preset, seed, n_boot)
+        out = _other_effects(dataset, config, preset, ttr_severity, seed, n_boot)
+        out["lead_time_hours"] = lead()
+    return out
+
+
+def _lead_effect(dataset: Dataset, config: ProgramConfig, preset, seed: int, n_boot: int):
+    """Lead times: changes shipped together, and deployments of one release day, are resampled
+    (and tested) together: the day is the unit (deployments nest in days)."""
+    lead = _tag(lead_times(dataset, preset), config)
+    lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
+    return clustered_duration_effect(
+        lead_b["lead_time_hours"].to_numpy(dtype=float),
+        lead_a["lead_time_hours"].to_numpy(dtype=float),
+        clusters_before=lead_b["day"].to_numpy(),
+        clusters_after=lead_a["day"].to_numpy(),
+        n_boot=n_boot,
+        seed=seed,
+        unit="days",
+    )
+
+
+def _other_effects(
+    dataset: Dataset, config: ProgramConfig, preset, ttr_severity: str, seed: int, n_boot: int
+) -> dict[str, Effect]:
     baseline, after = require_phases(config, "baseline", "after")
     span = _table_span(dataset, "deployments", "finished_at")  # rates are of deployments
     facts = _tag(deployment_facts(dataset, preset), config)
@@ -223,19 +259,6 @@ def _effects(
     out["change_failure_rate"] = share("failed_change", "in_cfr")
     out["rework_rate"] = share("rework", "in_rework")
 
-    lead = _tag(lead_times(dataset, preset), config)
-    lead_b, lead_a = lead[lead["phase"] == "baseline"], lead[lead["phase"] == "after"]
-    # changes shipped together, and deployments of one release day, are resampled (and
-    # tested) together: the day is the unit (deployments nest in days)
-    out["lead_time_hours"] = clustered_duration_effect(
-        lead_b["lead_time_hours"].to_numpy(dtype=float),
-        lead_a["lead_time_hours"].to_numpy(dtype=float),
-        clusters_before=lead_b["day"].to_numpy(),
-        clusters_after=lead_a["day"].to_numpy(),
-        n_boot=n_boot,
-        seed=seed,
-        unit="days",
-    )
     restore = _restore_samples(_tag(restore_times(dataset, preset), config), ttr_severity)
     # incidents of one day often share a cause (one outage, several tickets): the day is the unit
     out["time_to_restore_hours"] = clustered_duration_effect(

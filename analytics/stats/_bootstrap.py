@@ -16,8 +16,10 @@ DEFAULT_SEED = (
     20210101  # seed of the bootstraps in analytics.stats.compare unless the caller gives one
 )
 _BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
+# cluster bootstrap medians: cells of a block of resamples done together (kept in the CPU cache)
+_BLOCK_CELLS = 250_000
 # cluster bootstrap medians: half-width of the window of ranks kept around the median
-_WINDOW_SPREADS, _WINDOW_MIN = 10, 1_000
+_WINDOW_SPREADS, _WINDOW_MIN = 3, 1_000
 
 __all__ = [
     "DEFAULT_SEED",
@@ -50,7 +52,11 @@ def cluster_bootstrap_medians(
     so its median is a weighted median of the sorted values: found from the weighted counts
     below a window of ranks around the median plus a cumulative sum inside the window (exact;
     a resample whose median falls outside the window is done over all values). That costs
-    O(clusters + window) per resample instead of gathering and partitioning every value.
+    O(clusters + window) per resample instead of gathering and partitioning every value. Only
+    the window is sorted (a partition finds it, O(values)); a block of resamples is done in a
+    few array operations (one ``bincount`` for the block's cluster counts, one product for its
+    totals). The draws are those of one ``rng.integers(0, clusters)`` call per resample, in
+    order, so a seed gives the same medians as drawing resample after resample.
     """
     codes, _ = pd.factorize(pd.Series(clusters), sort=True)
     k = int(codes.max()) + 1 if codes.size else 0
@@ -59,32 +65,68 @@ def cluster_bootstrap_medians(
         out[:] = np.nan
         return out
     counts = np.bincount(codes, minlength=k)
-    order = np.argsort(x, kind="stable")
-    values, value_codes = x[order], codes[order]
     n = x.size
-    # the resample's median rank moves by about sqrt(sum of squared cluster sizes)
+    # the resample's median rank moves by about sqrt(sum of squared cluster sizes) / 2
     spread = math.sqrt(float(np.dot(counts, counts)))
     half = min(n, int(_WINDOW_SPREADS * spread) + _WINDOW_MIN)
-    lo, hi = max(0, n // 2 - half), min(n, n // 2 + half)
-    below = np.bincount(value_codes[:lo], minlength=k)
-    window_values, window_codes = values[lo:hi], value_codes[lo:hi]
-    rows = max(1, _BOOT_CELLS // k)
+    window = _Window(x, codes, max(0, n // 2 - half), min(n, n // 2 + half))
+    # per cluster: its values, and its values below the window (float: exact below 2**53)
+    sizes = np.column_stack([counts, np.bincount(window.below_codes, minlength=k)]).astype(float)
+    rows = max(1, _BLOCK_CELLS // max(k, window.size))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
-        pick = rng.integers(
-            0, k, size=(stop - start, k)
-        )  # the same stream as one draw per resample
-        for row in range(stop - start):
-            weight = np.bincount(pick[row], minlength=k)  # times each cluster was drawn
-            total, before = int(np.dot(weight, counts)), int(np.dot(weight, below))
-            ranks = ((total + 1) // 2, total // 2 + 1)  # the middle one, or the middle two
-            cum = np.cumsum(weight[window_codes]) + before
-            if ranks[0] > before and cum.size and ranks[1] <= cum[-1]:
-                picked = window_values[np.searchsorted(cum, ranks)]
-            else:  # the median lies outside the window: all values
-                picked = values[np.searchsorted(np.cumsum(weight[value_codes]), ranks)]
-            out[start + row] = (picked[0] + picked[1]) / 2
+        pick = rng.integers(0, k, size=(stop - start, k))  # the same stream as one draw a row
+        pick += (np.arange(stop - start) * k)[:, None]
+        weight = np.bincount(pick.ravel(), minlength=pick.size).reshape(pick.shape)
+        out[start:stop] = window.medians(weight, weight @ sizes)
     return out
+
+
+class _Window:
+    """The values of a window of ranks around the median, sorted, and the clusters below it.
+
+    Ties may be ordered differently from a full sort; the weighted median does not depend on
+    their order (equal values are interchangeable), so the medians are the same.
+    """
+
+    def __init__(self, x: np.ndarray, codes: np.ndarray, lo: int, hi: int) -> None:
+        self.x, self.codes = x, codes
+        kth = sorted({v for v in (lo, hi) if 0 < v < x.size})
+        order = np.argpartition(x, kth) if kth else np.arange(x.size)
+        inside = order[lo:hi]
+        inside = inside[np.argsort(x[inside], kind="stable")]
+        self.values, self.window_codes = x[inside], codes[inside]
+        self.below_codes = codes[order[:lo]]
+        self.size = hi - lo
+        self._all: tuple[np.ndarray, np.ndarray] | None = None  # every value sorted, on a miss
+
+    def medians(self, weight: np.ndarray, sums: np.ndarray) -> np.ndarray:
+        """Weighted medians, one per row of ``weight`` (times each cluster was drawn);
+        ``sums`` holds each row's total weight and its weight below the window."""
+        total, before = sums[:, 0].astype(np.int64), sums[:, 1].astype(np.int64)
+        ranks = np.column_stack([(total + 1) // 2, total // 2 + 1])  # middle one, or middle two
+        out = np.empty(weight.shape[0])
+        inside = ranks[:, 0] > before
+        if self.size:
+            cum = np.cumsum(weight[:, self.window_codes], axis=1)
+            cum += before[:, None]
+            inside &= ranks[:, 1] <= cum[:, -1]
+            for row in np.flatnonzero(inside):
+                picked = self.values[np.searchsorted(cum[row], ranks[row])]
+                out[row] = (picked[0] + picked[1]) / 2
+        else:
+            inside[:] = False
+        for row in np.flatnonzero(~inside):  # the median lies outside the window: all values
+            values, codes = self._sorted()
+            picked = values[np.searchsorted(np.cumsum(weight[row][codes]), ranks[row])]
+            out[row] = (picked[0] + picked[1]) / 2
+        return out
+
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._all is None:
+            order = np.argsort(self.x, kind="stable")
+            self._all = self.x[order], self.codes[order]
+        return self._all
 
 
 def cluster_bootstrap_ratio(

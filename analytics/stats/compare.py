@@ -62,22 +62,30 @@ MIN_BOOTSTRAP_N = 3  # fewer values on a side: medians are shown, the bootstrap 
 
 
 def _aligned_clusters(values, clusters) -> np.ndarray | None:
-    """Cluster labels of the non-NaN values (same order as ``clean_values`` keeps them)."""
+    """Cluster codes of the non-NaN values (same order as ``clean_values`` keeps them).
+
+    Codes number the labels in sorted order, as the bootstrap numbers them, so each label is
+    hashed once here and the bootstrap, the cluster medians and the counts work on integers.
+    """
     if clusters is None:
         return None
     raw = np.asarray(values, dtype=float)
-    labels = np.asarray(clusters, dtype=object)
-    if labels.shape != raw.shape:
+    if np.shape(clusters) != raw.shape:
         raise ValueError("clusters must have one label per value")
-    return labels[~np.isnan(raw)]
+    labels = pd.Series(clusters.array if isinstance(clusters, pd.Series) else clusters)
+    codes, _ = pd.factorize(labels[~np.isnan(raw)], sort=True, use_na_sentinel=False)
+    return codes
 
 
 def _cluster_medians(values: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
     """One median per cluster (the values themselves when there are no clusters)."""
     if clusters is None:
         return values
-    codes, _ = pd.factorize(pd.Series(clusters))
-    return pd.Series(values).groupby(codes, sort=False).median().to_numpy()
+    return pd.Series(values).groupby(clusters, sort=False).median().to_numpy()
+
+
+def _cluster_count(codes: np.ndarray | None) -> int:
+    return int(codes.max()) + 1 if codes is not None and codes.size else 0
 
 
 def _ratio(num: float, den: float) -> float:
@@ -197,8 +205,8 @@ def duration_effect(
         test=test,
         n_before=int(b.size),
         n_after=int(a.size),
-        clusters_before=int(pd.unique(cl_b).size) if cl_b is not None else 0,
-        clusters_after=int(pd.unique(cl_a).size) if cl_a is not None else 0,
+        clusters_before=_cluster_count(cl_b),
+        clusters_after=_cluster_count(cl_a),
         confidence=confidence,
         p90_before=p90_b,
         p90_after=p90_a,
