@@ -17,7 +17,12 @@ is restarted before the next notebook, so one page's trouble never reaches anoth
 
 from __future__ import annotations
 
+import functools
+import queue
+import shutil
+import tempfile
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ KERNEL_ARGUMENTS = (
 PREAMBLE = (
     "try:\n"
     "    import IPython.display, analytics.plots, analytics.views\n"
-    "    analytics.views.month.keep_opened_months()\n"
+    "    analytics.views.month.keep_opened_months(shared={shared!r})\n"
     "except Exception:\n"
     "    pass\n"
 )
@@ -57,9 +62,10 @@ _START_FAILURES = ("Kernel died before replying to kernel_info", "Address alread
 class WarmKernel:
     """One kernel, started on first use and reused for every notebook a worker runs."""
 
-    def __init__(self, kernel_name: str, cwd: Path) -> None:
+    def __init__(self, kernel_name: str, cwd: Path, shared: Path | None = None) -> None:
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
+        self.shared = shared  #: where the render hands over the months it built
         self.km = None
         self.notebooks = 0  #: notebooks executed in this kernel (restarts included)
         self.lock = threading.Lock()
@@ -157,8 +163,12 @@ class WarmKernel:
         try:
             client.wait_for_ready(timeout=START_TIMEOUT_S)
             client.execute_interactive(
-                PREAMBLE, store_history=False, timeout=START_TIMEOUT_S, output_hook=_quiet
+                PREAMBLE.format(shared=str(self.shared) if self.shared else None),
+                store_history=False,
+                timeout=START_TIMEOUT_S,
+                output_hook=_quiet,
             )
+            self.km.warm = True
         finally:
             client.stop_channels()
 
@@ -179,9 +189,13 @@ def _manager_class():
     from jupyter_client.manager import KernelManager
 
     class _Manager(KernelManager):
+        warm = False  #: started and ready once: a new client needs no start-up flush
+
         def client(self, **kwargs: Any):
             client = super().client(**kwargs)
             self.__dict__.setdefault("_opened", []).append(client)
+            if self.warm:
+                client.wait_for_ready = functools.partial(_ready, client)
             return client
 
         def close_clients(self) -> None:
@@ -189,6 +203,25 @@ def _manager_class():
                 client.stop_channels()
 
     return _Manager
+
+
+def _ready(client, timeout: float | None = None) -> None:
+    """``wait_for_ready`` for a kernel that was ready before: one ``kernel_info`` round trip.
+
+    jupyter_client's own then drains IOPub until it has been quiet for 0.2 s (start-up
+    messages), and papermill's client waits for ready again: 0.4 s idle per page on a warm
+    kernel. Clients match IOPub messages to their own requests, so nothing needs draining.
+    """
+    msg_id = client.kernel_info()
+    limit = START_TIMEOUT_S if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            reply = client.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise RuntimeError(f"Kernel didn't respond in {limit} seconds") from None
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return
 
 
 def _quiet(msg: dict) -> None:
@@ -203,7 +236,9 @@ class KernelPool:
     """
 
     def __init__(self, size: int, kernel_name: str, cwd: Path) -> None:
-        self.kernels = [WarmKernel(kernel_name, cwd) for _ in range(max(1, int(size)))]
+        #: the months the render builds once, handed to every kernel (``report.handover``)
+        self.shared = Path(tempfile.mkdtemp(prefix="devops-analytics-months-"))
+        self.kernels = [WarmKernel(kernel_name, cwd, self.shared) for _ in range(max(1, int(size)))]
         self.free = list(self.kernels)
         self.lock = threading.Lock()
 
@@ -220,3 +255,4 @@ class KernelPool:
         for kernel in self.kernels:
             with kernel.lock:
                 kernel.shutdown()
+        shutil.rmtree(self.shared, ignore_errors=True)  # its own temporary folder
