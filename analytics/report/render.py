@@ -27,6 +27,7 @@ from typing import Any
 
 from analytics.report import publish as pub
 from analytics.report.export import write_export_files
+from analytics.report.handover import MonthBuilder
 from analytics.report.index import write_index
 from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
 from analytics.report.manifest import read_manifest, write_manifest
@@ -40,6 +41,7 @@ from analytics.report.pages import (
 )
 from analytics.report.plan import Job, Plan, prepare
 from analytics.report.registry import REPORTS, Report, register_month_files
+from analytics.views.month import kept_months
 
 FAILED_DIR = pub.FAILED_DIR
 __all__ = ["KERNEL_ARGUMENTS", "MonthFiles", "MonthResult", "NotebookFailure", "PageDone"]
@@ -190,16 +192,20 @@ def execute(
             results[month].skipped = True
             results[month].pages = [out / month / r.html_name for r in plan.reports]
         pool = pool or KernelPool(jobs, kernel_name, cwd or Path.cwd())
+        builder = MonthBuilder(plan, pool.shared, cwd or Path.cwd()).start() if plan.todo else None
         try:
-            published = _run(plan, results, jobs, progress, pool, cell_timeout_s)
+            with kept_months(pool.shared):  # the month's files read the months built once
+                published = _run(plan, results, jobs, progress, pool, cell_timeout_s, builder)
         finally:
+            if builder is not None:
+                builder.stop()
             pool.shutdown()
         if published or not (out / pub.INDEX).exists():
             write_index(out)
     return [results[m] for m in plan.months]
 
 
-def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> bool:
+def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float, builder) -> bool:
     """Execute the jobs of the months to render; True when a month was published."""
     todo = plan.todo
     if not todo:
@@ -227,6 +233,7 @@ def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float) -> b
                     if pending[job.month] == 0:
                         version = versions.pop(job.month)
                         published |= _finish_month(plan, result, version, runner.status)
+                        builder.release(job.month)
             finally:
                 queue.stop()
     finally:
