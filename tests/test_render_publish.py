@@ -270,6 +270,32 @@ def test_a_later_row_does_not_touch_an_earlier_month_but_a_row_inside_it_does(no
     assert inside.inputs[MONTH]["rows"] != plan.inputs[MONTH]["rows"]
 
 
+def test_a_changed_program_file_or_package_version_renders_the_month_again(
+    no_kernels, tmp_path, monkeypatch
+):
+    import analytics
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    program = data / "program.yml"
+    if not program.exists():
+        program.write_text("name: Fixture program\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    plan = prepare(data, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES)
+    version = pub.new_version(out, MONTH)
+    for report in GOOD:
+        (version / report.html_name).write_text("page", encoding="utf-8")
+    write_manifest(version, {"month": MONTH, "pages": [], "inputs": plan.inputs[MONTH]})
+    pub.publish(out, MONTH, version)
+    assert prepare(data, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES).todo == []
+    program.write_text(program.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    assert prepare(data, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES).todo == [MONTH]
+    program.write_text(program.read_text(encoding="utf-8")[: -len("# a note\n")], "utf-8")
+    assert prepare(data, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES).todo == []
+    monkeypatch.setattr(analytics, "__version__", analytics.__version__ + ".post1")
+    assert prepare(data, MONTH, out=out, reports=GOOD, notebook_dir=FIXTURES).todo == [MONTH]
+
+
 def test_the_cli_skips_an_unchanged_month_without_starting_a_kernel(no_kernels, tmp_path, capsys):
     out, notebooks = tmp_path / "reports", tmp_path / "notebooks"
     notebooks.mkdir()
