@@ -68,3 +68,35 @@ def test_a_kernel_waits_for_a_month_being_built_and_computes_one_withdrawn(built
         shared_months.withdraw(tmp_path, key)  # the builder failed: compute it yourself
         assert shared_months.fetch(key) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_month_files_are_written_once_ahead_or_when_asked_and_never_after():
+    from analytics.report.handover import FilesAhead
+
+    calls, gate = [], threading.Event()
+
+    def write(month):
+        calls.append(month)
+        if month == "slow":
+            gate.wait(5)
+        if month == "bad":
+            raise OSError("disk full")
+        return [f"{month}.csv"]
+
+    ahead = FilesAhead(write)
+    ahead.submit("2021-11")
+    assert ahead.result("2021-11") == ["2021-11.csv"]
+    assert ahead.result("2021-12") == ["2021-12.csv"]  # not built ahead: written now
+    ahead.submit("2021-12")  # the builder comes late: not written again
+    ahead.submit("bad")
+    with pytest.raises(OSError, match="disk full"):
+        ahead.result("bad")
+    ahead.submit("slow")
+    time.sleep(0.1)
+    threading.Timer(0.3, gate.set).start()
+    started = time.monotonic()
+    ahead.drop("slow")  # waits for the writer before the month's folder goes
+    assert time.monotonic() - started >= 0.1
+    ahead.submit("slow")
+    ahead.close()
+    assert calls == ["2021-11", "2021-12", "bad", "slow"]

@@ -11,6 +11,8 @@ builder cannot build is unmarked, and the kernels compute it as they would witho
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from analytics.report.plan import Plan, _resolve
@@ -23,11 +25,14 @@ class MonthBuilder:
 
     def __init__(self, plan: Plan, folder: Path | None, cwd: Path) -> None:
         self.plan, self.folder, self.cwd = plan, folder, cwd
+        self.on_built: Callable[[str], None] | None = None
         self.keys: dict[str, tuple] = {}
         self.thread: threading.Thread | None = None
         self.stopped = threading.Event()
 
-    def start(self) -> MonthBuilder:
+    def start(self, on_built: Callable[[str], None] | None = None) -> MonthBuilder:
+        """Mark the months and build them; ``on_built(month)`` after each one built."""
+        self.on_built = on_built
         if self.folder is None or self.plan.dataset is None:
             return self
         for month in self.plan.todo:
@@ -73,6 +78,9 @@ class MonthBuilder:
                 shared_months.hand_over(self.folder, key, report)
             except Exception:  # noqa: BLE001 - the pages compute the month and show the error
                 shared_months.withdraw(self.folder, key)
+                continue
+            if self.on_built is not None:
+                self.on_built(month)
 
     def release(self, month: str) -> None:
         """The month is published or dropped: its file is no longer needed."""
@@ -85,3 +93,45 @@ class MonthBuilder:
         self.stopped.set()
         if self.thread is not None:
             self.thread.join()
+
+
+class FilesAhead:
+    """A month's further files (``registry.register_month_files``), written on one thread of
+    the render as soon as the month is built, while its pages are still being drawn.
+
+    ``result(month)`` waits for them (or, when the month was not built ahead, writes them
+    now) and raises what the writers raised; a month taken is never written again.
+    """
+
+    def __init__(self, write: Callable[[str], list[str]]) -> None:
+        self.write = write
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="month-files")
+        self.futures: dict[str, Future] = {}
+        self.taken: set[str] = set()
+        self.lock = threading.Lock()
+
+    def submit(self, month: str) -> None:
+        with self.lock:
+            if month not in self.taken:
+                self.futures[month] = self.pool.submit(self.write, month)
+
+    def result(self, month: str) -> list[str]:
+        with self.lock:
+            self.taken.add(month)
+            future = self.futures.pop(month, None)
+        return future.result() if future is not None else self.write(month)
+
+    def drop(self, month: str) -> None:
+        """The month failed: write nothing for it, and wait for a writer already running."""
+        with self.lock:
+            self.taken.add(month)
+            future = self.futures.pop(month, None)
+        if future is not None:
+            future.cancel()
+            wait([future])
+
+    def close(self) -> None:
+        """Write nothing more; wait for a writer still running (its folder is discarded next)."""
+        with self.lock:
+            self.taken.update(self.futures)
+        self.pool.shutdown(wait=True, cancel_futures=True)

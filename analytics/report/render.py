@@ -27,7 +27,7 @@ from typing import Any
 
 from analytics.report import publish as pub
 from analytics.report.export import write_export_files
-from analytics.report.handover import MonthBuilder
+from analytics.report.handover import FilesAhead, MonthBuilder
 from analytics.report.index import write_index
 from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
 from analytics.report.manifest import read_manifest, write_manifest
@@ -192,13 +192,12 @@ def execute(
             results[month].skipped = True
             results[month].pages = [out / month / r.html_name for r in plan.reports]
         pool = pool or KernelPool(jobs, kernel_name, cwd or Path.cwd())
-        builder = MonthBuilder(plan, pool.shared, cwd or Path.cwd()).start() if plan.todo else None
+        builder = MonthBuilder(plan, pool.shared, cwd or Path.cwd())
         try:
             with kept_months(pool.shared):  # the month's files read the months built once
                 published = _run(plan, results, jobs, progress, pool, cell_timeout_s, builder)
         finally:
-            if builder is not None:
-                builder.stop()
+            builder.stop()
             pool.shutdown()
         if published or not (out / pub.INDEX).exists():
             write_index(out)
@@ -206,12 +205,18 @@ def execute(
 
 
 def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float, builder) -> bool:
-    """Execute the jobs of the months to render; True when a month was published."""
+    """Execute the jobs of the months to render; True when a month was published.
+
+    Each month is built once (``MonthBuilder``) while the kernels start; its further files are
+    written as soon as it is built (``FilesAhead``), while its pages are being drawn.
+    """
     todo = plan.todo
     if not todo:
         return False
     runner = PageRunner(plan, pool, timeout_s)
     versions = {m: pub.new_version(plan.out, m) for m in todo}
+    ahead = FilesAhead(lambda month: write_month_files(plan, month, versions[month]))
+    builder.start(on_built=ahead.submit)
     pending = {m: sum(1 for j in plan.jobs if j.month == m) for m in todo}
     queue = JobQueue(_ordered(plan, todo))
     published = False
@@ -232,11 +237,12 @@ def _run(plan, results, jobs, progress, pool: KernelPool, timeout_s: float, buil
                     pending[job.month] -= 1
                     if pending[job.month] == 0:
                         version = versions.pop(job.month)
-                        published |= _finish_month(plan, result, version, runner.status)
+                        published |= _finish_month(plan, result, version, runner.status, ahead)
                         builder.release(job.month)
             finally:
                 queue.stop()
     finally:
+        ahead.close()
         logging.getLogger("papermill").removeFilter(mute)
         for version in versions.values():
             pub.discard(version)
@@ -259,13 +265,15 @@ def _pages_of(folder: Path) -> list[dict]:
     return [p for p in pages if isinstance(p, dict)] if isinstance(pages, list) else []
 
 
-def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict) -> bool:
+def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict, ahead) -> bool:
     """Publish a fully rendered month (True), or keep the failed notebooks and drop it."""
     slugs = [f"{r.slug}.ipynb" for r in plan.reports]
     files: list[str] = []
-    if not result.failures:
+    if result.failures:
+        ahead.drop(result.month)  # a writer still running must not outlive its folder
+    else:
         try:
-            files = write_month_files(plan, result.month, version)
+            files = ahead.result(result.month)
         except Exception as exc:
             error = f"{type(exc).__name__}: {_one_line(str(exc))}"
             result.failures.append(NotebookFailure(result.month, _FILES, error))
