@@ -230,7 +230,14 @@ def run_render(runs: int) -> dict | None:
         return None
     e, n = float(engine.group(1)), float(naive.group(1))
     found = {"engine": e, "naive": n, "ratio": n / e, "runs": runs, "header": header}
-    for key, label in (("all", "all"), ("again", "again"), ("new", "new")):
+    for key, label in (
+        ("all", "all"),
+        ("again", "again"),
+        ("new", "new"),
+        ("cpu_engine", "cpu-engine"),
+        ("cpu_naive", "cpu-naive"),
+        ("cpu_all", "cpu-all"),
+    ):
         match = re.search(rf"^{label} .*?([\d.]+) s$", text, re.M)
         if match:
             found[key] = float(match.group(1))
@@ -330,6 +337,9 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
             ("all", "  render --all-months (15 months), empty folder"),
             ("again", "  the same again, nothing changed"),
             ("new", "  the same after one new month (month + index)"),
+            ("cpu_engine", "  CPU time of the engine (render + kernels)"),
+            ("cpu_naive", "  CPU time of the naive loop"),
+            ("cpu_all", "  CPU time of render --all-months"),
         ):
             if key in render:
                 lines.append(f"{label:48}{render[key]:8.2f}s{1:>6}")

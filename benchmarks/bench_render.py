@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,17 +71,32 @@ def render(notebooks: Path, data: str, which: list[str], jobs: int, out: Path) -
     return time.perf_counter() - start
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children: the render and its
+    kernels, or the naive loop's processes. Hardly depends on what else the machine runs."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+CPU: dict[str, list[float]] = {"engine": [], "naive": [], "all": []}
+
+
 def time_engine(notebooks: Path, data: str, month: str, jobs: int, work: Path) -> float:
     out = work / "engine"
     shutil.rmtree(out, ignore_errors=True)
-    return render(notebooks, data, ["--month", month], jobs, out)
+    before = _cpu()
+    wall = render(notebooks, data, ["--month", month], jobs, out)
+    CPU["engine"].append(_cpu() - before)
+    return wall
 
 
 def time_all_months(notebooks: Path, data: str, jobs: int, work: Path) -> tuple[float, ...]:
     """(all months from empty, again unchanged, again after the latest month was removed)."""
     out = work / "all"
     shutil.rmtree(out, ignore_errors=True)
+    before = _cpu()
     every = render(notebooks, data, ["--all-months"], jobs, out)
+    CPU["all"].append(_cpu() - before)
     unchanged = render(notebooks, data, ["--all-months"], jobs, out)
     latest = max(p for p in out.iterdir() if p.name[:1].isdigit())
     latest.unlink() if latest.is_symlink() else shutil.rmtree(latest)
@@ -92,7 +108,7 @@ def time_naive(notebooks: Path, data: str, month: str, work: Path) -> float:
     out = work / "naive"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    start = time.perf_counter()
+    start, before = time.perf_counter(), _cpu()
     for nb in numbered(notebooks):
         executed = out / nb.name
         run(
@@ -116,6 +132,7 @@ def time_naive(notebooks: Path, data: str, month: str, work: Path) -> float:
             [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
             cwd=REPO,
         )
+    CPU["naive"].append(_cpu() - before)
     return time.perf_counter() - start
 
 
@@ -171,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'engine  (devops-analytics render)':38}{e:8.1f} s")
     print(f"{'naive   (papermill + nbconvert CLI)':38}{n:8.1f} s")
     print(f"{'ratio   (naive / engine)':38}{n / e:8.1f}x")
+    ce, cn = statistics.median(CPU["engine"]), statistics.median(CPU["naive"])
+    print(f"{'cpu-engine (CPU time, all processes)':38}{ce:8.1f} s")
+    print(f"{'cpu-naive  (CPU time, all processes)':38}{cn:8.1f} s")
+    if CPU["all"]:
+        print(f"{'cpu-all    (CPU time, --all-months)':38}{statistics.median(CPU['all']):8.1f} s")
+    print(f"{'load average at the end':38}{' '.join(f'{v:.2f}' for v in os.getloadavg()):>9}")
     if every:
         for label, k in (("all     (render --all-months)", 0), ("again   (nothing changed)", 1),
                          ("new     (one new month + index)", 2)):  # fmt: skip
