@@ -453,8 +453,17 @@ def _cluster_medians_by_gathering(x, clusters, n_boot, rng):
 
 
 @pytest.mark.parametrize(
-    "window",  # wide .. a window that misses; blocks of many resamples, of one
-    [(10, 1_000, 250_000), (0, 1, 250_000), (0, 0, 250_000), (3, 5, 700), (1, 2, 1)],
+    "window",  # windows: wide .. one that misses; blocks of many resamples, of one; bins of ranks
+    [
+        (10, 1_000, 250_000, 4096, 0),
+        (0, 1, 250_000, 4096, 0),
+        (0, 0, 250_000, 4096, 0),
+        (3, 5, 700, 4096, 0),
+        (1, 2, 1, 4096, 0),
+        (3, 1_000, 250_000, 4096, 10**9),
+        (3, 1_000, 250_000, 7, 10**9),
+        (3, 1_000, 50, 1, 10**9),
+    ],
 )
 def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, window):
     from analytics.stats._bootstrap import cluster_bootstrap_medians
@@ -462,6 +471,8 @@ def test_cluster_bootstrap_medians_equal_gathering_every_resample(monkeypatch, w
     monkeypatch.setattr(_bootstrap, "_WINDOW_SPREADS", window[0])
     monkeypatch.setattr(_bootstrap, "_WINDOW_MIN", window[1])
     monkeypatch.setattr(_bootstrap, "_BLOCK_CELLS", window[2])
+    monkeypatch.setattr(_bootstrap, "_BIN_SIZE", window[3])
+    monkeypatch.setattr(_bootstrap, "_BINNED_CELLS", window[4])
     for seed in range(40):
         rng = np.random.default_rng(seed)
         n = int(rng.integers(1, 300))

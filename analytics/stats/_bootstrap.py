@@ -18,6 +18,8 @@ DEFAULT_SEED = (
 _BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
 # cluster bootstrap medians: cells of a block of resamples done together (kept in the CPU cache)
 _BLOCK_CELLS = 250_000
+# cluster bootstrap medians with few clusters: ranks per bin, and the largest bins x clusters
+_BIN_SIZE, _BINNED_CELLS = 4096, 2_000_000
 # cluster bootstrap medians: half-width of the window of ranks kept around the median
 _WINDOW_SPREADS, _WINDOW_MIN = 3, 1_000
 
@@ -66,6 +68,8 @@ def cluster_bootstrap_medians(
         return out
     counts = np.bincount(codes, minlength=k)
     n = x.size
+    if k * -(-n // _BIN_SIZE) <= _BINNED_CELLS:  # few clusters (e.g. days): bins of ranks
+        return _binned_medians(x, codes, k, n_boot, rng)
     # the resample's median rank moves by about sqrt(sum of squared cluster sizes) / 2
     spread = math.sqrt(float(np.dot(counts, counts)))
     half = min(n, int(_WINDOW_SPREADS * spread) + _WINDOW_MIN)
@@ -75,10 +79,47 @@ def cluster_bootstrap_medians(
     rows = max(1, _BLOCK_CELLS // max(k, window.size))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
-        pick = rng.integers(0, k, size=(stop - start, k))  # the same stream as one draw a row
-        pick += (np.arange(stop - start) * k)[:, None]
-        weight = np.bincount(pick.ravel(), minlength=pick.size).reshape(pick.shape)
+        weight = _draw_weights(k, stop - start, rng)
         out[start:stop] = window.medians(weight, weight @ sizes)
+    return out
+
+
+def _draw_weights(k: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Times each of ``k`` clusters is drawn, one row per resample (one ``integers`` call)."""
+    pick = rng.integers(0, k, size=(rows, k))  # the same stream as one draw a row
+    pick += (np.arange(rows) * k)[:, None]
+    return np.bincount(pick.ravel(), minlength=pick.size).reshape(pick.shape)
+
+
+def _binned_medians(
+    x: np.ndarray, codes: np.ndarray, k: int, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``cluster_bootstrap_medians`` for few, large clusters (a window of ranks would hold
+    nearly every value): the sorted values are cut into bins of ``_BIN_SIZE`` ranks; one matrix
+    product gives every resample's weight per bin, the bin holding the median is found on
+    their cumulative sum, and only that bin is summed value by value. Exact, as the window."""
+    order = np.argsort(x, kind="stable")
+    values, value_codes = x[order], codes[order]
+    n = x.size
+    bins = -(-n // _BIN_SIZE)
+    per_bin = np.bincount(
+        (np.arange(n) // _BIN_SIZE) * k + value_codes, minlength=bins * k
+    ).reshape(bins, k)
+    out = np.empty(n_boot)
+    rows = max(1, _BLOCK_CELLS // max(k, bins))
+    for start in range(0, n_boot, rows):
+        weight = _draw_weights(k, min(n_boot, start + rows) - start, rng)
+        cum = np.cumsum(weight.astype(float) @ per_bin.T.astype(float), axis=1)  # exact ints
+        total = cum[:, -1].astype(np.int64)
+        for row in range(weight.shape[0]):
+            picked = []
+            for rank in ((total[row] + 1) // 2, total[row] // 2 + 1):  # middle one or two
+                b = int(np.searchsorted(cum[row], rank))
+                before = int(cum[row, b - 1]) if b else 0
+                lo = b * _BIN_SIZE
+                inside = np.cumsum(weight[row][value_codes[lo : lo + _BIN_SIZE]]) + before
+                picked.append(values[lo + int(np.searchsorted(inside, rank))])
+            out[start + row] = (picked[0] + picked[1]) / 2
     return out
 
 
