@@ -1,9 +1,9 @@
 """Benchmarks (``make bench``): load, metrics, impact, a DuckDB cross-check and the month render.
 
-    python benchmarks/bench.py                 # large data: 1M deployments, 5M changes ... (~10 min)
+    python benchmarks/bench.py                 # large data: 1M deployments, 5M changes ...
     python benchmarks/bench.py --quick         # small data (1 %), fewer runs: a smoke run
     python benchmarks/bench.py --scale medium --runs 3 --no-render
-    python benchmarks/bench.py --curve         # load, metric_table, impact at 10k, 100k, 1M deployments
+    python benchmarks/bench.py --curve         # load, metrics, impact at 10k/100k/1M deployments
 
 Generates the scale data (``analytics.synthetic.large``) into ``benchmarks/data/<scale>/`` (csv/ and
 parquet/, gitignored) when it is absent, then times each stage in a fresh subprocess, so one
@@ -277,7 +277,8 @@ def _fmt_rate(rows: int, seconds: float) -> str:
 
 
 def _goal(name: str, value: float, judged: bool = True) -> str:
-    """'met (<= 1.5)', 'NOT met (>= 3)', or, off the data the goal is set for, 'goal <= 1.5 (large data)'."""
+    """'met (<= 1.5)', 'NOT met (>= 3)', or, off the data the goal is set for,
+    'goal <= 1.5 (large data)'."""
     limit, kind = GOALS[name]
     bound = f"{'<=' if kind == 'max' else '>='} {limit:g}"
     if not judged:
@@ -331,7 +332,8 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
             f"{'  devops-analytics render (engine)':48}{render['engine']:8.2f}s{render['runs']:>6}"
         )
         lines.append(
-            f"{'  naive papermill + nbconvert CLI loop':48}{render['naive']:8.2f}s{render['runs']:>6}"
+            f"{'  naive papermill + nbconvert CLI loop':48}{render['naive']:8.2f}s"
+            f"{render['runs']:>6}"
         )
         for key, label in (
             ("all", "  render --all-months (15 months), empty folder"),
@@ -345,6 +347,9 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
                 lines.append(f"{label:48}{render[key]:8.2f}s{1:>6}")
     m = res["metrics"]
     ratio_metrics = statistics.median(m["times"]) / statistics.median(m["duckdb_times"])
+    sample_ratio = statistics.median(res["s_metrics"]["times"]) / statistics.median(
+        res["s_metrics"]["duckdb_times"]
+    )
     csv_parquet = med["load_csv"] / med["load_parquet"]
     csv_arrow = med["load_csv"] / med["arrow_csv"]
     parquet_arrow = med["load_parquet"] / med["arrow_parquet"]
@@ -355,10 +360,11 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
     lines.append(
         f"  metric_table / DuckDB                         {ratio_metrics:6.2f}x   "
         f"{_goal('metrics_vs_duckdb', ratio_metrics, large)}   [data/sample: "
-        f"{statistics.median(res['s_metrics']['times']) / statistics.median(res['s_metrics']['duckdb_times']):.2f}x]"
+        f"{sample_ratio:.2f}x]"
     )
     lines.append(
-        f"  peak RSS, load + metric_table                 {peak:6.2f} GB  {_goal('peak_load_metrics_gb', peak, large)}"
+        f"  peak RSS, load + metric_table                 {peak:6.2f} GB  "
+        f"{_goal('peak_load_metrics_gb', peak, large)}"
     )
     lines.append(
         f"  program_impact / metric_table                 {impact_metrics:6.2f}x   "
@@ -369,10 +375,12 @@ def report(scale: str, res: dict, render: dict | None, elapsed: float) -> str:
         f"{_goal('parquet_vs_arrow', parquet_arrow, large)}"
     )
     lines.append(
-        f"  load CSV / load Parquet                       {csv_parquet:6.2f}x   (no goal: retired, #17)"
+        f"  load CSV / load Parquet                       {csv_parquet:6.2f}x   "
+        "(no goal: retired, #17)"
     )
     lines.append(
-        f"  load CSV / bare pyarrow.csv.read_csv          {csv_arrow:6.2f}x   {_goal('csv_vs_arrow', csv_arrow, large)}"
+        f"  load CSV / bare pyarrow.csv.read_csv          {csv_arrow:6.2f}x   "
+        f"{_goal('csv_vs_arrow', csv_arrow, large)}"
     )
     if render:
         lines.append(
@@ -447,7 +455,7 @@ def curve(scales: tuple[str, ...], runs: int) -> str:
         )
         ten = 10_000_000 / deployments[b]
         guess = ", ".join(
-            f"{label} ~{statistics.median(found[b][name]['times']) * ten ** max(1.0, slopes[name]):.0f} s"
+            f"{label} ~{_at(found[b][name], ten, slopes[name]):.0f} s"
             for name, label in CURVE_STAGES
         )
         peak = max(found[b][n]["peak_mb"] for n, _ in CURVE_STAGES) / 1024
@@ -457,6 +465,11 @@ def curve(scales: tuple[str, ...], runs: int) -> str:
             f"{_mem_gb():.0f} GB"
         )
     return "\n".join(lines)
+
+
+def _at(result: dict, factor: float, slope: float) -> float:
+    """A stage's median time extrapolated by ``factor`` more data, growing at least linearly."""
+    return statistics.median(result["times"]) * factor ** max(1.0, slope)
 
 
 def _load() -> str:
@@ -498,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--curve",
         action="store_true",
-        help="only the scale curve: load, metric_table, program_impact at 10k, 100k, 1M deployments",
+        help="only the scale curve: load, metric_table, program_impact at 10k/100k/1M deployments",
     )
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
