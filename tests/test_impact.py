@@ -60,16 +60,16 @@ def test_lead_times_on_a_second_thread_give_the_same_table(sample_impact, monkey
     table, to the last bit (the thread only changes when the row is computed)."""
     import threading
 
-    import analytics.program.impact as impact
+    import analytics.program.phase_effects as effects
 
-    threads, lead = [], impact._lead_effect
+    threads, lead = [], effects._lead_effect
 
     def spy(*args):
         threads.append(threading.current_thread().name)
         return lead(*args)
 
-    monkeypatch.setattr(impact, "_lead_effect", spy)
-    monkeypatch.setattr(impact, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(effects, "_lead_effect", spy)
+    monkeypatch.setattr(effects, "PARALLEL_ROWS", 0)
     threaded = program_impact(load(SAMPLE_DIR))
     assert len(threads) == 1 and threads[0].startswith("impact")
     pd.testing.assert_frame_equal(threaded, sample_impact)

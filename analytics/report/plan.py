@@ -233,8 +233,8 @@ def _read_notebooks(
     unknown = sorted(set(params) - known_extra)
     if unknown:
         raise RenderError(
-            f"unknown parameter {', '.join(map(repr, unknown))}: no report notebook "
-            f"declares it (extra parameters they declare: {', '.join(sorted(known_extra)) or 'none'})"
+            f"unknown parameter {', '.join(map(repr, unknown))}: no report notebook declares "
+            f"it (extra parameters they declare: {', '.join(sorted(known_extra)) or 'none'})"
         )
     for report in reports:
         names = declared[report.slug][0]

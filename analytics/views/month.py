@@ -20,7 +20,8 @@ from analytics.paths import find_data_dir
 from analytics.periods import local_day, parse_month, phase_of_dates
 from analytics.program.dora import classify
 from analytics.program.groups import impact_by, metric_table_by
-from analytics.program.impact import IMPACT_COLUMNS, program_impact, require_phases
+from analytics.program.impact import IMPACT_COLUMNS, program_impact
+from analytics.program.phase_effects import require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
 from analytics.views import shared_months
