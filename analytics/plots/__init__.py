@@ -14,9 +14,10 @@ from analytics.plots.distributions import distribution_before_after, survival_cu
 from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
+from analytics.plots.its import its_chart
 from analytics.plots.levels import level_chart
 from analytics.plots.multiples import small_multiples
-from analytics.plots.process import control_chart, its_chart
+from analytics.plots.process import control_chart
 from analytics.plots.responsive import NARROW_WIDTH_IN, responsive_chart
 from analytics.plots.runs import run_chart, trend_finding
 from analytics.plots.stages import stage_chart
