@@ -439,7 +439,8 @@ def test_inputs_are_not_mutated():
 
 
 def test_open_incidents_make_an_upper_limit_target_undecided_not_met():
-    """A mean restore time that counts open incidents only up to the end of the data is a lower bound."""
+    """A mean restore time that counts open incidents only up to the end of the data is a lower
+    bound."""
     cfg = parse_config({"targets": {"time_to_restore_hours": {"severity": "critical", "max": 1}}})
     table = pd.DataFrame(
         {

@@ -26,11 +26,12 @@ LINK_TEAM = "[click](javascript:alert(1))"
 def report():
     """Two services: one named like a formula, in a team named like a formula; the other in a
     team named like a Markdown link. March: 3 production releases and 1 staging deployment."""
+    evil = EVIL_SERVICE.replace(chr(34), chr(34) * 2)  # quoted for CSV: " doubled
     rows = [
         "deployment_id,service,environment,finished_at,status",
-        f'd1,"{EVIL_SERVICE.replace(chr(34), chr(34) * 2)}",production,2021-01-05T10:00:00Z,success',
+        f'd1,"{evil}",production,2021-01-05T10:00:00Z,success',
         "d2,web,production,2021-01-06T10:00:00Z,success",
-        f'd3,"{EVIL_SERVICE.replace(chr(34), chr(34) * 2)}",production,2021-03-02T10:00:00Z,success',
+        f'd3,"{evil}",production,2021-03-02T10:00:00Z,success',
         "d4,web,production,2021-03-03T10:00:00Z,success",
         "d5,web,production,2021-03-04T10:00:00Z,failed",
         "d6,web,production,2021-03-05T10:00:00Z,success",

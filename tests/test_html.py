@@ -85,7 +85,9 @@ def executed_notebook() -> nbformat.NotebookNode:
                 execution_count=3,
                 data={
                     "text/plain": "...",
-                    "text/html": "<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>",
+                    "text/html": (
+                        "<table><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr></table>"
+                    ),
                 },
             )
         ],

@@ -1,4 +1,5 @@
-"""The render engine: fixture notebooks through papermill + nbconvert, failures, validation, index."""
+"""The render engine: fixture notebooks through papermill + nbconvert, failures, validation,
+index."""
 
 from __future__ import annotations
 

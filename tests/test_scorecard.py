@@ -1,4 +1,5 @@
-"""Tests for analytics.program.scorecard: targets that apply to every service, and the scorecard in words.
+"""Tests for analytics.program.scorecard: targets that apply to every service, and the scorecard
+in words.
 
 The scorecard's overall rows are tested in test_benchmarks.py (with the DORA bands they use).
 Every expected value below is worked out by hand from the rules in docs/METRICS.md ("Targets").
@@ -94,7 +95,8 @@ def test_coverage_target_applies_to_every_service_by_default_and_the_worst_servi
     assert r.overall_value == pytest.approx(0.96111111)
     # baseline: per service the mean of Jan..Feb (api 0.55, web 0.45, batch 0.35); the worst
     assert r.baseline == pytest.approx(0.35)
-    # the worst service per month, Mar..Aug: 0.5 0.6 0.7 0.9 0.92 0.95 - rising, next month above 95%
+    # the worst service per month, Mar..Aug: 0.5 0.6 0.7 0.9 0.92 0.95 - rising, next month
+    # above 95%
     assert r.trend == "up" and r.on_track is True
 
 
@@ -284,7 +286,8 @@ def test_target_detail_and_value_text_of_overall_rows():
             [True, None, None, False],
             [False, True, False, False],
             False,
-            "1 of 2 targets met; 2 could not be judged (1 with no data, 1 with incidents still open)",
+            "1 of 2 targets met; 2 could not be judged "
+            "(1 with no data, 1 with incidents still open)",
         ),
         (
             [True, None],

@@ -10,13 +10,14 @@ Typical use::
 """
 
 from analytics.plots.decorations import mark_milestones, shade_phases, target_line
-from analytics.plots.distributions import distribution_before_after, survival_curve
+from analytics.plots.distributions import distribution_before_after
 from analytics.plots.effects import effect_forest
 from analytics.plots.event_study import event_study_chart
 from analytics.plots.groups import group_forest, group_lines
+from analytics.plots.its import its_chart
 from analytics.plots.levels import level_chart
 from analytics.plots.multiples import small_multiples
-from analytics.plots.process import control_chart, its_chart
+from analytics.plots.process import control_chart
 from analytics.plots.responsive import NARROW_WIDTH_IN, responsive_chart
 from analytics.plots.runs import run_chart, trend_finding
 from analytics.plots.stages import stage_chart
@@ -28,6 +29,7 @@ from analytics.plots.style import (
     no_data_figure,
     plot_style,
 )
+from analytics.plots.survival import survival_curve
 from analytics.plots.tiles import HtmlFragment, kpi_tiles_html
 from analytics.plots.tiles_figure import kpi_tiles
 from analytics.plots.volume import volume_chart

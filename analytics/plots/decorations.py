@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Annotation
 from matplotlib.transforms import blended_transform_factory
 
 from analytics.config import Phase, ProgramConfig, Target
@@ -58,7 +59,7 @@ def shade_phases(
     list of Patch
         One per phase, in order, with ``gid`` ``"phase:<name>"``.
     """
-    patches = []
+    patches: list[Patch] = []
     on_top = blended_transform_factory(ax.transData, ax.transAxes)
     for i, phase in enumerate(config.phases):
         start, end = phase_bounds(phase)
@@ -110,10 +111,9 @@ def mark_milestones(
     if not labels or not lines:
         return lines
     x0, x1 = ax.get_xlim()
-    fig = ax.figure
-    axes_width_in = max(
-        ax.get_position().width * fig.get_figwidth() * 0.8, 0.5
-    )  # 0.8: layout shrinks axes
+    fig = ax.figure.figure  # the whole figure, also when ax sits in a subfigure
+    # the axes' width in inches, from its share of the figure (0.8: the layout shrinks axes)
+    axes_width_in = max(ax.get_position().width * fig.get_figwidth() * 0.8, 0.5)
     taken: list[list[tuple[float, float]]] = [[] for _ in range(_LABEL_LEVELS)]
     placed = []
     for m in config.milestones:
@@ -197,9 +197,11 @@ def keep_target_label_inside(ax: Axes) -> None:
     Call once the y limits are final.
     """
     for text in ax.texts:
-        if text.get_gid() == "target-label" and _axes_fraction(ax, text.xy[1]) > 0.9:
+        if not isinstance(text, Annotation) or text.get_gid() != "target-label":
+            continue  # target labels are annotations (target_line)
+        if _axes_fraction(ax, text.xy[1]) > 0.9:
             text.set_position((3, -3))
-            text.set_va("top")
+            text.set_verticalalignment("top")
 
 
 def _axes_fraction(ax: Axes, y: float) -> float:

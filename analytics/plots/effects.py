@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ def tri_state(value: object) -> bool | None:
 
 
 def _num(value: object) -> float:
+    """The value as a float; NaN when it is missing or no number."""
+    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return math.nan  # None, pd.NA, NaT...: nothing float() takes
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -122,9 +126,9 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
     Parameters
     ----------
     impact_table
-        From ``analytics.stats.compare.program_impact``: needs metric, effect, effect_kind ("ratio" or
-        "difference"), ci_low, ci_high, improved (bool; missing = undecided); uses p_adjusted,
-        n_before and n_after when present. Missing CI limits draw no interval.
+        From ``analytics.stats.compare.program_impact``: needs metric, effect, effect_kind
+        ("ratio" or "difference"), ci_low, ci_high, improved (bool; missing = undecided); uses
+        p_adjusted, n_before and n_after when present. Missing CI limits draw no interval.
 
     Returns
     -------
@@ -138,9 +142,8 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
     kinds = [k for k in _KINDS if (table["effect_kind"] == k).any()]
     unknown = set(table["effect_kind"]) - set(_KINDS)
     if unknown:
-        raise ValueError(
-            f"impact_table: effect_kind must be ratio or difference, got {sorted(map(str, unknown))}"
-        )
+        got = sorted(map(str, unknown))
+        raise ValueError(f"impact_table: effect_kind must be ratio or difference, got {got}")
     counts = [int((table["effect_kind"] == k).sum()) for k in kinds]
     fig, axes = new_figure(
         len(kinds),

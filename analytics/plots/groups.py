@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,9 @@ FOREST_COLUMNS = ("metric", "effect", "effect_kind", "ci_low", "ci_high", "statu
 
 
 def _num(value: object) -> float:
+    """The value as a float; NaN when it is missing or no number."""
+    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return math.nan  # None, pd.NA, NaT...: nothing float() takes
     try:
         return float(value)
     except (TypeError, ValueError):

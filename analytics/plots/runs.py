@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 
 from analytics.catalog import MetricInfo
 from analytics.config import ProgramConfig, Target
@@ -214,7 +214,7 @@ def run_chart(
     title: str | None = None,
     *,
     ax: Axes | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """One metric over time with phases shaded, milestones, the target line and units.
 
     Parameters
@@ -238,8 +238,8 @@ def run_chart(
     Returns
     -------
     Figure
-        Not registered with pyplot; a clear "No data for this period" figure when there are
-        no values.
+        A new one, or the figure (or subfigure) holding ``ax``; not registered with pyplot.
+        A clear "No data for this period" figure when there are no values.
     """
     info = metric_info(metric)
     series = metric_series(metric_table, metric, severity, service)

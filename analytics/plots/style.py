@@ -13,7 +13,7 @@ import contextlib
 import functools
 import io
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -26,6 +26,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLo
 from analytics.catalog import METRICS, MetricInfo
 from analytics.data import guards
 from analytics.wording.numbers import axis_label
+
+if TYPE_CHECKING:  # matplotlib >= 3.9 names the rcParams keys
+    from matplotlib.typing import RcKeyType
 
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -64,7 +67,7 @@ CSS_PX_PER_INCH = 100
 PNG_DPI = 200  #: PNGs are drawn at 2x their displayed size, sharp on high-density screens and paper
 NO_DATA = "No data for this period"
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 10.5,
@@ -179,8 +182,8 @@ class ChartFigure(Figure):
     def alt_text(self) -> str:
         """The figure's titles, joined: they state what the chart shows."""
         parts = []
-        if self._suptitle is not None and self._suptitle.get_text():
-            parts.append(self._suptitle.get_text())
+        if self.get_suptitle():  # "" when there is none
+            parts.append(self.get_suptitle())
         for ax in self.axes:
             text = ax.get_title(loc="left") or ax.get_title()
             if text and text not in parts:
@@ -214,7 +217,7 @@ def new_figure(
     *,
     height: float = HEIGHT_IN,
     width: float = WIDTH_IN,
-    layout: str | None = "constrained",
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
     **subplots_kw: Any,
 ) -> tuple[ChartFigure, Any]:
     """A :class:`ChartFigure` with constrained layout and its axes (``squeeze`` as in pyplot)."""

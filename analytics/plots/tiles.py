@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,9 @@ def _get(row: pd.Series, col: str) -> object:
 
 
 def _num(value: object) -> float:
+    """The value as a float; NaN when it is missing or no number."""
+    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return math.nan  # None, pd.NA, NaT...: nothing float() takes
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -121,7 +125,7 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
         else (trend == "up") == info.higher_is_better
     )
     words = (
-        {True: "improving", False: "worsening"}.get(good)
+        {True: "improving", False: "worsening"}[good]
         if good is not None
         else {"up": "rising", "down": "falling", "flat": "flat"}.get(trend, "")
     )

@@ -66,22 +66,14 @@ class ReportPreprocessor(Preprocessor):
     - drops code cells left without output, and the ``# Title`` line that opens the first
       Markdown cell (the page header shows the title),
     - sets ``output.metadata["alt"]`` on every image: the alt the notebook gave
-      (``metadata={"alt": ...}`` or ``{"image/png": {"alt": ...}}``), else the chart's title (the render kernels
-      print a figure as its title), else the nearest heading above it, else the page title.
+      (``metadata={"alt": ...}`` or ``{"image/png": {"alt": ...}}``), else the chart's title
+      (the render kernels print a figure as its title), else the nearest heading above it,
+      else the page title.
     """
 
     def preprocess(self, nb, resources):
         page_title = (resources.get("report") or {}).get("title", "Chart")
-        cells = list(nb.cells)
-        first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), None)
-        if first_md is not None and all(
-            c.cell_type == "code" and not c.get("outputs") for c in cells[:first_md]
-        ):
-            rest, n = _TITLE_LINE.subn("", cells[first_md].source or "", count=1)
-            if n and rest.strip():
-                cells[first_md].source = rest
-            elif n:
-                del cells[first_md]
+        cells = _without_title_line(list(nb.cells))
         heading = None
         kept = []
         for cell in cells:
@@ -92,23 +84,44 @@ class ReportPreprocessor(Preprocessor):
             if cell.cell_type != "code":
                 kept.append(cell)
                 continue
-            outputs = []
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                    continue
-                data = out.get("data", {})
-                if set(data) == {"text/plain"} and _PLOT_REPR.match(str(data["text/plain"])):
-                    continue
-                if "text/markdown" in data:
-                    heading = _last_heading(data["text/markdown"]) or heading
-                if any(t in data for t in IMAGE_TYPES):
-                    out.setdefault("metadata", {})["alt"] = _alt_text(out, heading or page_title)
-                outputs.append(out)
-            cell.outputs = outputs
-            if outputs:
+            cell.outputs, heading = _reader_outputs(cell.get("outputs", []), heading, page_title)
+            if cell.outputs:
                 kept.append(cell)
         nb.cells = kept
         return nb, resources
+
+
+def _without_title_line(cells: list) -> list:
+    """``cells`` without the ``# Title`` line that opens the first Markdown cell when only
+    code cells without output come before it (the cell goes when nothing else is in it)."""
+    first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), None)
+    if first_md is not None and all(
+        c.cell_type == "code" and not c.get("outputs") for c in cells[:first_md]
+    ):
+        rest, n = _TITLE_LINE.subn("", cells[first_md].source or "", count=1)
+        if n and rest.strip():
+            cells[first_md].source = rest
+        elif n:
+            del cells[first_md]
+    return cells
+
+
+def _reader_outputs(outputs: list, heading: str | None, page_title: str) -> tuple[list, str | None]:
+    """A code cell's outputs for readers (no stderr, no plotting reprs; images given alt text)
+    and the heading in force after them (a Markdown output may bring a new one)."""
+    kept = []
+    for out in outputs:
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            continue
+        data = out.get("data", {})
+        if set(data) == {"text/plain"} and _PLOT_REPR.match(str(data["text/plain"])):
+            continue
+        if "text/markdown" in data:
+            heading = _last_heading(data["text/markdown"]) or heading
+        if any(t in data for t in IMAGE_TYPES):
+            out.setdefault("metadata", {})["alt"] = _alt_text(out, heading or page_title)
+        kept.append(out)
+    return kept, heading
 
 
 def _last_heading(text: str) -> str | None:

@@ -90,7 +90,7 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 def list_months(out: str | Path) -> list[MonthEntry]:
     """The month folders of ``out`` (named ``YYYY-MM``), newest first."""
     out = Path(out)
-    entries = []
+    entries: list[MonthEntry] = []
     if not out.is_dir():
         return entries
     for folder in out.iterdir():
@@ -144,7 +144,9 @@ def render_index(out: str | Path, *, version: str = "") -> str:
 def write_index(out: str | Path, *, version: str | None = None) -> Path:
     """Rebuild ``out/index.html`` from the month folders; returns its path."""
     if version is None:
-        from analytics import __version__ as version
+        from analytics import __version__
+
+        version = __version__
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / INDEX

@@ -2,7 +2,8 @@
 
 Layout inside ``--out`` (docs/operations.md)::
 
-    index.html                 the render's own (``<meta name="generator" content="devops-analytics``)
+    index.html                 the render's own
+                               (``<meta name="generator" content="devops-analytics``)
     2021-12 -> .versions/2021-12-<id>    a symlink: the published version of the month
     .versions/2021-12-<id>/    a month's pages, manifest and files, written before it is published
     _failed/2021-12/           executed notebooks of failed pages

@@ -1,4 +1,5 @@
-"""What a report page may contain: checked (``offline_problems``) and enforced (``neutralise_page``).
+"""What a report page may contain: checked (``offline_problems``) and enforced
+(``neutralise_page``).
 
 A report page works offline and stays inside the report: no script, no event handler, nothing
 fetched from the network (only embedded ``data:image`` pictures), and links only to the

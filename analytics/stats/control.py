@@ -84,6 +84,65 @@ def _rules(x: np.ndarray, c: float, lo: float, hi: float, run_length: int) -> np
     return out
 
 
+def _baseline(
+    series: pd.Series, baseline_end: object | None, baseline_mask: np.ndarray | pd.Series | None
+) -> np.ndarray:
+    """Which values set the first limits (see :func:`xmr_chart`), one bool per value."""
+    n_all = len(series)
+    if baseline_mask is not None:
+        base_all = np.asarray(baseline_mask, dtype=bool)
+    elif baseline_end is None:
+        base_all = np.ones(n_all, bool)
+    elif isinstance(baseline_end, int | np.integer):
+        base_all = np.arange(n_all) < baseline_end
+    elif isinstance(series.index, pd.DatetimeIndex):
+        base_all = np.asarray(series.index <= _stamp(baseline_end, series.index))
+    else:
+        raise TypeError("a date as baseline_end needs values indexed by a DatetimeIndex")
+    if base_all.size != n_all:
+        raise ValueError("baseline_mask must have one entry per value")
+    return base_all
+
+
+def _segments(
+    x: np.ndarray,
+    base: np.ndarray,
+    factor: float,
+    *,
+    recompute_on_shift: bool,
+    run_length: int,
+    limit_points: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Limits per segment of the non-missing values ``x``: the first from ``base``, a new one
+    from the first ``limit_points`` values of each confirmed shift (see :func:`xmr_chart`).
+
+    Returns the segment number per value, whether it set its segment's limits, the limits
+    (n, 4: centre, lower, upper, mean moving range) and the runs that started a new segment.
+    """
+    n = x.size
+    seg = np.zeros(n, int)
+    sets = base.copy()
+    lims = np.full((n, 4), np.nan)
+    seg_start, use, seg_id = 0, base, 0
+    confirmed = np.zeros(n, bool)  # the runs that started a new segment (against old limits)
+    while True:
+        lims[seg_start:] = _limits(x, use, factor)
+        seg[seg_start:] = seg_id
+        used = np.flatnonzero(use)
+        if not recompute_on_shift or used.size == 0 or math.isnan(lims[seg_start, 0]):
+            break
+        side = np.sign(x - lims[seg_start, 0])
+        shift = _first_run(side, max(seg_start, used[-1] + 1), run_length)
+        if shift is None:
+            break
+        seg_start, seg_id = shift, seg_id + 1
+        confirmed[shift : shift + run_length] = True
+        use = np.zeros(n, bool)
+        use[shift : shift + limit_points] = True
+        sets[shift : shift + limit_points] = True
+    return seg, sets, lims, confirmed
+
+
 def xmr_chart(
     values: pd.Series | np.ndarray,
     baseline_end: object | None = None,
@@ -135,41 +194,19 @@ def xmr_chart(
         empty["value"] = x_all
         empty[["rule1", "rule2", "rule3", "sets_limits"]] = False
         return empty.assign(signal="", segment=0)[XMR_COLUMNS]
-    if baseline_mask is not None:
-        base_all = np.asarray(baseline_mask, dtype=bool)
-    elif baseline_end is None:
-        base_all = np.ones(n_all, bool)
-    elif isinstance(baseline_end, int | np.integer):
-        base_all = np.arange(n_all) < baseline_end
-    elif isinstance(series.index, pd.DatetimeIndex):
-        base_all = np.asarray(series.index <= _stamp(baseline_end, series.index))
-    else:
-        raise TypeError("a date as baseline_end needs values indexed by a DatetimeIndex")
-    if base_all.size != n_all:
-        raise ValueError("baseline_mask must have one entry per value")
+    base_all = _baseline(series, baseline_end, baseline_mask)
     keep = np.flatnonzero(~np.isnan(x_all))
     x, base = x_all[keep], base_all[keep]
     n = x.size
-    seg = np.zeros(n, int)
-    sets = base.copy()
-    lims = np.full((n, 4), np.nan)
-    seg_start, use, seg_id = 0, base, 0
-    confirmed = np.zeros(n, bool)  # the runs that started a new segment (against old limits)
-    while True:
-        lims[seg_start:] = _limits(x, use, factor)
-        seg[seg_start:] = seg_id
-        used = np.flatnonzero(use)
-        if not recompute_on_shift or used.size == 0 or math.isnan(lims[seg_start, 0]):
-            break
-        side = np.sign(x - lims[seg_start, 0])
-        shift = _first_run(side, max(seg_start, used[-1] + 1), run_length)
-        if shift is None:
-            break
-        seg_start, seg_id = shift, seg_id + 1
-        confirmed[shift : shift + run_length] = True
-        use = np.zeros(n, bool)
-        use[shift : shift + limit_points] = True
-        sets[shift : shift + limit_points] = True
+    seg, sets, lims, confirmed = _segments(
+        x,
+        base,
+        factor,
+        recompute_on_shift=recompute_on_shift,
+        run_length=run_length,
+        limit_points=limit_points,
+    )
+    seg_id = int(seg[-1])  # segments are numbered 0, 1, ... in time order
     flags = np.zeros((n, 3), bool)
     for s in range(seg_id + 1):
         part = seg == s

@@ -69,6 +69,61 @@ def _nan_result(series: pd.Series, terms: list[str], kind: str, phase: np.ndarra
     return SegmentedFit(coefs, fitted, kind, 0, tuple(notes))
 
 
+def _exposure(exposure: pd.Series | np.ndarray | None, idx: pd.DatetimeIndex) -> np.ndarray:
+    """Exposure per period of ``idx`` (1 when not given); a Series is aligned on ``idx``."""
+    if exposure is None:
+        return np.ones(len(idx))
+    expo = (
+        exposure.reindex(idx).to_numpy(dtype=float, na_value=np.nan)
+        if isinstance(exposure, pd.Series)
+        else np.asarray(exposure, dtype=float).copy()
+    )
+    if expo.shape != (len(idx),):
+        raise ValueError("exposure must have one value per period of the series")
+    return expo
+
+
+def _fit(y: np.ndarray, X: np.ndarray, kind: str, offset: np.ndarray, maxlags: int | None):
+    """The statsmodels fit of :func:`segmented_regression` (observed rows only) and the
+    warnings it raised, as sorted "Category: message" notes."""
+    import statsmodels.api as sm  # imported when needed: ~0.5 s
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        if kind == "gaussian":
+            n = y.size
+            lags = maxlags if maxlags is not None else int(4 * (n / 100) ** (2 / 9))
+            res = sm.OLS(y, X).fit(
+                cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
+            )
+        else:
+            model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
+            res = model.fit(scale="X2", use_t=True)
+    return res, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+
+
+def _coefficients(
+    res, terms: list[str], kind: str, confidence: float, y: np.ndarray
+) -> tuple[pd.DataFrame, list[str]]:
+    """The coefficient table of :class:`SegmentedFit` (terms not fitted: NaN) and its notes.
+    An exact fit of a gaussian model has no uncertainty: its intervals and p-values are NaN."""
+    notes: list[str] = []
+    ci = np.asarray(res.conf_int(alpha=1 - confidence))
+    bse, pvalues = np.asarray(res.bse, float), np.asarray(res.pvalues, float)
+    if kind == "gaussian" and res.ssr <= 1e-20 * (1.0 + float(np.sum(y**2))):
+        notes.append("the model fits every week exactly: no uncertainty can be estimated")
+        ci, bse, pvalues = np.full(ci.shape, np.nan), bse * np.nan, pvalues * np.nan
+    coefs = pd.DataFrame({"term": terms})
+    k = ci.shape[0]
+    for col, values in zip(
+        COEF_COLUMNS[1:], (res.params, bse, ci[:, 0], ci[:, 1], pvalues), strict=True
+    ):
+        coefs[col] = np.concatenate([np.asarray(values, float), np.full(len(terms) - k, np.nan)])
+    for col, src in zip(RATIO_COLUMNS, ("estimate", "ci_low", "ci_high"), strict=True):
+        coefs[col] = np.exp(coefs[src]) if kind == "count" else np.nan
+    return coefs, notes
+
+
 def segmented_regression(
     series: pd.Series,
     start: object,
@@ -106,8 +161,6 @@ def segmented_regression(
     SegmentedFit
         Warnings raised by statsmodels during the fit are recorded in ``notes``.
     """
-    import statsmodels.api as sm  # imported when needed: ~0.5 s
-
     if kind not in ("gaussian", "count"):
         raise ValueError(f"kind must be 'gaussian' or 'count', got {kind!r}")
     y_all = _weekly(series)
@@ -119,15 +172,7 @@ def segmented_regression(
     phase = np.where(after, "after", np.where(post, "program", "baseline"))
     terms = ["level", "slope", "level_change", "slope_change"]
     terms += [] if end_ts is None else ["level_change_end", "slope_change_end"]
-    expo = np.ones(len(idx))
-    if exposure is not None:
-        expo = (
-            exposure.reindex(idx).to_numpy(dtype=float, na_value=np.nan)
-            if isinstance(exposure, pd.Series)
-            else np.asarray(exposure, dtype=float).copy()
-        )
-        if expo.shape != (len(idx),):
-            raise ValueError("exposure must have one value per period of the series")
+    expo = _exposure(exposure, idx)
     valid = ~np.isnan(y_all.to_numpy()) & (expo > 0)
     notes: list[str] = []
     counts = {p: int((valid & (phase == p)).sum()) for p in ("baseline", "program", "after")}
@@ -156,32 +201,9 @@ def segmented_regression(
         cols += [after * 1.0, np.where(after, t - t[after.argmax()], 0.0)]
     X = np.column_stack(cols)
     n = int(valid.sum())
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        if kind == "gaussian":
-            lags = maxlags if maxlags is not None else int(4 * (n / 100) ** (2 / 9))
-            res = sm.OLS(y[valid], X[valid]).fit(
-                cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
-            )
-        else:
-            model = sm.GLM(
-                y[valid], X[valid], family=sm.families.Poisson(), offset=np.log(expo[valid])
-            )
-            res = model.fit(scale="X2", use_t=True)
-    notes += sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    ci = np.asarray(res.conf_int(alpha=1 - confidence))
-    bse, pvalues = np.asarray(res.bse, float), np.asarray(res.pvalues, float)
-    if kind == "gaussian" and res.ssr <= 1e-20 * (1.0 + float(np.sum(y[valid] ** 2))):
-        notes.append("the model fits every week exactly: no uncertainty can be estimated")
-        ci, bse, pvalues = np.full(ci.shape, np.nan), bse * np.nan, pvalues * np.nan
-    coefs = pd.DataFrame({"term": terms})
-    k = X.shape[1]
-    for col, values in zip(
-        COEF_COLUMNS[1:], (res.params, bse, ci[:, 0], ci[:, 1], pvalues), strict=True
-    ):
-        coefs[col] = np.concatenate([np.asarray(values, float), np.full(len(terms) - k, np.nan)])
-    for col, src in zip(RATIO_COLUMNS, ("estimate", "ci_low", "ci_high"), strict=True):
-        coefs[col] = np.exp(coefs[src]) if kind == "count" else np.nan
+    res, caught = _fit(y[valid], X[valid], kind, np.log(expo[valid]), maxlags)
+    coefs, exact = _coefficients(res, terms, kind, confidence, y[valid])
+    notes += caught + exact
     X_cf = X.copy()
     X_cf[:, 2:] = 0.0
     with np.errstate(all="ignore"):

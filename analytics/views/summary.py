@@ -33,13 +33,13 @@ def verdict_markdown(report: MonthReport) -> str:
                     f"- Not met: {markdown_text(row.label, None)} "
                     f"({markdown_text(target_detail(row), None)})."
                 )
-    if not report.has_phases:
+    after = report.config.phase("after")
+    if not report.has_phases or after is None:  # has_phases: there is an after phase
         lines.append(
             "\nprogram.yml has no *baseline* and *after* phases, so the program's effect "
             "cannot be estimated."
         )
         return "\n".join(lines)
-    after = report.config.phase("after")
     if not report.judged:
         lines.append(
             f"\n**The program's effect is not judged yet:** the after phase starts in "

@@ -48,8 +48,9 @@ def wide_metric_table(
     >>> t = pd.DataFrame({"period_start": pd.to_datetime(["2021-01-01", "2021-02-01"]),
     ...     "service": "all", "severity": "all", "metric": "change_failure_rate",
     ...     "value": [0.25, float("nan")], "statistic": "share", "unit": "share", "n": [4, 0]})
-    >>> wide_metric_table(t).to_dict("records")
-    [{'metric': 'Change failure rate', 'unit': '%', 'statistic': 'share', '2021-01': '25.0', '2021-02': '-'}]
+    >>> wide_metric_table(t).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'metric': 'Change failure rate', 'unit': '%', 'statistic': 'share',
+      '2021-01': '25.0', '2021-02': '-'}]
     """
     rows = table if metrics is None else table[table["metric"].isin(list(metrics))]
     periods = sorted(rows["period_start"].unique())

@@ -32,8 +32,10 @@ def target_text(metric: str, op: str, threshold: float, applies_to: str = "overa
     --------
     >>> target_text("test_coverage", ">=", 0.95, "every_service")
     '≥ 95% for every service'
-    >>> target_text("time_to_restore_hours", "<=", 1.0), target_text("production_releases", ">=", 18)
-    ('≤ 1 h', '≥ 18 releases/month')
+    >>> target_text("time_to_restore_hours", "<=", 1.0)
+    '≤ 1 h'
+    >>> target_text("production_releases", ">=", 18)
+    '≥ 18 releases/month'
     """
     text = f"{_SIGNS.get(op, op)} {_words(threshold, METRICS[metric].unit)}"
     return text + (" for every service" if applies_to == "every_service" else "")
