@@ -62,9 +62,12 @@ class MonthBuilder:
             return None
 
     def _build_all(self) -> None:
+        folder = self.folder
+        if folder is None:  # start() builds nothing without a folder
+            return
         for month, key in list(self.keys.items()):
             if self.stopped.is_set():
-                shared_months.withdraw(self.folder, key)
+                shared_months.withdraw(folder, key)
                 continue
             params = self._params(month)
             try:
@@ -75,9 +78,9 @@ class MonthBuilder:
                     params.get("services"),
                     params.get("preset"),
                 )
-                shared_months.hand_over(self.folder, key, report)
+                shared_months.hand_over(folder, key, report)
             except Exception:  # noqa: BLE001 - the pages compute the month and show the error
-                shared_months.withdraw(self.folder, key)
+                shared_months.withdraw(folder, key)
                 continue
             if self.on_built is not None:
                 self.on_built(month)

@@ -156,9 +156,9 @@ class WarmKernel:
                     raise
 
     def _start_once(self) -> None:
-        self.km = _manager_class()(kernel_name=self.kernel_name)
-        self.km.start_kernel(extra_arguments=list(KERNEL_ARGUMENTS), cwd=str(self.cwd))
-        client = self.km.client()
+        km = self.km = _manager_class()(kernel_name=self.kernel_name)
+        km.start_kernel(extra_arguments=list(KERNEL_ARGUMENTS), cwd=str(self.cwd))
+        client = km.client()
         client.start_channels()
         try:
             client.wait_for_ready(timeout=START_TIMEOUT_S)
@@ -168,7 +168,7 @@ class WarmKernel:
                 timeout=START_TIMEOUT_S,
                 output_hook=_quiet,
             )
-            self.km.warm = True
+            km.warm = True
         finally:
             client.stop_channels()
 
@@ -195,7 +195,8 @@ def _manager_class():
             client = super().client(**kwargs)
             self.__dict__.setdefault("_opened", []).append(client)
             if self.warm:
-                client.wait_for_ready = functools.partial(_ready, client)
+                # replaced on this one client object, not on its class
+                client.wait_for_ready = functools.partial(_ready, client)  # type: ignore[method-assign]
             return client
 
         def close_clients(self) -> None:

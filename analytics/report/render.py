@@ -280,7 +280,10 @@ def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict, 
     if result.failures:
         moved = pub.keep_failed(plan.out, result.month, [f.kept for f in result.failures if f.kept])
         result.failures = sorted(
-            (replace(f, kept=moved.get(f.kept, f.kept)) for f in result.failures),
+            (
+                replace(f, kept=moved.get(f.kept, f.kept) if f.kept else None)
+                for f in result.failures
+            ),
             key=lambda f: f.report.slug,
         )
         pub.discard(version)

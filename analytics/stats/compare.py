@@ -170,9 +170,11 @@ def duration_effect(
         )
         with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
             ratios = boot_a / boot_b
-            ci = tuple(float(v) for v in np.quantile(ratios, [tail, 1 - tail]))
+            low, high = np.quantile(ratios, [tail, 1 - tail])
+            ci = (float(low), float(high))
         for side, boot in (("before", boot_b), ("after", boot_a)):
-            side_ci[side] = tuple(float(v) for v in np.quantile(boot, [tail, 1 - tail]))
+            low, high = np.quantile(boot, [tail, 1 - tail])
+            side_ci[side] = (float(low), float(high))
     u_stat, p_value, test = NAN, NAN, "Mann-Whitney U"
     if cl_b is not None or cl_a is not None:
         test = "Mann-Whitney U on cluster medians"

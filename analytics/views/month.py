@@ -190,19 +190,20 @@ def open_month(
     month = parse_month(month) if month is not None else None
     show_whole_texts()  # report tables show whole texts (not on import: no global state)
     folder = find_data_dir(data_dir)  # also from a notebook's own folder
+    kept = _KEPT
     key = (
         _month_key(folder, month, program_file, services, preset, teams)
-        if _KEPT is not None
+        if kept is not None
         else None
     )
-    if key is not None and key in _KEPT:
-        return _KEPT[key]
+    if kept is not None and key in kept:
+        return kept[key]
     report = shared_months.fetch(key) if key is not None else None  # built once by the render
     if report is None:
         report = _open(folder, data_dir, month, program_file, services, preset, teams)
-    if key is not None:
-        _KEPT.clear()  # one month at a time: a kernel renders the pages of one month in turn
-        _KEPT[key] = report
+    if kept is not None and key is not None:
+        kept.clear()  # one month at a time: a kernel renders the pages of one month in turn
+        kept[key] = report
     return report
 
 
