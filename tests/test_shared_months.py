@@ -8,8 +8,9 @@ import pytest
 
 from analytics import load
 from analytics.views import month as month_module
-from analytics.views import open_month, shared_months
-from analytics.views.month import kept_months, month_key, month_of
+from analytics.views import month_cache, open_month, shared_months
+from analytics.views.month import month_of
+from analytics.views.month_cache import kept_months, month_key
 from tests.conftest import SAMPLE_DIR
 
 MONTH = "2021-12"
@@ -39,7 +40,7 @@ def test_a_handed_over_month_is_read_not_computed_and_equals_the_opened_one(
     assert shared is not opened and shared.data_dir == opened.data_dir
     for name in ("monthly", "impact", "scorecard", "monthly_by_team", "impact_by_team"):
         pd.testing.assert_frame_equal(getattr(shared, name), getattr(opened, name))
-    assert month_module._KEPT is None and shared_months._FOLDER is None  # restored after
+    assert month_cache.kept() is None and shared_months._FOLDER is None  # restored after
 
 
 def test_other_arguments_are_not_served_the_handed_over_month(built, tmp_path):

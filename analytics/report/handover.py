@@ -17,7 +17,8 @@ from pathlib import Path
 
 from analytics.report.plan import Plan, _resolve
 from analytics.views import shared_months
-from analytics.views.month import month_key, month_of
+from analytics.views.month import month_of
+from analytics.views.month_cache import month_key
 
 
 class MonthBuilder:

@@ -9,10 +9,10 @@ papermill metadata, the per-cell timeout), only the kernel is reused.
 Between two notebooks the kernel's namespace is emptied (``%reset -f``), its working folder,
 open figures and execution counter are reset (``RESET``), so a page sees only its own cells,
 numbered from 1. Modules stay imported: that is the saving. With
-``views.keep_opened_months`` the month a page opened is reused by the next page of the same
-month in that kernel (same arguments, same files), so its tables are computed once per kernel.
-After anything other than an error inside a cell (a cell timed out, the kernel died) the kernel
-is restarted before the next notebook, so one page's trouble never reaches another.
+``views.month_cache.keep_opened_months`` the month a page opened is reused by the next page of
+the same month in that kernel (same arguments, same files), so its tables are computed once per
+kernel. After anything other than an error inside a cell (a cell timed out, the kernel died) the
+kernel is restarted before the next notebook, so one page's trouble never reaches another.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ KERNEL_ARGUMENTS = (
 PREAMBLE = (
     "try:\n"
     "    import IPython.display, analytics.plots, analytics.views\n"
-    "    analytics.views.month.keep_opened_months(shared={shared!r})\n"
+    "    analytics.views.month_cache.keep_opened_months(shared={shared!r})\n"
     "except Exception:\n"
     "    pass\n"
 )

@@ -95,7 +95,8 @@ class JobQueue:
     A worker takes the next page of the month it is working on; when that has none left, the
     next month no worker has started; else it helps with any month. So ``--all-months`` renders
     each month in one kernel (the month's data and tables are built once,
-    ``views.keep_opened_months``) while the two kernels of a single month share its pages.
+    ``views.month_cache.keep_opened_months``) while the two kernels of a single month share its
+    pages.
     Results come back to the calling thread through ``done``.
     """
 

@@ -41,7 +41,7 @@ from analytics.report.pages import (
 )
 from analytics.report.plan import Job, Plan, prepare
 from analytics.report.registry import REPORTS, Report, register_month_files
-from analytics.views.month import kept_months
+from analytics.views.month_cache import kept_months
 
 FAILED_DIR = pub.FAILED_DIR
 __all__ = ["KERNEL_ARGUMENTS", "MonthFiles", "MonthResult", "NotebookFailure", "PageDone"]

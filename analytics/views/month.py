@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 
@@ -24,7 +20,7 @@ from analytics.program.impact import IMPACT_COLUMNS, program_impact
 from analytics.program.phase_effects import require_phases
 from analytics.program.rollout import RolloutStudy, rollout_study
 from analytics.program.scorecard import scorecard
-from analytics.views import shared_months
+from analytics.views import month_cache, shared_months
 from analytics.views.display import show_whole_texts
 
 
@@ -190,9 +186,9 @@ def open_month(
     month = parse_month(month) if month is not None else None
     show_whole_texts()  # report tables show whole texts (not on import: no global state)
     folder = find_data_dir(data_dir)  # also from a notebook's own folder
-    kept = _KEPT
+    kept = month_cache.kept()
     key = (
-        _month_key(folder, month, program_file, services, preset, teams)
+        month_cache.key_of(folder, month, program_file, services, preset, teams)
         if kept is not None
         else None
     )
@@ -207,51 +203,6 @@ def open_month(
     return report
 
 
-#: Months opened in this process, when ``keep_opened_months`` is on (None: off).
-_KEPT: dict[tuple, MonthReport] | None = None
-
-
-def keep_opened_months(on: bool = True, shared: str | Path | None = None) -> None:
-    """Let ``open_month`` hand back the month it opened last in this process.
-
-    The render's warm kernels execute several pages of one month in turn; with this on, the
-    month's data, metric tables, program impact and scorecard are computed once per kernel
-    instead of once per page. The key holds every argument and the size and modification time
-    of each file of the data folder and of the program file, so changed files are read again.
-    Pages must not modify the report's tables (they only read them). ``shared``: the folder
-    where the render hands over the months it built (``analytics.views.shared_months``).
-    """
-    global _KEPT
-    _KEPT = {} if on else None
-    shared_months.use(shared if on else None)
-
-
-@contextlib.contextmanager
-def kept_months(shared: str | Path | None) -> Iterator[None]:
-    """``keep_opened_months(True, shared)`` inside a ``with`` block, then as it was before."""
-    global _KEPT
-    before = _KEPT
-    _KEPT = {}
-    try:
-        with shared_months.using(shared):
-            yield
-    finally:
-        _KEPT = before
-
-
-def month_key(
-    data_dir: str | Path,
-    month: str,
-    program_file: str | None = None,
-    services: list[str] | None = None,
-    preset: str | None = None,
-    teams: list[str] | None = None,
-) -> tuple | None:
-    """The key ``open_month`` files a month under (None: no such data folder)."""
-    folder = find_data_dir(data_dir)
-    return _month_key(folder, parse_month(month), program_file, services, preset, teams)
-
-
 def month_of(
     dataset: Dataset,
     data_dir: str,
@@ -262,32 +213,6 @@ def month_of(
 ) -> MonthReport:
     """The month ``open_month`` would open, from a dataset already loaded from ``data_dir``."""
     return _month_of(dataset, data_dir, parse_month(month), services, preset, teams)
-
-
-def _month_key(folder, month, program_file, services, preset, teams=None) -> tuple | None:
-    if not Path(folder).is_dir():
-        return None  # load() names the problem
-    folder = Path(folder).resolve()  # the same key whichever folder it is named from
-    program = Path(program_file).resolve() if program_file else None
-    files = [folder / n for n in sorted(os.listdir(folder))] + ([program] if program else [])
-    stats = tuple((str(f), *_stat(f)) for f in files)
-    return (
-        str(folder),
-        month,
-        str(program) if program else None,
-        tuple(services or ()),
-        preset,
-        tuple(teams or ()),
-        stats,
-    )
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (st.st_size, st.st_mtime_ns)
 
 
 def _open(folder, data_dir, month, program_file, services, preset, teams=None) -> MonthReport:
