@@ -32,7 +32,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analytics.report.plan import Plan
+    from analytics.report.render import MonthResult
 
 MANIFEST = "manifest.json"
 GENERATOR = "devops-analytics render"
@@ -114,3 +118,31 @@ def pop_status(nb: Any) -> dict[str, Any]:
                 o for o in cell.get("outputs", []) if STATUS_MIME not in (o.get("data") or {})
             ]
     return found
+
+
+def month_manifest(plan: Plan, result: MonthResult, files: list[str], status: dict) -> dict:
+    """The manifest of a rendered month: its pages, files, provenance, inputs and status (what
+    each page published for the index, e.g. targets met)."""
+    merged: dict = {}
+    for report in plan.reports:
+        merged.update(status.get((result.month, report.slug)) or {})
+    provenance = dict(plan.provenance[result.month])
+    return {
+        "month": result.month,
+        "program": plan.program,
+        "data_through": plan.data_through[result.month],
+        "rendered_at": provenance["Rendered"],
+        "pages": [
+            {
+                "slug": r.slug,
+                "title": r.title,
+                "file": r.html_name,
+                "seconds": round(result.seconds.get(r.slug, 0.0), 2),
+            }
+            for r in plan.reports
+        ],
+        "files": files,
+        "provenance": provenance,
+        "inputs": plan.inputs.get(result.month, {}),
+        "status": merged,
+    }

@@ -30,7 +30,7 @@ from analytics.report.export import write_export_files
 from analytics.report.handover import FilesAhead, MonthBuilder
 from analytics.report.index import write_index
 from analytics.report.kernels import KERNEL_ARGUMENTS, KernelPool
-from analytics.report.manifest import read_manifest, write_manifest
+from analytics.report.manifest import month_manifest, read_manifest, write_manifest
 from analytics.report.pages import (
     JobQueue,
     MonthFiles,
@@ -290,7 +290,7 @@ def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict, 
         return False
     for executed in version.glob("*.ipynb"):
         executed.unlink()
-    write_manifest(version, _manifest(plan, result, files, status))
+    write_manifest(version, month_manifest(plan, result, files, status))
     pub.publish(plan.out, result.month, version)
     pub.clear_failed(plan.out, result.month, slugs)
     result.pages = [result.folder / r.html_name for r in plan.reports]
@@ -298,29 +298,3 @@ def _finish_month(plan: Plan, result: MonthResult, version: Path, status: dict, 
 
 
 _FILES = Report("99-month-files", "Further files of the month", "(month file writers)")
-
-
-def _manifest(plan: Plan, result: MonthResult, files: list[str], status: dict) -> dict:
-    merged: dict = {}
-    for report in plan.reports:
-        merged.update(status.get((result.month, report.slug)) or {})
-    provenance = dict(plan.provenance[result.month])
-    return {
-        "month": result.month,
-        "program": plan.program,
-        "data_through": plan.data_through[result.month],
-        "rendered_at": provenance["Rendered"],
-        "pages": [
-            {
-                "slug": r.slug,
-                "title": r.title,
-                "file": r.html_name,
-                "seconds": round(result.seconds.get(r.slug, 0.0), 2),
-            }
-            for r in plan.reports
-        ],
-        "files": files,
-        "provenance": provenance,
-        "inputs": plan.inputs.get(result.month, {}),
-        "status": merged,
-    }
