@@ -191,6 +191,24 @@ def target_line(
     return line
 
 
+def vertical_threshold(
+    ax: Axes, x: float, label: str, *, fontsize: float, zorder: float | None = None
+) -> None:
+    """A dashed vertical line at a threshold (a duration target), labelled at the top; ``zorder``
+    None keeps matplotlib's default for lines."""
+    ax.axvline(x, color=INK, lw=1.2, ls=(0, (5, 3)), gid="threshold", zorder=zorder)
+    ax.annotate(
+        label,
+        xy=(x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        va="top",
+        fontsize=fontsize,
+        color=INK,
+    )
+
+
 def keep_target_label_inside(ax: Axes) -> None:
     """Move target labels below their line when the line runs along the top of the axes.
 

@@ -13,6 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from analytics.config import ProgramConfig
+from analytics.plots.decorations import vertical_threshold
 from analytics.plots.phase_groups import by_phase, compared_pair, phase_colour
 from analytics.plots.style import (
     INK,
@@ -145,17 +146,7 @@ def distribution_before_after(
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     if threshold is not None:
-        ax.axvline(threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=1, gid="threshold")
-        ax.annotate(
-            format_value(threshold, unit),
-            xy=(threshold, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
-            textcoords="offset points",
-            va="top",
-            fontsize=8.5,
-            color=INK,
-        )
+        vertical_threshold(ax, threshold, format_value(threshold, unit), fontsize=8.5, zorder=1)
     if log:
         ax.set_xscale("log")
         if unit == "hours":

@@ -9,9 +9,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from analytics.config import ProgramConfig
+from analytics.plots.decorations import vertical_threshold
 from analytics.plots.phase_groups import by_phase, compared_pair, phase_colour
 from analytics.plots.style import (
-    INK,
     MUTED,
     duration_log_axis,
     is_empty,
@@ -134,17 +134,7 @@ def survival_curve(
                 zorder=4,
                 gid="censored",
             )
-    ax.axvline(threshold_hours, color=INK, lw=1.2, ls=(0, (5, 3)), gid="threshold")
-    ax.annotate(
-        limit,
-        xy=(threshold_hours, 1.0),
-        xycoords=("data", "axes fraction"),
-        xytext=(3, -2),
-        textcoords="offset points",
-        va="top",
-        fontsize=9,
-        color=INK,
-    )
+    vertical_threshold(ax, threshold_hours, limit, fontsize=9)
     if any(len(km[km["n_censored"] > 0]) for km in curves.values()):
         handles.append(
             Line2D(
