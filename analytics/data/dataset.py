@@ -34,8 +34,10 @@ class QualityLog:
         )
 
     def extend(self, other: QualityLog | pd.DataFrame) -> None:
-        frame = other.frame() if isinstance(other, QualityLog) else other
-        self._rows.extend(frame.to_dict("records"))
+        if isinstance(other, QualityLog):  # its rows as they are: no frame round trip (each
+            self._rows.extend(dict(r) for r in other._rows)  # cost ~5 ms, 35 times a load)
+            return
+        self._rows.extend(other.to_dict("records"))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self._rows, columns=QUALITY_COLUMNS).astype({"rows": "int64"})
