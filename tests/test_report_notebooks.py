@@ -1,6 +1,7 @@
 """The eight report notebooks, executed through papermill (the render engine) on real and tiny
 data."""
 
+import base64
 import re
 
 import pytest
@@ -27,6 +28,21 @@ def test_every_notebook_runs_without_errors_and_draws(which, request):
         for marker in ("Traceback", "Error", "<pre>Text(", "Warning:"):
             assert marker not in html, f"{slug}: {marker!r} on the page"
         assert "No data for this period" not in html or which == "rendered_tiny", slug
+
+
+def test_every_chart_on_the_pages_is_the_charts_own_png_at_twice_its_shown_width(rendered_sample):
+    """The page keeps the PNG a chart draws for itself (2x, sharp on dense screens and paper),
+    not a second, 1x copy the inline backend's printer used to draw and put in its place."""
+    pages = _pages(rendered_sample)
+    checked = 0
+    for slug, html in pages.items():
+        for img in re.findall(r"<img [^>]*>", html):
+            png = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", img).group(1))
+            shown = re.search(r'width="(\d+)"', img)
+            assert shown, f"{slug}: an image without a width"
+            assert int.from_bytes(png[16:20], "big") == 2 * int(shown.group(1)), slug
+            checked += 1
+    assert checked >= 20
 
 
 def test_parameters_are_injected_and_shown_as_provenance(rendered_tiny):

@@ -211,6 +211,28 @@ class ChartFigure(Figure):
         return data, meta
 
 
+#: the image types a shell's own figure printers (the inline backend's) may produce
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
+
+
+def show_charts_as_drawn(shell: Any) -> None:
+    """Let ``shell`` show a :class:`ChartFigure` only as its own bundle says (IPython).
+
+    The inline backend registers an image printer for every matplotlib ``Figure``, and
+    IPython lets a printer registered for a type override the bundle a figure gives: each
+    chart was drawn twice, and the page kept the printer's 1x PNG cut to a tight box instead
+    of the chart's 2x PNG. A printer that returns None keeps the bundle's image.
+    """
+    formatters = shell.display_formatter.formatters
+    for mime in _IMAGE_TYPES:
+        if mime in formatters:
+            formatters[mime].for_type(ChartFigure, _keep_bundle)
+
+
+def _keep_bundle(fig: ChartFigure) -> None:
+    return None
+
+
 def new_figure(
     nrows: int = 1,
     ncols: int = 1,

@@ -44,6 +44,7 @@ PREAMBLE = (
     "try:\n"
     "    import IPython.display, analytics.plots, analytics.views\n"
     "    analytics.views.month_cache.keep_opened_months(shared={shared!r})\n"
+    "    analytics.plots.style.show_charts_as_drawn(get_ipython())\n"
     "except Exception:\n"
     "    pass\n"
     # what is imported now lives as long as the kernel: the cyclic collector need not walk it
