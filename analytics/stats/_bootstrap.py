@@ -1,5 +1,5 @@
-"""Bootstrap kernels behind :mod:`analytics.stats.compare` (private): medians of resampled values,
-medians and pooled ratios of resampled whole clusters.
+"""Bootstrap kernels behind :mod:`analytics.stats.compare` (private): medians of resampled values
+and of resampled whole clusters.
 
 Every function here is pure: inputs are read, never written; randomness comes only from the
 ``rng`` passed in, so a seed gives the same resamples.
@@ -15,7 +15,8 @@ import pandas as pd
 DEFAULT_SEED = (
     20210101  # seed of the bootstraps in analytics.stats.compare unless the caller gives one
 )
-_BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
+# resampled values (or clusters) held in memory at once by a bootstrap; _clustered reads it too
+BOOT_CELLS = 2_000_000
 # cluster bootstrap medians: cells of a block of resamples done together (kept in the CPU cache)
 _BLOCK_CELLS = 250_000
 # cluster bootstrap medians with few clusters: ranks per bin, and the largest bins x clusters
@@ -23,18 +24,13 @@ _BIN_SIZE, _BINNED_CELLS = 4096, 2_000_000
 # cluster bootstrap medians: half-width of the window of ranks kept around the median
 _WINDOW_SPREADS, _WINDOW_MIN = 3, 1_000
 
-__all__ = [
-    "DEFAULT_SEED",
-    "bootstrap_medians",
-    "cluster_bootstrap_medians",
-    "cluster_bootstrap_ratio",
-]
+__all__ = ["DEFAULT_SEED", "BOOT_CELLS", "bootstrap_medians", "cluster_bootstrap_medians"]
 
 
 def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Medians of ``n_boot`` resamples of ``x`` (with replacement), vectorised in chunks."""
     out = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // max(x.size, 1))
+    rows = max(1, BOOT_CELLS // max(x.size, 1))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
         idx = rng.integers(0, x.size, size=(stop - start, x.size))
@@ -168,18 +164,3 @@ class _Window:
             order = np.argsort(self.x, kind="stable")
             self._all = self.x[order], self.codes[order]
         return self._all
-
-
-def cluster_bootstrap_ratio(
-    numerators: np.ndarray, denominators: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> np.ndarray:
-    """sum(numerator) / sum(denominator) over ``n_boot`` resamples of whole clusters."""
-    k = numerators.size
-    out = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // max(k, 1))
-    for start in range(0, n_boot, rows):
-        stop = min(n_boot, start + rows)
-        pick = rng.integers(0, k, size=(stop - start, k))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:stop] = numerators[pick].sum(axis=1) / denominators[pick].sum(axis=1)
-    return out

@@ -28,10 +28,11 @@ import math
 
 import numpy as np
 
+from analytics.stats._bootstrap import BOOT_CELLS
+
 __all__ = ["ratio_bootstrap_t", "bootstrap_t_interval", "permutation_mid_p"]
 
 NAN = math.nan
-_BOOT_CELLS = 2_000_000  # resampled clusters held in memory at once
 
 
 def _linearised(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +79,7 @@ def ratio_bootstrap_t(
     if se == 0:
         return estimate, estimate
     t_star = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // (k_before.size + k_after.size))
+    rows = max(1, BOOT_CELLS // (k_before.size + k_after.size))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
         pick_a = rng.integers(0, k_after.size, size=(stop - start, k_after.size))
