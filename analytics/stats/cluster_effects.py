@@ -27,8 +27,13 @@ import numpy as np
 import pandas as pd
 
 from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_medians
-from analytics.stats._clustered import bootstrap_t_interval, permutation_mid_p
-from analytics.stats._intervals import clean_values
+from analytics.stats._clustered import (
+    bootstrap_t_interval,
+    clean_with_clusters,
+    cluster_count,
+    cluster_medians,
+    permutation_mid_p,
+)
 from analytics.stats.compare import duration_effect, proportion_effect
 from analytics.stats.effect_types import DurationEffect, ProportionEffect
 
@@ -44,24 +49,6 @@ __all__ = [
 N_PERMUTATIONS = 9999
 
 ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
-
-
-def _clean_with_labels(values: ArrayLike, labels: ArrayLike, name: str):
-    """Non-NaN values (ValueError on negatives) and their cluster codes 0..G-1."""
-    raw = np.asarray(values, dtype=float).ravel()
-    lab = np.asarray(labels, dtype=object).ravel()
-    if lab.shape != raw.shape:
-        raise ValueError(f"{name}: need one cluster label per value")
-    keep = ~np.isnan(raw)
-    codes, _ = pd.factorize(pd.Series(lab[keep]), sort=True)
-    return clean_values(raw, name=name), codes
-
-
-def _cluster_log_medians(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """log(1 + median) of each cluster's values (1 +: defined for zero durations)."""
-    if not values.size:
-        return np.zeros(0)
-    return np.log1p(pd.Series(values).groupby(codes).median().to_numpy())
 
 
 def clustered_duration_effect(
@@ -110,8 +97,8 @@ def clustered_duration_effect(
     >>> round(e.effect, 4), round(e.p_value, 4)
     (0.0952, 0.1667)
     """
-    b, codes_b = _clean_with_labels(before, clusters_before, "before")
-    a, codes_a = _clean_with_labels(after, clusters_after, "after")
+    b, codes_b = clean_with_clusters(before, clusters_before, name="before")
+    a, codes_a = clean_with_clusters(after, clusters_after, name="after")
     base = duration_effect(
         b,
         a,
@@ -157,7 +144,7 @@ def cluster_ratio_interval(
     >>> cluster_ratio_interval(np.full(3, 2.0), codes, np.full(3, 4.0), codes, n_boot=50)
     (2.0, 2.0)
     """
-    g_b, g_a = np.unique(codes_before).size, np.unique(codes_after).size
+    g_b, g_a = cluster_count(codes_before), cluster_count(codes_after)
     med_b, med_a = np.median(before) if before.size else 0, np.median(after) if after.size else 0
     if min(g_b, g_a) < 2 or not (med_b > 0 and med_a > 0):
         return np.nan, np.nan
@@ -190,8 +177,9 @@ def cluster_median_test(
     >>> round(cluster_median_test(b, np.array([0, 1]), a, np.array([0])), 4)
     0.8333
     """
-    values_b = _cluster_log_medians(before, codes_before)
-    values_a = _cluster_log_medians(after, codes_after)
+    # log(1 + median): defined for a day whose median duration is zero
+    values_b = np.log1p(cluster_medians(before, codes_before))
+    values_a = np.log1p(cluster_medians(after, codes_after))
     ones_b, ones_a = np.ones(values_b.size), np.ones(values_a.size)
     return permutation_mid_p(
         values_b, ones_b, values_a, ones_a, n_resamples=n_permutations, seed=seed

@@ -25,13 +25,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.stats._bootstrap import DEFAULT_SEED, bootstrap_medians, cluster_bootstrap_medians
-from analytics.stats._intervals import (
-    clean_values,
-    garwood_interval,
-    holm,
-    poisson_ratio_exact,
-    wilson_interval,
-)
+from analytics.stats._clustered import clean_with_clusters, cluster_count, cluster_medians
+from analytics.stats._intervals import garwood_interval, holm, poisson_ratio_exact, wilson_interval
 from analytics.stats._ranks import hodges_lehmann, mann_whitney
 from analytics.stats.difference_effects import (
     clustered_difference_ci,
@@ -59,33 +54,6 @@ __all__ = [
 
 NAN = math.nan
 MIN_BOOTSTRAP_N = 3  # fewer values on a side: medians are shown, the bootstrap CI is NaN
-
-
-def _aligned_clusters(values, clusters) -> np.ndarray | None:
-    """Cluster codes of the non-NaN values (same order as ``clean_values`` keeps them).
-
-    Codes number the labels in sorted order, as the bootstrap numbers them, so each label is
-    hashed once here and the bootstrap, the cluster medians and the counts work on integers.
-    """
-    if clusters is None:
-        return None
-    raw = np.asarray(values, dtype=float)
-    if np.shape(clusters) != raw.shape:
-        raise ValueError("clusters must have one label per value")
-    labels = pd.Series(clusters.array if isinstance(clusters, pd.Series) else clusters)
-    codes, _ = pd.factorize(labels[~np.isnan(raw)], sort=True, use_na_sentinel=False)
-    return codes
-
-
-def _cluster_medians(values: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """One median per cluster (the values themselves when there are no clusters)."""
-    if clusters is None:
-        return values
-    return pd.Series(values).groupby(clusters, sort=False).median().to_numpy()
-
-
-def _cluster_count(codes: np.ndarray | None) -> int:
-    return int(codes.max()) + 1 if codes is not None and codes.size else 0
 
 
 def _ratio(num: float, den: float) -> float:
@@ -145,10 +113,8 @@ def duration_effect(
     >>> round(e.effect, 3)
     0.1
     """
-    b = clean_values(before, name="before")
-    a = clean_values(after, name="after")
-    cl_b = _aligned_clusters(before, clusters_before)
-    cl_a = _aligned_clusters(after, clusters_after)
+    b, cl_b = clean_with_clusters(before, clusters_before, name="before")
+    a, cl_a = clean_with_clusters(after, clusters_after, name="after")
     med_b = float(np.median(b)) if b.size else NAN
     med_a = float(np.median(a)) if a.size else NAN
     p90_b = float(np.quantile(b, 0.9)) if b.size else NAN
@@ -179,7 +145,7 @@ def duration_effect(
     if cl_b is not None or cl_a is not None:
         test = "Mann-Whitney U on cluster medians"
     if a.size and b.size:
-        ua, ub = _cluster_medians(a, cl_a), _cluster_medians(b, cl_b)
+        ua, ub = cluster_medians(a, cl_a), cluster_medians(b, cl_b)
         u_stat, p_value = mann_whitney(ua, ub)
     shift, hl_low, hl_high, hl_method = NAN, NAN, NAN, "not computed"
     if with_hodges_lehmann:
@@ -207,8 +173,8 @@ def duration_effect(
         test=test,
         n_before=int(b.size),
         n_after=int(a.size),
-        clusters_before=_cluster_count(cl_b),
-        clusters_after=_cluster_count(cl_a),
+        clusters_before=cluster_count(cl_b),
+        clusters_after=cluster_count(cl_a),
         confidence=confidence,
         p90_before=p90_b,
         p90_after=p90_a,
