@@ -599,6 +599,29 @@ def test_clustered_duration_effect_by_hand():
     assert math.isnan(one.ci_low) and math.isnan(one.ci_high) and one.p_value == 0.5
 
 
+def test_clustered_duration_effect_draws_its_cluster_bootstrap_once(monkeypatch):
+    """The per-side intervals and the t interval read one cluster bootstrap (one draw a side),
+    the draws duration_effect and cluster_ratio_interval make each on their own."""
+    from analytics.stats.cluster_effects import cluster_ratio_interval, clustered_duration_effect
+
+    rng = np.random.default_rng(3)
+    b, a = rng.lognormal(2, 1, 60), rng.lognormal(1.5, 1, 80)
+    cb, ca = rng.integers(0, 9, 60), rng.integers(0, 11, 80)
+    draw, sides = _bootstrap.cluster_bootstrap_medians, []
+
+    def counted(*args):
+        sides.append(args[0].size)
+        return draw(*args)
+
+    monkeypatch.setattr(_bootstrap, "cluster_bootstrap_medians", counted)
+    e = clustered_duration_effect(b, a, clusters_before=cb, clusters_after=ca, n_boot=300)
+    assert sides == [60, 80]
+    plain = duration_effect(b, a, clusters_before=cb, clusters_after=ca, n_boot=300)
+    kept = ("before_ci_low", "before_ci_high", "after_ci_low", "after_ci_high", "u_statistic")
+    assert [getattr(e, f) for f in kept] == [getattr(plain, f) for f in kept]
+    assert (e.ci_low, e.ci_high) == cluster_ratio_interval(b, cb, a, ca, n_boot=300)
+
+
 def test_linearised_variance_of_a_pooled_ratio_by_hand():
     from analytics.stats._clustered import _linearised
 

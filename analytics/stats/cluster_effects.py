@@ -26,7 +26,7 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_medians
+from analytics.stats._bootstrap import DEFAULT_SEED, MedianDraws
 from analytics.stats._clustered import (
     bootstrap_t_interval,
     clean_with_clusters,
@@ -34,7 +34,7 @@ from analytics.stats._clustered import (
     cluster_medians,
     permutation_mid_p,
 )
-from analytics.stats.compare import duration_effect, proportion_effect
+from analytics.stats.compare import duration_effect_from_draws, proportion_effect
 from analytics.stats.effect_types import DurationEffect, ProportionEffect
 
 __all__ = [
@@ -82,8 +82,9 @@ def clustered_duration_effect(
     -------
     DurationEffect
         as :func:`analytics.stats.compare.duration_effect` with clusters (medians, P90s,
-        per-side percentile intervals, Hodges-Lehmann on changes), except: ``ci_low`` /
-        ``ci_high`` = ``exp(log ratio +- t * se)``, se from the cluster bootstrap of the log
+        per-side percentile intervals, ``u_statistic`` of the clusters' medians; no
+        Hodges-Lehmann shift), except: ``ci_low`` / ``ci_high`` = ``exp(log ratio +- t *
+        se)``, se from the same cluster bootstrap (drawn once) of the log
         medians (``G / (G - 1)`` scaled, Welch-Satterthwaite df from G - 1 a side; NaN with
         fewer than 2 clusters a side), and ``p_value`` the permutation mid-p of the difference
         of the clusters' mean log(1 + median).
@@ -99,19 +100,15 @@ def clustered_duration_effect(
     """
     b, codes_b = clean_with_clusters(before, clusters_before, name="before")
     a, codes_a = clean_with_clusters(after, clusters_after, name="after")
-    base = duration_effect(
-        b,
-        a,
-        confidence=confidence,
-        n_boot=n_boot,
-        seed=seed,
-        clusters_before=codes_b,
-        clusters_after=codes_a,
-    )
+    draws = MedianDraws(b, codes_b, a, codes_a, n_boot=n_boot, seed=seed)
+    base = duration_effect_from_draws(b, a, codes_b, codes_a, draws, confidence=confidence)
     low, high = np.nan, np.nan
     if np.isfinite(base.effect) and base.effect > 0:  # a median of zero: no ratio, no interval
-        low, high = cluster_ratio_interval(
-            b, codes_b, a, codes_a, confidence=confidence, n_boot=n_boot, seed=seed
+        low, high = _ratio_interval(
+            (base.before, base.after),
+            (base.clusters_before, base.clusters_after),
+            draws,
+            confidence,
         )
     p = cluster_median_test(b, codes_b, a, codes_a, n_permutations=n_permutations, seed=seed)
     return dataclasses.replace(
@@ -144,14 +141,24 @@ def cluster_ratio_interval(
     >>> cluster_ratio_interval(np.full(3, 2.0), codes, np.full(3, 4.0), codes, n_boot=50)
     (2.0, 2.0)
     """
-    g_b, g_a = cluster_count(codes_before), cluster_count(codes_after)
-    med_b, med_a = np.median(before) if before.size else 0, np.median(after) if after.size else 0
+    med_b = float(np.median(before)) if before.size else np.nan
+    med_a = float(np.median(after)) if after.size else np.nan
+    draws = MedianDraws(before, codes_before, after, codes_after, n_boot=n_boot, seed=seed)
+    clusters = cluster_count(codes_before), cluster_count(codes_after)
+    return _ratio_interval((med_b, med_a), clusters, draws, confidence)
+
+
+def _ratio_interval(
+    medians: tuple[float, float], clusters: tuple[int, int], draws: MedianDraws, confidence: float
+) -> tuple[float, float]:
+    """``exp(log ratio +- t * se)`` from the medians (before, after), the clusters a side and
+    the bootstrap medians; NaN with fewer than 2 clusters a side or a median that is not > 0."""
+    (med_b, med_a), (g_b, g_a) = medians, clusters
     if min(g_b, g_a) < 2 or not (med_b > 0 and med_a > 0):
         return np.nan, np.nan
-    rng = np.random.default_rng(seed)  # the same resamples as duration_effect draws
+    boot_b, boot_a = draws.medians
     with np.errstate(divide="ignore"):
-        log_b = np.log(cluster_bootstrap_medians(before, codes_before, n_boot, rng))
-        log_a = np.log(cluster_bootstrap_medians(after, codes_after, n_boot, rng))
+        log_b, log_a = np.log(boot_b), np.log(boot_a)
     low, high = bootstrap_t_interval(
         float(np.log(med_a / med_b)), log_b, log_a, g_b, g_a, confidence
     )

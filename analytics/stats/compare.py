@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.stats._bootstrap import DEFAULT_SEED, bootstrap_medians, cluster_bootstrap_medians
+from analytics.stats._bootstrap import DEFAULT_SEED, MedianDraws
 from analytics.stats._clustered import clean_with_clusters, cluster_count, cluster_medians
 from analytics.stats._intervals import garwood_interval, holm, poisson_ratio_exact, wilson_interval
 from analytics.stats._ranks import hodges_lehmann, mann_whitney
@@ -115,6 +115,29 @@ def duration_effect(
     """
     b, cl_b = clean_with_clusters(before, clusters_before, name="before")
     a, cl_a = clean_with_clusters(after, clusters_after, name="after")
+    draws = MedianDraws(b, cl_b, a, cl_a, n_boot=n_boot, seed=seed)
+    return duration_effect_from_draws(
+        b, a, cl_b, cl_a, draws, confidence=confidence, with_hodges_lehmann=with_hodges_lehmann
+    )
+
+
+def duration_effect_from_draws(
+    b: np.ndarray,
+    a: np.ndarray,
+    cl_b: np.ndarray | None,
+    cl_a: np.ndarray | None,
+    draws: MedianDraws,
+    *,
+    confidence: float = 0.95,
+    with_hodges_lehmann: bool = False,
+) -> DurationEffect:
+    """:func:`duration_effect` of values already cleaned, with their cluster codes or None
+    (:func:`analytics.stats._clustered.clean_with_clusters`), reading the bootstrap medians
+    from ``draws`` (of these values and codes; read only when each side has 3 values or more).
+
+    For :func:`analytics.stats.cluster_effects.clustered_duration_effect`, whose t interval
+    reads the same draws: they are made once.
+    """
     med_b = float(np.median(b)) if b.size else NAN
     med_a = float(np.median(a)) if a.size else NAN
     p90_b = float(np.quantile(b, 0.9)) if b.size else NAN
@@ -123,17 +146,7 @@ def duration_effect(
     side_ci = {"before": (NAN, NAN), "after": (NAN, NAN)}
     ci = (NAN, NAN)
     if b.size >= MIN_BOOTSTRAP_N and a.size >= MIN_BOOTSTRAP_N:
-        rng = np.random.default_rng(seed)
-        boot_b = (
-            bootstrap_medians(b, n_boot, rng)
-            if cl_b is None
-            else cluster_bootstrap_medians(b, cl_b, n_boot, rng)
-        )
-        boot_a = (
-            bootstrap_medians(a, n_boot, rng)
-            if cl_a is None
-            else cluster_bootstrap_medians(a, cl_a, n_boot, rng)
-        )
+        boot_b, boot_a = draws.medians
         with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
             ratios = boot_a / boot_b
             low, high = np.quantile(ratios, [tail, 1 - tail])
@@ -186,8 +199,8 @@ def duration_effect(
         hl_ratio_ci_low=math.exp(hl_low),
         hl_ratio_ci_high=math.exp(hl_high),
         hl_ci_method=hl_method,
-        n_boot=n_boot,
-        seed=seed,
+        n_boot=draws.n_boot,
+        seed=draws.seed,
     )
 
 
