@@ -518,6 +518,10 @@ def test_clustered_tests_compare_one_value_per_cluster():
     # percentile-t over 3 runs a side: a resample of one run repeated has no spread (an
     # infinite t), so the upper limit is cut at the largest possible difference, 1
     assert 0 < p.ci_low < 0.2 < p.ci_high == 1.0
+    # one rule for both clustered shares: a run of 2 passed out of 1 is an error, though the
+    # totals (3 of 4) look possible
+    with pytest.raises(ValueError, match="0 <= k <= n in every cluster"):
+        clustered_proportion_effect([2, 1], [1, 3], [1], [1])
 
 
 def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():

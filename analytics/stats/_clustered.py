@@ -3,7 +3,8 @@ day of test runs. Used by :mod:`analytics.stats.compare`, :mod:`analytics.stats.
 and :mod:`analytics.stats.difference_effects`.
 
 * :func:`clean_with_clusters`, :func:`cluster_medians`, :func:`cluster_count` -- values and the
-  integer codes of their clusters, one median per cluster, how many clusters.
+  integer codes of their clusters, one median per cluster, how many clusters;
+  :func:`cluster_shares` -- the checked k and n per cluster of two pooled shares.
 
 * :func:`ratio_bootstrap_t` -- percentile-t (bootstrap-t) interval of a difference of two pooled
   ratios ``sum(k) / sum(n)``, resampling whole clusters and studentising every resample with
@@ -41,6 +42,7 @@ __all__ = [
     "clean_with_clusters",
     "cluster_medians",
     "cluster_count",
+    "cluster_shares",
     "ratio_bootstrap_t",
     "bootstrap_t_interval",
     "permutation_mid_p",
@@ -116,6 +118,30 @@ def cluster_count(codes: np.ndarray | None) -> int:
     (2, 0)
     """
     return 0 if codes is None else int(pd.unique(codes).size)
+
+
+def cluster_shares(
+    k_before: object, n_before: object, k_after: object, n_after: object
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``((k, n) before, (k, n) after)``: one k and one n per cluster, as floats, without the
+    clusters where ``n == 0`` (no item: not a unit). ValueError unless each side has one k
+    per n and ``0 <= k <= n`` in every cluster.
+
+    Examples
+    --------
+    >>> (kb, nb), (ka, na) = cluster_shares([1, 0], [2, 0], [3], [4])
+    >>> kb.tolist(), nb.tolist(), ka.tolist(), na.tolist()
+    ([1.0], [2.0], [3.0], [4.0])
+    """
+    sides = []
+    for k_side, n_side in ((k_before, n_before), (k_after, n_after)):
+        k, n = np.asarray(k_side, dtype=float).ravel(), np.asarray(n_side, dtype=float).ravel()
+        if k.shape != n.shape:
+            raise ValueError("need one k and one n per cluster")
+        if ((k < 0) | (k > n)).any():
+            raise ValueError("need 0 <= k <= n in every cluster")
+        sides.append((k[n > 0], n[n > 0]))
+    return sides[0], sides[1]
 
 
 def _linearised(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,7 @@ from analytics.stats._clustered import (
     clean_with_clusters,
     cluster_count,
     cluster_medians,
+    cluster_shares,
     permutation_mid_p,
 )
 from analytics.stats.compare import duration_effect_from_draws, proportion_effect
@@ -218,15 +219,7 @@ def clustered_share_effect(
     >>> round(e.effect, 2), round(e.p_value, 4), e.clusters_before  # as in permutation_mid_p
     (-1.0, 0.1667, 2)
     """
-    sides = []
-    for k, n in ((k_before, n_before), (k_after, n_after)):
-        k, n = np.asarray(k, dtype=float).ravel(), np.asarray(n, dtype=float).ravel()
-        if k.shape != n.shape:
-            raise ValueError("need one k and one n per cluster")
-        if ((k < 0) | (k > n)).any():
-            raise ValueError("need 0 <= k <= n in every cluster")
-        sides.append((k[n > 0], n[n > 0]))
-    (kb, nb), (ka, na) = sides
+    (kb, nb), (ka, na) = cluster_shares(k_before, n_before, k_after, n_after)
     pooled = proportion_effect(
         int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()), confidence=confidence
     )
