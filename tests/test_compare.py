@@ -518,6 +518,10 @@ def test_clustered_tests_compare_one_value_per_cluster():
     # percentile-t over 3 runs a side: a resample of one run repeated has no spread (an
     # infinite t), so the upper limit is cut at the largest possible difference, 1
     assert 0 < p.ci_low < 0.2 < p.ci_high == 1.0
+    # one rule for both clustered shares: a run of 2 passed out of 1 is an error, though the
+    # totals (3 of 4) look possible
+    with pytest.raises(ValueError, match="0 <= k <= n in every cluster"):
+        clustered_proportion_effect([2, 1], [1, 3], [1], [1])
 
 
 def test_clustered_difference_ci_by_hand_when_every_cluster_is_alike():
@@ -597,6 +601,29 @@ def test_clustered_duration_effect_by_hand():
         [10, 20], [5, 6], clusters_before=["a", "a"], clusters_after=["b", "b"], n_boot=50
     )
     assert math.isnan(one.ci_low) and math.isnan(one.ci_high) and one.p_value == 0.5
+
+
+def test_clustered_duration_effect_draws_its_cluster_bootstrap_once(monkeypatch):
+    """The per-side intervals and the t interval read one cluster bootstrap (one draw a side),
+    the draws duration_effect and cluster_ratio_interval make each on their own."""
+    from analytics.stats.cluster_effects import cluster_ratio_interval, clustered_duration_effect
+
+    rng = np.random.default_rng(3)
+    b, a = rng.lognormal(2, 1, 60), rng.lognormal(1.5, 1, 80)
+    cb, ca = rng.integers(0, 9, 60), rng.integers(0, 11, 80)
+    draw, sides = _bootstrap.cluster_bootstrap_medians, []
+
+    def counted(*args):
+        sides.append(args[0].size)
+        return draw(*args)
+
+    monkeypatch.setattr(_bootstrap, "cluster_bootstrap_medians", counted)
+    e = clustered_duration_effect(b, a, clusters_before=cb, clusters_after=ca, n_boot=300)
+    assert sides == [60, 80]
+    plain = duration_effect(b, a, clusters_before=cb, clusters_after=ca, n_boot=300)
+    kept = ("before_ci_low", "before_ci_high", "after_ci_low", "after_ci_high", "u_statistic")
+    assert [getattr(e, f) for f in kept] == [getattr(plain, f) for f in kept]
+    assert (e.ci_low, e.ci_high) == cluster_ratio_interval(b, cb, a, ca, n_boot=300)
 
 
 def test_linearised_variance_of_a_pooled_ratio_by_hand():

@@ -1,5 +1,5 @@
-"""Bootstrap kernels behind :mod:`analytics.stats.compare` (private): medians of resampled values,
-medians and pooled ratios of resampled whole clusters.
+"""Bootstrap kernels behind :mod:`analytics.stats.compare` (private): medians of resampled values
+and of resampled whole clusters.
 
 Every function here is pure: inputs are read, never written; randomness comes only from the
 ``rng`` passed in, so a seed gives the same resamples.
@@ -7,6 +7,7 @@ Every function here is pure: inputs are read, never written; randomness comes on
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -15,7 +16,8 @@ import pandas as pd
 DEFAULT_SEED = (
     20210101  # seed of the bootstraps in analytics.stats.compare unless the caller gives one
 )
-_BOOT_CELLS = 2_000_000  # resampled values held in memory at once by the bootstrap
+# resampled values (or clusters) held in memory at once by a bootstrap; _clustered reads it too
+BOOT_CELLS = 2_000_000
 # cluster bootstrap medians: cells of a block of resamples done together (kept in the CPU cache)
 _BLOCK_CELLS = 250_000
 # cluster bootstrap medians with few clusters: ranks per bin, and the largest bins x clusters
@@ -25,16 +27,17 @@ _WINDOW_SPREADS, _WINDOW_MIN = 3, 1_000
 
 __all__ = [
     "DEFAULT_SEED",
+    "BOOT_CELLS",
+    "MedianDraws",
     "bootstrap_medians",
     "cluster_bootstrap_medians",
-    "cluster_bootstrap_ratio",
 ]
 
 
 def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Medians of ``n_boot`` resamples of ``x`` (with replacement), vectorised in chunks."""
     out = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // max(x.size, 1))
+    rows = max(1, BOOT_CELLS // max(x.size, 1))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
         idx = rng.integers(0, x.size, size=(stop - start, x.size))
@@ -82,6 +85,56 @@ def cluster_bootstrap_medians(
         weight = _draw_weights(k, stop - start, rng)
         out[start:stop] = window.medians(weight, weight @ sizes)
     return out
+
+
+class MedianDraws:
+    """Bootstrap medians of two sides, drawn on first use and then kept.
+
+    ``n_boot`` resamples of ``before``, then of ``after``, from one generator seeded with
+    ``seed``: whole clusters when a side has cluster codes, single values when its codes are
+    None. The percentile intervals of :func:`analytics.stats.compare.duration_effect` and the
+    t interval of :func:`analytics.stats.cluster_effects.clustered_duration_effect` read the
+    same draws, so a clustered duration comparison draws them once (on a large company's lead
+    times, the costliest step of the impact table). Nothing is drawn until ``medians`` is read.
+
+    Examples
+    --------
+    >>> x, codes = np.array([1.0, 2.0, 9.0]), np.array([0, 0, 1])
+    >>> draws = MedianDraws(x, codes, x, None, n_boot=4, seed=1)
+    >>> rng = np.random.default_rng(1)  # the same as drawing side after side
+    >>> by_side = cluster_bootstrap_medians(x, codes, 4, rng), bootstrap_medians(x, 4, rng)
+    >>> [bool((kept == drawn).all()) for kept, drawn in zip(draws.medians, by_side)]
+    [True, True]
+    """
+
+    def __init__(
+        self,
+        before: np.ndarray,
+        codes_before: np.ndarray | None,
+        after: np.ndarray,
+        codes_after: np.ndarray | None,
+        *,
+        n_boot: int,
+        seed: int,
+    ) -> None:
+        self.sides = ((before, codes_before), (after, codes_after))
+        self.n_boot, self.seed = n_boot, seed
+
+    @functools.cached_property
+    def medians(self) -> tuple[np.ndarray, np.ndarray]:
+        """``n_boot`` bootstrap medians of each side: (before, after)."""
+        rng = np.random.default_rng(self.seed)
+        (b, codes_b), (a, codes_a) = self.sides
+        boot_b = _side_medians(b, codes_b, self.n_boot, rng)  # before first: the seed's order
+        return boot_b, _side_medians(a, codes_a, self.n_boot, rng)
+
+
+def _side_medians(
+    x: np.ndarray, codes: np.ndarray | None, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    if codes is None:
+        return bootstrap_medians(x, n_boot, rng)
+    return cluster_bootstrap_medians(x, codes, n_boot, rng)
 
 
 def _draw_weights(k: int, rows: int, rng: np.random.Generator) -> np.ndarray:
@@ -168,18 +221,3 @@ class _Window:
             order = np.argsort(self.x, kind="stable")
             self._all = self.x[order], self.codes[order]
         return self._all
-
-
-def cluster_bootstrap_ratio(
-    numerators: np.ndarray, denominators: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> np.ndarray:
-    """sum(numerator) / sum(denominator) over ``n_boot`` resamples of whole clusters."""
-    k = numerators.size
-    out = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // max(k, 1))
-    for start in range(0, n_boot, rows):
-        stop = min(n_boot, start + rows)
-        pick = rng.integers(0, k, size=(stop - start, k))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:stop] = numerators[pick].sum(axis=1) / denominators[pick].sum(axis=1)
-    return out

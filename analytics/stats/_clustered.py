@@ -1,6 +1,10 @@
 """Kernels for comparisons whose independent unit is a cluster (private): a day of releases, a
-day of test runs. Used by :mod:`analytics.stats.cluster_effects` and
-:mod:`analytics.stats.difference_effects`.
+day of test runs. Used by :mod:`analytics.stats.compare`, :mod:`analytics.stats.cluster_effects`
+and :mod:`analytics.stats.difference_effects`.
+
+* :func:`clean_with_clusters`, :func:`cluster_medians`, :func:`cluster_count` -- values and the
+  integer codes of their clusters, one median per cluster, how many clusters;
+  :func:`cluster_shares` -- the checked k and n per cluster of two pooled shares.
 
 * :func:`ratio_bootstrap_t` -- percentile-t (bootstrap-t) interval of a difference of two pooled
   ratios ``sum(k) / sum(n)``, resampling whole clusters and studentising every resample with
@@ -25,13 +29,119 @@ only from the seed or generator passed in.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TypeAlias, overload
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["ratio_bootstrap_t", "bootstrap_t_interval", "permutation_mid_p"]
+from analytics.stats._bootstrap import BOOT_CELLS
+from analytics.stats._intervals import clean_values
+
+__all__ = [
+    "clean_with_clusters",
+    "cluster_medians",
+    "cluster_count",
+    "cluster_shares",
+    "ratio_bootstrap_t",
+    "bootstrap_t_interval",
+    "permutation_mid_p",
+]
 
 NAN = math.nan
-_BOOT_CELLS = 2_000_000  # resampled clusters held in memory at once
+
+Labels: TypeAlias = Sequence | np.ndarray | pd.Series | pd.Index
+
+
+@overload
+def clean_with_clusters(values: object, labels: None, *, name: str) -> tuple[np.ndarray, None]: ...
+
+
+@overload
+def clean_with_clusters(
+    values: object, labels: Labels, *, name: str
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def clean_with_clusters(
+    values: object, labels: Labels | None, *, name: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values without NaN (:func:`clean_values`) and the codes of their clusters.
+
+    Codes number the labels 0..G-1 in sorted order, as the cluster bootstrap numbers them, so
+    each label is hashed once and the bootstrap, the cluster medians and the counts work on
+    integers. A missing label is a cluster of its own (numbered last). ``labels`` None: codes
+    None (no clusters); ValueError unless there is one label per value.
+
+    Examples
+    --------
+    >>> clean_with_clusters([3.0, np.nan, 1.0, 2.0], ["b", "a", "a", "b"], name="x")
+    (array([3., 1., 2.]), array([1, 0, 1]))
+    """
+    clean = clean_values(values, name=name)
+    if labels is None:
+        return clean, None
+    raw = np.asarray(values, dtype=float).ravel()
+    if isinstance(labels, pd.Series | pd.Index):
+        lab = labels.array  # e.g. Arrow strings: hashed as they are, not as Python objects
+    elif isinstance(labels, np.ndarray):
+        lab = labels.ravel()
+    else:
+        lab = np.asarray(labels, dtype=object).ravel()
+    if len(lab) != raw.size:
+        raise ValueError(f"{name}: need one cluster label per value")
+    codes, _ = pd.factorize(lab[~np.isnan(raw)], sort=True, use_na_sentinel=False)
+    return clean, codes
+
+
+def cluster_medians(values: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """One median per cluster, in the order of the codes (the values themselves without codes).
+
+    Examples
+    --------
+    >>> cluster_medians(np.array([1.0, 5.0, 2.0, 4.0]), np.array([1, 0, 1, 0]))
+    array([4.5, 1.5])
+    """
+    if codes is None:
+        return values
+    if not values.size:
+        return np.zeros(0)
+    return pd.Series(values).groupby(codes).median().to_numpy()
+
+
+def cluster_count(codes: np.ndarray | None) -> int:
+    """How many distinct clusters ``codes`` holds (0 without codes).
+
+    Examples
+    --------
+    >>> cluster_count(np.array([0, 2, 2])), cluster_count(None)
+    (2, 0)
+    """
+    return 0 if codes is None else int(pd.unique(codes).size)
+
+
+def cluster_shares(
+    k_before: object, n_before: object, k_after: object, n_after: object
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``((k, n) before, (k, n) after)``: one k and one n per cluster, as floats, without the
+    clusters where ``n == 0`` (no item: not a unit). ValueError unless each side has one k
+    per n and ``0 <= k <= n`` in every cluster.
+
+    Examples
+    --------
+    >>> (kb, nb), (ka, na) = cluster_shares([1, 0], [2, 0], [3], [4])
+    >>> kb.tolist(), nb.tolist(), ka.tolist(), na.tolist()
+    ([1.0], [2.0], [3.0], [4.0])
+    """
+    sides = []
+    for k_side, n_side in ((k_before, n_before), (k_after, n_after)):
+        k, n = np.asarray(k_side, dtype=float).ravel(), np.asarray(n_side, dtype=float).ravel()
+        if k.shape != n.shape:
+            raise ValueError("need one k and one n per cluster")
+        if ((k < 0) | (k > n)).any():
+            raise ValueError("need 0 <= k <= n in every cluster")
+        sides.append((k[n > 0], n[n > 0]))
+    return sides[0], sides[1]
 
 
 def _linearised(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +188,7 @@ def ratio_bootstrap_t(
     if se == 0:
         return estimate, estimate
     t_star = np.empty(n_boot)
-    rows = max(1, _BOOT_CELLS // (k_before.size + k_after.size))
+    rows = max(1, BOOT_CELLS // (k_before.size + k_after.size))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
         pick_a = rng.integers(0, k_after.size, size=(stop - start, k_after.size))

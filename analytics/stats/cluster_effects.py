@@ -26,10 +26,16 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from analytics.stats._bootstrap import DEFAULT_SEED, cluster_bootstrap_medians
-from analytics.stats._clustered import bootstrap_t_interval, permutation_mid_p
-from analytics.stats._intervals import clean_values
-from analytics.stats.compare import duration_effect, proportion_effect
+from analytics.stats._bootstrap import DEFAULT_SEED, MedianDraws
+from analytics.stats._clustered import (
+    bootstrap_t_interval,
+    clean_with_clusters,
+    cluster_count,
+    cluster_medians,
+    cluster_shares,
+    permutation_mid_p,
+)
+from analytics.stats.compare import duration_effect_from_draws, proportion_effect
 from analytics.stats.effect_types import DurationEffect, ProportionEffect
 
 __all__ = [
@@ -44,24 +50,6 @@ __all__ = [
 N_PERMUTATIONS = 9999
 
 ArrayLike: TypeAlias = Sequence | np.ndarray | pd.Series
-
-
-def _clean_with_labels(values: ArrayLike, labels: ArrayLike, name: str):
-    """Non-NaN values (ValueError on negatives) and their cluster codes 0..G-1."""
-    raw = np.asarray(values, dtype=float).ravel()
-    lab = np.asarray(labels, dtype=object).ravel()
-    if lab.shape != raw.shape:
-        raise ValueError(f"{name}: need one cluster label per value")
-    keep = ~np.isnan(raw)
-    codes, _ = pd.factorize(pd.Series(lab[keep]), sort=True)
-    return clean_values(raw, name=name), codes
-
-
-def _cluster_log_medians(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """log(1 + median) of each cluster's values (1 +: defined for zero durations)."""
-    if not values.size:
-        return np.zeros(0)
-    return np.log1p(pd.Series(values).groupby(codes).median().to_numpy())
 
 
 def clustered_duration_effect(
@@ -95,8 +83,9 @@ def clustered_duration_effect(
     -------
     DurationEffect
         as :func:`analytics.stats.compare.duration_effect` with clusters (medians, P90s,
-        per-side percentile intervals, Hodges-Lehmann on changes), except: ``ci_low`` /
-        ``ci_high`` = ``exp(log ratio +- t * se)``, se from the cluster bootstrap of the log
+        per-side percentile intervals, ``u_statistic`` of the clusters' medians; no
+        Hodges-Lehmann shift), except: ``ci_low`` / ``ci_high`` = ``exp(log ratio +- t *
+        se)``, se from the same cluster bootstrap (drawn once) of the log
         medians (``G / (G - 1)`` scaled, Welch-Satterthwaite df from G - 1 a side; NaN with
         fewer than 2 clusters a side), and ``p_value`` the permutation mid-p of the difference
         of the clusters' mean log(1 + median).
@@ -110,21 +99,17 @@ def clustered_duration_effect(
     >>> round(e.effect, 4), round(e.p_value, 4)
     (0.0952, 0.1667)
     """
-    b, codes_b = _clean_with_labels(before, clusters_before, "before")
-    a, codes_a = _clean_with_labels(after, clusters_after, "after")
-    base = duration_effect(
-        b,
-        a,
-        confidence=confidence,
-        n_boot=n_boot,
-        seed=seed,
-        clusters_before=codes_b,
-        clusters_after=codes_a,
-    )
+    b, codes_b = clean_with_clusters(before, clusters_before, name="before")
+    a, codes_a = clean_with_clusters(after, clusters_after, name="after")
+    draws = MedianDraws(b, codes_b, a, codes_a, n_boot=n_boot, seed=seed)
+    base = duration_effect_from_draws(b, a, codes_b, codes_a, draws, confidence=confidence)
     low, high = np.nan, np.nan
     if np.isfinite(base.effect) and base.effect > 0:  # a median of zero: no ratio, no interval
-        low, high = cluster_ratio_interval(
-            b, codes_b, a, codes_a, confidence=confidence, n_boot=n_boot, seed=seed
+        low, high = _ratio_interval(
+            (base.before, base.after),
+            (base.clusters_before, base.clusters_after),
+            draws,
+            confidence,
         )
     p = cluster_median_test(b, codes_b, a, codes_a, n_permutations=n_permutations, seed=seed)
     return dataclasses.replace(
@@ -157,14 +142,24 @@ def cluster_ratio_interval(
     >>> cluster_ratio_interval(np.full(3, 2.0), codes, np.full(3, 4.0), codes, n_boot=50)
     (2.0, 2.0)
     """
-    g_b, g_a = np.unique(codes_before).size, np.unique(codes_after).size
-    med_b, med_a = np.median(before) if before.size else 0, np.median(after) if after.size else 0
+    med_b = float(np.median(before)) if before.size else np.nan
+    med_a = float(np.median(after)) if after.size else np.nan
+    draws = MedianDraws(before, codes_before, after, codes_after, n_boot=n_boot, seed=seed)
+    clusters = cluster_count(codes_before), cluster_count(codes_after)
+    return _ratio_interval((med_b, med_a), clusters, draws, confidence)
+
+
+def _ratio_interval(
+    medians: tuple[float, float], clusters: tuple[int, int], draws: MedianDraws, confidence: float
+) -> tuple[float, float]:
+    """``exp(log ratio +- t * se)`` from the medians (before, after), the clusters a side and
+    the bootstrap medians; NaN with fewer than 2 clusters a side or a median that is not > 0."""
+    (med_b, med_a), (g_b, g_a) = medians, clusters
     if min(g_b, g_a) < 2 or not (med_b > 0 and med_a > 0):
         return np.nan, np.nan
-    rng = np.random.default_rng(seed)  # the same resamples as duration_effect draws
+    boot_b, boot_a = draws.medians
     with np.errstate(divide="ignore"):
-        log_b = np.log(cluster_bootstrap_medians(before, codes_before, n_boot, rng))
-        log_a = np.log(cluster_bootstrap_medians(after, codes_after, n_boot, rng))
+        log_b, log_a = np.log(boot_b), np.log(boot_a)
     low, high = bootstrap_t_interval(
         float(np.log(med_a / med_b)), log_b, log_a, g_b, g_a, confidence
     )
@@ -190,8 +185,9 @@ def cluster_median_test(
     >>> round(cluster_median_test(b, np.array([0, 1]), a, np.array([0])), 4)
     0.8333
     """
-    values_b = _cluster_log_medians(before, codes_before)
-    values_a = _cluster_log_medians(after, codes_after)
+    # log(1 + median): defined for a day whose median duration is zero
+    values_b = np.log1p(cluster_medians(before, codes_before))
+    values_a = np.log1p(cluster_medians(after, codes_after))
     ones_b, ones_a = np.ones(values_b.size), np.ones(values_a.size)
     return permutation_mid_p(
         values_b, ones_b, values_a, ones_a, n_resamples=n_permutations, seed=seed
@@ -223,15 +219,7 @@ def clustered_share_effect(
     >>> round(e.effect, 2), round(e.p_value, 4), e.clusters_before  # as in permutation_mid_p
     (-1.0, 0.1667, 2)
     """
-    sides = []
-    for k, n in ((k_before, n_before), (k_after, n_after)):
-        k, n = np.asarray(k, dtype=float).ravel(), np.asarray(n, dtype=float).ravel()
-        if k.shape != n.shape:
-            raise ValueError("need one k and one n per cluster")
-        if ((k < 0) | (k > n)).any():
-            raise ValueError("need 0 <= k <= n in every cluster")
-        sides.append((k[n > 0], n[n > 0]))
-    (kb, nb), (ka, na) = sides
+    (kb, nb), (ka, na) = cluster_shares(k_before, n_before, k_after, n_after)
     pooled = proportion_effect(
         int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()), confidence=confidence
     )

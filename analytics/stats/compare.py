@@ -24,14 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.stats._bootstrap import DEFAULT_SEED, bootstrap_medians, cluster_bootstrap_medians
-from analytics.stats._intervals import (
-    clean_values,
-    garwood_interval,
-    holm,
-    poisson_ratio_exact,
-    wilson_interval,
-)
+from analytics.stats._bootstrap import DEFAULT_SEED, MedianDraws
+from analytics.stats._clustered import clean_with_clusters, cluster_count, cluster_medians
+from analytics.stats._intervals import garwood_interval, holm, poisson_ratio_exact, wilson_interval
 from analytics.stats._ranks import hodges_lehmann, mann_whitney
 from analytics.stats.difference_effects import (
     clustered_difference_ci,
@@ -59,33 +54,6 @@ __all__ = [
 
 NAN = math.nan
 MIN_BOOTSTRAP_N = 3  # fewer values on a side: medians are shown, the bootstrap CI is NaN
-
-
-def _aligned_clusters(values, clusters) -> np.ndarray | None:
-    """Cluster codes of the non-NaN values (same order as ``clean_values`` keeps them).
-
-    Codes number the labels in sorted order, as the bootstrap numbers them, so each label is
-    hashed once here and the bootstrap, the cluster medians and the counts work on integers.
-    """
-    if clusters is None:
-        return None
-    raw = np.asarray(values, dtype=float)
-    if np.shape(clusters) != raw.shape:
-        raise ValueError("clusters must have one label per value")
-    labels = pd.Series(clusters.array if isinstance(clusters, pd.Series) else clusters)
-    codes, _ = pd.factorize(labels[~np.isnan(raw)], sort=True, use_na_sentinel=False)
-    return codes
-
-
-def _cluster_medians(values: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """One median per cluster (the values themselves when there are no clusters)."""
-    if clusters is None:
-        return values
-    return pd.Series(values).groupby(clusters, sort=False).median().to_numpy()
-
-
-def _cluster_count(codes: np.ndarray | None) -> int:
-    return int(codes.max()) + 1 if codes is not None and codes.size else 0
 
 
 def _ratio(num: float, den: float) -> float:
@@ -145,10 +113,31 @@ def duration_effect(
     >>> round(e.effect, 3)
     0.1
     """
-    b = clean_values(before, name="before")
-    a = clean_values(after, name="after")
-    cl_b = _aligned_clusters(before, clusters_before)
-    cl_a = _aligned_clusters(after, clusters_after)
+    b, cl_b = clean_with_clusters(before, clusters_before, name="before")
+    a, cl_a = clean_with_clusters(after, clusters_after, name="after")
+    draws = MedianDraws(b, cl_b, a, cl_a, n_boot=n_boot, seed=seed)
+    return duration_effect_from_draws(
+        b, a, cl_b, cl_a, draws, confidence=confidence, with_hodges_lehmann=with_hodges_lehmann
+    )
+
+
+def duration_effect_from_draws(
+    b: np.ndarray,
+    a: np.ndarray,
+    cl_b: np.ndarray | None,
+    cl_a: np.ndarray | None,
+    draws: MedianDraws,
+    *,
+    confidence: float = 0.95,
+    with_hodges_lehmann: bool = False,
+) -> DurationEffect:
+    """:func:`duration_effect` of values already cleaned, with their cluster codes or None
+    (:func:`analytics.stats._clustered.clean_with_clusters`), reading the bootstrap medians
+    from ``draws`` (of these values and codes; read only when each side has 3 values or more).
+
+    For :func:`analytics.stats.cluster_effects.clustered_duration_effect`, whose t interval
+    reads the same draws: they are made once.
+    """
     med_b = float(np.median(b)) if b.size else NAN
     med_a = float(np.median(a)) if a.size else NAN
     p90_b = float(np.quantile(b, 0.9)) if b.size else NAN
@@ -157,17 +146,7 @@ def duration_effect(
     side_ci = {"before": (NAN, NAN), "after": (NAN, NAN)}
     ci = (NAN, NAN)
     if b.size >= MIN_BOOTSTRAP_N and a.size >= MIN_BOOTSTRAP_N:
-        rng = np.random.default_rng(seed)
-        boot_b = (
-            bootstrap_medians(b, n_boot, rng)
-            if cl_b is None
-            else cluster_bootstrap_medians(b, cl_b, n_boot, rng)
-        )
-        boot_a = (
-            bootstrap_medians(a, n_boot, rng)
-            if cl_a is None
-            else cluster_bootstrap_medians(a, cl_a, n_boot, rng)
-        )
+        boot_b, boot_a = draws.medians
         with np.errstate(divide="ignore", invalid="ignore"):  # zero medians: inf, NaN
             ratios = boot_a / boot_b
             low, high = np.quantile(ratios, [tail, 1 - tail])
@@ -179,7 +158,7 @@ def duration_effect(
     if cl_b is not None or cl_a is not None:
         test = "Mann-Whitney U on cluster medians"
     if a.size and b.size:
-        ua, ub = _cluster_medians(a, cl_a), _cluster_medians(b, cl_b)
+        ua, ub = cluster_medians(a, cl_a), cluster_medians(b, cl_b)
         u_stat, p_value = mann_whitney(ua, ub)
     shift, hl_low, hl_high, hl_method = NAN, NAN, NAN, "not computed"
     if with_hodges_lehmann:
@@ -207,8 +186,8 @@ def duration_effect(
         test=test,
         n_before=int(b.size),
         n_after=int(a.size),
-        clusters_before=_cluster_count(cl_b),
-        clusters_after=_cluster_count(cl_a),
+        clusters_before=cluster_count(cl_b),
+        clusters_after=cluster_count(cl_a),
         confidence=confidence,
         p90_before=p90_b,
         p90_after=p90_a,
@@ -220,8 +199,8 @@ def duration_effect(
         hl_ratio_ci_low=math.exp(hl_low),
         hl_ratio_ci_high=math.exp(hl_high),
         hl_ci_method=hl_method,
-        n_boot=n_boot,
-        seed=seed,
+        n_boot=draws.n_boot,
+        seed=draws.seed,
     )
 
 

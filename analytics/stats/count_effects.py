@@ -135,9 +135,13 @@ def daily_rate_effect(
     if (yb < 0).any() or (ya < 0).any():
         raise ValueError("daily counts must be >= 0")
     kb, ka = int(yb.sum()), int(ya.sum())
-    exact = rate_effect(kb, yb.size / per_days, ka, ya.size / per_days, confidence=confidence)
+    exact = dataclasses.replace(
+        rate_effect(kb, yb.size / per_days, ka, ya.size / per_days, confidence=confidence),
+        clusters_before=int(yb.size),
+        clusters_after=int(ya.size),
+    )
     if kb == 0 or ka == 0 or yb.size + ya.size < 3:
-        return dataclasses.replace(exact, clusters_before=int(yb.size), clusters_after=int(ya.size))
+        return exact
     fit = {key: float(v[0]) for key, v in quasi_poisson_ratio(yb, ya, confidence).items()}
     side_b = _side_interval(kb, yb.size, per_days, fit["scale"], fit["q"])
     side_a = _side_interval(ka, ya.size, per_days, fit["scale"], fit["q"])
@@ -152,6 +156,4 @@ def daily_rate_effect(
         ci_method=f"quasi-Poisson t interval on daily counts (dispersion {fit['scale']:.2f})",
         p_value=fit["p"],
         test="quasi-Poisson GLM on daily counts",
-        clusters_before=int(yb.size),
-        clusters_after=int(ya.size),
     )

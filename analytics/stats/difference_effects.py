@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.stats._bootstrap import DEFAULT_SEED
-from analytics.stats._clustered import ratio_bootstrap_t
+from analytics.stats._clustered import cluster_shares, ratio_bootstrap_t
 from analytics.stats._intervals import newcombe_difference_ci, wilson_interval
 from analytics.stats._ranks import mann_whitney
 from analytics.stats.effect_types import Effect, ProportionEffect
@@ -203,7 +203,7 @@ def clustered_proportion_effect(
     stated) with per-item Wilson intervals; the interval of the difference resamples whole
     clusters (:func:`clustered_difference_ci`); the test is Mann-Whitney U on the clusters'
     own proportions, as items in one cluster are not independent. NaN where a side has too
-    few clusters.
+    few clusters; ValueError unless ``0 <= k <= n`` in every cluster.
 
     Examples
     --------
@@ -212,13 +212,7 @@ def clustered_proportion_effect(
     >>> round(e.effect, 2), e.test
     (0.2, 'Mann-Whitney U on cluster proportions')
     """
-    sides = []
-    for k, n in ((k_before, n_before), (k_after, n_after)):
-        k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-        if k.shape != n.shape:
-            raise ValueError("need one k and one n per cluster")
-        sides.append((k[n > 0], n[n > 0]))
-    (kb, nb), (ka, na) = sides
+    (kb, nb), (ka, na) = cluster_shares(k_before, n_before, k_after, n_after)
     pooled = proportion_effect(
         int(kb.sum()), int(nb.sum()), int(ka.sum()), int(na.sum()), confidence=confidence
     )
