@@ -121,6 +121,29 @@ def test_the_first_screen_flags_what_the_tiles_alone_would_hide(december):
     assert "“100% automated test coverage”" in claims and "lowest one is judged" in claims
 
 
+def _with_targets(tmp_path, lines: str) -> str:
+    """data/sample's program.yml with ``lines`` added under ``targets:``; its path."""
+    text = (SAMPLE_DIR / "program.yml").read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\ntargets:")
+    assert sep, "the sample's program.yml has a targets section"
+    end = rest.index("\n") + 1  # after the ``targets:`` line (and its comment)
+    path = tmp_path / "program.yml"
+    path.write_text(head + sep + rest[:end] + lines + rest[end:], encoding="utf-8")
+    return str(path)
+
+
+def test_a_worse_metric_with_a_target_is_flagged_once(tmp_path):
+    """The change failure and rework rates are flagged when worse even without a target; with
+    one they are headline figures, flagged once under the headline's name. By hand (December
+    2021, pooled shares): rework rate 0 of the baseline's releases, 14.3% of the after phase's
+    (worse); change failure rate 38.5% -> 19.8% (better: no flag)."""
+    program = _with_targets(tmp_path, "  change_failure_rate: 0.15\n  rework_rate: 0.1\n")
+    report = views.open_month(str(SAMPLE_DIR), "2021-12", program)
+    assert {"change_failure_rate", "rework_rate"} <= {h.metric for h in report.headline}
+    worse = [f for f in views.flags(report) if "got worse" in f]
+    assert worse == ["Rework rate, pooled share got worse: baseline 0%, after phase 14.3%."]
+
+
 def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     status = views.status_of(april)
     assert status["judged"] is False

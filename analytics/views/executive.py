@@ -16,7 +16,7 @@ from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.metrics import deployment_facts
 from analytics.program.scorecard import phase_value
 from analytics.views._format import HtmlText, _month_name
-from analytics.views.headline import COUNTS, Headline, _frame
+from analytics.views.headline import COUNTS, Headline, _frame, got_worse
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
 from analytics.wording.numbers import format_value, rate_suffix
@@ -200,23 +200,30 @@ def dora_table(report: MonthReport) -> pd.DataFrame:
     return _frame(rows, "Key")
 
 
+#: Figures flagged when their after phase is worse even without a target (as headline figures
+#: when program.yml sets one)
+ALWAYS_CHECKED = ("change_failure_rate", "rework_rate")
+
+
 def _worse_flags(report: MonthReport) -> list[str]:
-    """Figures whose after phase is worse than the baseline (same statistic both sides)."""
-    out = [
-        f"{h.name} got worse: {h.change_text()}."
-        for h in report.headline
-        if report.judged and h.worse
-    ]
+    """Figures whose after phase is worse than the baseline (same statistic both sides), each
+    once: the headline figures, then those of ``ALWAYS_CHECKED`` that no target makes a
+    headline figure of the same statistic (a target of all severities, over all services)."""
     if not report.judged:
-        return out
-    for metric in ("change_failure_rate", "rework_rate"):
+        return []
+    out = [f"{h.name} got worse: {h.change_text()}." for h in report.headline if h.worse]
+    headline = {
+        t.metric for t in report.config.targets if t.severity is None and t.applies_to == "overall"
+    }
+    for metric in ALWAYS_CHECKED:
+        if metric in headline:
+            continue
         info = METRICS[metric]
         before = phase_value(report.monthly, report.config, metric, "baseline")
         after = phase_value(report.monthly, report.config, metric, "after")
-        if math.isfinite(before) and math.isfinite(after):
+        if got_worse(before, after, info.unit, info.higher_is_better):
             b, a = format_value(before, info.unit), format_value(after, info.unit)
-            if b != a and (after > before) != info.higher_is_better:
-                out.append(f"{info.label} got worse: baseline {b}, after phase {a}.")
+            out.append(f"{info.label} got worse: baseline {b}, after phase {a}.")
     return out
 
 

@@ -69,6 +69,27 @@ def value_words(value: float, unit: str) -> str:
     return f"{text} {unit}"
 
 
+def got_worse(before: float, after: float, unit: str, higher_is_better: bool) -> bool:
+    """Whether a level got worse from ``before`` to ``after``: both known, ``after`` on the
+    worse side of ``before`` for the metric's direction, and the two read differently as
+    written (``value_words``), so that a flag never says "baseline 14.3%, after phase 14.3%".
+
+    >>> got_worse(0.0, 0.143, "share", higher_is_better=False)
+    True
+    >>> got_worse(0.1429, 0.1431, "share", higher_is_better=False)  # both read 14.3%
+    False
+    >>> got_worse(6.2, 5.0, "deployments/day", higher_is_better=True)
+    True
+    >>> got_worse(float("nan"), 0.5, "share", higher_is_better=False)
+    False
+    """
+    if not (math.isfinite(before) and math.isfinite(after)) or after == before:
+        return False
+    if value_words(before, unit) == value_words(after, unit):
+        return False
+    return (after < before) == higher_is_better
+
+
 @dataclass(frozen=True)
 class Headline:
     """One target's figures for the month, the baseline and the after phase."""
@@ -113,12 +134,8 @@ class Headline:
 
     @property
     def worse(self) -> bool:
-        """The after phase is worse than the baseline (as formatted: no change in noise)."""
-        if not (math.isfinite(self.baseline) and math.isfinite(self.after)):
-            return False
-        if self.baseline_text == self.after_text:
-            return False
-        return (self.after < self.baseline) == self.higher_is_better
+        """The after phase is worse than the baseline (:func:`got_worse`)."""
+        return got_worse(self.baseline, self.after, self.unit, self.higher_is_better)
 
     def change_text(self) -> str:
         """'baseline 0.74 a day, after phase 6.4 a day' (the one wording of the two levels)."""
