@@ -33,6 +33,7 @@ from analytics.plots.style import (
 from analytics.program.scorecard import phase_value
 from analytics.wording.numbers import change_sentence, format_value
 from analytics.wording.safe import DISPLAY_LIMIT, clean_text
+from analytics.wording.targets import bound_text
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -146,8 +147,8 @@ def _target_label(target: Target, unit: str, *, per_service: bool) -> str | None
     """'Target ≥ 95% per service' for a per-service target; None keeps the default wording."""
     if not per_service:
         return None
-    sign = "≥" if target.op == ">=" else "≤"
-    return f"Target {sign} {format_value(target.threshold, unit)} per service"
+    words = bound_text(target.op, target.threshold, unit, format_value(target.threshold, unit))
+    return f"Target {words} per service"
 
 
 def _draw_run(

@@ -20,10 +20,10 @@ from analytics.plots.style import BAD_TEXT, GOOD_TEXT, MUTED, is_empty, metric_i
 from analytics.program.scorecard import targets_met_text
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import html_text
+from analytics.wording.targets import bound_text
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
-_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 
 class HtmlFragment(str):
@@ -176,11 +176,7 @@ def _target_words(op: str, target: float, unit: str, every: bool) -> str:
     """'Target ≥ 6 a day', 'Target 100%' (a share can be no higher), '... per service'."""
     if not math.isfinite(target):
         return ""
-    if unit == "share" and op == ">=" and target >= 1:
-        words = "Target 100%"
-    else:
-        words = f"Target {_OPS.get(op, op)} {format_value(target, unit)}{rate_suffix(unit)}"
-    return words + (" per service" if every else "")
+    return f"Target {bound_text(op, target, unit)}" + (" per service" if every else "")
 
 
 #: durations whose tile says so when the month has fewer than _FEW_BELOW of them

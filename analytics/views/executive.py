@@ -21,6 +21,7 @@ from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import markdown_text
+from analytics.wording.targets import target_words
 
 #: The four DORA keys (as banded by ``classify``) and the rework rate, with the statistic shown.
 DORA_ROWS = (
@@ -160,7 +161,7 @@ def claims_markdown(report: MonthReport) -> str:
         claim = f" (claimed: “{markdown_text(h.claim, None)}”)" if h.claim else ""
         how = f"{h.statistic}, target {h.target}"
         if t.applies_to == "every_service":
-            how = f"{h.statistic}, target {h.target.replace(' for every service', '')}"
+            how = f"{h.statistic}, target {target_words(t.op, t.threshold, h.unit)}"
             how += " (every service must reach it, so the lowest one is judged)"
         lines.append(f"- **{head}**{claim}: tested as the {how}; counts {h.counts}.")
     return "\n".join(lines)

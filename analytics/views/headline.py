@@ -19,6 +19,7 @@ import pandas as pd
 from analytics.catalog import METRICS
 from analytics.views.month import MonthReport
 from analytics.wording.numbers import format_value, rate_suffix
+from analytics.wording.targets import target_words
 
 #: What each metric counts, in words a reader needs before reading its value.
 COUNTS = {
@@ -183,19 +184,6 @@ def build_headlines(report: MonthReport) -> list[Headline]:
             )
         )
     return out
-
-
-def target_words(op: str, threshold: float, unit: str, applies_to: str = "overall") -> str:
-    """A target in the unit words of its values: '≥ 6 a day', '100%', '≥ 95% for every
-    service'."""
-    if unit == "share" and op == ">=" and threshold >= 1:
-        text = "100%"  # "≥ 100%" of a share that cannot exceed it
-    else:
-        text = f"{_SIGNS.get(op, op)} {format_value(threshold, unit)}{rate_suffix(unit)}"
-    return text + (" for every service" if applies_to == "every_service" else "")
-
-
-_SIGNS = {">=": "≥", "<=": "≤"}
 
 
 def headline_table(report: MonthReport) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.catalog import HEADLINE_METRICS, METRICS
+from analytics.catalog import HEADLINE_METRICS
 from analytics.metrics import deployment_facts
 from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
@@ -249,10 +249,7 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
                 + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
                 "This month": [value_text(r) for r in card.itertuples()],
                 "Target": [
-                    "100%"  # "≥ 100%" of a share that cannot exceed it
-                    if METRICS[r.metric].unit == "share" and r.op == ">=" and r.target >= 1
-                    else target_text(r.metric, r.op, r.target, r.applies_to)
-                    for r in card.itertuples()
+                    target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()
                 ],
                 "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
                 "Baseline": [
