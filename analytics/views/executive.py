@@ -14,6 +14,7 @@ import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS, METRICS
 from analytics.metrics import deployment_facts
+from analytics.program.impact import demonstrated
 from analytics.program.scorecard import phase_value
 from analytics.views._format import HtmlText, _month_name
 from analytics.views.headline import COUNTS, Headline, _frame, got_worse
@@ -77,8 +78,9 @@ def _demonstrated(report: MonthReport) -> tuple[int, int]:
     if not report.judged or not report.has_phases:
         return 0, 0
     imp = report.impact
-    rows = imp[imp["metric"].isin(HEADLINE_METRICS) & (imp["n_before"] > 0) & (imp["n_after"] > 0)]
-    return int(rows["improved"].sum()), len(rows)
+    shown = [demonstrated(r) for r in imp[imp["metric"].isin(HEADLINE_METRICS)].itertuples()]
+    judged = [s for s in shown if s is not None]
+    return sum(judged), len(judged)
 
 
 def _status_word(h: Headline, judged: bool) -> str:
@@ -140,14 +142,10 @@ def _shown_by_metric(report: MonthReport) -> dict[str, str]:
     """metric -> 'demonstrated' / 'not demonstrated' / 'no data' (judged months only)."""
     if not report.judged or not report.has_phases:
         return {}
-    return {
-        r.metric: (
-            "no data"
-            if not (r.n_before and r.n_after)
-            else ("demonstrated" if r.improved else "not demonstrated")
-        )
-        for r in report.impact.itertuples()
-    }
+    return {r.metric: _SHOWN[demonstrated(r)] for r in report.impact.itertuples()}
+
+
+_SHOWN = {True: "demonstrated", False: "not demonstrated", None: "no data"}
 
 
 def claims_markdown(report: MonthReport) -> str:

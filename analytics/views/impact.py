@@ -6,8 +6,11 @@ import html
 
 import pandas as pd
 
+from analytics.program.impact import demonstrated
 from analytics.views._format import HtmlText, _level, _month_name
 from analytics.views.month import MonthReport
+
+_YES_NO = {True: "yes", False: "no", None: "no data"}  # the table's "Demonstrated" column
 
 
 def impact_status_html(report: MonthReport) -> HtmlText:
@@ -105,10 +108,7 @@ def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
                 "n before / after": [
                     f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)
                 ],
-                "Demonstrated": [
-                    ("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
-                    for r in imp.itertuples()
-                ],
+                "Demonstrated": [_YES_NO[demonstrated(r)] for r in imp.itertuples()],
             }
         )
         .set_index("Metric")

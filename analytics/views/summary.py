@@ -6,6 +6,7 @@ import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS
 from analytics.metrics import deployment_facts
+from analytics.program.impact import demonstrated
 from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
 from analytics.views.month import MonthReport
@@ -209,14 +210,14 @@ def release_mix(report: MonthReport) -> str:
     return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
 
 
+_MARKS = {True: "Demonstrated", False: "Not demonstrated", None: "No data"}
+
+
 def _verdict_line(row, head=None) -> str:
     """One comparison in plain words: 'Demonstrated', 'Not demonstrated' or 'No data', then the
     headline's figures when the metric has a target (else the comparison's own sentence, cut
     before its effect ratio and interval, which belong on the Program impact page)."""
-    if row.n_before == 0 or row.n_after == 0:
-        mark = "No data"
-    else:
-        mark = "Demonstrated" if row.improved else "Not demonstrated"
+    mark = _MARKS[demonstrated(row)]
     if head is not None and mark != "No data":
         text = f"{head.name}: {head.change_text()}."
     else:
