@@ -121,6 +121,19 @@ def test_the_first_screen_flags_what_the_tiles_alone_would_hide(december):
     assert "“100% automated test coverage”" in claims and "lowest one is judged" in claims
 
 
+def test_the_release_mix_and_the_release_flag_count_the_releases_of_the_number(december):
+    """The release mix (verdict) and the flag above read the releases the month's number
+    counts (``rows_behind``): by hand, 21 in December 2021, 17 regular, 2 hotfixes, 2 rollbacks."""
+    heads = {h.metric: h for h in views.headline_numbers(december)}
+    assert heads["production_releases"].month == 21 == len(december.rows("production_releases"))
+    mix = views.release_mix(december)
+    assert mix.startswith("21 production releases in December 2021: 17 regular, ")
+    assert "2 hotfixes" in mix and "2 rollbacks" in mix
+    assert (
+        "21 releases, of which 17 regular, 2 hotfixes and 2 rollbacks." in views.flags(december)[0]
+    )
+
+
 def _with_targets(tmp_path, lines: str) -> str:
     """data/sample's program.yml with ``lines`` added under ``targets:``; its path."""
     text = (SAMPLE_DIR / "program.yml").read_text(encoding="utf-8")

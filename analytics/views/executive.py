@@ -13,10 +13,10 @@ import math
 import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS, METRICS
-from analytics.metrics import deployment_facts
 from analytics.program.impact import demonstrated
 from analytics.program.scorecard import phase_value
 from analytics.views._format import HtmlText, _month_name
+from analytics.views.drill import rows_behind
 from analytics.views.headline import COUNTS, Headline, _frame, got_worse
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
@@ -231,12 +231,7 @@ def _release_flag(report: MonthReport) -> list[str]:
     target = report.config.target("production_releases")
     if target is None or target.op != ">=":
         return []
-    facts = deployment_facts(report.dataset, report.preset)
-    month = facts[
-        facts["is_production"]
-        & facts["success"]
-        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
-    ]
+    month = rows_behind(report, "production_releases")  # the releases the target counts
     kinds = month["kind"].fillna("regular")
     regular = int((kinds == "regular").sum())
     hot, back = int((kinds == "hotfix").sum()), int((kinds == "rollback").sum())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS
-from analytics.metrics import deployment_facts
 from analytics.program.impact import demonstrated
 from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
+from analytics.views.drill import rows_behind
 from analytics.views.month import MonthReport
 from analytics.views.quality import rows_per_month
 from analytics.wording.safe import html_text, markdown_text
@@ -191,12 +191,7 @@ def month_warnings(report: MonthReport) -> list[str]:
 def release_mix(report: MonthReport) -> str:
     """The month's production releases by kind, e.g. "21 production releases: 14 regular, 6 hotfixes
     and 1 rollback" ("" when every release is regular): a target on releases counts them all."""
-    facts = deployment_facts(report.dataset, report.preset)
-    month = facts[
-        facts["is_production"]
-        & facts["success"]
-        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
-    ]
+    month = rows_behind(report, "production_releases")
     kinds = month["kind"].fillna("regular").value_counts()
     if kinds.drop("regular", errors="ignore").sum() == 0:
         return ""
