@@ -20,17 +20,21 @@ from analytics.views.drill import rows_behind
 from analytics.views.headline import COUNTS, Headline, _frame, got_worse
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
+from analytics.wording.levels import scoped_label
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import markdown_text
 from analytics.wording.targets import target_words
 
 #: The four DORA keys (as banded by ``classify``) and the rework rate, with the statistic shown.
-DORA_ROWS = (
-    ("deployment_frequency_per_day", "Deployment frequency", "production deployments a day"),
-    ("lead_time_hours", "Lead time for changes", "median of the month's changes"),
-    ("time_to_restore_hours", "Time to restore, all incidents", "median of the month's incidents"),
-    ("change_failure_rate", "Change failure rate", COUNTS["change_failure_rate"]),
-    ("rework_rate", "Rework rate", COUNTS["rework_rate"]),
+DORA_ROWS = tuple(
+    (metric, scoped_label(metric), counts)  # "Time to restore, all incidents"
+    for metric, counts in (
+        ("deployment_frequency_per_day", "production deployments a day"),
+        ("lead_time_hours", "median of the month's changes"),
+        ("time_to_restore_hours", "median of the month's incidents"),
+        ("change_failure_rate", COUNTS["change_failure_rate"]),
+        ("rework_rate", COUNTS["rework_rate"]),
+    )
 )
 _NOUNS = {"time_to_restore_hours": "incident", "lead_time_hours": "change"}
 FEW_EVENTS = 5  #: a figure from fewer events than this is flagged

@@ -44,21 +44,6 @@ _STATISTIC = {
 }
 
 
-#: The statistic of each metric's phase level (``phase_value``) on the topic pages' tables.
-LEVEL_NAMES = {
-    "delivery_throughput_per_day": "monthly average",
-    "production_releases": "monthly average",
-    "deployment_frequency_per_day": "monthly average",
-    "deployment_days_per_week": "monthly average",
-    "lead_time_hours": "monthly median",
-    "change_failure_rate": "pooled share",
-    "rework_rate": "pooled share",
-    "unit_test_pass_rate": "pooled share",
-    "time_to_restore_hours": "mean",
-    "test_coverage": "mean of services",
-}
-
-
 def value_words(value: float, unit: str) -> str:
     """A value with its unit as every page writes it: '0.74 a day', '5 h', '44.4%', '2.1
     days/week'; 'no data' for NaN."""
