@@ -176,6 +176,24 @@ def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     assert set(views.targets_table(april)["After phase"]) == {"not reached"}
 
 
+def _never(*args, **kwargs):
+    raise AssertionError("computed for a month that does not show it")
+
+
+def test_a_section_that_is_not_shown_computes_nothing(april, december):
+    """``if_judged`` calls the section's function (and any ``later`` argument) only in a judged
+    month; before, the sentence alone."""
+    sentence = "<p><em>Not judged yet: shown from the September 2021 report on.</em></p>"
+    assert views.if_judged(april, _never, views.later(_never), key=views.later(_never)) == sentence
+    assert views.if_judged(december, max, 1, views.later(abs, -3)) == 3
+    assert views.if_judged(december, sorted, views.later(list, "cba"), reverse=True) == [
+        "c",
+        "b",
+        "a",
+    ]
+    assert views.if_judged(december, "a table") == "a table"  # a value is shown as it is
+
+
 class _Tables(HTMLParser):
     """Every <table> of a page as rows of cell texts (the standard library's parser)."""
 

@@ -25,6 +25,7 @@ from analytics.views.impact import (
     impact_or_status,
     impact_readable,
     impact_status_html,
+    later,
 )
 from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
@@ -91,6 +92,7 @@ __all__ = [
     "incidents_of_month",
     "its_frame",
     "kpi_table",
+    "later",
     "lead_stage_summary",
     "lead_time_breakdown",
     "link_coverage_table",
