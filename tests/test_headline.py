@@ -176,6 +176,25 @@ def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     assert set(views.targets_table(april)["After phase"]) == {"not reached"}
 
 
+def test_the_status_is_computed_once_and_the_first_line_reads_it(december, monkeypatch):
+    """``status_of`` (published to the manifest) and the page's first line read one status,
+    computed once per month; ``status_of`` hands out a copy."""
+    import copy
+
+    from analytics.views import executive
+
+    report = copy.copy(december)  # a fresh month: its own cache
+    report.__dict__.pop("status", None)
+    calls = []
+    compute = executive.compute_status
+    monkeypatch.setattr(executive, "compute_status", lambda r: calls.append(r) or compute(r))
+    status = views.status_of(report)
+    assert views.status_sentence(report).startswith("<p><strong>In December 2021, 5 of 5 targets")
+    assert views.status_of(report) == status and len(calls) == 1
+    status["targets_met"] = 0  # a copy: the month's status is unchanged
+    assert "5 of 5 targets were met" in views.status_sentence(report)
+
+
 def _never(*args, **kwargs):
     raise AssertionError("computed for a month that does not show it")
 

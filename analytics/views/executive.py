@@ -50,7 +50,14 @@ def status_of(report: MonthReport) -> dict[str, object]:
     """The month at a glance, for the page and the index (kept in the month's manifest):
     targets_met, targets_total, judged, on_track (targets on track at the current trend),
     demonstrated and compared (claimed improvements shown by the data), verdict (a few words).
+
+    Computed once per month (:attr:`MonthReport.status`); this is a copy of it.
     """
+    return dict(report.status)
+
+
+def compute_status(report: MonthReport) -> dict[str, object]:
+    """:func:`status_of` computed (``MonthReport.status`` keeps it)."""
     heads = report.headline
     met = sum(h.met is True for h in heads)
     on_track = sum(h.on_track is True for h in heads)
@@ -98,7 +105,7 @@ def _status_word(h: Headline, judged: bool) -> str:
 
 def status_sentence(report: MonthReport) -> HtmlText:
     """The first line of the page, as HTML (our words; the month and phases only)."""
-    s, month = status_of(report), _month_name(report.month)
+    s, month = report.status, _month_name(report.month)
     if not s["targets_total"]:
         return HtmlText(f"<p><strong>{month}: program.yml sets no targets.</strong></p>")
     if s["judged"]:
