@@ -18,7 +18,7 @@ from analytics.views.executive import (
     status_sentence,
     targets_table,
 )
-from analytics.views.headline import Headline, headline_numbers, headline_table
+from analytics.views.headline import Headline, headline_numbers
 from analytics.views.impact import (
     if_judged,
     impact_display,
@@ -73,7 +73,6 @@ __all__ = [
     "flags",
     "flags_markdown",
     "headline_numbers",
-    "headline_table",
     "status_of",
     "status_sentence",
     "targets_table",

@@ -171,22 +171,6 @@ def build_headlines(report: MonthReport) -> list[Headline]:
     return out
 
 
-def headline_table(report: MonthReport) -> pd.DataFrame:
-    """The headlines as a table: what each counts, the month, baseline and after phase."""
-    rows = [
-        {
-            "Figure": h.name,
-            "Counts": h.counts,
-            "This month": h.month_text,
-            "Baseline": h.baseline_text,
-            "After phase": h.after_text,
-            "Target": h.target,
-        }
-        for h in report.headline
-    ]
-    return _frame(rows, "Figure")
-
-
 def _frame(rows: list[dict], index: str) -> pd.DataFrame:
     """Rows as a table indexed by ``index`` (a table without rows when there are none, e.g.
     a program.yml without targets)."""
