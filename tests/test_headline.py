@@ -121,6 +121,42 @@ def test_the_first_screen_flags_what_the_tiles_alone_would_hide(december):
     assert "“100% automated test coverage”" in claims and "lowest one is judged" in claims
 
 
+def test_the_release_mix_and_the_release_flag_count_the_releases_of_the_number(december):
+    """The release mix (verdict) and the flag above read the releases the month's number
+    counts (``rows_behind``): by hand, 21 in December 2021, 17 regular, 2 hotfixes, 2 rollbacks."""
+    heads = {h.metric: h for h in views.headline_numbers(december)}
+    assert heads["production_releases"].month == 21 == len(december.rows("production_releases"))
+    mix = views.release_mix(december)
+    assert mix.startswith("21 production releases in December 2021: 17 regular, ")
+    assert "2 hotfixes" in mix and "2 rollbacks" in mix
+    assert (
+        "21 releases, of which 17 regular, 2 hotfixes and 2 rollbacks." in views.flags(december)[0]
+    )
+
+
+def _with_targets(tmp_path, lines: str) -> str:
+    """data/sample's program.yml with ``lines`` added under ``targets:``; its path."""
+    text = (SAMPLE_DIR / "program.yml").read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\ntargets:")
+    assert sep, "the sample's program.yml has a targets section"
+    end = rest.index("\n") + 1  # after the ``targets:`` line (and its comment)
+    path = tmp_path / "program.yml"
+    path.write_text(head + sep + rest[:end] + lines + rest[end:], encoding="utf-8")
+    return str(path)
+
+
+def test_a_worse_metric_with_a_target_is_flagged_once(tmp_path):
+    """The change failure and rework rates are flagged when worse even without a target; with
+    one they are headline figures, flagged once under the headline's name. By hand (December
+    2021, pooled shares): rework rate 0 of the baseline's releases, 14.3% of the after phase's
+    (worse); change failure rate 38.5% -> 19.8% (better: no flag)."""
+    program = _with_targets(tmp_path, "  change_failure_rate: 0.15\n  rework_rate: 0.1\n")
+    report = views.open_month(str(SAMPLE_DIR), "2021-12", program)
+    assert {"change_failure_rate", "rework_rate"} <= {h.metric for h in report.headline}
+    worse = [f for f in views.flags(report) if "got worse" in f]
+    assert worse == ["Rework rate, pooled share got worse: baseline 0%, after phase 14.3%."]
+
+
 def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     status = views.status_of(april)
     assert status["judged"] is False
@@ -138,6 +174,43 @@ def test_a_month_before_the_after_phase_shows_progress_not_failure(april):
     )
     assert views.status_sentence(april).startswith("<p><strong>The program is not judged yet.")
     assert set(views.targets_table(april)["After phase"]) == {"not reached"}
+
+
+def test_the_status_is_computed_once_and_the_first_line_reads_it(december, monkeypatch):
+    """``status_of`` (published to the manifest) and the page's first line read one status,
+    computed once per month; ``status_of`` hands out a copy."""
+    import copy
+
+    from analytics.views import executive
+
+    report = copy.copy(december)  # a fresh month: its own cache
+    report.__dict__.pop("status", None)
+    calls = []
+    compute = executive.compute_status
+    monkeypatch.setattr(executive, "compute_status", lambda r: calls.append(r) or compute(r))
+    status = views.status_of(report)
+    assert views.status_sentence(report).startswith("<p><strong>In December 2021, 5 of 5 targets")
+    assert views.status_of(report) == status and len(calls) == 1
+    status["targets_met"] = 0  # a copy: the month's status is unchanged
+    assert "5 of 5 targets were met" in views.status_sentence(report)
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("computed for a month that does not show it")
+
+
+def test_a_section_that_is_not_shown_computes_nothing(april, december):
+    """``if_judged`` calls the section's function (and any ``later`` argument) only in a judged
+    month; before, the sentence alone."""
+    sentence = "<p><em>Not judged yet: shown from the September 2021 report on.</em></p>"
+    assert views.if_judged(april, _never, views.later(_never), key=views.later(_never)) == sentence
+    assert views.if_judged(december, max, 1, views.later(abs, -3)) == 3
+    assert views.if_judged(december, sorted, views.later(list, "cba"), reverse=True) == [
+        "c",
+        "b",
+        "a",
+    ]
+    assert views.if_judged(december, "a table") == "a table"  # a value is shown as it is
 
 
 class _Tables(HTMLParser):

@@ -11,7 +11,15 @@ from analytics.cli import main
 from analytics.config import parse_config
 from analytics.data.dataset import Dataset
 from analytics.exceptions import ConfigError
-from analytics.program.impact import IMPACT_COLUMNS, program_impact, program_trends
+from analytics.program.groups import status
+from analytics.program.impact import (
+    IMPACT_COLUMNS,
+    compared,
+    demonstrated,
+    program_impact,
+    program_trends,
+)
+from analytics.views.impact import impact_readable
 from tests.conftest import SAMPLE_DIR
 
 PHASES = {
@@ -232,3 +240,34 @@ def test_a_cut_dataset_counts_exposure_to_its_as_of_day_not_its_last_deployment(
     assert releases["baseline"] == pytest.approx(
         releases["n_before"] / (30 / (365.25 / 12))
     )  # months of 30.44 d
+
+
+def test_an_impact_row_is_demonstrated_not_demonstrated_or_no_data_by_one_rule():
+    """Three hand-made rows: improved with data on both sides, not improved, and a row whose
+    baseline has no observations (its ``improved`` False, as program_impact leaves it). Every
+    reading of a row (the readable table, the by-team status) takes "no data" from
+    ``compared``, and "demonstrated" from ``improved``."""
+    rows = pd.DataFrame(
+        {
+            "metric": ["production_releases", "lead_time_hours", "time_to_restore_hours"],
+            "severity": "all",
+            "label": ["Production releases", "Lead time", "Time to restore"],
+            "baseline": [3.0, 20.0, math.nan],
+            "after": [20.0, 18.0, 2.0],
+            "effect": [6.7, 0.9, math.nan],
+            "effect_kind": "ratio",
+            "ci_low": [4.0, 0.7, math.nan],
+            "ci_high": [11.0, 1.2, math.nan],
+            "p_value": [0.0001, 0.4, math.nan],
+            "p_adjusted": [0.0003, 0.4, math.nan],
+            "test": "t",
+            "n_before": [10, 40, 0],
+            "n_after": [80, 90, 7],
+            "improved": [True, False, False],
+            "sentence": "",
+        }
+    )[IMPACT_COLUMNS]
+    assert [compared(r) for r in rows.itertuples()] == [True, True, False]
+    assert [demonstrated(r) for r in rows.itertuples()] == [True, False, None]
+    assert list(impact_readable(rows)["Demonstrated"]) == ["yes", "no", "no data"]
+    assert [status(r) for r in rows.itertuples()] == ["improved", "no clear change", "no data"]

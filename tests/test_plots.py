@@ -346,6 +346,18 @@ def test_run_chart_of_a_per_service_target_names_the_mean_and_labels_the_line_pe
     )
 
 
+def test_a_share_target_of_100_percent_reads_100_percent_on_every_line():
+    """A share cannot exceed 100%, so a target "≥ 100%" is written "100%" (one rule,
+    ``wording.targets.bound_text``): on the target line, and on a per-service target line."""
+    table = _metric_table()
+    ax = run_chart(table, "unit_test_pass_rate", _config(targets={"unit_test_pass_rate": 1.0}))
+    assert _target_labels(ax.axes[0]) == ["Target 100%"]
+    ax = run_chart(table, "test_coverage", _config(targets={"test_coverage": 1.0}))
+    assert _target_labels(ax.axes[0]) == ["Target 100% per service"]  # every service: default
+    ax = run_chart(table, "test_coverage", _config(targets={"test_coverage": 0.95}))
+    assert _target_labels(ax.axes[0]) == ["Target ≥ 95% per service"]
+
+
 def test_run_chart_of_an_overall_target_or_one_service_keeps_the_plain_wording():
     table = _metric_table()
     overall = _config(targets={"test_coverage": {"min": 0.95, "applies_to": "overall"}})

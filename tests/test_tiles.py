@@ -14,6 +14,7 @@ import pandas as pd
 from analytics.plots.tiles import kpi_tiles_html, tile_facts
 from analytics.plots.tiles_figure import kpi_tiles
 from analytics.program.scorecard import targets_met_text
+from analytics.wording.targets import target_text, target_words
 
 METRICS = [
     "delivery_throughput_per_day",
@@ -111,6 +112,21 @@ def test_an_every_service_tile_that_is_met_and_an_overall_tile_have_no_detail():
         coverage_row(applies_to="overall", value=0.964, worst_service="", services_judged=0)
     )
     assert (overall.detail, overall.overall, overall.target) == ("", "", "Target ≥ 95%")
+
+
+def test_a_share_target_of_100_percent_reads_100_percent_on_the_tile_and_in_the_tables():
+    """One rule (``wording.targets.bound_text``) for every wording of a target: a share of at
+    least 100% is written "100%", other targets with their sign."""
+    assert tile_facts(coverage_row(target=1.0)).target == "Target 100% per service"
+    overall = coverage_row(target=1.0, applies_to="overall", worst_service="")
+    assert tile_facts(overall).target == "Target 100%"
+    assert tile_facts(coverage_row()).target == "Target ≥ 95% per service"
+    assert target_words(">=", 1.0, "share") == "100%"  # the headline figures' words
+    assert target_words(">=", 1.0, "share", "every_service") == "100% for every service"
+    assert target_words("<=", 1.0, "share") == "≤ 100%"  # a ceiling of 100% is a real bound
+    assert target_text("unit_test_pass_rate", ">=", 1.0) == "100%"  # the KPI table's
+    assert target_text("production_releases", ">=", 18) == "≥ 18 releases/month"
+    assert target_words(">=", 18, "releases/month") == "≥ 18 a month"
 
 
 def test_a_restore_time_from_few_incidents_says_so():

@@ -58,7 +58,7 @@ def _run_by_adoption(args) -> int:
 
 
 def run(args) -> int:
-    from analytics.program.impact import program_impact
+    from analytics.program.impact import demonstrated, program_impact
     from analytics.views.impact import impact_readable
 
     if args.by_adoption:
@@ -76,12 +76,9 @@ def run(args) -> int:
     )
     emit(impact_readable(table).drop(columns="Test").rename_axis("Metric").reset_index(), "table")
     print()
+    marks = {True: "[improved]", False: "[no evidence of improvement]", None: "[no data]"}
     for row in table.itertuples():
-        if row.n_before == 0 or row.n_after == 0:
-            mark = "[no data]"
-        else:
-            mark = "[improved]" if row.improved else "[no evidence of improvement]"
-        print(terminal_lines(f"{mark} {row.sentence}"))
+        print(terminal_lines(f"{marks[demonstrated(row)]} {row.sentence}"))
     return 0
 
 

@@ -17,6 +17,7 @@ from analytics.config import Phase, ProgramConfig, Target
 from analytics.plots.style import INK, MUTED, phase_color
 from analytics.wording.numbers import format_value, phase_title
 from analytics.wording.safe import clean_text
+from analytics.wording.targets import bound_text
 
 #: milestone labels sit on narrow charts: longer ones are cut (the full text is in program.yml
 #: and on the data-quality page)
@@ -167,12 +168,12 @@ def target_line(
         With ``gid`` ``"target"``.
     """
     if isinstance(target, Target):
-        threshold, op = target.threshold, "≥" if target.op == ">=" else "≤"
+        threshold = target.threshold
+        words = bound_text(target.op, threshold, unit, format_value(threshold, unit))
     else:
-        threshold, op = float(target), ""
-    if op == "≥" and unit == "share" and threshold >= 1:
-        op = ""  # "Target 100%": a share cannot be above it
-    text = label or f"Target {op} {format_value(threshold, unit)}".replace("  ", " ")
+        threshold = float(target)
+        words = format_value(threshold, unit)
+    text = label or f"Target {words}"
     line = ax.axhline(
         threshold, color=INK, lw=1.2, ls=(0, (5, 3)), zorder=2, gid="target", label=text
     )

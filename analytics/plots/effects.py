@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ from analytics.plots.style import (
     GOOD,
     MUTED,
     NEUTRAL,
+    as_float,
     is_empty,
     metric_info,
     new_figure,
@@ -36,19 +36,9 @@ def tri_state(value: object) -> bool | None:
     return bool(value)
 
 
-def _num(value: object) -> float:
-    """The value as a float; NaN when it is missing or no number."""
-    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
-        return math.nan  # None, pd.NA, NaT...: nothing float() takes
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _count(value: object) -> str:
     """A number of observations with thousands separators: '430,779'; 'n/a' when missing."""
-    n = _num(value)
+    n = as_float(value)
     return f"{n:,.0f}" if math.isfinite(n) else "n/a"
 
 
@@ -160,7 +150,7 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
         finite = [
             v
             for c in ("effect", "ci_low", "ci_high")
-            for v in map(_num, rows[c])
+            for v in map(as_float, rows[c])
             if math.isfinite(v) and (kind != "ratio" or v > 0)
         ]
         ref = 1.0 if kind == "ratio" else 0.0
@@ -175,7 +165,7 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
         for j, (_, row) in enumerate(rows.iterrows()):
             state = states.iloc[j]
             colour, marker = {True: (GOOD, "o"), False: (BAD, "D"), None: (NEUTRAL, "s")}[state]
-            eff, lo, hi = _num(row["effect"]), _num(row["ci_low"]), _num(row["ci_high"])
+            eff, lo, hi = as_float(row["effect"]), as_float(row["ci_low"]), as_float(row["ci_high"])
             if not (math.isnan(lo) or math.isnan(hi)):  # open-ended limits run to the axis edge
                 a = lo if math.isfinite(lo) and (kind != "ratio" or lo > 0) else lo_lim
                 b = hi if math.isfinite(hi) else hi_lim
@@ -194,7 +184,7 @@ def effect_forest(impact_table: pd.DataFrame, *, title: str | None = None) -> Fi
                     gid="effect",
                 )
             text = _effect_text(kind, eff, lo, hi, pp)
-            p = _format_p(_num(row["p_adjusted"])) if "p_adjusted" in rows.columns else ""
+            p = _format_p(as_float(row["p_adjusted"])) if "p_adjusted" in rows.columns else ""
             ax.annotate(
                 text + (f"; {p}" if p else ""),
                 xy=(1.0, j),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from analytics.plots.style import (
     MUTED,
     NEUTRAL,
     OKABE_ITO,
+    as_float,
     duration_log_axis,
     format_y_axis,
     is_empty,
@@ -49,16 +49,6 @@ _LINE_COLOURS = tuple(v for k, v in OKABE_ITO.items() if k not in ("black", "yel
 FOREST_COLUMNS = ("metric", "effect", "effect_kind", "ci_low", "ci_high", "status")
 
 
-def _num(value: object) -> float:
-    """The value as a float; NaN when it is missing or no number."""
-    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
-        return math.nan  # None, pd.NA, NaT...: nothing float() takes
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _panel_title(label: str, rows: pd.DataFrame, by: str) -> str:
     named = []
     for status, word in (("improved", "improved"), ("worsened", "worse")):
@@ -72,7 +62,7 @@ def _limits(rows: pd.DataFrame, ratio: bool) -> tuple[float, float]:
     values = [
         v
         for c in ("effect", "ci_low", "ci_high")
-        for v in map(_num, rows[c])
+        for v in map(as_float, rows[c])
         if math.isfinite(v) and (not ratio or v > 0)
     ]
     ref = 1.0 if ratio else 0.0
@@ -88,7 +78,7 @@ def _draw_forest(ax: Axes, rows: pd.DataFrame, by: str) -> None:
     lo_lim, hi_lim = _limits(rows, ratio)
     for j, row in enumerate(rows.itertuples()):
         colour, marker = _STATUS_STYLE.get(row.status, (NEUTRAL, "s"))
-        eff, lo, hi = _num(row.effect), _num(row.ci_low), _num(row.ci_high)
+        eff, lo, hi = as_float(row.effect), as_float(row.ci_low), as_float(row.ci_high)
         if math.isfinite(lo) and math.isfinite(hi):
             a = lo if (not ratio or lo > 0) else lo_lim
             ax.plot([a, hi], [j, j], color=colour, lw=2.2, solid_capstyle="butt", gid="ci")

@@ -31,8 +31,10 @@ from analytics.plots.style import (
     styled,
 )
 from analytics.program.scorecard import phase_value
+from analytics.wording.levels import title_suffix
 from analytics.wording.numbers import change_sentence, format_value
 from analytics.wording.safe import DISPLAY_LIMIT, clean_text
+from analytics.wording.targets import bound_text
 
 METRIC_TABLE_COLUMNS = ("period_start", "service", "severity", "metric", "value")
 
@@ -121,8 +123,7 @@ def trend_finding(
     info = metric_info(metric)
     per_service = _per_service_target(_target_for(config, metric, severity), service)
     label = series_label(metric, severity, service, mean_of_services=per_service)
-    if metric == "lead_time_hours":  # each month's value is a median: not the pooled median
-        label += " (monthly median)"
+    label += title_suffix(metric)  # " (monthly median)": not the phase's pooled median
     before, after = _phase_levels(metric_table, metric, config, severity, service)
     if math.isnan(before) or math.isnan(after):
         return label
@@ -146,8 +147,8 @@ def _target_label(target: Target, unit: str, *, per_service: bool) -> str | None
     """'Target ≥ 95% per service' for a per-service target; None keeps the default wording."""
     if not per_service:
         return None
-    sign = "≥" if target.op == ">=" else "≤"
-    return f"Target {sign} {format_value(target.threshold, unit)} per service"
+    words = bound_text(target.op, target.threshold, unit, format_value(target.threshold, unit))
+    return f"Target {words} per service"
 
 
 def _draw_run(

@@ -12,8 +12,9 @@ import base64
 import contextlib
 import functools
 import io
+import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, SupportsFloat, SupportsIndex, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -315,6 +316,22 @@ def duration_log_axis(axis: Any) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: labels.get(v, "")))
     axis.set_minor_locator(NullLocator())
     axis.set_minor_formatter(NullFormatter())
+
+
+def as_float(value: object) -> float:
+    """One cell of a results table as a float; NaN when it is missing or no number.
+
+    >>> as_float("0.5"), as_float(3)
+    (0.5, 3.0)
+    >>> [math.isnan(as_float(v)) for v in (None, pd.NA, pd.NaT, "n/a", float("nan"))]
+    [True, True, True, True, True]
+    """
+    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return math.nan  # None, pd.NA, NaT...: nothing float() takes
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def as_float_array(values: Any) -> np.ndarray:

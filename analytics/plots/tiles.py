@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import SupportsFloat, SupportsIndex
 
 import numpy as np
 import pandas as pd
 
 from analytics.catalog import METRICS
 from analytics.plots.effects import tri_state
-from analytics.plots.style import BAD_TEXT, GOOD_TEXT, MUTED, is_empty, metric_info, require_columns
+from analytics.plots.style import (
+    BAD_TEXT,
+    GOOD_TEXT,
+    MUTED,
+    as_float,
+    is_empty,
+    metric_info,
+    require_columns,
+)
 from analytics.program.scorecard import targets_met_text
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import html_text
+from analytics.wording.targets import bound_text
 
 SCORECARD_COLUMNS = ("metric", "value")
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
-_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 
 class HtmlFragment(str):
@@ -80,16 +87,6 @@ def _get(row: pd.Series, col: str) -> object:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _num(value: object) -> float:
-    """The value as a float; NaN when it is missing or no number."""
-    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
-        return math.nan  # None, pd.NA, NaT...: nothing float() takes
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
     """The words shown on the tile of one scorecard row (``judged`` False: a month before the
     after phase, whose tile says whether the target is on track rather than met)."""
@@ -103,9 +100,9 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
         label += f" · {service}"
     unit = str(_get(row, "unit") or info.unit)
     value, target, baseline = (
-        _num(row["value"]),
-        _num(_get(row, "target")),
-        _num(_get(row, "baseline")),
+        as_float(row["value"]),
+        as_float(_get(row, "target")),
+        as_float(_get(row, "baseline")),
     )
     op = str(_get(row, "op") or (">=" if info.higher_is_better else "<="))
     met = (
@@ -134,7 +131,8 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
     detail, overall = "", ""
     if every and _get(row, "worst_service"):
         counted, missed = (
-            int(np.nan_to_num(_num(_get(row, c)))) for c in ("services_judged", "services_missed")
+            int(np.nan_to_num(as_float(_get(row, c))))
+            for c in ("services_judged", "services_missed")
         )
         side = ("lowest", "below") if ">" in op else ("highest", "above")
         detail = f"{side[0]}: {_get(row, 'worst_service')}\n" + (
@@ -142,9 +140,9 @@ def tile_facts(row: pd.Series, judged: bool = True) -> Tile:
             if missed
             else f"all {counted} meet the target"
         )
-        average = _num(_get(row, "overall_value"))
+        average = as_float(_get(row, "overall_value"))
         overall = f"Average {format_value(average, unit)}" if math.isfinite(average) else ""
-    n = _num(_get(row, "n"))
+    n = as_float(_get(row, "n"))
     if metric in _FEW and math.isfinite(value) and 0 < n < _FEW_BELOW and not detail:
         detail = (
             f"from only {int(n)} {_FEW[metric][int(n) != 1]}"  # a band from 2 incidents says little
@@ -176,11 +174,7 @@ def _target_words(op: str, target: float, unit: str, every: bool) -> str:
     """'Target ≥ 6 a day', 'Target 100%' (a share can be no higher), '... per service'."""
     if not math.isfinite(target):
         return ""
-    if unit == "share" and op == ">=" and target >= 1:
-        words = "Target 100%"
-    else:
-        words = f"Target {_OPS.get(op, op)} {format_value(target, unit)}{rate_suffix(unit)}"
-    return words + (" per service" if every else "")
+    return f"Target {bound_text(op, target, unit)}" + (" per service" if every else "")
 
 
 #: durations whose tile says so when the month has fewer than _FEW_BELOW of them

@@ -24,7 +24,7 @@ from analytics.config.teams import team_groups
 from analytics.data.dataset import Dataset
 from analytics.exceptions import ConfigError
 from analytics.metrics import metric_table
-from analytics.program.impact import ALPHA, IMPACT_COLUMNS, points_better, program_impact
+from analytics.program.impact import ALPHA, IMPACT_COLUMNS, compared, points_better, program_impact
 from analytics.program.scorecard import scorecard
 from analytics.stats.compare import DEFAULT_SEED, holm
 
@@ -164,7 +164,7 @@ def status(row, alpha: float = ALPHA) -> str:
     """``improved`` / ``worsened`` / ``no clear change`` / ``no data`` for one impact row
     (a namedtuple or Series with metric, effect, effect_kind, baseline, after, p_adjusted,
     n_before, n_after)."""
-    if not (row.n_before > 0 and row.n_after > 0):
+    if not compared(row):
         return NO_DATA
     better = points_better(
         row.metric, float(row.effect), row.effect_kind, float(row.baseline), float(row.after)

@@ -121,6 +121,28 @@ def _improved(effect: Effect, metric: str, p_adjusted: float, alpha: float) -> b
     return better is True
 
 
+def compared(row) -> bool:
+    """Whether an impact row compares anything: both phases have observations (``n_before``
+    and ``n_after`` above 0). A row that does not is "no data" on every page."""
+    return bool(row.n_before > 0 and row.n_after > 0)
+
+
+def demonstrated(row) -> bool | None:
+    """Whether an impact row (a namedtuple or Series of :func:`program_impact`) demonstrates
+    its improvement: its ``improved``, or None when it compares nothing (:func:`compared`).
+    The one rule behind every page's "demonstrated / not demonstrated / no data".
+
+    >>> from types import SimpleNamespace as Row
+    >>> demonstrated(Row(n_before=12, n_after=30, improved=True))
+    True
+    >>> demonstrated(Row(n_before=12, n_after=30, improved=False))
+    False
+    >>> demonstrated(Row(n_before=0, n_after=30, improved=False)) is None
+    True
+    """
+    return bool(row.improved) if compared(row) else None
+
+
 def program_impact(
     dataset: Dataset,
     config: ProgramConfig | None = None,

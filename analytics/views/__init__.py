@@ -18,13 +18,14 @@ from analytics.views.executive import (
     status_sentence,
     targets_table,
 )
-from analytics.views.headline import Headline, headline_numbers, headline_table
+from analytics.views.headline import Headline, headline_numbers
 from analytics.views.impact import (
     if_judged,
     impact_display,
     impact_or_status,
     impact_readable,
     impact_status_html,
+    later,
 )
 from analytics.views.month import MonthReport, month_end, open_month
 from analytics.views.quality import (
@@ -72,7 +73,6 @@ __all__ = [
     "flags",
     "flags_markdown",
     "headline_numbers",
-    "headline_table",
     "status_of",
     "status_sentence",
     "targets_table",
@@ -91,6 +91,7 @@ __all__ = [
     "incidents_of_month",
     "its_frame",
     "kpi_table",
+    "later",
     "lead_stage_summary",
     "lead_time_breakdown",
     "link_coverage_table",

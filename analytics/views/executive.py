@@ -13,22 +13,28 @@ import math
 import pandas as pd
 
 from analytics.catalog import HEADLINE_METRICS, METRICS
-from analytics.metrics import deployment_facts
+from analytics.program.impact import demonstrated
 from analytics.program.scorecard import phase_value
 from analytics.views._format import HtmlText, _month_name
-from analytics.views.headline import COUNTS, Headline, _frame
+from analytics.views.drill import rows_behind
+from analytics.views.headline import COUNTS, Headline, _frame, got_worse
 from analytics.views.month import MonthReport
 from analytics.views.quality import link_coverage_rows
+from analytics.wording.levels import scoped_label
 from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import markdown_text
+from analytics.wording.targets import target_words
 
 #: The four DORA keys (as banded by ``classify``) and the rework rate, with the statistic shown.
-DORA_ROWS = (
-    ("deployment_frequency_per_day", "Deployment frequency", "production deployments a day"),
-    ("lead_time_hours", "Lead time for changes", "median of the month's changes"),
-    ("time_to_restore_hours", "Time to restore, all incidents", "median of the month's incidents"),
-    ("change_failure_rate", "Change failure rate", COUNTS["change_failure_rate"]),
-    ("rework_rate", "Rework rate", COUNTS["rework_rate"]),
+DORA_ROWS = tuple(
+    (metric, scoped_label(metric), counts)  # "Time to restore, all incidents"
+    for metric, counts in (
+        ("deployment_frequency_per_day", "production deployments a day"),
+        ("lead_time_hours", "median of the month's changes"),
+        ("time_to_restore_hours", "median of the month's incidents"),
+        ("change_failure_rate", COUNTS["change_failure_rate"]),
+        ("rework_rate", COUNTS["rework_rate"]),
+    )
 )
 _NOUNS = {"time_to_restore_hours": "incident", "lead_time_hours": "change"}
 FEW_EVENTS = 5  #: a figure from fewer events than this is flagged
@@ -44,7 +50,14 @@ def status_of(report: MonthReport) -> dict[str, object]:
     """The month at a glance, for the page and the index (kept in the month's manifest):
     targets_met, targets_total, judged, on_track (targets on track at the current trend),
     demonstrated and compared (claimed improvements shown by the data), verdict (a few words).
+
+    Computed once per month (:attr:`MonthReport.status`); this is a copy of it.
     """
+    return dict(report.status)
+
+
+def compute_status(report: MonthReport) -> dict[str, object]:
+    """:func:`status_of` computed (``MonthReport.status`` keeps it)."""
     heads = report.headline
     met = sum(h.met is True for h in heads)
     on_track = sum(h.on_track is True for h in heads)
@@ -76,8 +89,9 @@ def _demonstrated(report: MonthReport) -> tuple[int, int]:
     if not report.judged or not report.has_phases:
         return 0, 0
     imp = report.impact
-    rows = imp[imp["metric"].isin(HEADLINE_METRICS) & (imp["n_before"] > 0) & (imp["n_after"] > 0)]
-    return int(rows["improved"].sum()), len(rows)
+    shown = [demonstrated(r) for r in imp[imp["metric"].isin(HEADLINE_METRICS)].itertuples()]
+    judged = [s for s in shown if s is not None]
+    return sum(judged), len(judged)
 
 
 def _status_word(h: Headline, judged: bool) -> str:
@@ -91,7 +105,7 @@ def _status_word(h: Headline, judged: bool) -> str:
 
 def status_sentence(report: MonthReport) -> HtmlText:
     """The first line of the page, as HTML (our words; the month and phases only)."""
-    s, month = status_of(report), _month_name(report.month)
+    s, month = report.status, _month_name(report.month)
     if not s["targets_total"]:
         return HtmlText(f"<p><strong>{month}: program.yml sets no targets.</strong></p>")
     if s["judged"]:
@@ -139,14 +153,10 @@ def _shown_by_metric(report: MonthReport) -> dict[str, str]:
     """metric -> 'demonstrated' / 'not demonstrated' / 'no data' (judged months only)."""
     if not report.judged or not report.has_phases:
         return {}
-    return {
-        r.metric: (
-            "no data"
-            if not (r.n_before and r.n_after)
-            else ("demonstrated" if r.improved else "not demonstrated")
-        )
-        for r in report.impact.itertuples()
-    }
+    return {r.metric: _SHOWN[demonstrated(r)] for r in report.impact.itertuples()}
+
+
+_SHOWN = {True: "demonstrated", False: "not demonstrated", None: "no data"}
 
 
 def claims_markdown(report: MonthReport) -> str:
@@ -160,7 +170,7 @@ def claims_markdown(report: MonthReport) -> str:
         claim = f" (claimed: “{markdown_text(h.claim, None)}”)" if h.claim else ""
         how = f"{h.statistic}, target {h.target}"
         if t.applies_to == "every_service":
-            how = f"{h.statistic}, target {h.target.replace(' for every service', '')}"
+            how = f"{h.statistic}, target {target_words(t.op, t.threshold, h.unit)}"
             how += " (every service must reach it, so the lowest one is judged)"
         lines.append(f"- **{head}**{claim}: tested as the {how}; counts {h.counts}.")
     return "\n".join(lines)
@@ -200,23 +210,30 @@ def dora_table(report: MonthReport) -> pd.DataFrame:
     return _frame(rows, "Key")
 
 
+#: Figures flagged when their after phase is worse even without a target (as headline figures
+#: when program.yml sets one)
+ALWAYS_CHECKED = ("change_failure_rate", "rework_rate")
+
+
 def _worse_flags(report: MonthReport) -> list[str]:
-    """Figures whose after phase is worse than the baseline (same statistic both sides)."""
-    out = [
-        f"{h.name} got worse: {h.change_text()}."
-        for h in report.headline
-        if report.judged and h.worse
-    ]
+    """Figures whose after phase is worse than the baseline (same statistic both sides), each
+    once: the headline figures, then those of ``ALWAYS_CHECKED`` that no target makes a
+    headline figure of the same statistic (a target of all severities, over all services)."""
     if not report.judged:
-        return out
-    for metric in ("change_failure_rate", "rework_rate"):
+        return []
+    out = [f"{h.name} got worse: {h.change_text()}." for h in report.headline if h.worse]
+    headline = {
+        t.metric for t in report.config.targets if t.severity is None and t.applies_to == "overall"
+    }
+    for metric in ALWAYS_CHECKED:
+        if metric in headline:
+            continue
         info = METRICS[metric]
         before = phase_value(report.monthly, report.config, metric, "baseline")
         after = phase_value(report.monthly, report.config, metric, "after")
-        if math.isfinite(before) and math.isfinite(after):
+        if got_worse(before, after, info.unit, info.higher_is_better):
             b, a = format_value(before, info.unit), format_value(after, info.unit)
-            if b != a and (after > before) != info.higher_is_better:
-                out.append(f"{info.label} got worse: baseline {b}, after phase {a}.")
+            out.append(f"{info.label} got worse: baseline {b}, after phase {a}.")
     return out
 
 
@@ -225,12 +242,7 @@ def _release_flag(report: MonthReport) -> list[str]:
     target = report.config.target("production_releases")
     if target is None or target.op != ">=":
         return []
-    facts = deployment_facts(report.dataset, report.preset)
-    month = facts[
-        facts["is_production"]
-        & facts["success"]
-        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
-    ]
+    month = rows_behind(report, "production_releases")  # the releases the target counts
     kinds = month["kind"].fillna("regular")
     regular = int((kinds == "regular").sum())
     hot, back = int((kinds == "hotfix").sum()), int((kinds == "rollback").sum())

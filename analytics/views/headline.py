@@ -19,6 +19,7 @@ import pandas as pd
 from analytics.catalog import METRICS
 from analytics.views.month import MonthReport
 from analytics.wording.numbers import format_value, rate_suffix
+from analytics.wording.targets import target_words
 
 #: What each metric counts, in words a reader needs before reading its value.
 COUNTS = {
@@ -43,21 +44,6 @@ _STATISTIC = {
 }
 
 
-#: The statistic of each metric's phase level (``phase_value``) on the topic pages' tables.
-LEVEL_NAMES = {
-    "delivery_throughput_per_day": "monthly average",
-    "production_releases": "monthly average",
-    "deployment_frequency_per_day": "monthly average",
-    "deployment_days_per_week": "monthly average",
-    "lead_time_hours": "monthly median",
-    "change_failure_rate": "pooled share",
-    "rework_rate": "pooled share",
-    "unit_test_pass_rate": "pooled share",
-    "time_to_restore_hours": "mean",
-    "test_coverage": "mean of services",
-}
-
-
 def value_words(value: float, unit: str) -> str:
     """A value with its unit as every page writes it: '0.74 a day', '5 h', '44.4%', '2.1
     days/week'; 'no data' for NaN."""
@@ -67,6 +53,27 @@ def value_words(value: float, unit: str) -> str:
     if suffix or unit in ("share", "hours", ""):
         return text + suffix
     return f"{text} {unit}"
+
+
+def got_worse(before: float, after: float, unit: str, higher_is_better: bool) -> bool:
+    """Whether a level got worse from ``before`` to ``after``: both known, ``after`` on the
+    worse side of ``before`` for the metric's direction, and the two read differently as
+    written (``value_words``), so that a flag never says "baseline 14.3%, after phase 14.3%".
+
+    >>> got_worse(0.0, 0.143, "share", higher_is_better=False)
+    True
+    >>> got_worse(0.1429, 0.1431, "share", higher_is_better=False)  # both read 14.3%
+    False
+    >>> got_worse(6.2, 5.0, "deployments/day", higher_is_better=True)
+    True
+    >>> got_worse(float("nan"), 0.5, "share", higher_is_better=False)
+    False
+    """
+    if not (math.isfinite(before) and math.isfinite(after)) or after == before:
+        return False
+    if value_words(before, unit) == value_words(after, unit):
+        return False
+    return (after < before) == higher_is_better
 
 
 @dataclass(frozen=True)
@@ -113,12 +120,8 @@ class Headline:
 
     @property
     def worse(self) -> bool:
-        """The after phase is worse than the baseline (as formatted: no change in noise)."""
-        if not (math.isfinite(self.baseline) and math.isfinite(self.after)):
-            return False
-        if self.baseline_text == self.after_text:
-            return False
-        return (self.after < self.baseline) == self.higher_is_better
+        """The after phase is worse than the baseline (:func:`got_worse`)."""
+        return got_worse(self.baseline, self.after, self.unit, self.higher_is_better)
 
     def change_text(self) -> str:
         """'baseline 0.74 a day, after phase 6.4 a day' (the one wording of the two levels)."""
@@ -166,35 +169,6 @@ def build_headlines(report: MonthReport) -> list[Headline]:
             )
         )
     return out
-
-
-def target_words(op: str, threshold: float, unit: str, applies_to: str = "overall") -> str:
-    """A target in the unit words of its values: '≥ 6 a day', '100%', '≥ 95% for every
-    service'."""
-    if unit == "share" and op == ">=" and threshold >= 1:
-        text = "100%"  # "≥ 100%" of a share that cannot exceed it
-    else:
-        text = f"{_SIGNS.get(op, op)} {format_value(threshold, unit)}{rate_suffix(unit)}"
-    return text + (" for every service" if applies_to == "every_service" else "")
-
-
-_SIGNS = {">=": "≥", "<=": "≤"}
-
-
-def headline_table(report: MonthReport) -> pd.DataFrame:
-    """The headlines as a table: what each counts, the month, baseline and after phase."""
-    rows = [
-        {
-            "Figure": h.name,
-            "Counts": h.counts,
-            "This month": h.month_text,
-            "Baseline": h.baseline_text,
-            "After phase": h.after_text,
-            "Target": h.target,
-        }
-        for h in report.headline
-    ]
-    return _frame(rows, "Figure")
 
 
 def _frame(rows: list[dict], index: str) -> pd.DataFrame:

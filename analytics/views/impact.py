@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.program.impact import demonstrated
 from analytics.views._format import HtmlText, _level, _month_name
 from analytics.views.month import MonthReport
+
+_YES_NO = {True: "yes", False: "no", None: "no data"}  # the table's "Demonstrated" column
 
 
 def impact_status_html(report: MonthReport) -> HtmlText:
@@ -37,11 +42,48 @@ def impact_status_html(report: MonthReport) -> HtmlText:
     )
 
 
-def if_judged(report: MonthReport, shown: object) -> object:
-    """``shown`` once the program is judged; before, one plain sentence instead of an empty
-    table or chart (the section's heading stays, so the page keeps its shape)."""
+@dataclass(frozen=True)
+class Later:
+    """A call made only when its result is shown (:func:`later`, :func:`if_judged`)."""
+
+    func: Callable[..., object]
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+
+    def __call__(self) -> object:
+        return _call(self.func, self.args, self.kwargs)
+
+
+def later(func: Callable[..., object], *args: object, **kwargs: object) -> Later:
+    """``func(*args, **kwargs)``, made only when needed: an argument of :func:`if_judged` that
+    is itself computed, so that a month that does not show it computes nothing.
+
+    >>> later(max, 1, later(abs, -3))()
+    3
+    """
+    return Later(func, args, kwargs)
+
+
+def _call(func: Callable[..., object], args: tuple, kwargs: dict) -> object:
+    """``func`` called with its arguments, any :class:`Later` among them made first."""
+
+    def made(value: object) -> object:
+        return value() if isinstance(value, Later) else value
+
+    return func(*map(made, args), **{k: made(v) for k, v in kwargs.items()})
+
+
+def if_judged(report: MonthReport, shown: object, *args: object, **kwargs: object) -> object:
+    """What a section shows once the program is judged; before, one plain sentence instead of
+    an empty table or chart (the section's heading stays, so the page keeps its shape).
+
+    ``shown`` is the table or chart itself, or a function to call with ``args`` and ``kwargs``
+    (any :func:`later` among them made first) only when it is shown, so that a month before the
+    after phase computes nothing for it:
+    ``views.if_judged(report, plots.effect_forest, report.impact)``.
+    """
     if report.judged and report.has_phases:
-        return shown
+        return _call(shown, args, kwargs) if callable(shown) else shown
     after = report.config.phase("after") if report.has_phases else None
     when = f" from the {after.start:%B %Y} report on" if after else " once program.yml has phases"
     return HtmlText(f"<p><em>Not judged yet: shown{when}.</em></p>")
@@ -105,10 +147,7 @@ def impact_readable(imp: pd.DataFrame) -> pd.DataFrame:
                 "n before / after": [
                     f"{a:,} / {b:,}" for a, b in zip(imp["n_before"], imp["n_after"], strict=True)
                 ],
-                "Demonstrated": [
-                    ("yes" if r.improved else "no") if r.n_before and r.n_after else "no data"
-                    for r in imp.itertuples()
-                ],
+                "Demonstrated": [_YES_NO[demonstrated(r)] for r in imp.itertuples()],
             }
         )
         .set_index("Metric")

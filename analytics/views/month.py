@@ -104,6 +104,13 @@ class MonthReport:
 
         return build_headlines(self)
 
+    @cached_property
+    def status(self) -> dict[str, object]:
+        """The month at a glance (``analytics.views.executive.status_of``), computed once."""
+        from analytics.views.executive import compute_status  # it builds on this module
+
+        return compute_status(self)
+
     @property
     def judged(self) -> bool:
         """True once the report month reaches the after phase (the targets are judged on it)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.catalog import HEADLINE_METRICS, METRICS
-from analytics.metrics import deployment_facts
+from analytics.catalog import HEADLINE_METRICS
+from analytics.program.impact import demonstrated
 from analytics.program.scorecard import target_detail, target_text, targets_met_text, value_text
 from analytics.views._format import _fmt, _month_name
+from analytics.views.drill import rows_behind
 from analytics.views.month import MonthReport
 from analytics.views.quality import rows_per_month
 from analytics.wording.safe import html_text, markdown_text
@@ -190,12 +191,7 @@ def month_warnings(report: MonthReport) -> list[str]:
 def release_mix(report: MonthReport) -> str:
     """The month's production releases by kind, e.g. "21 production releases: 14 regular, 6 hotfixes
     and 1 rollback" ("" when every release is regular): a target on releases counts them all."""
-    facts = deployment_facts(report.dataset, report.preset)
-    month = facts[
-        facts["is_production"]
-        & facts["success"]
-        & (facts["day"].dt.to_period("M") == pd.Period(report.month, "M"))
-    ]
+    month = rows_behind(report, "production_releases")
     kinds = month["kind"].fillna("regular").value_counts()
     if kinds.drop("regular", errors="ignore").sum() == 0:
         return ""
@@ -209,14 +205,14 @@ def release_mix(report: MonthReport) -> str:
     return f"{len(month):,} production releases in {_month_name(report.month)}: {listed}."
 
 
+_MARKS = {True: "Demonstrated", False: "Not demonstrated", None: "No data"}
+
+
 def _verdict_line(row, head=None) -> str:
     """One comparison in plain words: 'Demonstrated', 'Not demonstrated' or 'No data', then the
     headline's figures when the metric has a target (else the comparison's own sentence, cut
     before its effect ratio and interval, which belong on the Program impact page)."""
-    if row.n_before == 0 or row.n_after == 0:
-        mark = "No data"
-    else:
-        mark = "Demonstrated" if row.improved else "Not demonstrated"
+    mark = _MARKS[demonstrated(row)]
     if head is not None and mark != "No data":
         text = f"{head.name}: {head.change_text()}."
     else:
@@ -249,10 +245,7 @@ def kpi_table(report: MonthReport) -> pd.DataFrame:
                 + card["severity"].map(lambda s: "" if s == "all" else f" ({s})"),
                 "This month": [value_text(r) for r in card.itertuples()],
                 "Target": [
-                    "100%"  # "≥ 100%" of a share that cannot exceed it
-                    if METRICS[r.metric].unit == "share" and r.op == ">=" and r.target >= 1
-                    else target_text(r.metric, r.op, r.target, r.applies_to)
-                    for r in card.itertuples()
+                    target_text(r.metric, r.op, r.target, r.applies_to) for r in card.itertuples()
                 ],
                 "Met": card["met"].map({True: "yes", False: "no"}).fillna("no data"),
                 "Baseline": [

@@ -13,12 +13,13 @@ from analytics.stats.control import xmr_chart
 from analytics.stats.trend import change_points, segmented_regression
 from analytics.views._format import _hours, _share_1dp
 from analytics.views.month import MonthReport, _in_month
+from analytics.wording.levels import level_label
 
 
 def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
     """This month's value of each metric next to the baseline level, named by its statistic
-    (``analytics.views.headline.LEVEL_NAMES``) and written as on every page, with n."""
-    from analytics.views.headline import LEVEL_NAMES, value_words
+    (``analytics.wording.levels.level_label``) and written as on every page, with n."""
+    from analytics.views.headline import value_words
 
     table = report.monthly[report.monthly["severity"] == "all"]
     rows = []
@@ -28,10 +29,9 @@ def month_values(report: MonthReport, metrics: tuple[str, ...]) -> pd.DataFrame:
         n = series["n"].get(report.month_start, 0)
         base = phase_value(report.monthly, report.config, metric, "baseline")
         info = METRICS[metric]
-        label = info.label + (", all incidents" if metric == "time_to_restore_hours" else "")
         rows.append(
             {
-                "Metric": f"{label}, {LEVEL_NAMES.get(metric, 'value')}",
+                "Metric": level_label(metric),
                 "This month": value_words(now, info.unit),
                 "Baseline": value_words(base, info.unit),
                 "n": f"{int(n):,}",

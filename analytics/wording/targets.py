@@ -10,10 +10,17 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics.catalog import METRICS
-from analytics.wording.numbers import format_value
+from analytics.wording.numbers import format_value, rate_suffix
 from analytics.wording.safe import DISPLAY_LIMIT, clean_text
 
-__all__ = ["target_detail", "target_text", "targets_met_text", "value_text"]
+__all__ = [
+    "bound_text",
+    "target_detail",
+    "target_text",
+    "target_words",
+    "targets_met_text",
+    "value_text",
+]
 
 
 def _words(value: float, unit: str) -> str:
@@ -25,8 +32,34 @@ def _words(value: float, unit: str) -> str:
 _SIGNS = {">=": "≥", "<=": "≤"}
 
 
+def bound_text(op: str, threshold: float, unit: str, value: str | None = None) -> str:
+    """A target's bound: its sign and threshold, or "100%" alone for a share of at least 100%
+    (a share cannot exceed it, so "≥ 100%" would promise more than it can be).
+
+    ``value`` is the threshold as the caller writes it; None: in the words of its values
+    (``format_value`` and the rate suffix: '6 a day'). Every wording of a target (tiles,
+    target lines, tables, sentences) is built on this one rule.
+
+    Examples
+    --------
+    >>> bound_text(">=", 6, "deployments/day")
+    '≥ 6 a day'
+    >>> bound_text(">=", 1.0, "share")
+    '100%'
+    >>> bound_text(">=", 0.95, "share")
+    '≥ 95%'
+    >>> bound_text("<=", 1.0, "hours", "1 hours")
+    '≤ 1 hours'
+    """
+    if unit == "share" and op == ">=" and threshold >= 1:
+        return "100%"
+    if value is None:
+        value = format_value(threshold, unit) + rate_suffix(unit)
+    return f"{_SIGNS.get(op, op)} {value}"
+
+
 def target_text(metric: str, op: str, threshold: float, applies_to: str = "overall") -> str:
-    """A target as people write it, with the metric's unit (analytics/catalog.py).
+    """A target as the report tables write it, with the metric's unit (analytics/catalog.py).
 
     Examples
     --------
@@ -36,8 +69,27 @@ def target_text(metric: str, op: str, threshold: float, applies_to: str = "overa
     '≤ 1 h'
     >>> target_text("production_releases", ">=", 18)
     '≥ 18 releases/month'
+    >>> target_text("unit_test_pass_rate", ">=", 1.0)
+    '100%'
     """
-    text = f"{_SIGNS.get(op, op)} {_words(threshold, METRICS[metric].unit)}"
+    unit = METRICS[metric].unit
+    text = bound_text(op, threshold, unit, _words(threshold, unit))
+    return text + (" for every service" if applies_to == "every_service" else "")
+
+
+def target_words(op: str, threshold: float, unit: str, applies_to: str = "overall") -> str:
+    """A target in the unit words of its values, as the headline figures write it.
+
+    Examples
+    --------
+    >>> target_words(">=", 6, "deployments/day")
+    '≥ 6 a day'
+    >>> target_words(">=", 1.0, "share")
+    '100%'
+    >>> target_words(">=", 0.95, "share", "every_service")
+    '≥ 95% for every service'
+    """
+    text = bound_text(op, threshold, unit)
     return text + (" for every service" if applies_to == "every_service" else "")
 
 
